@@ -1,0 +1,96 @@
+# Yakusho — `make run` serves the demo, `make test` runs every check CI runs.
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+TOKENS := src/yakusho/static/vendor/design-tokens/tokens.css
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: run test install system-deps browser-deps assets lint typecheck migrations-check \
+        test-sqlite test-postgres messages clean
+
+## run: install, migrate, load the demo, serve on http://127.0.0.1:8000
+run: install
+	mkdir -p var/mail
+	export YAKUSHO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
+	export YAKUSHO_EMAIL_FILE_PATH="$(CURDIR)/var/mail"
+	$(BIN)/yakusho migrate --noinput -v0
+	$(BIN)/yakusho collectstatic --noinput -v0
+	$(BIN)/yakusho demo
+	echo "Mail is written to var/mail/ (yakusho send-mail runs in the background)."
+	trap 'kill $$(jobs -p) 2>/dev/null || true' EXIT
+	$(BIN)/yakusho send-mail --loop --interval 10 >/dev/null &
+	$(BIN)/yakusho serve --host 127.0.0.1 --port 8000
+
+## test: lint, types, migrations, tests on SQLite and PostgreSQL, browser tests
+test: install browser-deps lint typecheck migrations-check test-sqlite test-postgres
+
+install: system-deps $(VENV)/.installed $(TOKENS)
+
+system-deps:
+	missing=""
+	command -v npm >/dev/null || missing="$$missing nodejs npm"
+	$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3-venv"
+	if [ -n "$$missing" ]; then
+	  echo "Installing system packages:$$missing"
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing
+	fi
+
+browser-deps:
+	if ! command -v chromium >/dev/null; then
+	  echo "Installing Debian's chromium for the browser tests"
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium
+	fi
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: $(TOKENS)
+
+$(TOKENS): node_modules/.package-lock.json
+	mkdir -p $(dir $@)
+	cp node_modules/@digital-go-jp/design-tokens/dist/tokens.css $@
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: install
+	$(BIN)/mypy
+
+migrations-check: install
+	DJANGO_SETTINGS_MODULE=yakusho.settings_test $(BIN)/yakusho makemigrations --check --dry-run
+
+test-sqlite: install
+	echo "== pytest on SQLite (browser, PDF and Excel tests run in the PostgreSQL run) =="
+	$(BIN)/pytest -m "not browser and not pdf and not excel and not postgres"
+
+test-postgres: install browser-deps
+	if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then
+	  echo "== pytest on PostgreSQL, with browser tests =="
+	  DATABASE_URL='$(PG_URL)' $(BIN)/pytest
+	elif [ "$${CI:-}" = "true" ]; then
+	  echo "PostgreSQL at $(PG_URL) does not answer: the PostgreSQL run is mandatory in CI." >&2
+	  exit 1
+	else
+	  echo "SKIPPED: PostgreSQL at $(PG_URL) does not answer; the PostgreSQL and browser tests did not run."
+	fi
+
+messages: install
+	cd src/yakusho && ../../$(BIN)/yakusho makemessages -l en --no-obsolete && ../../$(BIN)/yakusho compilemessages
+
+clean:
+	rm -rf $(VENV) node_modules var src/yakusho/static/vendor

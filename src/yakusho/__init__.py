@@ -1,0 +1,1 @@
+"""Yakusho (役所): an open-source digital town hall."""

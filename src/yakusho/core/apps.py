@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "yakusho.core"
+    label = "core"
+    verbose_name = _("基盤")
+
+    def ready(self) -> None:
+        from yakusho.core import audit, checks  # noqa: F401 - registers models and checks
+
+        audit.register_models()

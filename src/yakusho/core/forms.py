@@ -1,0 +1,214 @@
+"""Staff forms. Japanese input is NFKC-normalised before validation; errors name the field."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from yakusho.core.jcal import JapaneseDateError, parse_japanese_date
+from yakusho.core.models import Closure, Department, Invitation, Membership, Municipality, Role, User
+from yakusho.core.validators import normalize_text
+
+
+class WarekiDateField(forms.CharField):
+    """A date typed as 和暦 (令和8年4月1日, R8.4.1) or 西暦 (2026-04-01, 2026年4月1日)."""
+
+    def to_python(self, value: Any) -> date | None:  # type: ignore[override]
+        if isinstance(value, date):
+            return value
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return parse_japanese_date(text)
+        except JapaneseDateError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+    def prepare_value(self, value: Any) -> Any:
+        return value.isoformat() if isinstance(value, date) else value
+
+
+class NormalizingMixin:
+    """NFKC-normalise every text field (全角英数 → 半角, 半角カナ → 全角)."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]
+        for key, value in cleaned.items():
+            if isinstance(value, str):
+                cleaned[key] = normalize_text(value)
+        return cleaned
+
+
+class MunicipalityForm(NormalizingMixin, forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Municipality
+        fields = [
+            "name", "name_en", "kana", "prefecture", "kind", "code", "population", "website",
+            "email_from", "closes_year_end",
+        ]
+
+    def clean_code(self) -> str:
+        return normalize_text(self.cleaned_data["code"])
+
+
+class DepartmentForm(NormalizingMixin, forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Department
+        fields = ["name", "kana", "email", "phone", "order"]
+
+    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+        self.instance.municipality = municipality
+
+    def clean_name(self) -> str:
+        name = normalize_text(self.cleaned_data["name"])
+        clash = Department.objects.for_municipality(self.municipality).filter(name=name)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(
+                _("「%(name)s」という課はすでに%(municipality)sにあります。"),
+                code="unique",
+                params={"name": name, "municipality": self.municipality.name},
+            )
+        return name
+
+
+class DepartmentChoiceField(forms.ModelMultipleChoiceField):
+    """課 of one municipality only; an id from elsewhere gets a message that says so."""
+
+    default_error_messages = {
+        "invalid_choice": _("選択された課（%(value)s）はこの団体の課ではありません。"),
+        "invalid_pk_value": _("「%(pk)s」は課の指定として正しくありません。"),
+    }
+
+
+class _RoleDepartmentsMixin:
+    def _setup_departments(self, municipality: Municipality) -> None:
+        self.fields["departments"] = DepartmentChoiceField(  # type: ignore[attr-defined]
+            queryset=Department.objects.for_municipality(municipality),
+            required=False,
+            label=_("所属課"),
+            widget=forms.CheckboxSelectMultiple,
+            help_text=_("担当課職員は1つ以上の課に所属させてください。"),
+        )
+
+    def _check_role_departments(self, cleaned: dict[str, Any]) -> None:
+        if cleaned.get("role") == Role.DEPARTMENT and not cleaned.get("departments"):
+            self.add_error("departments", _("担当課職員には所属課を1つ以上選んでください。"))  # type: ignore[attr-defined]
+
+
+class InvitationForm(_RoleDepartmentsMixin, NormalizingMixin, forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Invitation
+        fields = ["email", "display_name", "role", "departments"]
+
+    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+        self.instance.municipality = municipality
+        self._setup_departments(municipality)
+
+    def clean_email(self) -> str:
+        email = normalize_text(self.cleaned_data["email"]).lower()
+        if Membership.objects.for_municipality(self.municipality).filter(user__email=email).exists():
+            raise forms.ValidationError(
+                _("%(email)s の職員はすでに%(municipality)sに登録されています。"),
+                code="in_use",
+                params={"email": email, "municipality": self.municipality.name},
+            )
+        pending = Invitation.objects.for_municipality(self.municipality).filter(
+            email=email, accepted_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        if pending.exists():
+            raise forms.ValidationError(
+                _("%(email)s にはすでに有効な招待を送っています。"),
+                code="pending",
+                params={"email": email},
+            )
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self._check_role_departments(cleaned)
+        return cleaned
+
+
+class MembershipForm(_RoleDepartmentsMixin, forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Membership
+        fields = ["role", "departments"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._setup_departments(self.instance.municipality)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self._check_role_departments(cleaned)
+        return cleaned
+
+
+class ClosureForm(NormalizingMixin, forms.ModelForm):  # type: ignore[type-arg]
+    date = WarekiDateField(
+        label=_("閉庁日"), help_text=_("例：令和8年4月1日、R8.4.1、2026-04-01")
+    )
+
+    class Meta:
+        model = Closure
+        fields = ["date", "reason"]
+
+    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+        self.instance.municipality = municipality
+
+    def clean_date(self) -> date:
+        day: date = self.cleaned_data["date"]
+        if Closure.objects.for_municipality(self.municipality).filter(date=day).exists():
+            raise forms.ValidationError(
+                _("%(date)s はすでに閉庁日として登録されています。"), params={"date": day.isoformat()}
+            )
+        return day
+
+
+class AcceptInvitationForm(forms.Form):
+    display_name = forms.CharField(label=_("氏名"), max_length=80)
+    password1 = forms.CharField(label=_("パスワード"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("パスワード（確認）"), widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("確認用のパスワードが一致しません。"))
+        elif p1:
+            try:
+                password_validation.validate_password(p1, User(email=self.email))
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("確認コード（6桁）"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def clean_token(self) -> str:
+        token = normalize_text(self.cleaned_data["token"]).replace(" ", "")
+        if not token.isdigit() or len(token) != 6:
+            raise forms.ValidationError(_("確認コードは6桁の数字で入力してください。"))
+        return token

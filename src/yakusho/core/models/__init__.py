@@ -1,0 +1,26 @@
+from yakusho.core.models.accounts import Invitation, Membership, Role, User
+from yakusho.core.models.calendar import Closure
+from yakusho.core.models.outbox import OutboundEmail
+from yakusho.core.models.tenancy import (
+    Consortium,
+    ConsortiumMembership,
+    ConsortiumOwned,
+    Department,
+    Municipality,
+    TenantOwned,
+)
+
+__all__ = [
+    "Closure",
+    "Consortium",
+    "ConsortiumMembership",
+    "ConsortiumOwned",
+    "Department",
+    "Invitation",
+    "Membership",
+    "Municipality",
+    "OutboundEmail",
+    "Role",
+    "TenantOwned",
+    "User",
+]

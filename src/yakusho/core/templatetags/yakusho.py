@@ -1,0 +1,45 @@
+"""Template filters and tags available in every template (registered as builtins)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from yakusho.core import audit, jcal, shortcodes
+from yakusho.core.markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text: str) -> SafeString:
+    return mark_safe(render_markdown(text))  # noqa: S308 - sanitised by nh3
+
+
+@register.filter
+def wareki(value: date | datetime | None) -> str:
+    """令和8年4月1日 (a datetime is shown in Asia/Tokyo)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date()
+    return jcal.format_wareki_date(value)
+
+
+@register.filter
+def fiscal_year(value: int | None) -> str:
+    return "" if value is None else jcal.format_fiscal_year(int(value))
+
+
+@register.filter
+def shortcode(value: str) -> str:
+    return shortcodes.format_code(value) if value else ""
+
+
+@register.inclusion_tag("core/includes/history.html")
+def history(instance: Any) -> dict[str, Any]:
+    return {"entries": audit.history(instance)}

@@ -1,0 +1,532 @@
+"""Public pages, staff back-office pages of the core app, sign-in and two-factor set-up."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from auditlog.mixins import LogAccessMixin
+from auditlog.models import LogEntry
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import (
+    CreateView,
+    DeleteView,
+    DetailView,
+    FormView,
+    ListView,
+    TemplateView,
+    UpdateView,
+)
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from yakusho.core import audit, services
+from yakusho.core.calendar import BusinessCalendar
+from yakusho.core.forms import (
+    AcceptInvitationForm,
+    ClosureForm,
+    DepartmentForm,
+    InvitationForm,
+    MembershipForm,
+    MunicipalityForm,
+    TokenForm,
+)
+from yakusho.core.jcal import fiscal_year_of
+from yakusho.core.mixins import ConsortiumStaffMixin, MunicipalityStaffMixin
+from yakusho.core.models import (
+    Closure,
+    ConsortiumMembership,
+    Department,
+    Invitation,
+    Membership,
+    Municipality,
+    OutboundEmail,
+)
+from yakusho.core.permissions import Perm
+from yakusho.metrics.registry import Period, registry
+
+# --- public ---------------------------------------------------------------------------------
+
+
+class PublicHomeView(ListView):  # type: ignore[type-arg]
+    template_name = "core/public/home.html"
+    context_object_name = "municipalities"
+
+    def get_queryset(self) -> QuerySet[Municipality]:
+        return Municipality.objects.order_by("code")
+
+
+class MunicipalityPublicView(DetailView):  # type: ignore[type-arg]
+    template_name = "core/public/municipality.html"
+    slug_url_kwarg = "municipality"
+    model = Municipality
+    context_object_name = "municipality"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        calendar = BusinessCalendar(self.object)
+        today = timezone.localdate()
+        context["today_closed"] = calendar.closed_reason(today)
+        context["upcoming"] = [
+            (today + timedelta(days=i), calendar.closed_reason(today + timedelta(days=i)))
+            for i in range(14)
+        ]
+        return context
+
+
+# --- sign-in and two-factor -----------------------------------------------------------------
+
+
+class StaffLoginView(auth_views.LoginView):
+    template_name = "core/staff/login.html"
+    redirect_authenticated_user = True
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+class TwoFactorSetupView(LoginRequiredMixin, FormView):  # type: ignore[type-arg]
+    """Show a TOTP secret (QR code and text) and confirm it with a first code."""
+
+    template_name = "core/staff/2fa_setup.html"
+    form_class = TokenForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.user.is_authenticated:
+            if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+                return redirect("staff:2fa_verify")
+            self.device, _created = TOTPDevice.objects.get_or_create(
+                user=request.user, confirmed=False, defaults={"name": "authenticator"}
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        import base64
+
+        import segno
+
+        context = super().get_context_data(**kwargs)
+        context["secret"] = base64.b32encode(self.device.bin_key).decode("ascii")
+        context["qr_svg"] = segno.make(self.device.config_url, error="m").svg_inline(
+            scale=4, title=_("二要素認証の設定用QRコード")
+        )
+        context["next"] = _safe_next(self.request, reverse("staff:home"))
+        return context
+
+    def form_valid(self, form: TokenForm) -> HttpResponse:
+        if not self.device.verify_token(form.cleaned_data["token"]):
+            form.add_error("token", _("確認コードが正しくありません。アプリに表示されている最新のコードを入力してください。"))
+            return self.form_invalid(form)
+        self.device.confirmed = True
+        self.device.save(update_fields=["confirmed"])
+        otp_login(self.request, self.device)
+        messages.success(self.request, _("二要素認証を設定しました。"))
+        return HttpResponseRedirect(_safe_next(self.request, reverse("staff:home")))
+
+
+class TwoFactorVerifyView(LoginRequiredMixin, FormView):  # type: ignore[type-arg]
+    template_name = "core/staff/2fa_verify.html"
+    form_class = TokenForm
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["next"] = _safe_next(self.request, reverse("staff:home"))
+        return context
+
+    def form_valid(self, form: TokenForm) -> HttpResponse:
+        for device in TOTPDevice.objects.filter(user=self.request.user, confirmed=True):
+            if device.verify_token(form.cleaned_data["token"]):
+                otp_login(self.request, device)
+                return HttpResponseRedirect(_safe_next(self.request, reverse("staff:home")))
+        form.add_error("token", _("確認コードが正しくありません。"))
+        return self.form_invalid(form)
+
+
+class InvitationAcceptView(View):
+    template_name = "core/staff/invitation_accept.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.invitation = get_object_or_404(
+            Invitation.objects.select_related("municipality"), token=kwargs["token"]
+        )
+        if not self.invitation.is_usable:
+            return render(request, "core/staff/invitation_unusable.html", status=410)
+        from yakusho.core.models import User
+
+        self.existing = User.objects.filter(email=self.invitation.email).first()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = None if self.existing else AcceptInvitationForm(
+            email=self.invitation.email, initial={"display_name": self.invitation.display_name}
+        )
+        return self._render(form)
+
+    def _render(self, form: AcceptInvitationForm | None) -> HttpResponse:
+        same_user = self.existing is not None and self.request.user == self.existing
+        return render(
+            self.request,
+            self.template_name,
+            {"invitation": self.invitation, "form": form, "existing": self.existing, "same_user": same_user},
+        )
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if self.existing is not None:
+            if request.user != self.existing:
+                return self._render(None)
+            services.accept_invitation(self.invitation, user=self.existing)
+            messages.success(request, _("%(m)sの職員として登録しました。") % {"m": self.invitation.municipality})
+            return redirect("staff:home")
+        form = AcceptInvitationForm(request.POST, email=self.invitation.email)
+        if not form.is_valid():
+            return self._render(form)
+        membership = services.accept_invitation(
+            self.invitation,
+            display_name=form.cleaned_data["display_name"],
+            password=form.cleaned_data["password1"],
+        )
+        login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("%(m)sの職員として登録しました。") % {"m": self.invitation.municipality})
+        return redirect("staff:home")
+
+
+class StaffPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "core/staff/password_reset_confirm.html"
+    success_url = reverse_lazy("staff:login")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        messages.success(self.request, _("パスワードを変更しました。新しいパスワードでログインしてください。"))
+        return super().form_valid(form)
+
+
+# --- staff home -----------------------------------------------------------------------------
+
+
+class StaffHomeView(LoginRequiredMixin, TemplateView):
+    template_name = "core/staff/home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["memberships"] = (
+            Membership.objects.filter(user=user, is_active=True)  # type: ignore[misc]
+            .select_related("municipality")
+            .prefetch_related("departments")
+            .order_by("municipality__code")
+        )
+        context["consortium_memberships"] = ConsortiumMembership.objects.filter(
+            user=user, is_active=True  # type: ignore[misc]
+        ).select_related("consortium")
+        context["has_device"] = TOTPDevice.objects.filter(user=user, confirmed=True).exists()  # type: ignore[misc]
+        return context
+
+
+class MunicipalityDashboardView(MunicipalityStaffMixin, TemplateView):
+    template_name = "core/staff/municipality.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["department_count"] = Department.objects.for_municipality(self.municipality).count()
+        context["staff_count"] = Membership.objects.for_municipality(self.municipality).filter(is_active=True).count()
+        return context
+
+
+class MunicipalitySettingsView(MunicipalityStaffMixin, UpdateView):  # type: ignore[type-arg]
+    permission = Perm.MANAGE_SETTINGS
+    form_class = MunicipalityForm
+    template_name = "core/staff/settings.html"
+
+    def get_object(self, queryset: Any = None) -> Municipality:
+        return self.municipality
+
+    def get_success_url(self) -> str:
+        messages.success(self.request, _("団体の設定を保存しました。"))
+        return reverse("staff:settings", args=[self.municipality.slug])
+
+
+# --- departments ----------------------------------------------------------------------------
+
+
+class DepartmentListView(MunicipalityStaffMixin, ListView):  # type: ignore[type-arg]
+    model = Department
+    template_name = "core/staff/department_list.html"
+
+
+class DepartmentDetailView(MunicipalityStaffMixin, DetailView):  # type: ignore[type-arg]
+    model = Department
+    template_name = "core/staff/department_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["members"] = self.object.members.filter(is_active=True).select_related("user")
+        return context
+
+
+class _DepartmentFormMixin(MunicipalityStaffMixin):
+    permission = Perm.MANAGE_SETTINGS
+    model = Department
+    form_class = DepartmentForm
+    template_name = "core/staff/form.html"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = super().get_form_kwargs()  # type: ignore[misc]
+        kwargs["municipality"] = self.municipality
+        return kwargs
+
+    def get_success_url(self) -> str:
+        messages.success(self.request, _("課を保存しました。"))
+        return reverse("staff:department_detail", args=[self.municipality.slug, self.object.pk])  # type: ignore[attr-defined]
+
+
+class DepartmentCreateView(_DepartmentFormMixin, CreateView):  # type: ignore[type-arg]
+    extra_context = {"title": _("課の追加")}
+
+
+class DepartmentUpdateView(_DepartmentFormMixin, UpdateView):  # type: ignore[type-arg]
+    extra_context = {"title": _("課の編集")}
+
+
+class DepartmentDeleteView(MunicipalityStaffMixin, DeleteView):  # type: ignore[type-arg]
+    permission = Perm.MANAGE_SETTINGS
+    model = Department
+    template_name = "core/staff/confirm_delete.html"
+
+    def get_success_url(self) -> str:
+        messages.success(self.request, _("課を削除しました。"))
+        return reverse("staff:department_list", args=[self.municipality.slug])
+
+
+# --- staff accounts -------------------------------------------------------------------------
+
+
+class StaffListView(MunicipalityStaffMixin, ListView):  # type: ignore[type-arg]
+    permission = Perm.MANAGE_STAFF
+    model = Membership
+    template_name = "core/staff/staff_list.html"
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        return super().get_queryset().select_related("user").prefetch_related("departments")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["invitations"] = Invitation.objects.for_municipality(self.municipality).filter(
+            accepted_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        return context
+
+
+class StaffInviteView(MunicipalityStaffMixin, CreateView):  # type: ignore[type-arg]
+    permission = Perm.MANAGE_STAFF
+    model = Invitation
+    form_class = InvitationForm
+    template_name = "core/staff/form.html"
+    extra_context = {"title": _("職員を招待")}
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["municipality"] = self.municipality
+        return kwargs
+
+    def form_valid(self, form: InvitationForm) -> HttpResponse:
+        invitation = services.invite(form, self.request.user)  # type: ignore[arg-type]
+        messages.success(self.request, _("%(email)s に招待メールを送ります。") % {"email": invitation.email})
+        return redirect("staff:staff_list", self.municipality.slug)
+
+
+class InvitationCancelView(MunicipalityStaffMixin, View):
+    permission = Perm.MANAGE_STAFF
+    model = Invitation
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        invitation = get_object_or_404(self.get_queryset(), pk=kwargs["pk"], accepted_at__isnull=True)
+        invitation.expires_at = timezone.now()
+        invitation.save(update_fields=["expires_at"])
+        messages.success(request, _("招待を取り消しました。"))
+        return redirect("staff:staff_list", self.municipality.slug)
+
+
+class StaffDetailView(MunicipalityStaffMixin, LogAccessMixin, DetailView):  # type: ignore[type-arg]
+    """A staff member's page. It shows personal data, so each view is logged as a read."""
+
+    permission = Perm.MANAGE_STAFF
+    model = Membership
+    template_name = "core/staff/staff_detail.html"
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        return super().get_queryset().select_related("user").prefetch_related("departments")
+
+
+class StaffUpdateView(MunicipalityStaffMixin, UpdateView):  # type: ignore[type-arg]
+    permission = Perm.MANAGE_STAFF
+    model = Membership
+    form_class = MembershipForm
+    template_name = "core/staff/form.html"
+    extra_context = {"title": _("役割と所属課の変更")}
+
+    def get_success_url(self) -> str:
+        messages.success(self.request, _("職員の役割を保存しました。"))
+        return reverse("staff:staff_detail", args=[self.municipality.slug, self.object.pk])
+
+
+class _StaffActionView(MunicipalityStaffMixin, View):
+    permission = Perm.MANAGE_STAFF
+    model = Membership
+    http_method_names = ["post"]
+
+    def act(self, membership: Membership) -> str:
+        raise NotImplementedError
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership = get_object_or_404(self.get_queryset().select_related("user"), pk=kwargs["pk"])
+        messages.success(request, self.act(membership))
+        return redirect("staff:staff_detail", self.municipality.slug, membership.pk)
+
+
+class StaffResetPasswordView(_StaffActionView):
+    def act(self, membership: Membership) -> str:
+        services.send_password_reset(membership)
+        return _("%(email)s にパスワード再設定のメールを送ります。") % {"email": membership.user.email}
+
+
+class StaffDeactivateView(_StaffActionView):
+    def act(self, membership: Membership) -> str:
+        if membership.user_id == self.request.user.pk:
+            return _("自分自身は無効にできません。")
+        services.set_active(membership, False)
+        return _("%(name)s を無効にしました。") % {"name": membership.user}
+
+
+class StaffReactivateView(_StaffActionView):
+    def act(self, membership: Membership) -> str:
+        services.set_active(membership, True)
+        return _("%(name)s を有効にしました。") % {"name": membership.user}
+
+
+# --- business calendar ----------------------------------------------------------------------
+
+
+class ClosureListView(MunicipalityStaffMixin, ListView):  # type: ignore[type-arg]
+    model = Closure
+    template_name = "core/staff/closure_list.html"
+
+    def get_queryset(self) -> QuerySet[Closure]:
+        return super().get_queryset().filter(date__gte=timezone.localdate() - timedelta(days=365))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        calendar = BusinessCalendar(self.municipality)
+        today = timezone.localdate()
+        context["days"] = [
+            (today + timedelta(days=i), calendar.closed_reason(today + timedelta(days=i)))
+            for i in range(31)
+        ]
+        context["form"] = ClosureForm(municipality=self.municipality)
+        return context
+
+
+class ClosureCreateView(MunicipalityStaffMixin, CreateView):  # type: ignore[type-arg]
+    permission = Perm.MANAGE_SETTINGS
+    model = Closure
+    form_class = ClosureForm
+    template_name = "core/staff/form.html"
+    extra_context = {"title": _("臨時閉庁日の追加")}
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["municipality"] = self.municipality
+        return kwargs
+
+    def get_success_url(self) -> str:
+        messages.success(self.request, _("臨時閉庁日を追加しました。"))
+        return reverse("staff:closure_list", args=[self.municipality.slug])
+
+
+class ClosureDeleteView(MunicipalityStaffMixin, DeleteView):  # type: ignore[type-arg]
+    permission = Perm.MANAGE_SETTINGS
+    model = Closure
+    template_name = "core/staff/confirm_delete.html"
+
+    def get_success_url(self) -> str:
+        return reverse("staff:closure_list", args=[self.municipality.slug])
+
+
+# --- audit, outbox, metrics -----------------------------------------------------------------
+
+
+class AuditLogView(MunicipalityStaffMixin, ListView):  # type: ignore[type-arg]
+    """Everything recorded about this municipality's records, newest first."""
+
+    permission = Perm.VIEW_AUDIT
+    template_name = "core/staff/audit_log.html"
+    paginate_by = 50
+
+    def get_queryset(self) -> QuerySet[LogEntry]:
+        return (
+            audit.for_municipality(self.municipality)
+            .select_related("actor", "content_type")
+            .order_by("-timestamp")
+        )
+
+
+class OutboxView(MunicipalityStaffMixin, ListView):  # type: ignore[type-arg]
+    permission = Perm.MANAGE_SETTINGS
+    model = OutboundEmail
+    template_name = "core/staff/outbox.html"
+    paginate_by = 50
+
+
+class MetricsView(MunicipalityStaffMixin, TemplateView):
+    template_name = "core/staff/metrics.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        year = fiscal_year_of(timezone.localdate())
+        period = Period.fiscal_year(year)
+        context["period"] = period
+        context["figures"] = [
+            (p, registry.measure(p.key, self.municipality, period)) for p in registry.all()
+        ]
+        return context
+
+
+# --- consortium -----------------------------------------------------------------------------
+
+
+class ConsortiumHomeView(ConsortiumStaffMixin, TemplateView):
+    template_name = "core/staff/consortium.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        members = list(
+            self.consortium.members.order_by("code").prefetch_related(
+                Prefetch("departments", queryset=Department.objects.order_by("order", "name"))
+            )
+        )
+        period = Period.fiscal_year(fiscal_year_of(timezone.localdate()))
+        providers = registry.all()
+        context.update(
+            members=members,
+            period=period,
+            providers=providers,
+            rows=[
+                (m, [registry.measure(p.key, m, period).value for p in providers]) for m in members
+            ],
+        )
+        return context
+

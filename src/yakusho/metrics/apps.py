@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
+
+
+class MetricsConfig(AppConfig):
+    name = "yakusho.metrics"
+    label = "metrics"
+    verbose_name = _("指標レジストリ")
+
+    def ready(self) -> None:
+        # Each app publishes its figures from a `metrics.py` module, found at start-up like admin.py.
+        autodiscover_modules("metrics")

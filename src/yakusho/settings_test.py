@@ -1,0 +1,9 @@
+"""Settings for the test suite: a fast password hasher and mail kept in memory unless a test says."""
+
+from yakusho.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+SECRET_KEY = "test-only-secret-key-not-for-production-use-0123456789"  # noqa: S105
+YAKUSHO_OUTBOX = {**YAKUSHO_OUTBOX, "BACKOFF_BASE_SECONDS": 60}  # noqa: F405

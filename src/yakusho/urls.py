@@ -1,0 +1,11 @@
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog, set_language
+
+from yakusho.core.urls import public_patterns, staff_patterns
+
+urlpatterns = [
+    path("", include(public_patterns)),
+    path("staff/", include(staff_patterns)),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/catalog.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+]
