@@ -7,3 +7,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 SECRET_KEY = "test-only-secret-key-not-for-production-use-0123456789"  # noqa: S105
 YAKUSHO_OUTBOX = {**YAKUSHO_OUTBOX, "BACKOFF_BASE_SECONDS": 60}  # noqa: F405
+# The live test server serves static files from the finders; WhiteNoise is for real servers.
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405

@@ -45,6 +45,8 @@ class NormalizingMixin:
 
 
 class MunicipalityForm(NormalizingMixin, forms.ModelForm):  # type: ignore[type-arg]
+    website = forms.URLField(label=_("公式サイト"), required=False, assume_scheme="https")
+
     class Meta:
         model = Municipality
         fields = [

@@ -110,16 +110,28 @@ def _era_year_to_gregorian(era: Era, n: int, source: str) -> int:
 _ERA_NAMES = "|".join(e.name for e in ERAS)
 _ERA_LETTERS = "".join(e.letter for e in ERAS)
 _ERA = rf"(?P<era>{_ERA_NAMES}|[{_ERA_LETTERS}])"
-_N = r"(?P<n>元|\d{1,2})"
+_N = r"(?P<n>元|\d{1,3})"
 _FY_PATTERNS = (
     re.compile(rf"^{_ERA}\.?{_N}(?:年度?)?$", re.IGNORECASE),
     re.compile(r"^(?:FY)?(?P<year>\d{4})(?:年度?)?$", re.IGNORECASE),
 )
 
+_FY_BOTH = re.compile(r"^(?P<era_part>[^()]+)\((?P<year>\d{4})年度\)$")
+
 
 def parse_fiscal_year(value: str) -> int:
-    """Read a fiscal year: ``R8``, ``令和8年度``, ``令和元年度``, ``2026年度``, ``2026``, ``FY2026``."""
+    """Read a fiscal year: ``R8``, ``令和8年度``, ``令和元年度``, ``2026年度``, ``2026``, ``FY2026``,
+    or the display form ``令和8年度（2026年度）``."""
     text = normalize_text(value).replace(" ", "")
+    both = _FY_BOTH.match(text)
+    if both:
+        # 令和8年度（2026年度）: both halves must name the same year.
+        year = parse_fiscal_year(both["era_part"])
+        if year != int(both["year"]):
+            raise JapaneseDateError(
+                _("「%(value)s」の和暦と西暦が一致しません。") % {"value": value}
+            )
+        return year
     for pattern in _FY_PATTERNS:
         m = pattern.match(text)
         if not m:

@@ -1,7 +1,7 @@
 """Short codes for resident-facing references (receipts, tickets, bookings).
 
 Codes read well aloud and on a phone: 8 characters shown as ``XXXX-XXXX`` from an alphabet
-without look-alikes (no I/1/L, O/0/Q/D, Z/2, S/5, B/8, U/V), the last one a check character
+without look-alikes (no I/1/L, O/0/Q/D, Z/2, S/5, B/8, U/V, G/6), the last one a check character
 (Luhn mod N) so a misheard code is caught instead of finding someone else's record. Uniqueness is per
 municipality; the model using a code also holds a unique constraint on (municipality, code).
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 from yakusho.core.validators import normalize_text
 
-ALPHABET = "ACEFGHJKMNPRTWXY34679"
+ALPHABET = "ACEFHJKMNPRTWXY34679"  # 20 characters: Luhn mod N needs an even N
 LENGTH = 8
 
 
@@ -53,4 +53,4 @@ def unique_code(model: Any, municipality: Any, field: str = "code", attempts: in
         code = generate()
         if not model.objects.filter(municipality=municipality, **{field: code}).exists():
             return code
-    raise RuntimeError("could not find a free short code")  # pragma: no cover - 21^7 codes
+    raise RuntimeError("could not find a free short code")  # pragma: no cover - 20^7 codes

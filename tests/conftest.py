@@ -1,0 +1,28 @@
+"""Shared fixtures. Factories are seeded (factory_boy's random and Faker) so a failing run repeats."""
+
+from __future__ import annotations
+
+import os
+
+import factory.random
+import pytest
+from hypothesis import settings as hypothesis_settings
+
+hypothesis_settings.register_profile("ci", max_examples=30, deadline=None)
+hypothesis_settings.register_profile("dev", max_examples=150, deadline=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
+
+SEED = int(os.environ.get("YAKUSHO_TEST_SEED", "20261123"))
+
+
+@pytest.fixture(autouse=True)
+def _seeded_factories() -> None:
+    factory.random.reseed_random(SEED)
+
+
+@pytest.fixture
+def demo(db):  # type: ignore[no-untyped-def]
+    """The demo data of `yakusho demo`, loaded into the test database."""
+    from django.core.management import call_command
+
+    call_command("demo", quiet_logins=True, verbosity=0)

@@ -1,0 +1,130 @@
+"""The role table: every staff view, every role, and a user of another municipality."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFactory, UserFactory
+from tests.helpers import login_verified
+from yakusho.core.models import Closure, Consortium, ConsortiumMembership, Invitation, Role
+from yakusho.core.urls import staff_patterns
+
+MUNI_ROLES = ("admin", "secretariat", "department", "counter", "hq")
+ALL = frozenset(MUNI_ROLES)
+ADMIN = frozenset({"admin"})
+AUDIT = frozenset({"admin", "hq"})
+
+#: Sign-in and account pages: reachable without a role, tested in test_accounts.py.
+ACCOUNT_VIEWS = {"login", "logout", "2fa_setup", "2fa_verify", "invitation_accept", "password_reset_confirm"}
+
+
+@dataclass(frozen=True)
+class Case:
+    allowed: frozenset[str]
+    method: str = "get"
+    obj: str | None = None  # which fixture object's pk the URL takes
+
+
+TABLE: dict[str, Case] = {
+    "home": Case(ALL | {"consortium", "other"}),
+    "municipality": Case(ALL),
+    "settings": Case(ADMIN),
+    "department_list": Case(ALL),
+    "department_create": Case(ADMIN),
+    "department_detail": Case(ALL, obj="department"),
+    "department_update": Case(ADMIN, obj="department"),
+    "department_delete": Case(ADMIN, obj="department"),
+    "staff_list": Case(ADMIN),
+    "staff_invite": Case(ADMIN),
+    "invitation_cancel": Case(ADMIN, method="post", obj="invitation"),
+    "staff_detail": Case(ADMIN, obj="membership"),
+    "staff_update": Case(ADMIN, obj="membership"),
+    "staff_reset_password": Case(ADMIN, method="post", obj="membership"),
+    "staff_deactivate": Case(ADMIN, method="post", obj="membership"),
+    "staff_reactivate": Case(ADMIN, method="post", obj="membership"),
+    "closure_list": Case(ALL),
+    "closure_create": Case(ADMIN),
+    "closure_delete": Case(ADMIN, obj="closure"),
+    "audit_log": Case(AUDIT),
+    "outbox": Case(ADMIN),
+    "metrics": Case(ALL),
+    "consortium": Case(frozenset({"consortium"})),
+}
+ROLES = (*MUNI_ROLES, "consortium", "other", "anonymous")
+
+
+def test_table_covers_every_staff_view() -> None:
+    names = {p.name for p in staff_patterns[0]}
+    assert names - ACCOUNT_VIEWS == set(TABLE), "add the new staff view to TABLE with its roles"
+
+
+@pytest.fixture
+def world(db):  # type: ignore[no-untyped-def]
+    town = MunicipalityFactory(slug="here")
+    elsewhere = MunicipalityFactory(slug="elsewhere")
+    department = DepartmentFactory(municipality=town)
+    users = {}
+    for role in MUNI_ROLES:
+        membership = MembershipFactory(municipality=town, role=role)
+        if role == Role.DEPARTMENT:
+            membership.departments.set([department])
+        users[role] = membership.user
+    users["other"] = MembershipFactory(municipality=elsewhere, role=Role.ADMIN).user
+    consortium = Consortium.objects.create(slug="pref", name="試験県", kind="prefecture")
+    consortium.members.set([town])
+    users["consortium"] = UserFactory()
+    ConsortiumMembership.objects.create(user=users["consortium"], consortium=consortium)
+    target = MembershipFactory(municipality=town, role=Role.COUNTER)
+    objects = {
+        "department": department,
+        "membership": target,
+        "invitation": Invitation.objects.create(municipality=town, email="new@example.jp", role=Role.COUNTER),
+        "closure": Closure.objects.create(municipality=town, date=timezone.localdate(), reason="臨時"),
+    }
+    return town, consortium, users, objects
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_role_table(world, client: Client, name: str, role: str) -> None:  # type: ignore[no-untyped-def]
+    town, consortium, users, objects = world
+    case = TABLE[name]
+    if name == "home":
+        url = reverse("staff:home")
+    elif name == "consortium":
+        url = reverse("staff:consortium", args=[consortium.slug])
+    else:
+        args: list[object] = [town.slug]
+        if case.obj:
+            args.append(objects[case.obj].pk)
+        url = reverse(f"staff:{name}", args=args)
+    if role != "anonymous":
+        login_verified(client, users[role])
+    response = getattr(client, case.method)(url)
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("staff:login"))
+    elif role in case.allowed:
+        assert response.status_code == (302 if case.method == "post" else 200), response.content[:500]
+    else:
+        assert response.status_code == 403
+
+
+def test_records_of_another_municipality_are_not_found(world, client: Client) -> None:  # type: ignore[no-untyped-def]
+    """An administrator of one municipality guessing ids of another's records gets 404."""
+    town, _consortium, users, objects = world
+    other_town = MunicipalityFactory(slug="other-town")
+    admin_there = MembershipFactory(municipality=other_town, role=Role.ADMIN).user
+    login_verified(client, admin_there)
+    for name, key in (("department_detail", "department"), ("staff_detail", "membership")):
+        url = reverse(f"staff:{name}", args=[other_town.slug, objects[key].pk])
+        assert client.get(url).status_code == 404
+    response = client.post(reverse("staff:staff_deactivate", args=[other_town.slug, objects["membership"].pk]))
+    assert response.status_code == 404
+    objects["membership"].refresh_from_db()
+    assert objects["membership"].is_active
