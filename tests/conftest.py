@@ -21,7 +21,7 @@ def _seeded_factories() -> None:
 
 
 @pytest.fixture
-def demo(db):  # type: ignore[no-untyped-def]
+def demo(db):
     """The demo data of `yakusho demo`, loaded into the test database."""
     from django.core.management import call_command
 

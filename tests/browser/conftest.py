@@ -33,7 +33,7 @@ ContextFactory = Callable[..., BrowserContext]
 @pytest.fixture(scope="session")
 def playwright_instance() -> Iterator[Playwright]:
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium")
     with sync_playwright() as p:
         yield p
 

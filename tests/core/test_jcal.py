@@ -45,7 +45,9 @@ def test_parse_fiscal_year(text: str, year: int) -> None:
     assert parse_fiscal_year(text) == year
 
 
-@pytest.mark.parametrize("text", ["", "令和", "R", "平成32年度", "大正16年", "昭和65", "来年度", "R8年4月", "99999"])
+@pytest.mark.parametrize(
+    "text", ["", "令和", "R", "平成32年度", "大正16年", "昭和65", "来年度", "R8年4月", "99999"]
+)
 def test_unparseable_fiscal_years(text: str) -> None:
     with pytest.raises(JapaneseDateError) as info:
         parse_fiscal_year(text)

@@ -31,7 +31,7 @@ def smtp(smtp_port: int) -> Iterator[SmtpServer]:
     server.stop()
 
 
-def subject_of(message) -> str:  # type: ignore[no-untyped-def]
+def subject_of(message) -> str:
     return str(make_header(decode_header(message["Subject"])))
 
 
@@ -114,8 +114,16 @@ def test_gives_up_after_max_attempts(smtp_port: int) -> None:
     queue_mail(town, ["a@example.jp"], "件名", "本文")
     now = timezone.now()
     with override_settings(
-        EMAIL_BACKEND=SMTP, EMAIL_HOST="127.0.0.1", EMAIL_PORT=smtp_port, EMAIL_TIMEOUT=2,
-        YAKUSHO_OUTBOX={"MAX_ATTEMPTS": 3, "BACKOFF_BASE_SECONDS": 60, "BACKOFF_MAX_SECONDS": 600, "LEASE_SECONDS": 60},
+        EMAIL_BACKEND=SMTP,
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=smtp_port,
+        EMAIL_TIMEOUT=2,
+        YAKUSHO_OUTBOX={
+            "MAX_ATTEMPTS": 3,
+            "BACKOFF_BASE_SECONDS": 60,
+            "BACKOFF_MAX_SECONDS": 600,
+            "LEASE_SECONDS": 60,
+        },
     ):
         for _ in range(3):
             now += timedelta(hours=1)

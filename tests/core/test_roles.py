@@ -64,7 +64,7 @@ def test_table_covers_every_staff_view() -> None:
 
 
 @pytest.fixture
-def world(db):  # type: ignore[no-untyped-def]
+def world(db):
     town = MunicipalityFactory(slug="here")
     elsewhere = MunicipalityFactory(slug="elsewhere")
     department = DepartmentFactory(municipality=town)
@@ -91,7 +91,7 @@ def world(db):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(TABLE))
-def test_role_table(world, client: Client, name: str, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_role_table(world, client: Client, name: str, role: str) -> None:
     town, consortium, users, objects = world
     case = TABLE[name]
     if name == "home":
@@ -115,16 +115,18 @@ def test_role_table(world, client: Client, name: str, role: str) -> None:  # typ
         assert response.status_code == 403
 
 
-def test_records_of_another_municipality_are_not_found(world, client: Client) -> None:  # type: ignore[no-untyped-def]
+def test_records_of_another_municipality_are_not_found(world, client: Client) -> None:
     """An administrator of one municipality guessing ids of another's records gets 404."""
-    town, _consortium, users, objects = world
+    _town, _consortium, _users, objects = world
     other_town = MunicipalityFactory(slug="other-town")
     admin_there = MembershipFactory(municipality=other_town, role=Role.ADMIN).user
     login_verified(client, admin_there)
     for name, key in (("department_detail", "department"), ("staff_detail", "membership")):
         url = reverse(f"staff:{name}", args=[other_town.slug, objects[key].pk])
         assert client.get(url).status_code == 404
-    response = client.post(reverse("staff:staff_deactivate", args=[other_town.slug, objects["membership"].pk]))
+    response = client.post(
+        reverse("staff:staff_deactivate", args=[other_town.slug, objects["membership"].pk])
+    )
     assert response.status_code == 404
     objects["membership"].refresh_from_db()
     assert objects["membership"].is_active

@@ -13,7 +13,7 @@ def test_alphabet_has_no_confusable_characters() -> None:
 
 
 @given(st.randoms(use_true_random=False))
-def test_generated_codes_are_valid_and_readable(_r) -> None:  # type: ignore[no-untyped-def]
+def test_generated_codes_are_valid_and_readable(_r) -> None:
     code = shortcodes.generate()
     assert len(code) == shortcodes.LENGTH
     assert shortcodes.normalize(code) == code
@@ -23,7 +23,7 @@ def test_generated_codes_are_valid_and_readable(_r) -> None:  # type: ignore[no-
 
 
 @given(st.data())
-def test_one_wrong_character_is_caught(data) -> None:  # type: ignore[no-untyped-def]
+def test_one_wrong_character_is_caught(data) -> None:
     code = shortcodes.generate()
     i = data.draw(st.integers(0, len(code) - 1))
     c = data.draw(st.sampled_from([a for a in shortcodes.ALPHABET if a != code[i]]))
@@ -37,7 +37,7 @@ def test_full_width_and_spaces_are_accepted() -> None:
 
 
 @pytest.mark.django_db
-def test_unique_per_municipality(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_unique_per_municipality(monkeypatch) -> None:
     town = MunicipalityFactory()
     taken = shortcodes.generate()
     DepartmentFactory(municipality=town, name=taken)

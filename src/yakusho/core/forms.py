@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+import datetime
 from typing import Any
 
 from django import forms
@@ -18,8 +18,8 @@ from yakusho.core.validators import normalize_text
 class WarekiDateField(forms.CharField):
     """A date typed as 和暦 (令和8年4月1日, R8.4.1) or 西暦 (2026-04-01, 2026年4月1日)."""
 
-    def to_python(self, value: Any) -> date | None:  # type: ignore[override]
-        if isinstance(value, date):
+    def to_python(self, value: Any) -> datetime.date | None:  # type: ignore[override]
+        if isinstance(value, datetime.date):
             return value
         text = super().to_python(value)
         if not text:
@@ -30,35 +30,56 @@ class WarekiDateField(forms.CharField):
             raise forms.ValidationError(str(exc), code="invalid") from None
 
     def prepare_value(self, value: Any) -> Any:
-        return value.isoformat() if isinstance(value, date) else value
+        return value.isoformat() if isinstance(value, datetime.date) else value
 
 
 class NormalizingMixin:
-    """NFKC-normalise every text field (全角英数 → 半角, 半角カナ → 全角)."""
+    """NFKC-normalise submitted text before validation (全角英数 → 半角, 半角カナ → 全角).
 
-    def clean(self) -> dict[str, Any]:
-        cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]
-        for key, value in cleaned.items():
-            if isinstance(value, str):
-                cleaned[key] = normalize_text(value)
-        return cleaned
+    Passwords are left exactly as typed.
+    """
+
+    def full_clean(self) -> None:
+        form: Any = self
+        if form.is_bound:
+            data = form.data.copy()
+            for name, field in form.fields.items():
+                if isinstance(field.widget, forms.PasswordInput):
+                    continue
+                key = form.add_prefix(name)
+                if hasattr(data, "getlist"):
+                    values = data.getlist(key)
+                    if values:
+                        data.setlist(key, [normalize_text(v) if isinstance(v, str) else v for v in values])
+                elif isinstance(data.get(key), str):
+                    data[key] = normalize_text(data[key])
+            form.data = data
+        super().full_clean()  # type: ignore[misc]
 
 
-class MunicipalityForm(NormalizingMixin, forms.ModelForm):  # type: ignore[type-arg]
+class MunicipalityForm(NormalizingMixin, forms.ModelForm):
     website = forms.URLField(label=_("公式サイト"), required=False, assume_scheme="https")
 
     class Meta:
         model = Municipality
         fields = [
-            "name", "name_en", "kana", "prefecture", "kind", "code", "population", "website",
-            "email_from", "closes_year_end",
+            "name",
+            "name_en",
+            "kana",
+            "prefecture",
+            "kind",
+            "code",
+            "population",
+            "website",
+            "email_from",
+            "closes_year_end",
         ]
 
     def clean_code(self) -> str:
         return normalize_text(self.cleaned_data["code"])
 
 
-class DepartmentForm(NormalizingMixin, forms.ModelForm):  # type: ignore[type-arg]
+class DepartmentForm(NormalizingMixin, forms.ModelForm):
     class Meta:
         model = Department
         fields = ["name", "kana", "email", "phone", "order"]
@@ -106,7 +127,7 @@ class _RoleDepartmentsMixin:
             self.add_error("departments", _("担当課職員には所属課を1つ以上選んでください。"))  # type: ignore[attr-defined]
 
 
-class InvitationForm(_RoleDepartmentsMixin, NormalizingMixin, forms.ModelForm):  # type: ignore[type-arg]
+class InvitationForm(_RoleDepartmentsMixin, NormalizingMixin, forms.ModelForm):
     class Meta:
         model = Invitation
         fields = ["email", "display_name", "role", "departments"]
@@ -137,12 +158,12 @@ class InvitationForm(_RoleDepartmentsMixin, NormalizingMixin, forms.ModelForm): 
         return email
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         self._check_role_departments(cleaned)
         return cleaned
 
 
-class MembershipForm(_RoleDepartmentsMixin, forms.ModelForm):  # type: ignore[type-arg]
+class MembershipForm(_RoleDepartmentsMixin, NormalizingMixin, forms.ModelForm):
     class Meta:
         model = Membership
         fields = ["role", "departments"]
@@ -152,15 +173,13 @@ class MembershipForm(_RoleDepartmentsMixin, forms.ModelForm):  # type: ignore[ty
         self._setup_departments(self.instance.municipality)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         self._check_role_departments(cleaned)
         return cleaned
 
 
-class ClosureForm(NormalizingMixin, forms.ModelForm):  # type: ignore[type-arg]
-    date = WarekiDateField(
-        label=_("閉庁日"), help_text=_("例：令和8年4月1日、R8.4.1、2026-04-01")
-    )
+class ClosureForm(NormalizingMixin, forms.ModelForm):
+    date = WarekiDateField(label=_("閉庁日"), help_text=_("例：令和8年4月1日、R8.4.1、2026-04-01"))
 
     class Meta:
         model = Closure
@@ -171,8 +190,8 @@ class ClosureForm(NormalizingMixin, forms.ModelForm):  # type: ignore[type-arg]
         self.municipality = municipality
         self.instance.municipality = municipality
 
-    def clean_date(self) -> date:
-        day: date = self.cleaned_data["date"]
+    def clean_date(self) -> datetime.date:
+        day: datetime.date = self.cleaned_data["date"]
         if Closure.objects.for_municipality(self.municipality).filter(date=day).exists():
             raise forms.ValidationError(
                 _("%(date)s はすでに閉庁日として登録されています。"), params={"date": day.isoformat()}
@@ -180,7 +199,7 @@ class ClosureForm(NormalizingMixin, forms.ModelForm):  # type: ignore[type-arg]
         return day
 
 
-class AcceptInvitationForm(forms.Form):
+class AcceptInvitationForm(NormalizingMixin, forms.Form):
     display_name = forms.CharField(label=_("氏名"), max_length=80)
     password1 = forms.CharField(label=_("パスワード"), widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(label=_("パスワード（確認）"), widget=forms.PasswordInput, strip=False)
@@ -190,7 +209,7 @@ class AcceptInvitationForm(forms.Form):
         self.email = email
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
         if p1 and p2 and p1 != p2:
             self.add_error("password2", _("確認用のパスワードが一致しません。"))
@@ -202,7 +221,7 @@ class AcceptInvitationForm(forms.Form):
         return cleaned
 
 
-class TokenForm(forms.Form):
+class TokenForm(NormalizingMixin, forms.Form):
     token = forms.CharField(
         label=_("確認コード（6桁）"),
         max_length=8,

@@ -128,9 +128,7 @@ def parse_fiscal_year(value: str) -> int:
         # 令和8年度（2026年度）: both halves must name the same year.
         year = parse_fiscal_year(both["era_part"])
         if year != int(both["year"]):
-            raise JapaneseDateError(
-                _("「%(value)s」の和暦と西暦が一致しません。") % {"value": value}
-            )
+            raise JapaneseDateError(_("「%(value)s」の和暦と西暦が一致しません。") % {"value": value})
         return year
     for pattern in _FY_PATTERNS:
         m = pattern.match(text)
@@ -175,9 +173,7 @@ def parse_japanese_date(value: str) -> date:
         try:
             day = date(year, int(groups["m"]), int(groups["d"]))
         except ValueError:
-            raise JapaneseDateError(
-                _("「%(value)s」は存在しない日付です。") % {"value": value}
-            ) from None
+            raise JapaneseDateError(_("「%(value)s」は存在しない日付です。") % {"value": value}) from None
         if day < EARLIEST:
             raise JapaneseDateError(_("1873年（明治6年）より前の日付は扱えません。"))
         if era is not None:

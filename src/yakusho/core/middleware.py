@@ -19,9 +19,7 @@ class StaffTwoFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if (
-            request.path_info.startswith("/staff/")
-            and user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
+            request.path_info.startswith("/staff/") and user.is_authenticated and not user.is_verified()  # type: ignore[attr-defined]  # set by OTPMiddleware
         ):
             try:
                 name = resolve(request.path_info).view_name
@@ -31,6 +29,6 @@ class StaffTwoFactorMiddleware:
                 query = urlencode({"next": request.get_full_path()})
                 if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
                     return HttpResponseRedirect(f"{reverse('staff:2fa_verify')}?{query}")
-                if user.requires_two_factor():  # type: ignore[union-attr]
+                if user.requires_two_factor():
                     return HttpResponseRedirect(f"{reverse('staff:2fa_setup')}?{query}")
         return self.get_response(request)

@@ -32,9 +32,7 @@ class MunicipalityStaffMixin:
             return redirect_to_login(request.get_full_path())
         self.municipality = get_object_or_404(Municipality, slug=kwargs["municipality"])
         membership = (
-            Membership.objects.filter(
-                user=request.user, municipality=self.municipality, is_active=True
-            )
+            Membership.objects.filter(user=request.user, municipality=self.municipality, is_active=True)
             .prefetch_related("departments")
             .first()
         )

@@ -11,6 +11,7 @@ lets mail clients fold such a duplicate.
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import smtplib
 import socket
@@ -105,9 +106,7 @@ class DeliveryReport:
     given_up: int = 0
 
 
-def deliver_due(
-    limit: int = 100, now: datetime | None = None, worker: str | None = None
-) -> DeliveryReport:
+def deliver_due(limit: int = 100, now: datetime | None = None, worker: str | None = None) -> DeliveryReport:
     """Send due mail. Never raises for a mail-server failure: the row is rescheduled instead."""
     now = now or timezone.now()
     worker = worker or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
@@ -127,7 +126,7 @@ def deliver_due(
             if connection is None:
                 connection = get_connection(fail_silently=False)
             _build(mail, connection).send(fail_silently=False)
-        except Exception as exc:  # noqa: BLE001 - any transport failure reschedules the row
+        except Exception as exc:
             connection = None
             attempts = mail.attempts + 1
             give_up = attempts >= settings.YAKUSHO_OUTBOX["MAX_ATTEMPTS"]
@@ -157,8 +156,6 @@ def deliver_due(
         )
         report.sent += 1
     if connection is not None:
-        try:
+        with contextlib.suppress(Exception):  # closing a broken connection is not an error
             connection.close()
-        except Exception:  # noqa: BLE001,S110 - closing a broken connection is not an error
-            pass
     return report

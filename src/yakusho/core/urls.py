@@ -31,14 +31,26 @@ staff_patterns = (
         path(M + "departments/", views.DepartmentListView.as_view(), name="department_list"),
         path(M + "departments/new/", views.DepartmentCreateView.as_view(), name="department_create"),
         path(M + "departments/<int:pk>/", views.DepartmentDetailView.as_view(), name="department_detail"),
-        path(M + "departments/<int:pk>/edit/", views.DepartmentUpdateView.as_view(), name="department_update"),
-        path(M + "departments/<int:pk>/delete/", views.DepartmentDeleteView.as_view(), name="department_delete"),
+        path(
+            M + "departments/<int:pk>/edit/", views.DepartmentUpdateView.as_view(), name="department_update"
+        ),
+        path(
+            M + "departments/<int:pk>/delete/", views.DepartmentDeleteView.as_view(), name="department_delete"
+        ),
         path(M + "staff/", views.StaffListView.as_view(), name="staff_list"),
         path(M + "staff/invite/", views.StaffInviteView.as_view(), name="staff_invite"),
-        path(M + "staff/invitations/<int:pk>/cancel/", views.InvitationCancelView.as_view(), name="invitation_cancel"),
+        path(
+            M + "staff/invitations/<int:pk>/cancel/",
+            views.InvitationCancelView.as_view(),
+            name="invitation_cancel",
+        ),
         path(M + "staff/<int:pk>/", views.StaffDetailView.as_view(), name="staff_detail"),
         path(M + "staff/<int:pk>/edit/", views.StaffUpdateView.as_view(), name="staff_update"),
-        path(M + "staff/<int:pk>/reset-password/", views.StaffResetPasswordView.as_view(), name="staff_reset_password"),
+        path(
+            M + "staff/<int:pk>/reset-password/",
+            views.StaffResetPasswordView.as_view(),
+            name="staff_reset_password",
+        ),
         path(M + "staff/<int:pk>/deactivate/", views.StaffDeactivateView.as_view(), name="staff_deactivate"),
         path(M + "staff/<int:pk>/reactivate/", views.StaffReactivateView.as_view(), name="staff_reactivate"),
         path(M + "calendar/", views.ClosureListView.as_view(), name="closure_list"),

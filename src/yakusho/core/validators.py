@@ -32,7 +32,10 @@ def validate_municipality_code(value: str) -> None:
     expected = municipality_check_digit(code[:5])
     if int(code[5]) != expected:
         raise ValidationError(
-            _("全国地方公共団体コードの検査数字が正しくありません（%(value)s の末尾は %(expected)s のはずです）。"),
+            _(
+                "全国地方公共団体コードの検査数字が正しくありません"
+                "（%(value)s の末尾は %(expected)s のはずです）。"
+            ),
             code="check_digit",
             params={"value": value, "expected": expected},
         )

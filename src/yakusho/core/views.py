@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from auditlog.mixins import LogAccessMixin
 from auditlog.models import LogEntry
@@ -12,6 +12,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Prefetch, QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -52,6 +53,7 @@ from yakusho.core.models import (
     Membership,
     Municipality,
     OutboundEmail,
+    User,
 )
 from yakusho.core.permissions import Perm
 from yakusho.metrics.registry import Period, registry
@@ -59,7 +61,7 @@ from yakusho.metrics.registry import Period, registry
 # --- public ---------------------------------------------------------------------------------
 
 
-class PublicHomeView(ListView):  # type: ignore[type-arg]
+class PublicHomeView(ListView):
     template_name = "core/public/home.html"
     context_object_name = "municipalities"
 
@@ -67,7 +69,7 @@ class PublicHomeView(ListView):  # type: ignore[type-arg]
         return Municipality.objects.order_by("code")
 
 
-class MunicipalityPublicView(DetailView):  # type: ignore[type-arg]
+class MunicipalityPublicView(DetailView):
     template_name = "core/public/municipality.html"
     slug_url_kwarg = "municipality"
     model = Municipality
@@ -79,8 +81,7 @@ class MunicipalityPublicView(DetailView):  # type: ignore[type-arg]
         today = timezone.localdate()
         context["today_closed"] = calendar.closed_reason(today)
         context["upcoming"] = [
-            (today + timedelta(days=i), calendar.closed_reason(today + timedelta(days=i)))
-            for i in range(14)
+            (today + timedelta(days=i), calendar.closed_reason(today + timedelta(days=i))) for i in range(14)
         ]
         return context
 
@@ -100,7 +101,23 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
-class TwoFactorSetupView(LoginRequiredMixin, FormView):  # type: ignore[type-arg]
+def _check_token(device: TOTPDevice, form: TokenForm) -> bool:
+    """Verify a code; after failures django-otp makes the user wait, and we say so."""
+    allowed, _info = device.verify_is_allowed()
+    if not allowed:
+        form.add_error(
+            "token", _("確認コードの入力に続けて失敗したため、しばらく待ってから入力してください。")
+        )
+        return False
+    if device.verify_token(form.cleaned_data["token"]):
+        return True
+    form.add_error(
+        "token", _("確認コードが正しくありません。アプリに表示されている最新のコードを入力してください。")
+    )
+    return False
+
+
+class TwoFactorSetupView(LoginRequiredMixin, FormView):
     """Show a TOTP secret (QR code and text) and confirm it with a first code."""
 
     template_name = "core/staff/2fa_setup.html"
@@ -129,8 +146,7 @@ class TwoFactorSetupView(LoginRequiredMixin, FormView):  # type: ignore[type-arg
         return context
 
     def form_valid(self, form: TokenForm) -> HttpResponse:
-        if not self.device.verify_token(form.cleaned_data["token"]):
-            form.add_error("token", _("確認コードが正しくありません。アプリに表示されている最新のコードを入力してください。"))
+        if not _check_token(self.device, form):
             return self.form_invalid(form)
         self.device.confirmed = True
         self.device.save(update_fields=["confirmed"])
@@ -139,7 +155,7 @@ class TwoFactorSetupView(LoginRequiredMixin, FormView):  # type: ignore[type-arg
         return HttpResponseRedirect(_safe_next(self.request, reverse("staff:home")))
 
 
-class TwoFactorVerifyView(LoginRequiredMixin, FormView):  # type: ignore[type-arg]
+class TwoFactorVerifyView(LoginRequiredMixin, FormView):
     template_name = "core/staff/2fa_verify.html"
     form_class = TokenForm
 
@@ -149,12 +165,13 @@ class TwoFactorVerifyView(LoginRequiredMixin, FormView):  # type: ignore[type-ar
         return context
 
     def form_valid(self, form: TokenForm) -> HttpResponse:
-        for device in TOTPDevice.objects.filter(user=self.request.user, confirmed=True):
-            if device.verify_token(form.cleaned_data["token"]):
-                otp_login(self.request, device)
-                return HttpResponseRedirect(_safe_next(self.request, reverse("staff:home")))
-        form.add_error("token", _("確認コードが正しくありません。"))
-        return self.form_invalid(form)
+        device = TOTPDevice.objects.filter(user=self.request.user, confirmed=True).first()
+        if device is None:
+            return redirect("staff:2fa_setup")
+        if not _check_token(device, form):
+            return self.form_invalid(form)
+        otp_login(self.request, device)
+        return HttpResponseRedirect(_safe_next(self.request, reverse("staff:home")))
 
 
 class InvitationAcceptView(View):
@@ -166,14 +183,16 @@ class InvitationAcceptView(View):
         )
         if not self.invitation.is_usable:
             return render(request, "core/staff/invitation_unusable.html", status=410)
-        from yakusho.core.models import User
-
         self.existing = User.objects.filter(email=self.invitation.email).first()
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form = None if self.existing else AcceptInvitationForm(
-            email=self.invitation.email, initial={"display_name": self.invitation.display_name}
+        form = (
+            None
+            if self.existing
+            else AcceptInvitationForm(
+                email=self.invitation.email, initial={"display_name": self.invitation.display_name}
+            )
         )
         return self._render(form)
 
@@ -190,7 +209,9 @@ class InvitationAcceptView(View):
             if request.user != self.existing:
                 return self._render(None)
             services.accept_invitation(self.invitation, user=self.existing)
-            messages.success(request, _("%(m)sの職員として登録しました。") % {"m": self.invitation.municipality})
+            messages.success(
+                request, _("%(m)sの職員として登録しました。") % {"m": self.invitation.municipality}
+            )
             return redirect("staff:home")
         form = AcceptInvitationForm(request.POST, email=self.invitation.email)
         if not form.is_valid():
@@ -210,7 +231,9 @@ class StaffPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("staff:login")
 
     def form_valid(self, form: Any) -> HttpResponse:
-        messages.success(self.request, _("パスワードを変更しました。新しいパスワードでログインしてください。"))
+        messages.success(
+            self.request, _("パスワードを変更しました。新しいパスワードでログインしてください。")
+        )
         return super().form_valid(form)
 
 
@@ -222,17 +245,18 @@ class StaffHomeView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        user = self.request.user
+        user = cast(User, self.request.user)
         context["memberships"] = (
-            Membership.objects.filter(user=user, is_active=True)  # type: ignore[misc]
+            Membership.objects.filter(user=user, is_active=True)
             .select_related("municipality")
             .prefetch_related("departments")
             .order_by("municipality__code")
         )
         context["consortium_memberships"] = ConsortiumMembership.objects.filter(
-            user=user, is_active=True  # type: ignore[misc]
+            user=user,
+            is_active=True,
         ).select_related("consortium")
-        context["has_device"] = TOTPDevice.objects.filter(user=user, confirmed=True).exists()  # type: ignore[misc]
+        context["has_device"] = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
         return context
 
 
@@ -242,11 +266,13 @@ class MunicipalityDashboardView(MunicipalityStaffMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["department_count"] = Department.objects.for_municipality(self.municipality).count()
-        context["staff_count"] = Membership.objects.for_municipality(self.municipality).filter(is_active=True).count()
+        context["staff_count"] = (
+            Membership.objects.for_municipality(self.municipality).filter(is_active=True).count()
+        )
         return context
 
 
-class MunicipalitySettingsView(MunicipalityStaffMixin, UpdateView):  # type: ignore[type-arg]
+class MunicipalitySettingsView(MunicipalityStaffMixin, UpdateView):
     permission = Perm.MANAGE_SETTINGS
     form_class = MunicipalityForm
     template_name = "core/staff/settings.html"
@@ -262,12 +288,12 @@ class MunicipalitySettingsView(MunicipalityStaffMixin, UpdateView):  # type: ign
 # --- departments ----------------------------------------------------------------------------
 
 
-class DepartmentListView(MunicipalityStaffMixin, ListView):  # type: ignore[type-arg]
+class DepartmentListView(MunicipalityStaffMixin, ListView):
     model = Department
     template_name = "core/staff/department_list.html"
 
 
-class DepartmentDetailView(MunicipalityStaffMixin, DetailView):  # type: ignore[type-arg]
+class DepartmentDetailView(MunicipalityStaffMixin, DetailView):
     model = Department
     template_name = "core/staff/department_detail.html"
 
@@ -280,8 +306,6 @@ class DepartmentDetailView(MunicipalityStaffMixin, DetailView):  # type: ignore[
 class _DepartmentFormMixin(MunicipalityStaffMixin):
     permission = Perm.MANAGE_SETTINGS
     model = Department
-    form_class = DepartmentForm
-    template_name = "core/staff/form.html"
 
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = super().get_form_kwargs()  # type: ignore[misc]
@@ -293,15 +317,19 @@ class _DepartmentFormMixin(MunicipalityStaffMixin):
         return reverse("staff:department_detail", args=[self.municipality.slug, self.object.pk])  # type: ignore[attr-defined]
 
 
-class DepartmentCreateView(_DepartmentFormMixin, CreateView):  # type: ignore[type-arg]
+class DepartmentCreateView(_DepartmentFormMixin, CreateView):
+    form_class = DepartmentForm
+    template_name = "core/staff/form.html"
     extra_context = {"title": _("課の追加")}
 
 
-class DepartmentUpdateView(_DepartmentFormMixin, UpdateView):  # type: ignore[type-arg]
+class DepartmentUpdateView(_DepartmentFormMixin, UpdateView):
+    form_class = DepartmentForm
+    template_name = "core/staff/form.html"
     extra_context = {"title": _("課の編集")}
 
 
-class DepartmentDeleteView(MunicipalityStaffMixin, DeleteView):  # type: ignore[type-arg]
+class DepartmentDeleteView(MunicipalityStaffMixin, DeleteView):
     permission = Perm.MANAGE_SETTINGS
     model = Department
     template_name = "core/staff/confirm_delete.html"
@@ -314,7 +342,7 @@ class DepartmentDeleteView(MunicipalityStaffMixin, DeleteView):  # type: ignore[
 # --- staff accounts -------------------------------------------------------------------------
 
 
-class StaffListView(MunicipalityStaffMixin, ListView):  # type: ignore[type-arg]
+class StaffListView(MunicipalityStaffMixin, ListView):
     permission = Perm.MANAGE_STAFF
     model = Membership
     template_name = "core/staff/staff_list.html"
@@ -330,7 +358,7 @@ class StaffListView(MunicipalityStaffMixin, ListView):  # type: ignore[type-arg]
         return context
 
 
-class StaffInviteView(MunicipalityStaffMixin, CreateView):  # type: ignore[type-arg]
+class StaffInviteView(MunicipalityStaffMixin, CreateView):
     permission = Perm.MANAGE_STAFF
     model = Invitation
     form_class = InvitationForm
@@ -342,8 +370,8 @@ class StaffInviteView(MunicipalityStaffMixin, CreateView):  # type: ignore[type-
         kwargs["municipality"] = self.municipality
         return kwargs
 
-    def form_valid(self, form: InvitationForm) -> HttpResponse:
-        invitation = services.invite(form, self.request.user)  # type: ignore[arg-type]
+    def form_valid(self, form: ModelForm[Invitation]) -> HttpResponse:
+        invitation = services.invite(cast(InvitationForm, form), self.request.user)  # type: ignore[arg-type]
         messages.success(self.request, _("%(email)s に招待メールを送ります。") % {"email": invitation.email})
         return redirect("staff:staff_list", self.municipality.slug)
 
@@ -361,7 +389,7 @@ class InvitationCancelView(MunicipalityStaffMixin, View):
         return redirect("staff:staff_list", self.municipality.slug)
 
 
-class StaffDetailView(MunicipalityStaffMixin, LogAccessMixin, DetailView):  # type: ignore[type-arg]
+class StaffDetailView(MunicipalityStaffMixin, LogAccessMixin, DetailView):
     """A staff member's page. It shows personal data, so each view is logged as a read."""
 
     permission = Perm.MANAGE_STAFF
@@ -372,7 +400,7 @@ class StaffDetailView(MunicipalityStaffMixin, LogAccessMixin, DetailView):  # ty
         return super().get_queryset().select_related("user").prefetch_related("departments")
 
 
-class StaffUpdateView(MunicipalityStaffMixin, UpdateView):  # type: ignore[type-arg]
+class StaffUpdateView(MunicipalityStaffMixin, UpdateView):
     permission = Perm.MANAGE_STAFF
     model = Membership
     form_class = MembershipForm
@@ -421,7 +449,7 @@ class StaffReactivateView(_StaffActionView):
 # --- business calendar ----------------------------------------------------------------------
 
 
-class ClosureListView(MunicipalityStaffMixin, ListView):  # type: ignore[type-arg]
+class ClosureListView(MunicipalityStaffMixin, ListView):
     model = Closure
     template_name = "core/staff/closure_list.html"
 
@@ -433,14 +461,13 @@ class ClosureListView(MunicipalityStaffMixin, ListView):  # type: ignore[type-ar
         calendar = BusinessCalendar(self.municipality)
         today = timezone.localdate()
         context["days"] = [
-            (today + timedelta(days=i), calendar.closed_reason(today + timedelta(days=i)))
-            for i in range(31)
+            (today + timedelta(days=i), calendar.closed_reason(today + timedelta(days=i))) for i in range(31)
         ]
         context["form"] = ClosureForm(municipality=self.municipality)
         return context
 
 
-class ClosureCreateView(MunicipalityStaffMixin, CreateView):  # type: ignore[type-arg]
+class ClosureCreateView(MunicipalityStaffMixin, CreateView):
     permission = Perm.MANAGE_SETTINGS
     model = Closure
     form_class = ClosureForm
@@ -457,7 +484,7 @@ class ClosureCreateView(MunicipalityStaffMixin, CreateView):  # type: ignore[typ
         return reverse("staff:closure_list", args=[self.municipality.slug])
 
 
-class ClosureDeleteView(MunicipalityStaffMixin, DeleteView):  # type: ignore[type-arg]
+class ClosureDeleteView(MunicipalityStaffMixin, DeleteView):
     permission = Perm.MANAGE_SETTINGS
     model = Closure
     template_name = "core/staff/confirm_delete.html"
@@ -469,7 +496,7 @@ class ClosureDeleteView(MunicipalityStaffMixin, DeleteView):  # type: ignore[typ
 # --- audit, outbox, metrics -----------------------------------------------------------------
 
 
-class AuditLogView(MunicipalityStaffMixin, ListView):  # type: ignore[type-arg]
+class AuditLogView(MunicipalityStaffMixin, ListView):
     """Everything recorded about this municipality's records, newest first."""
 
     permission = Perm.VIEW_AUDIT
@@ -484,7 +511,7 @@ class AuditLogView(MunicipalityStaffMixin, ListView):  # type: ignore[type-arg]
         )
 
 
-class OutboxView(MunicipalityStaffMixin, ListView):  # type: ignore[type-arg]
+class OutboxView(MunicipalityStaffMixin, ListView):
     permission = Perm.MANAGE_SETTINGS
     model = OutboundEmail
     template_name = "core/staff/outbox.html"
@@ -499,9 +526,7 @@ class MetricsView(MunicipalityStaffMixin, TemplateView):
         year = fiscal_year_of(timezone.localdate())
         period = Period.fiscal_year(year)
         context["period"] = period
-        context["figures"] = [
-            (p, registry.measure(p.key, self.municipality, period)) for p in registry.all()
-        ]
+        context["figures"] = [(p, registry.measure(p.key, self.municipality, period)) for p in registry.all()]
         return context
 
 
@@ -524,9 +549,6 @@ class ConsortiumHomeView(ConsortiumStaffMixin, TemplateView):
             members=members,
             period=period,
             providers=providers,
-            rows=[
-                (m, [registry.measure(p.key, m, period).value for p in providers]) for m in members
-            ],
+            rows=[(m, [registry.measure(p.key, m, period).value for p in providers]) for m in members],
         )
         return context
-

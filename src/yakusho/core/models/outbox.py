@@ -28,9 +28,7 @@ class OutboundEmail(TenantOwned):
     attachments = models.JSONField(
         _("添付"), default=list, blank=True, help_text="[{filename, mimetype, content_b64}]"
     )
-    status = models.CharField(
-        _("状態"), max_length=10, choices=Status.choices, default=Status.QUEUED
-    )
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(_("送信試行回数"), default=0)
     next_attempt_at = models.DateTimeField(_("次回送信予定"), default=timezone.now)
     claimed_by = models.CharField(max_length=64, blank=True, editable=False)

@@ -43,9 +43,7 @@ class Municipality(models.Model):
     population = models.PositiveIntegerField(_("人口"), null=True, blank=True)
     website = models.URLField(_("公式サイト"), blank=True)
     email_from = models.EmailField(_("メール送信元アドレス"))
-    closes_year_end = models.BooleanField(
-        _("年末年始（12月29日〜1月3日）を閉庁日とする"), default=True
-    )
+    closes_year_end = models.BooleanField(_("年末年始（12月29日〜1月3日）を閉庁日とする"), default=True)
     is_demo = models.BooleanField(_("デモデータ"), default=False)
 
     class Meta:
@@ -177,12 +175,8 @@ class ConsortiumOwned(models.Model):
 class ConsortiumMembership(models.Model):
     """A staff account of a consortium (reads members' public and shared data)."""
 
-    user = models.ForeignKey(
-        "core.User", on_delete=models.CASCADE, related_name="consortium_memberships"
-    )
-    consortium = models.ForeignKey(
-        Consortium, on_delete=models.CASCADE, related_name="memberships"
-    )
+    user = models.ForeignKey("core.User", on_delete=models.CASCADE, related_name="consortium_memberships")
+    consortium = models.ForeignKey(Consortium, on_delete=models.CASCADE, related_name="memberships")
     is_active = models.BooleanField(_("有効"), default=True)
 
     class Meta:

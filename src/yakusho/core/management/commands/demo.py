@@ -106,7 +106,7 @@ class Command(BaseCommand):
             )
         )
         if not options["quiet_logins"]:
-            self.stdout.write("Demo staff logins (password for all: %s):" % DEMO_PASSWORD)
+            self.stdout.write(f"Demo staff logins (password for all: {DEMO_PASSWORD}):")
             for email, name, _role in DEMO_USERS:
                 self.stdout.write(f"  {email:<24} {name}")
             self.stdout.write("  The administrator sets up two-factor authentication at first login.")

@@ -17,7 +17,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         cutoff = timezone.now() - Invitation.RETENTION
-        old = Invitation.objects.filter(Q(accepted_at__lt=cutoff) | Q(accepted_at__isnull=True, expires_at__lt=cutoff))
+        old = Invitation.objects.filter(
+            Q(accepted_at__lt=cutoff) | Q(accepted_at__isnull=True, expires_at__lt=cutoff)
+        )
         count = 0
         for invitation in old:
             erase_with_history(invitation, "保存期間（招待の受諾・失効から30日）の経過")

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.checks import run_checks
+from django.test import Client
+from django.urls import reverse
+
+from yakusho.cli import main
+
+pytestmark = pytest.mark.django_db
+
+
+def test_public_home_lists_the_municipalities(demo, client: Client) -> None:
+    page = client.get(reverse("public:home")).content.decode()
+    for name in ("潟上市", "潮来市", "村上市", "大江町", "美郷町"):
+        assert name in page
+    assert 'lang="ja"' in page
+
+
+def test_municipality_page_shows_whether_it_is_open(demo, client: Client) -> None:
+    page = client.get(reverse("public:municipality", args=["oe"])).content.decode()
+    assert "大江町" in page and "開庁" in page
+    assert client.get(reverse("public:municipality", args=["nowhere"])).status_code == 404
+
+
+def test_english_through_the_language_switch(demo, client: Client) -> None:
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    page = client.get("/").content.decode()
+    assert 'lang="en"' in page
+
+
+def test_system_checks_pass() -> None:
+    assert [e for e in run_checks() if e.level >= 40] == []
+
+
+def test_cli_maps_hyphenated_names(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["yakusho", "send-mail", "--help"])
+    assert "Deliver queued e-mail" in capsys.readouterr().out
+
+
+def test_console_script_is_installed() -> None:
+    script = Path(sys.executable).parent / "yakusho"
+    result = subprocess.run([str(script), "help"], capture_output=True, text=True, check=False, timeout=60)  # noqa: S603
+    assert result.returncode == 0
+    for command in ("demo", "serve", "createadmin", "send_mail", "purge_expired"):
+        assert command in result.stdout
