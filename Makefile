@@ -32,7 +32,7 @@ test: install browser-deps lint typecheck migrations-check test-sqlite test-post
 install: system-deps $(VENV)/.installed $(TOKENS)
 
 system-deps:
-	missing=""
+	@missing=""
 	command -v npm >/dev/null || missing="$$missing nodejs npm"
 	$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3-venv"
 	if [ -n "$$missing" ]; then
@@ -41,7 +41,7 @@ system-deps:
 	fi
 
 browser-deps:
-	if ! command -v chromium >/dev/null; then
+	@if ! command -v chromium >/dev/null; then
 	  echo "Installing Debian's chromium for the browser tests"
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium
 	fi
@@ -75,11 +75,11 @@ migrations-check: install
 	DJANGO_SETTINGS_MODULE=yakusho.settings_test $(BIN)/yakusho makemigrations --check --dry-run
 
 test-sqlite: install
-	echo "== pytest on SQLite (browser, PDF and Excel tests run in the PostgreSQL run) =="
+	@echo "== pytest on SQLite (browser, PDF and Excel tests run in the PostgreSQL run) =="
 	$(BIN)/pytest -m "not browser and not pdf and not excel and not postgres"
 
 test-postgres: install browser-deps
-	if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then
 	  echo "== pytest on PostgreSQL, with browser tests =="
 	  DATABASE_URL='$(PG_URL)' $(BIN)/pytest
 	elif [ "$${CI:-}" = "true" ]; then

@@ -50,3 +50,22 @@ def test_console_script_is_installed() -> None:
     assert result.returncode == 0
     for command in ("demo", "serve", "createadmin", "send_mail", "purge_expired"):
         assert command in result.stdout
+
+
+def test_createadmin(monkeypatch) -> None:
+    from django.core.management import CommandError, call_command
+
+    from tests.factories import MunicipalityFactory
+    from yakusho.core.models import Membership, Role
+
+    town = MunicipalityFactory(slug="newtown")
+    monkeypatch.setenv("YAKUSHO_ADMIN_PASSWORD", "123")
+    with pytest.raises(CommandError, match="短すぎ|too short|8|10"):
+        call_command("createadmin", municipality="newtown", email="Chief@Example.jp")
+    monkeypatch.setenv("YAKUSHO_ADMIN_PASSWORD", "a-sound-passphrase-42")
+    call_command("createadmin", municipality="newtown", email="Chief@Example.jp")
+    membership = Membership.objects.get(user__email="chief@example.jp")
+    assert membership.municipality == town and membership.role == Role.ADMIN
+    assert membership.user.check_password("a-sound-passphrase-42")
+    with pytest.raises(CommandError, match="見つかりません"):
+        call_command("createadmin", municipality="nowhere", email="x@example.jp")
