@@ -10,7 +10,10 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 TOKENS := src/yakusho/static/vendor/design-tokens/tokens.css
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test install system-deps browser-deps assets lint typecheck migrations-check \
+bench: install
+	$(BIN)/python bench/run.py
+
+.PHONY: bench run test install system-deps browser-deps assets lint typecheck migrations-check \
         test-sqlite test-postgres messages clean
 
 ## run: install, migrate, load the demo, serve on http://127.0.0.1:8000

@@ -61,6 +61,12 @@ from yakusho.metrics.registry import Period, registry
 # --- public ---------------------------------------------------------------------------------
 
 
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness probe: the cheapest response this stack can give (the benchmark's ceiling)."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+
 class PublicHomeView(ListView):
     template_name = "core/public/home.html"
     context_object_name = "municipalities"

@@ -1,24 +1,60 @@
-"""``yakusho serve``: the production WSGI server (waitress) with static files from WhiteNoise."""
+"""``yakusho serve``: gunicorn (threaded workers) serving Yakusho, static files through WhiteNoise.
+
+Workers share nothing but the database: sessions, the cache and rate-limit counters live there,
+so several ``yakusho serve`` processes, on one host or several, behave as one.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
 
+def default_workers() -> int:
+    return min(2 * multiprocessing.cpu_count() + 1, 9)
+
+
 class Command(BaseCommand):
-    help = "Serve Yakusho with waitress (default http://127.0.0.1:8000)."
+    help = "Serve Yakusho with gunicorn (default http://127.0.0.1:8000)."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--workers", type=int, default=default_workers())
+        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument("--access-log", action="store_true", help="log every request to stdout")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from waitress import serve
+        from gunicorn.app.base import BaseApplication
 
         from yakusho.wsgi import application
 
-        self.stdout.write(f"Yakusho: http://{options['host']}:{options['port']}/  (Ctrl+C to stop)")
-        serve(application, host=options["host"], port=options["port"], threads=options["threads"])
+        config = {
+            "bind": f"{options['host']}:{options['port']}",
+            "workers": options["workers"],
+            "threads": options["threads"],
+            "worker_class": "gthread",
+            "timeout": 60,
+            "graceful_timeout": 20,
+            "keepalive": 5,
+            "accesslog": "-" if options["access_log"] else None,
+            "proc_name": "yakusho",
+        }
+
+        class Server(BaseApplication):  # type: ignore[misc]
+            def load_config(self) -> None:
+                for key, value in config.items():
+                    if value is not None:
+                        self.cfg.set(key, value)
+
+            def load(self) -> Any:
+                return application
+
+        self.stdout.write(
+            f"Yakusho: http://{options['host']}:{options['port']}/  "
+            f"({options['workers']} workers × {options['threads']} threads; Ctrl+C to stop)"
+        )
+        self.stdout.flush()
+        Server().run()
