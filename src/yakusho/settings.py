@@ -9,9 +9,11 @@ SQLite database under ``var/`` is used.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from yakusho.core.secrets import load_secret_key
 
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "auditlog",
@@ -61,6 +64,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "yakusho.urls"
@@ -102,7 +108,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "staff:home"
 LOGOUT_REDIRECT_URL = "public:home"
@@ -162,6 +171,47 @@ YAKUSHO_OUTBOX = {
 YAKUSHO_BASE_URL = os.environ.get("YAKUSHO_BASE_URL", "http://127.0.0.1:8000")
 
 OTP_TOTP_ISSUER = "Yakusho"
+
+# Everything another server process needs lives in the database: sessions, this cache (rate-limit
+# counters), login-failure records (django-axes), so several `yakusho serve` processes act as one.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "yakusho_cache",
+    }
+}
+
+# Login lockout (django-axes): 5 failures for one e-mail address from one IP lock it for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "core/staff/locked_out.html"
+AXES_USERNAME_FORM_FIELD = "username"
+
+# Rate limits on public forms (django-ratelimit). Its counters live in the database cache, whose
+# increment is not atomic: under a burst a few requests more than the limit may pass, which is
+# acceptable for throttling and keeps Yakusho free of a separate cache server. (The app itself is not
+# installed: its only content is a system check that insists on memcached or Redis.)
+RATELIMIT_VIEW = "yakusho.core.views.ratelimited"
+RATELIMIT_PUBLIC_FORM = os.environ.get("YAKUSHO_RATELIMIT_PUBLIC_FORM", "20/m")
+
+# Content-Security-Policy (django-csp): our own scripts and styles only, nothing inline.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 AUDITLOG_INCLUDE_ALL_MODELS = False
 
 LOGGING = {

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from auditlog.mixins import LogAccessMixin
 from auditlog.models import LogEntry
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -17,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
@@ -30,6 +32,7 @@ from django.views.generic import (
     UpdateView,
 )
 from django_otp import login as otp_login
+from django_ratelimit.decorators import ratelimit
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yakusho.core import audit, services
@@ -61,10 +64,23 @@ from yakusho.metrics.registry import Period, registry
 # --- public ---------------------------------------------------------------------------------
 
 
+def _public_form_rate(group: str, request: HttpRequest) -> str:
+    return str(settings.RATELIMIT_PUBLIC_FORM)
+
+
+#: Applied to the dispatch of every form a person can post without being signed in.
+public_form_ratelimit = method_decorator(
+    ratelimit(key="ip", rate=_public_form_rate, method="POST", block=True), name="dispatch"
+)
+
+
+def ratelimited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "ratelimited.html", status=429)
+
+
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness probe: the cheapest response this stack can give (the benchmark's ceiling)."""
     return HttpResponse("ok", content_type="text/plain")
-
 
 
 class PublicHomeView(ListView):
@@ -95,6 +111,7 @@ class MunicipalityPublicView(DetailView):
 # --- sign-in and two-factor -----------------------------------------------------------------
 
 
+@public_form_ratelimit
 class StaffLoginView(auth_views.LoginView):
     template_name = "core/staff/login.html"
     redirect_authenticated_user = True
@@ -161,6 +178,7 @@ class TwoFactorSetupView(LoginRequiredMixin, FormView):
         return HttpResponseRedirect(_safe_next(self.request, reverse("staff:home")))
 
 
+@public_form_ratelimit
 class TwoFactorVerifyView(LoginRequiredMixin, FormView):
     template_name = "core/staff/2fa_verify.html"
     form_class = TokenForm
@@ -180,6 +198,7 @@ class TwoFactorVerifyView(LoginRequiredMixin, FormView):
         return HttpResponseRedirect(_safe_next(self.request, reverse("staff:home")))
 
 
+@public_form_ratelimit
 class InvitationAcceptView(View):
     template_name = "core/staff/invitation_accept.html"
 
@@ -232,6 +251,7 @@ class InvitationAcceptView(View):
         return redirect("staff:home")
 
 
+@public_form_ratelimit
 class StaffPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "core/staff/password_reset_confirm.html"
     success_url = reverse_lazy("staff:login")
