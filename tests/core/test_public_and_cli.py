@@ -60,7 +60,7 @@ def test_createadmin(monkeypatch) -> None:
 
     town = MunicipalityFactory(slug="newtown")
     monkeypatch.setenv("YAKUSHO_ADMIN_PASSWORD", "123")
-    with pytest.raises(CommandError, match="短すぎ|too short|8|10"):
+    with pytest.raises(CommandError, match=r"短すぎ|too short"):
         call_command("createadmin", municipality="newtown", email="Chief@Example.jp")
     monkeypatch.setenv("YAKUSHO_ADMIN_PASSWORD", "a-sound-passphrase-42")
     call_command("createadmin", municipality="newtown", email="Chief@Example.jp")

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "yakusho" / "templates"
 
 
-def login(client: Client, email: str, password: str):  # type: ignore[no-untyped-def]
+def login(client: Client, email: str, password: str):
     return client.post(reverse("staff:login"), {"username": email, "password": password})
 
 
@@ -90,7 +90,7 @@ def test_debug_is_off_unless_asked() -> None:
 def run_deploy_check(env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("YAKUSHO_")}
     env.update({"DJANGO_SETTINGS_MODULE": "yakusho.settings_production", **env_extra})
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,
         capture_output=True,

@@ -32,8 +32,8 @@ from django.views.generic import (
     UpdateView,
 )
 from django_otp import login as otp_login
-from django_ratelimit.decorators import ratelimit
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_ratelimit.decorators import ratelimit
 
 from yakusho.core import audit, services
 from yakusho.core.calendar import BusinessCalendar

@@ -43,7 +43,7 @@ class Command(BaseCommand):
             "proc_name": "yakusho",
         }
 
-        class Server(BaseApplication):  # type: ignore[misc]
+        class Server(BaseApplication):
             def load_config(self) -> None:
                 for key, value in config.items():
                     if value is not None:
