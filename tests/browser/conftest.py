@@ -10,9 +10,6 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
@@ -32,6 +29,7 @@ ContextFactory = Callable[..., BrowserContext]
 
 @pytest.fixture(scope="session")
 def playwright_instance() -> Iterator[Playwright]:
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # only while browser tests run
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium")
     with sync_playwright() as p:

@@ -28,6 +28,7 @@ class Case:
     allowed: frozenset[str]
     method: str = "get"
     obj: str | None = None  # which fixture object's pk the URL takes
+    extra: tuple[str, ...] = ()  # further URL arguments
 
 
 TABLE: dict[str, Case] = {
@@ -52,6 +53,7 @@ TABLE: dict[str, Case] = {
     "closure_delete": Case(ADMIN, obj="closure"),
     "audit_log": Case(AUDIT),
     "outbox": Case(ADMIN),
+    "policy_page_edit": Case(ADMIN, extra=("accessibility",)),
     "metrics": Case(ALL),
     "consortium": Case(frozenset({"consortium"})),
 }
@@ -102,6 +104,7 @@ def test_role_table(world, client: Client, name: str, role: str) -> None:
         args: list[object] = [town.slug]
         if case.obj:
             args.append(objects[case.obj].pk)
+        args.extend(case.extra)
         url = reverse(f"staff:{name}", args=args)
     if role != "anonymous":
         login_verified(client, users[role])

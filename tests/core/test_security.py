@@ -88,7 +88,11 @@ def test_debug_is_off_unless_asked() -> None:
 
 
 def run_deploy_check(env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("YAKUSHO_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("YAKUSHO_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update({"DJANGO_SETTINGS_MODULE": "yakusho.settings_production", **env_extra})
     return subprocess.run(
         [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],

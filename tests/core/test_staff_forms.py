@@ -65,6 +65,10 @@ def settings_data(m: Municipality, **changes: object) -> dict[str, object]:
         "website": "",
         "email_from": m.email_from,
         "closes_year_end": "on",
+        "address": "",
+        "phone": "",
+        "office_opens": "8:30",
+        "office_closes": "17:15",
     }
     data.update(changes)
     return data

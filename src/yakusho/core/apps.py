@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,3 +12,5 @@ class CoreConfig(AppConfig):
         from yakusho.core import audit, checks  # noqa: F401 - registers models and checks
 
         audit.register_models()
+        # Apps contribute staff-home panels and public links from their own `panels.py`.
+        autodiscover_modules("panels")

@@ -30,6 +30,7 @@ def register_models() -> None:
         Invitation,
         Membership,
         Municipality,
+        PolicyPage,
         User,
     )
 
@@ -37,6 +38,7 @@ def register_models() -> None:
         (Municipality, {}),
         (Department, {}),
         (Closure, {}),
+        (PolicyPage, {}),
         (Consortium, {"m2m_fields": {"members"}}),
         (ConsortiumMembership, {}),
         (Membership, {"m2m_fields": {"departments"}}),

@@ -11,7 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yakusho.core.jcal import JapaneseDateError, parse_japanese_date
-from yakusho.core.models import Closure, Department, Invitation, Membership, Municipality, Role, User
+from yakusho.core.models import (
+    Closure,
+    Department,
+    Invitation,
+    Membership,
+    Municipality,
+    PolicyPage,
+    Role,
+    User,
+)
 from yakusho.core.validators import normalize_text
 
 
@@ -71,12 +80,30 @@ class MunicipalityForm(NormalizingMixin, forms.ModelForm):
             "code",
             "population",
             "website",
+            "address",
+            "phone",
+            "office_opens",
+            "office_closes",
             "email_from",
             "closes_year_end",
         ]
 
     def clean_code(self) -> str:
         return normalize_text(self.cleaned_data["code"])
+
+
+class PolicyPageForm(NormalizingMixin, forms.ModelForm):
+    tested_on = WarekiDateField(label=_("試験実施日"), required=False, help_text=_("例：令和8年4月1日"))
+
+    class Meta:
+        model = PolicyPage
+        fields = ["body", "target_level", "conformance", "tested_on", "test_results"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.kind == PolicyPage.Kind.PRIVACY:
+            for name in ("target_level", "conformance", "tested_on", "test_results"):
+                del self.fields[name]
 
 
 class DepartmentForm(NormalizingMixin, forms.ModelForm):

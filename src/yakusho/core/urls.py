@@ -7,6 +7,17 @@ public_patterns = (
     [
         path("", views.PublicHomeView.as_view(), name="home"),
         path("m/<slug:municipality>/", views.MunicipalityPublicView.as_view(), name="municipality"),
+        path("m/<slug:municipality>/status/", views.OfficeStatusFragmentView.as_view(), name="office_status"),
+        path(
+            "m/<slug:municipality>/accessibility/",
+            views.PolicyPagePublicView.as_view(kind="accessibility"),
+            name="accessibility",
+        ),
+        path(
+            "m/<slug:municipality>/privacy/",
+            views.PolicyPagePublicView.as_view(kind="privacy"),
+            name="privacy",
+        ),
     ],
     "public",
 )
@@ -58,6 +69,7 @@ staff_patterns = (
         path(M + "calendar/<int:pk>/delete/", views.ClosureDeleteView.as_view(), name="closure_delete"),
         path(M + "audit/", views.AuditLogView.as_view(), name="audit_log"),
         path(M + "outbox/", views.OutboxView.as_view(), name="outbox"),
+        path(M + "pages/<str:kind>/", views.PolicyPageEditView.as_view(), name="policy_page_edit"),
         path(M + "metrics/", views.MetricsView.as_view(), name="metrics"),
         path("c/<slug:consortium>/", views.ConsortiumHomeView.as_view(), name="consortium"),
     ],

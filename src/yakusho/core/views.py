@@ -14,7 +14,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Prefetch, QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -44,6 +44,7 @@ from yakusho.core.forms import (
     InvitationForm,
     MembershipForm,
     MunicipalityForm,
+    PolicyPageForm,
     TokenForm,
 )
 from yakusho.core.jcal import fiscal_year_of
@@ -56,9 +57,12 @@ from yakusho.core.models import (
     Membership,
     Municipality,
     OutboundEmail,
+    PolicyPage,
     User,
 )
+from yakusho.core.office import office_status, upcoming_days
 from yakusho.core.permissions import Perm
+from yakusho.core.ui import panels, public_links
 from yakusho.metrics.registry import Period, registry
 
 # --- public ---------------------------------------------------------------------------------
@@ -99,12 +103,30 @@ class MunicipalityPublicView(DetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        calendar = BusinessCalendar(self.object)
-        today = timezone.localdate()
-        context["today_closed"] = calendar.closed_reason(today)
-        context["upcoming"] = [
-            (today + timedelta(days=i), calendar.closed_reason(today + timedelta(days=i))) for i in range(14)
-        ]
+        context["status"] = office_status(self.object)
+        context["upcoming"] = upcoming_days(self.object)
+        context["links"] = public_links.for_municipality(self.object)
+        return context
+
+
+class OfficeStatusFragmentView(MunicipalityPublicView):
+    """The 開庁中/閉庁中 line alone, polled by site.js to keep an open page current."""
+
+    template_name = "core/public/office_status.html"
+
+
+class PolicyPagePublicView(DetailView):
+    template_name = "core/public/policy_page.html"
+    kind: str = PolicyPage.Kind.ACCESSIBILITY
+
+    def get_object(self, queryset: Any = None) -> PolicyPage:
+        municipality = get_object_or_404(Municipality, slug=self.kwargs["municipality"])
+        page = PolicyPage.objects.for_municipality(municipality).filter(kind=self.kind).first()
+        return page or PolicyPage(municipality=municipality, kind=self.kind)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["municipality"] = self.object.municipality
         return context
 
 
@@ -266,6 +288,31 @@ class StaffPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 # --- staff home -----------------------------------------------------------------------------
 
 
+class PolicyPageEditView(MunicipalityStaffMixin, UpdateView):
+    permission = Perm.MANAGE_SETTINGS
+    model = PolicyPage
+    form_class = PolicyPageForm
+    template_name = "core/staff/form.html"
+
+    def get_object(self, queryset: Any = None) -> PolicyPage:
+        kind = self.kwargs["kind"]
+        if kind not in PolicyPage.Kind.values:
+            raise Http404
+        page = PolicyPage.objects.for_municipality(self.municipality).filter(kind=kind).first()
+        return page or PolicyPage(municipality=self.municipality, kind=kind)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["title"] = self.object.get_kind_display()
+        return context
+
+    def get_success_url(self) -> str:
+        messages.success(
+            self.request, _("%(page)sを保存しました。") % {"page": self.object.get_kind_display()}
+        )
+        return reverse(f"public:{self.object.kind}", args=[self.municipality.slug])
+
+
 class StaffHomeView(LoginRequiredMixin, TemplateView):
     template_name = "core/staff/home.html"
 
@@ -283,6 +330,7 @@ class StaffHomeView(LoginRequiredMixin, TemplateView):
             is_active=True,
         ).select_related("consortium")
         context["has_device"] = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        context["sections"] = [(m, panels.for_membership(m)) for m in context["memberships"]]
         return context
 
 

@@ -1,6 +1,7 @@
 from yakusho.core.models.accounts import Invitation, Membership, Role, User
 from yakusho.core.models.calendar import Closure
 from yakusho.core.models.outbox import OutboundEmail
+from yakusho.core.models.pages import PolicyPage
 from yakusho.core.models.tenancy import (
     Consortium,
     ConsortiumMembership,
@@ -20,6 +21,7 @@ __all__ = [
     "Membership",
     "Municipality",
     "OutboundEmail",
+    "PolicyPage",
     "Role",
     "TenantOwned",
     "User",

@@ -7,6 +7,7 @@ is the one way views and services scope their queries. A system check
 
 from __future__ import annotations
 
+from datetime import time
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -43,6 +44,10 @@ class Municipality(models.Model):
     population = models.PositiveIntegerField(_("人口"), null=True, blank=True)
     website = models.URLField(_("公式サイト"), blank=True)
     email_from = models.EmailField(_("メール送信元アドレス"))
+    address = models.CharField(_("所在地"), max_length=200, blank=True)
+    phone = models.CharField(_("代表電話"), max_length=20, blank=True)
+    office_opens = models.TimeField(_("開庁時刻"), default=time(8, 30))
+    office_closes = models.TimeField(_("閉庁時刻"), default=time(17, 15))
     closes_year_end = models.BooleanField(_("年末年始（12月29日〜1月3日）を閉庁日とする"), default=True)
     is_demo = models.BooleanField(_("デモデータ"), default=False)
 

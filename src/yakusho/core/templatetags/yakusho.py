@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django import template
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -43,3 +44,13 @@ def shortcode(value: str) -> str:
 @register.inclusion_tag("core/includes/history.html")
 def history(instance: Any) -> dict[str, Any]:
     return {"entries": audit.history(instance)}
+
+
+@register.simple_tag(takes_context=True)
+def render_panel(context: template.Context, rendered: Any, membership: Any) -> SafeString:
+    """Render a staff-home panel with its own context (see ``core.ui``)."""
+    return render_to_string(
+        rendered.panel.template,
+        {**rendered.context, "membership": membership},
+        request=context.get("request"),
+    )

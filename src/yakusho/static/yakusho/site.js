@@ -1,0 +1,20 @@
+// Progressive enhancement only: every page works without this file.
+// Elements with data-poll-url are refreshed from that URL every data-poll-seconds (polling, no
+// long-lived connections), e.g. the 開庁中/閉庁中 status on a municipality's page.
+(function () {
+  "use strict";
+  function poll(el) {
+    var url = el.getAttribute("data-poll-url");
+    var seconds = parseInt(el.getAttribute("data-poll-seconds") || "60", 10);
+    window.setInterval(function () {
+      if (document.hidden) { return; }
+      fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) { if (html !== null && html !== el.innerHTML) { el.innerHTML = html; } })
+        .catch(function () { /* keep the last known status */ });
+    }, Math.max(seconds, 15) * 1000);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-poll-url]").forEach(poll);
+  });
+})();
