@@ -14,7 +14,7 @@ bench: install
 	$(BIN)/python bench/run.py
 
 .PHONY: bench run test install system-deps browser-deps assets lint typecheck migrations-check \
-        test-sqlite test-postgres messages clean
+        test-sqlite test-postgres messages messages-check openapi clean
 
 ## run: install, migrate, load the demo, serve on http://127.0.0.1:8000
 run: install
@@ -30,13 +30,20 @@ run: install
 	$(BIN)/yakusho serve --host 127.0.0.1 --port 8000
 
 ## test: lint, types, migrations, tests on SQLite and PostgreSQL, browser tests
-test: install browser-deps lint typecheck migrations-check test-sqlite test-postgres
+test: install browser-deps lint typecheck migrations-check messages-check test-sqlite test-postgres
 
-install: system-deps $(VENV)/.installed $(TOKENS)
+PO := src/yakusho/locale/en/LC_MESSAGES/django.po
+MO := $(PO:.po=.mo)
+
+install: system-deps $(VENV)/.installed $(TOKENS) $(MO)
+
+$(MO): $(PO)
+	msgfmt --check -o $@ $<
 
 system-deps:
 	@missing=""
 	command -v npm >/dev/null || missing="$$missing nodejs npm"
+	command -v msgfmt >/dev/null || missing="$$missing gettext"
 	$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3-venv"
 	if [ -n "$$missing" ]; then
 	  echo "Installing system packages:$$missing"
@@ -92,8 +99,27 @@ test-postgres: install browser-deps
 	  echo "SKIPPED: PostgreSQL at $(PG_URL) does not answer; the PostgreSQL and browser tests did not run."
 	fi
 
+openapi: install
+	DJANGO_SETTINGS_MODULE=yakusho.settings_test $(BIN)/yakusho export_openapi_schema \
+	  --api yakusho.api.api --output docs/openapi.json --indent 2 --sorted
+
+## messages: extract translatable strings into the English catalogue (then translate the new ones)
 messages: install
-	cd src/yakusho && ../../$(BIN)/yakusho makemessages -l en --no-obsolete && ../../$(BIN)/yakusho compilemessages
+	cd src/yakusho && ../../$(BIN)/yakusho makemessages -l en --no-obsolete --no-location
+
+## messages-check: the committed catalogue is current and complete
+messages-check: install
+	@cp $(PO) $(PO).orig
+	(cd src/yakusho && ../../$(BIN)/yakusho makemessages -l en --no-obsolete --no-location -v0)
+	if ! diff -q -I '^"POT-Creation-Date' $(PO).orig $(PO) >/dev/null; then
+	  diff -u -I '^"POT-Creation-Date' $(PO).orig $(PO) | head -40
+	  mv $(PO).orig $(PO)
+	  echo "The English catalogue is stale: run 'make messages', translate, commit." >&2; exit 1
+	fi
+	mv $(PO).orig $(PO)
+	stats=$$(msgfmt --check --statistics -o /dev/null $(PO) 2>&1)
+	echo "messages: $$stats"
+	case "$$stats" in *fuzzy*|*untranslated*) echo "Untranslated or fuzzy messages in $(PO)" >&2; exit 1;; esac
 
 clean:
 	rm -rf $(VENV) node_modules var src/yakusho/static/vendor

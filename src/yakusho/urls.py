@@ -1,11 +1,13 @@
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 
+from yakusho.api import api
 from yakusho.core.urls import public_patterns, staff_patterns
 from yakusho.core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
     path("", include(public_patterns)),
     path("staff/", include(staff_patterns)),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -52,9 +52,10 @@ def new_context(browser: Browser) -> Iterator[ContextFactory]:
     """
     contexts: list[BrowserContext] = []
 
-    def make(*, viewport: ViewportSize | None = None) -> BrowserContext:
+    def make(*, viewport: ViewportSize | None = None, bypass_csp: bool = False) -> BrowserContext:
         context = browser.new_context(
             viewport=viewport or DESKTOP,
+            bypass_csp=bypass_csp,
             locale="ja-JP",
             timezone_id="Asia/Tokyo",
         )
