@@ -22,6 +22,7 @@ run: install
 	export YAKUSHO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
 	export YAKUSHO_EMAIL_FILE_PATH="$(CURDIR)/var/mail"
 	$(BIN)/yakusho migrate --noinput -v0
+	$(BIN)/yakusho createcachetable
 	$(BIN)/yakusho collectstatic --noinput -v0
 	$(BIN)/yakusho demo
 	echo "Mail is written to var/mail/ (yakusho send-mail runs in the background)."

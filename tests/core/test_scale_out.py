@@ -1,0 +1,133 @@
+"""Two `yakusho serve` processes on one PostgreSQL behave as one: sessions and lockouts are shared."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.db import connection
+
+from tests.factories import MembershipFactory
+from tests.smtp import free_port
+from yakusho.core.models import Role
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def two_servers(tmp_path: Path) -> Iterator[list[str]]:
+    if connection.vendor != "postgresql":
+        pytest.fail("this test needs the PostgreSQL run (DATABASE_URL)")
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(
+        DATABASE_URL=database_url(),
+        DJANGO_SETTINGS_MODULE="yakusho.settings",
+        YAKUSHO_SECRET_KEY="scale-out-test-secret-key-shared-by-both-processes-0123456789",
+        YAKUSHO_VAR_DIR=str(tmp_path),
+        YAKUSHO_DEBUG="1",
+    )
+    script = Path(sys.executable).parent / "yakusho"
+    ports = [free_port(), free_port()]
+    procs = [
+        subprocess.Popen(  # noqa: S603
+            [str(script), "serve", "--port", str(p), "--workers", "1", "--threads", "2"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for p in ports
+    ]
+    urls = [f"http://127.0.0.1:{p}" for p in ports]
+    try:
+        for url in urls:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    urllib.request.urlopen(url + "/healthz", timeout=2).read()  # noqa: S310
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+        yield urls
+    finally:
+        for proc in procs:
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            proc.wait(timeout=20)
+
+
+class Browser:
+    def __init__(self) -> None:
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, url: str) -> tuple[int, str, str]:
+        try:
+            with self.opener.open(url, timeout=10) as r:
+                return r.status, r.geturl(), r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, url, e.read().decode()
+
+    def login(self, base: str, email: str, password: str) -> tuple[int, str, str]:
+        _, _, page = self.get(base + "/staff/login/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        data = urllib.parse.urlencode({"username": email, "password": password, "csrfmiddlewaretoken": token})
+        request = urllib.request.Request(
+            base + "/staff/login/", data=data.encode(), headers={"Referer": base + "/staff/login/"}
+        )
+        try:
+            with self.opener.open(request, timeout=10) as r:
+                return r.status, r.geturl(), r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, base, e.read().decode()
+
+
+def server_user():  # type: ignore[no-untyped-def]
+    """A staff user whose password hash the servers (default hashers, not the tests' MD5) can check."""
+    user = MembershipFactory(role=Role.COUNTER).user
+    user.password = PBKDF2PasswordHasher().encode("correct-horse-battery", "saltsaltsalt", iterations=1000)
+    user.save(update_fields=["password"])
+    return user
+
+
+def test_session_from_one_process_works_on_the_other(two_servers: list[str]) -> None:
+    a, b = two_servers
+    user = server_user()
+    browser = Browser()
+    status, final_url, _ = browser.login(a, user.email, "correct-horse-battery")
+    assert status == 200 and final_url.endswith("/staff/")
+    status, final_url, page = browser.get(b + "/staff/")
+    assert status == 200 and final_url == b + "/staff/" and "職員ホーム" in page
+
+
+def test_lockout_counts_failures_on_both_processes(two_servers: list[str]) -> None:
+    a, b = two_servers
+    user = server_user()
+    assert Browser().login(b, user.email, "correct-horse-battery")[1].endswith("/staff/")
+    browser = Browser()
+    for i in range(4):
+        status, _, _ = browser.login(a if i % 2 else b, user.email, "wrong")
+        assert status == 200
+    status, _, page = browser.login(a, user.email, "wrong")
+    assert status == 429
+    status, _, _ = browser.login(b, user.email, "correct-horse-battery")
+    assert status == 429
