@@ -128,6 +128,6 @@ def test_lockout_counts_failures_on_both_processes(two_servers: list[str]) -> No
         status, _, _ = browser.login(a if i % 2 else b, user.email, "wrong")
         assert status == 200
     status, _, page = browser.login(a, user.email, "wrong")
-    assert status == 429
+    assert status == 429 and "15分間停止" in page
     status, _, _ = browser.login(b, user.email, "correct-horse-battery")
     assert status == 429
