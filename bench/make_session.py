@@ -39,7 +39,7 @@ def make_session(email: str) -> dict[str, str]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 
     user_model = get_user_model()
-    user = user_model._default_manager.get_by_natural_key(email)
+    user = user_model._default_manager.get(**{str(user_model.USERNAME_FIELD): email})
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = user._meta.pk.value_to_string(user)
     store[BACKEND_SESSION_KEY] = session_backend()

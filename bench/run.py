@@ -25,7 +25,8 @@ client shares the two cores with the server; a page's requests/s divided by ``/h
 fraction of that ceiling it keeps, a number that stays comparable from one machine to another.
 
 Targets (printed PASS/FAIL, never gating: the exit status is 0 unless the run itself failed):
-public home ≥ 0.50 × /healthz, p99 < 150 ms at 16 clients on every page, server PSS < 512 MB.
+public home ≥ 0.50 × /healthz, its p99 < 150 ms at 16 clients, server PSS < 512 MB (the targets
+of the issue that added this harness; every page's figures are printed whatever its target).
 MB here means MiB (2**20 bytes). Figures are also written to ``var/bench/results.json``.
 """
 
@@ -74,6 +75,7 @@ LOGIN_EMAIL = "dx@example.jp"  # DX secretariat: no two-factor device, so a plai
 
 TARGET_RATIOS = {"public home": 0.50}  # page label -> minimum requests/s relative to the baseline
 TARGET_P99_MS = 150.0
+TARGET_P99_PAGES = ("public home",)  # pages held to the p99 target
 TARGET_P99_CLIENTS = 16
 TARGET_PSS_MB = 512.0
 
@@ -81,6 +83,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var" / "bench"
 RESULTS_FILE = VAR_DIR / "results.json"
 SERVER_LOG = VAR_DIR / "server.log"
+RUN_DIR = VAR_DIR / "run"
 HOST = "127.0.0.1"
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_DATABASE = "yakusho_bench"
@@ -104,11 +107,25 @@ def _bin(name: str) -> str:
 
 
 def _log_tail(path: Path, lines: int = 40) -> str:
+    """The end of a log, repeated lines collapsed; if it holds a traceback, the last one in full."""
     try:
-        text = path.read_text(errors="replace")
+        raw = path.read_text(errors="replace").splitlines()
     except OSError:
         return "(no log)"
-    return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
+    collapsed: list[str] = []
+    repeats = 0
+    for index, line in enumerate(raw):
+        if index + 1 < len(raw) and raw[index + 1] == line:
+            repeats += 1
+            continue
+        collapsed.append(f"{line}  (×{repeats + 1})" if repeats else line)
+        repeats = 0
+    starts = [i for i, line in enumerate(collapsed) if line.startswith("Traceback (most recent call last)")]
+    if starts:
+        first = max(starts[-1] - 1, 0)  # Django's "Internal Server Error: /path" comes just before
+        excerpt = collapsed[first : first + max(lines, 60)]
+        return "\n".join(line for line in excerpt if "[INFO]" not in line)
+    return "\n".join(collapsed[-lines:]) or "(empty log)"
 
 
 # --- database and environment ---------------------------------------------------------------
@@ -129,11 +146,14 @@ def pick_database(force_sqlite: bool) -> tuple[str, str | None]:
     except psycopg.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return f"{sqlite}: PostgreSQL does not answer ({reason})", None
-    with conn:
-        name = sql.Identifier(PG_DATABASE)
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
-        server_version = conn.info.server_version
+    try:
+        with conn:
+            name = sql.Identifier(PG_DATABASE)
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+            server_version = conn.info.server_version
+    except psycopg.Error as exc:
+        raise BenchError(f"PostgreSQL answers but could not recreate {PG_DATABASE}: {exc}") from exc
     major, minor = divmod(server_version, 10000)
     return (
         f"PostgreSQL {major}.{minor} (database {PG_DATABASE} on 127.0.0.1:5432, recreated)",
@@ -159,7 +179,12 @@ def bench_env(database_url: str | None) -> dict[str, str]:
         YAKUSHO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         YAKUSHO_EMAIL_FILE_PATH=str(VAR_DIR / "mail"),
         YAKUSHO_BASE_URL=f"http://{HOST}",
+        # gunicorn ≥ 25.1 opens a control socket at $XDG_RUNTIME_DIR/gunicorn.ctl (else
+        # ~/.gunicorn/gunicorn.ctl), replacing any other instance's and deleting it on exit: keep
+        # the benchmark server's socket to itself.
+        XDG_RUNTIME_DIR=str(RUN_DIR),
     )
+    RUN_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     return env
 
 
@@ -302,7 +327,10 @@ def wait_until_ready(proc: subprocess.Popen[bytes], port: int) -> float:
 def check_pages(pages: Sequence[Page], port: int, cookies: dict[str, str]) -> None:
     """One request per page; a login page must not send the session back to the login form."""
     for page in pages:
-        status, location = get(port, page.path, cookies if page.needs_login else None)
+        try:
+            status, location = get(port, page.path, cookies if page.needs_login else None)
+        except OSError as exc:
+            raise BenchError(f"{page.path}: {type(exc).__name__}: {exc}\n{_log_tail(SERVER_LOG)}") from exc
         if page.needs_login and status != 200:
             why = "the session was not accepted" if "/login" in location else "it needs more than a session"
             raise BenchError(
@@ -385,8 +413,8 @@ def evaluate_targets(rows: list[dict[str, Any]], clients: int) -> list[dict[str,
             {"target": name, "status": "PASS" if row["ratio"] >= minimum else "FAIL", "detail": detail}
         )
 
-    name = f"p99 < {TARGET_P99_MS:.0f} ms at {TARGET_P99_CLIENTS} clients"
-    measured = [row for row in rows if row["p99_ms"] is not None]
+    name = f"p99 < {TARGET_P99_MS:.0f} ms at {TARGET_P99_CLIENTS} clients ({', '.join(TARGET_P99_PAGES)})"
+    measured = [row for row in rows if row["p99_ms"] is not None and row["label"] in TARGET_P99_PAGES]
     if not measured:
         targets.append({"target": name, "status": "NOT MEASURED", "detail": "no successful request"})
     else:
@@ -419,9 +447,8 @@ def foreign_cpu(baseline: dict[str, Any]) -> float | None:
     """
     if baseline["machine_cpu_percent"] is None or baseline["server_cpu_percent"] is None:
         return None
-    return max(
-        baseline["machine_cpu_percent"] - baseline["server_cpu_percent"] - baseline["client_cpu_percent"], 0.0
-    )
+    machine: float = baseline["machine_cpu_percent"]
+    return float(max(machine - baseline["server_cpu_percent"] - baseline["client_cpu_percent"], 0.0))
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -478,7 +505,7 @@ def report(meta: dict[str, Any], rows: list[dict[str, Any]], targets: list[dict[
         f"/{_fmt(row['machine_cpu_percent'], '.0f')}"
         for row in rows
     )
-    print(f"CPU, % of one core (client/server/whole machine incl. PostgreSQL): {cpu}")
+    print(f"CPU, % of one core (client/server/whole machine): {cpu}")
     print("targets:")
     for target in targets:
         print(f"  {target['status']:<12} {target['target']:<36} {target['detail']}")
@@ -549,6 +576,7 @@ def run(args: argparse.Namespace) -> None:
     workers = args.workers or default_workers
     threads = args.threads or default_threads
     load_before = os.getloadavg()[0]
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
 
     database, database_url = pick_database(args.sqlite)
     print(f"Database: {database}")
@@ -587,7 +615,7 @@ def run(args: argparse.Namespace) -> None:
         row["ratio"] = row["rps"] / baseline_rps if baseline_rps else None
     targets = evaluate_targets(rows, args.clients)
     meta = {
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "started_at": started_at,
         "database": database,
         "database_engine": "postgresql" if database_url else "sqlite",
         "clients": args.clients,

@@ -1,15 +1,15 @@
 from django.urls import include, path
-from django.views.i18n import JavaScriptCatalog, set_language
+from django.views.i18n import JavaScriptCatalog
 
 from yakusho.api import api
 from yakusho.core.urls import public_patterns, staff_patterns
-from yakusho.core.views import healthz
+from yakusho.core.views import healthz, switch_language
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("", include(public_patterns)),
     path("staff/", include(staff_patterns)),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/language/", switch_language, name="set_language"),
     path("i18n/catalog.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),
 ]

@@ -28,10 +28,32 @@ def test_municipality_page_shows_whether_it_is_open(demo, client: Client) -> Non
 
 
 def test_english_through_the_language_switch(demo, client: Client) -> None:
-    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    assert response.status_code == 302
-    page = client.get("/").content.decode()
-    assert 'lang="en"' in page
+    response = client.get(reverse("set_language"), {"language": "en", "next": "/m/oe/"})
+    assert response.status_code == 302 and response["Location"] == "/m/oe/"
+    page = client.get("/m/oe/").content.decode()
+    assert 'lang="en"' in page and "Opening hours" in page
+    offsite = client.get(reverse("set_language"), {"language": "ja", "next": "https://evil.example/"})
+    assert offsite["Location"] == "/"
+    assert 'lang="ja"' in client.get("/m/oe/").content.decode()
+    client.get(reverse("set_language"), {"language": "xx"})
+    assert 'lang="ja"' in client.get("/m/oe/").content.decode()
+
+
+def test_public_home_is_cached_per_language(demo, client: Client) -> None:  # type: ignore[no-untyped-def]
+    from django.core.cache import caches
+
+    cache = caches["pages"]
+
+    from yakusho.core.models import Municipality
+
+    cache.clear()
+    first = client.get("/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    Municipality.objects.filter(slug="oe").update(name="大江町（改称）")
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="ja").content.decode() == first  # served from the cache
+    english = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'lang="en"' in english and "大江町（改称）" in english
+    cache.clear()
+    assert "大江町（改称）" in client.get("/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
 
 
 def test_system_checks_pass() -> None:

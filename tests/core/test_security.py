@@ -43,7 +43,9 @@ def test_csrf_is_enforced_on_staff_and_public_forms() -> None:
     assert (
         client.post(reverse("staff:login"), {"username": "a@example.jp", "password": "x"}).status_code == 403
     )
-    assert client.post(reverse("set_language"), {"language": "en"}).status_code == 403
+    invitation_url = reverse("staff:invitation_accept", args=["x" * 20])
+    assert client.post(invitation_url, {}).status_code == 403
+    assert client.post(reverse("staff:2fa_verify"), {"token": "123456"}).status_code == 403
 
 
 def test_content_security_policy_header(client: Client) -> None:

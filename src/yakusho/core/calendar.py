@@ -8,7 +8,7 @@ maintainers and pinned in ``pyproject.toml``). Later modules use :meth:`add_busi
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import holidays
 from django.utils.translation import gettext as _
@@ -24,6 +24,13 @@ def is_year_end_holiday(day: date) -> bool:
 
 
 def japanese_holidays(years: range | list[int]) -> holidays.HolidayBase:
+    return _holidays_for(tuple(years))
+
+
+@lru_cache(maxsize=32)
+def _holidays_for(years: tuple[int, ...]) -> holidays.HolidayBase:
+    # Public holidays are fixed by law for a given library version: computing them once per
+    # process is safe (nothing here is shared state that another process would need).
     return holidays.country_holidays("JP", years=list(years), language="ja")
 
 
@@ -41,6 +48,10 @@ class BusinessCalendar:
 
     @cached_property
     def _closures(self) -> dict[date, str]:
+        start, stop = date(self.years.start, 1, 1), date(self.years.stop, 1, 1)
+        prefetched = getattr(self.municipality, "_prefetched_objects_cache", {}).get("closures")
+        if prefetched is not None:  # e.g. the staff home, which loads every municipality's at once
+            return {c.date: c.reason for c in prefetched if start <= c.date < stop}
         qs = Closure.objects.for_municipality(self.municipality).filter(
             date__gte=date(self.years.start, 1, 1), date__lt=date(self.years.stop, 1, 1)
         )

@@ -10,6 +10,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 EXEMPT = {"staff:login", "staff:logout", "staff:2fa_setup", "staff:2fa_verify"}
 
 
+def has_totp_device(request: HttpRequest) -> bool:
+    """Whether the signed-in user has a confirmed TOTP device (asked once per request)."""
+    if not hasattr(request, "_yakusho_has_device"):
+        request._yakusho_has_device = TOTPDevice.objects.filter(  # type: ignore[attr-defined]
+            user=request.user, confirmed=True
+        ).exists()
+    return bool(request._yakusho_has_device)  # type: ignore[attr-defined]
+
+
 class StaffTwoFactorMiddleware:
     """Staff with a TOTP device must verify it; administrators must set one up first."""
 
@@ -27,7 +36,7 @@ class StaffTwoFactorMiddleware:
                 name = ""
             if name not in EXEMPT:
                 query = urlencode({"next": request.get_full_path()})
-                if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+                if has_totp_device(request):
                     return HttpResponseRedirect(f"{reverse('staff:2fa_verify')}?{query}")
                 if user.requires_two_factor():
                     return HttpResponseRedirect(f"{reverse('staff:2fa_setup')}?{query}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, cast
 
 from auditlog.mixins import LogAccessMixin
@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.views.decorators.cache import cache_page
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
@@ -48,6 +49,7 @@ from yakusho.core.forms import (
     TokenForm,
 )
 from yakusho.core.jcal import fiscal_year_of
+from yakusho.core.middleware import has_totp_device
 from yakusho.core.mixins import ConsortiumStaffMixin, MunicipalityStaffMixin
 from yakusho.core.models import (
     Closure,
@@ -82,12 +84,39 @@ def ratelimited(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, "ratelimited.html", status=429)
 
 
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """Set the interface language from a link or a GET form and go back.
+
+    A GET form (rather than Django's POST ``set_language``) keeps public pages free of CSRF
+    tokens, so they can be cached; changing the language is harmless if forced on someone.
+    """
+    code = request.GET.get("language", "")
+    target = request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if code in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+        )
+    return response
+
+
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness probe: the cheapest response this stack can give (the benchmark's ceiling)."""
     return HttpResponse("ok", content_type="text/plain")
 
 
+@method_decorator(cache_page(60, cache="pages"), name="dispatch")
 class PublicHomeView(ListView):
+    """The list of municipalities: the most visited page, kept rendered for a minute per language
+    (and per cookie header, so a visitor's session never leaks into another's page)."""
+
     template_name = "core/public/home.html"
     context_object_name = "municipalities"
 
@@ -319,17 +348,21 @@ class StaffHomeView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         user = cast(User, self.request.user)
-        context["memberships"] = (
+        today = timezone.localdate()
+        closures = Closure.objects.filter(
+            date__gte=date(today.year - 1, 1, 1), date__lt=date(today.year + 3, 1, 1)
+        )
+        context["memberships"] = list(
             Membership.objects.filter(user=user, is_active=True)
             .select_related("municipality")
-            .prefetch_related("departments")
+            .prefetch_related("departments", Prefetch("municipality__closures", queryset=closures))
             .order_by("municipality__code")
         )
         context["consortium_memberships"] = ConsortiumMembership.objects.filter(
             user=user,
             is_active=True,
         ).select_related("consortium")
-        context["has_device"] = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        context["has_device"] = has_totp_device(self.request)
         context["sections"] = [(m, panels.for_membership(m)) for m in context["memberships"]]
         return context
 

@@ -41,6 +41,9 @@ class Command(BaseCommand):
             "keepalive": 5,
             "accesslog": "-" if options["access_log"] else None,
             "proc_name": "yakusho",
+            # gunicorn's control socket defaults to one path per user, which a second server on
+            # the same host would take over; Yakusho does not use it.
+            "control_socket_disable": True,
         }
 
         class Server(BaseApplication):
