@@ -76,8 +76,8 @@ $(TOKENS): node_modules/.package-lock.json
 	cp node_modules/@digital-go-jp/design-tokens/dist/tokens.css $@
 
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: install
 	$(BIN)/mypy

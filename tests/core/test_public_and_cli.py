@@ -39,7 +39,7 @@ def test_english_through_the_language_switch(demo, client: Client) -> None:
     assert 'lang="ja"' in client.get("/m/oe/").content.decode()
 
 
-def test_public_home_is_cached_per_language(demo, client: Client) -> None:  # type: ignore[no-untyped-def]
+def test_public_home_is_cached_per_language(demo, client: Client) -> None:
     from django.core.cache import caches
 
     cache = caches["pages"]
