@@ -74,9 +74,12 @@ def open_checked(new_context: ContextFactory, url: str, width: str, login_as: st
         page.goto(url.split("/", 3)[0] + "//" + url.split("/", 3)[2] + reverse("staff:login"))
         page.fill("#id_username", login_as)
         page.fill("#id_password", DEMO_PASSWORD)
-        page.click("button[type=submit]")
+        with page.expect_navigation():
+            page.click("main button[type=submit]")
+        assert page.url.endswith(reverse("staff:home")), page.url
     response = page.goto(url)
     assert response is not None and response.status == 200, url
+    assert page.url == url, f"redirected to {page.url}"
     return page
 
 
