@@ -19,6 +19,7 @@ from yakusho.core.secrets import load_secret_key
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parent.parent
+DATA_DIR = Path(os.environ.get("YAKUSHO_DATA_DIR", BASE_DIR / "data"))
 VAR_DIR = Path(os.environ.get("YAKUSHO_VAR_DIR", BASE_DIR / "var"))
 
 
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "ninja",
     "yakusho.core",
     "yakusho.metrics",
+    "yakusho.plans",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,320 @@
+"""DX plans: editions of a plan, its policy tree, schedules, KPIs, observations and glossary.
+
+A ``Plan`` is the identity (municipality + key); each ``PlanEdition`` (版) holds what that edition
+of the document says, so importing a new edition keeps the old one. Nodes, KPIs and schedule
+rows carry keys that stay the same across editions, so editions can be compared by key.
+National items and standard indicators are global reference data loaded from ``data/``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yakusho.core.models import Department, Municipality, TenantOwned
+
+
+class NationalFramework(models.Model):
+    """A version of 総務省「自治体DX推進計画」 (reference data, read-only)."""
+
+    key = models.SlugField(_("キー"), max_length=40, unique=True)
+    title = models.CharField(_("名称"), max_length=200)
+    version = models.CharField(_("版"), max_length=10)
+    published_on = models.DateField(_("公表日"))
+    note = models.TextField(_("備考"), blank=True)
+
+    class Meta:
+        verbose_name = _("自治体DX推進計画（国）")
+        verbose_name_plural = _("自治体DX推進計画（国）")
+        ordering = ["published_on"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NationalItem(models.Model):
+    framework = models.ForeignKey(NationalFramework, on_delete=models.CASCADE, related_name="items")
+    key = models.CharField(_("キー"), max_length=60, unique=True)
+    group = models.CharField(_("区分"), max_length=100)
+    number = models.CharField(_("番号"), max_length=10)
+    title = models.CharField(_("項目"), max_length=200)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("国の重点取組事項等")
+        verbose_name_plural = _("国の重点取組事項等")
+        ordering = ["framework", "order"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class StandardIndicator(models.Model):
+    """A kind of KPI that several plans measure (reference data), for comparison across plans."""
+
+    key = models.SlugField(_("キー"), max_length=60, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    unit = models.CharField(_("単位"), max_length=20, blank=True)
+    definition = models.TextField(_("定義"), blank=True)
+
+    class Meta:
+        verbose_name = _("標準指標")
+        verbose_name_plural = _("標準指標")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Plan(TenantOwned):
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("団体"), on_delete=models.PROTECT, related_name="plans"
+    )
+    key = models.SlugField(_("キー"), max_length=80)
+    published = models.BooleanField(_("公開"), default=True)
+    current_edition = models.ForeignKey(
+        "PlanEdition", verbose_name=_("現行版"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("DX推進計画")
+        verbose_name_plural = _("DX推進計画")
+        constraints = [models.UniqueConstraint(fields=["municipality", "key"], name="plan_unique_key")]
+
+    def __str__(self) -> str:
+        return self.current_edition.title if self.current_edition else self.key
+
+
+class PlanEdition(TenantOwned):
+    """One edition (版) of a plan: everything its document says."""
+
+    plan = models.ForeignKey(Plan, verbose_name=_("計画"), on_delete=models.CASCADE, related_name="editions")
+    number = models.CharField(_("版"), max_length=20)
+    date = models.DateField(_("日付"), null=True, blank=True)
+    edition_note = models.TextField(_("改訂内容"), blank=True)
+    history = models.JSONField(_("版の履歴"), default=list, blank=True)
+    title = models.CharField(_("名称"), max_length=300)
+    kind = models.CharField(_("種類"), max_length=40)
+    adopted_on = models.DateField(_("策定日"), null=True, blank=True)
+    first_year = models.PositiveIntegerField(_("計画期間（初年度）"))
+    last_year = models.PositiveIntegerField(_("計画期間（最終年度）"))
+    level_labels = models.JSONField(_("階層の名称"), default=list)
+    vision = models.TextField(_("目指す姿"), blank=True)
+    position = models.TextField(_("位置づけ"), blank=True)
+    governance = models.TextField(_("推進体制"), blank=True)
+    principles = models.TextField(_("原則"), blank=True)
+    sections = models.JSONField(_("その他の章"), default=list, blank=True)
+    national_framework = models.ForeignKey(
+        NationalFramework, verbose_name=_("国の計画の版"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    framework_cited = models.BooleanField(_("国の計画の版を明記"), default=False)
+    note = models.TextField(_("転記メモ"), blank=True)
+    digest = models.CharField(max_length=64, editable=False)
+    imported_at = models.DateTimeField(_("取込日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("計画の版")
+        verbose_name_plural = _("計画の版")
+        ordering = ["plan", "date", "number"]
+        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="edition_unique_number")]
+
+    def __str__(self) -> str:
+        return self.title if f"第{self.number}版" in self.title else f"{self.title}【第{self.number}版】"
+
+
+class Node(TenantOwned):
+    edition = models.ForeignKey(PlanEdition, on_delete=models.CASCADE, related_name="nodes")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    key = models.CharField(_("キー"), max_length=80)
+    depth = models.PositiveSmallIntegerField(_("階層"))
+    code = models.CharField(_("番号"), max_length=30, blank=True)
+    title = models.CharField(_("名称"), max_length=300)
+    description = models.TextField(_("説明"), blank=True)
+    current_state = models.TextField(_("現状と課題"), blank=True)
+    actions = models.TextField(_("主な取組"), blank=True)
+    effects = models.TextField(_("期待される効果"), blank=True)
+    department_note = models.CharField(_("担当（課名以外）"), max_length=200, blank=True)
+    note = models.TextField(_("転記メモ"), blank=True)
+    order = models.PositiveIntegerField(_("順序"))
+    departments = models.ManyToManyField(Department, through="NodeDepartment", related_name="plan_nodes")
+    national_items = models.ManyToManyField(NationalItem, blank=True, related_name="nodes")
+
+    class Meta:
+        verbose_name = _("計画の項目")
+        verbose_name_plural = _("計画の項目")
+        ordering = ["edition", "order"]
+        constraints = [models.UniqueConstraint(fields=["edition", "key"], name="node_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}".strip()
+
+
+class NodeDepartment(TenantOwned):
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="node_departments")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    lead = models.BooleanField(_("主担当"), default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("担当課")
+        verbose_name_plural = _("担当課")
+        ordering = ["node", "order"]
+        constraints = [models.UniqueConstraint(fields=["node", "department"], name="node_department_unique")]
+
+
+class ScheduleEntry(TenantOwned):
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="schedule")
+    first_year = models.PositiveIntegerField(_("開始年度"))
+    last_year = models.PositiveIntegerField(_("終了年度"))
+    activity = models.TextField(_("内容"))
+    phase = models.CharField(_("段階"), max_length=40, blank=True)
+    note = models.TextField(_("備考"), blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("工程")
+        verbose_name_plural = _("工程表")
+        ordering = ["node", "order"]
+
+
+class Kpi(TenantOwned):
+    class Direction(models.TextChoices):
+        INCREASE = "increase", _("増やす")
+        DECREASE = "decrease", _("減らす")
+        KEEP = "keep", _("維持する")
+        QUALITATIVE = "qualitative", _("定性")
+
+    class Accumulation(models.TextChoices):
+        PER_YEAR = "per_year", _("年度ごと")
+        CUMULATIVE = "cumulative", _("累計")
+        POINT_IN_TIME = "point_in_time", _("時点")
+
+    edition = models.ForeignKey(PlanEdition, on_delete=models.CASCADE, related_name="kpis")
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="kpis")
+    key = models.CharField(_("キー"), max_length=80)
+    name = models.CharField(_("指標名"), max_length=300)
+    unit = models.CharField(_("単位"), max_length=20, blank=True)
+    direction = models.CharField(_("方向"), max_length=12, choices=Direction.choices)
+    accumulation = models.CharField(_("集計"), max_length=14, choices=Accumulation.choices)
+    baseline_fiscal_year = models.PositiveIntegerField(_("現状値の年度"), null=True, blank=True)
+    baseline_date = models.DateField(_("現状値の日付"), null=True, blank=True)
+    baseline_value = models.DecimalField(_("現状値"), max_digits=20, decimal_places=6, null=True, blank=True)
+    baseline_text = models.TextField(_("現状値（原文）"), blank=True)
+    baseline_note = models.TextField(_("現状値の注記"), blank=True)
+    has_baseline = models.BooleanField(default=False)
+    reprint_of = models.ForeignKey(
+        "self",
+        verbose_name=_("再掲元"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reprints",
+    )
+    metric = models.CharField(_("指標レジストリのキー"), max_length=80, blank=True)
+    indicator = models.ForeignKey(
+        StandardIndicator, verbose_name=_("標準指標"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    note = models.TextField(_("備考"), blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("KPI")
+        verbose_name_plural = _("KPI")
+        ordering = ["edition", "order"]
+        constraints = [models.UniqueConstraint(fields=["edition", "key"], name="kpi_unique_key")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class KpiTarget(TenantOwned):
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="targets")
+    fiscal_year = models.PositiveIntegerField(_("年度"), null=True, blank=True)
+    value = models.DecimalField(_("目標値"), max_digits=20, decimal_places=6, null=True, blank=True)
+    unit = models.CharField(_("単位"), max_length=20, blank=True)
+    text = models.TextField(_("目標値（原文）"))
+    final = models.BooleanField(_("最終目標"), default=False)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("目標値")
+        verbose_name_plural = _("目標値")
+        ordering = ["kpi", "order"]
+
+
+class KpiActual(TenantOwned):
+    """The one series of actuals of a KPI: from the plan document, a review, or a metric."""
+
+    class Source(models.TextChoices):
+        PLAN = "plan", _("計画書")
+        REVIEW = "review", _("進捗評価")
+        METRIC = "metric", _("計測値")
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="actuals")
+    fiscal_year = models.PositiveIntegerField(_("年度"))
+    value = models.DecimalField(_("実績値"), max_digits=20, decimal_places=6, null=True, blank=True)
+    text = models.TextField(_("実績値（原文）"), blank=True)
+    date = models.DateField(_("日付"), null=True, blank=True)
+    note = models.TextField(_("備考"), blank=True)
+    source = models.CharField(_("出典"), max_length=10, choices=Source.choices, default=Source.PLAN)
+
+    class Meta:
+        verbose_name = _("実績値")
+        verbose_name_plural = _("実績値")
+        ordering = ["kpi", "fiscal_year"]
+        constraints = [models.UniqueConstraint(fields=["kpi", "fiscal_year"], name="kpi_actual_one_per_year")]
+
+
+class Observation(TenantOwned):
+    edition = models.ForeignKey(PlanEdition, on_delete=models.CASCADE, related_name="observations")
+    node = models.ForeignKey(
+        Node, on_delete=models.CASCADE, null=True, blank=True, related_name="observations"
+    )
+    name = models.CharField(_("項目"), max_length=300)
+    value = models.DecimalField(_("値"), max_digits=20, decimal_places=6, null=True, blank=True)
+    unit = models.CharField(_("単位"), max_length=20, blank=True)
+    text = models.TextField(_("原文"), blank=True)
+    as_of = models.DateField(_("時点"), null=True, blank=True)
+    as_of_text = models.CharField(_("時点（原文）"), max_length=100, blank=True)
+    indicator = models.ForeignKey(StandardIndicator, on_delete=models.PROTECT, null=True, blank=True)
+    note = models.TextField(_("備考"), blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("現状の数値")
+        verbose_name_plural = _("現状の数値")
+        ordering = ["edition", "order"]
+
+
+class GlossaryTerm(TenantOwned):
+    edition = models.ForeignKey(PlanEdition, on_delete=models.CASCADE, related_name="glossary")
+    term = models.CharField(_("用語"), max_length=200)
+    reading = models.CharField(_("読み"), max_length=200, blank=True)
+    definition = models.TextField(_("説明"))
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("用語")
+        verbose_name_plural = _("用語集")
+        ordering = ["edition", "order"]
+
+    def __str__(self) -> str:
+        return self.term
+
+
+TENANT_MODELS: list[Any] = [
+    Plan,
+    PlanEdition,
+    Node,
+    NodeDepartment,
+    ScheduleEntry,
+    Kpi,
+    KpiTarget,
+    KpiActual,
+    Observation,
+    GlossaryTerm,
+]

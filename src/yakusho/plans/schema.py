@@ -1,0 +1,167 @@
+"""The plan file format (YAML, one file per plan edition), as pydantic models.
+
+This module *is* the format: ``docs/plan-file.schema.json`` is generated from it (``make
+plan-schema``) and ``docs/plan-file-format.md`` explains it. Structure only is checked here;
+``plans.validate`` checks what needs the whole file or the database (parents, periods, units,
+departments, national items).
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=80)]
+FiscalYear = Annotated[int, Field(ge=1900, le=2200)]
+Text = Annotated[str, StringConstraints(max_length=20000)]
+Markdown = Annotated[str, StringConstraints(max_length=200000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class Edition(Strict):
+    number: Annotated[str, StringConstraints(min_length=1, max_length=20)] = Field(
+        description="版 as printed, e.g. '2.3'"
+    )
+    date: datetime.date | None = Field(None, description="date of that edition (策定・改訂)")
+    note: Text = Field("", description="what changed")
+
+
+class Section(Strict):
+    title: Text
+    body: Markdown = ""
+
+
+class DepartmentRef(Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    lead: bool = False
+
+
+class Node(Strict):
+    key: Key = Field(description="stable across editions; the printed code may change")
+    parent: Key | None = Field(None, description="key of the parent node; none for the top level")
+    code: Annotated[str, StringConstraints(max_length=30)] = Field(
+        "", description="as printed: 1-1, (1)-1-3, ⑰"
+    )
+    title: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    description: Markdown = ""
+    current_state: Markdown = Field("", description="現状と課題 / これまでの取組み")
+    actions: Markdown = Field("", description="主な取組み / 今後必要な取組み")
+    effects: Markdown = Field("", description="期待される効果")
+    departments: list[DepartmentRef] = Field(default_factory=list, description="担当課; one may be lead")
+    department_note: Text = Field("", description="what the plan says beyond named 課: 全課, 横断, 各担当課")
+    national_items: list[Key] = Field(default_factory=list, description="keys of national items")
+    note: Text = Field("", description="transcription notes (how a broken table was read, …)")
+
+
+class ScheduleEntry(Strict):
+    node: Key
+    first_year: FiscalYear
+    last_year: FiscalYear
+    activity: Text
+    phase: Annotated[str, StringConstraints(max_length=40)] = ""
+    note: Text = ""
+
+
+class Baseline(Strict):
+    fiscal_year: FiscalYear | None = None
+    date: datetime.date | None = None
+    value: Decimal | None = None
+    text: Text = Field("", description="as printed")
+    note: Text = Field("", description="e.g. 令和6年1月末現在")
+
+
+class Target(Strict):
+    fiscal_year: FiscalYear | None = Field(None, description="none: the plan's final target")
+    value: Decimal | None = None
+    unit: Annotated[str, StringConstraints(max_length=20)] = Field(
+        "", description="defaults to the KPI's unit"
+    )
+    text: Text = Field(description="as printed, always")
+    final: bool = False
+
+
+class Actual(Strict):
+    fiscal_year: FiscalYear
+    value: Decimal | None = None
+    text: Text = ""
+    date: datetime.date | None = None
+    note: Text = ""
+
+
+class Kpi(Strict):
+    key: Key
+    node: Key
+    name: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    unit: Annotated[str, StringConstraints(max_length=20)] = ""
+    direction: Literal["increase", "decrease", "keep", "qualitative"]
+    accumulation: Literal["per_year", "cumulative", "point_in_time"] = "point_in_time"
+    baseline: Baseline | None = None
+    targets: list[Target] = Field(default_factory=list)
+    actuals: list[Actual] = Field(default_factory=list, description="as printed in the plan document")
+    reprint_of: Key | None = Field(None, description="再掲: key of the KPI this reprints")
+    metric: Annotated[str, StringConstraints(max_length=80)] | None = Field(
+        None, description="metrics registry key"
+    )
+    indicator: Key | None = Field(None, description="standard indicator key (data/indicators.yaml)")
+    note: Text = ""
+
+
+class Observation(Strict):
+    node: Key | None = Field(None, description="none: about the plan as a whole")
+    name: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    value: Decimal | None = None
+    unit: Annotated[str, StringConstraints(max_length=20)] = ""
+    text: Text = Field("", description="as printed")
+    as_of: datetime.date | None = None
+    as_of_text: Text = Field("", description="as printed, e.g. R7.7")
+    indicator: Key | None = None
+    note: Text = ""
+
+
+class Term(Strict):
+    term: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    reading: Annotated[str, StringConstraints(max_length=200)] = ""
+    definition: Markdown
+
+
+class PlanFile(Strict):
+    """One edition of one municipality's DX plan."""
+
+    format: Literal["yakusho-plan/1"]
+    municipality: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] = Field(
+        description="全国地方公共団体コード (6 digits)"
+    )
+    key: Key = Field(description="the plan's key within the municipality; editions share it")
+    title: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
+        description="計画 / 基本計画 / 推進方針 / アクションプラン / 実施計画 …"
+    )
+    adopted_on: datetime.date | None = None
+    first_year: FiscalYear
+    last_year: FiscalYear
+    published: bool = True
+    edition: Edition = Field(description="the edition this file holds")
+    editions: list[Edition] = Field(default_factory=list, description="the edition history as printed")
+    national_framework: Key | None = Field(
+        None, description="version of 自治体DX推進計画 cited; none: the one in force at adoption"
+    )
+    level_labels: list[Annotated[str, StringConstraints(min_length=1, max_length=30)]] = Field(
+        min_length=1, max_length=6
+    )
+    vision: Markdown = Field("", description="目指す姿")
+    position: Markdown = Field("", description="位置づけ")
+    governance: Markdown = Field("", description="推進体制")
+    principles: Markdown = ""
+    sections: list[Section] = Field(default_factory=list, description="other chapters, in order")
+    nodes: list[Node] = Field(min_length=1)
+    schedule: list[ScheduleEntry] = Field(default_factory=list)
+    kpis: list[Kpi] = Field(default_factory=list)
+    observations: list[Observation] = Field(default_factory=list)
+    glossary: list[Term] = Field(default_factory=list)
+    note: Text = Field("", description="transcription notes for the whole file")
