@@ -25,4 +25,12 @@ def demo(db):
     """The demo data of `yakusho demo`, loaded into the test database."""
     from django.core.management import call_command
 
+    call_command("demo", quiet_logins=True, core_only=True, verbosity=0)
+
+
+@pytest.fixture
+def demo_with_plans(db):
+    """The demo data with the five source plans imported."""
+    from django.core.management import call_command
+
     call_command("demo", quiet_logins=True, verbosity=0)

@@ -8,6 +8,8 @@ class PlansConfig(AppConfig):
     verbose_name = _("DX推進計画")
 
     def ready(self) -> None:
-        from yakusho.plans import audit
+        from yakusho.core.demo import demo_loaded
+        from yakusho.plans import audit, demo
 
         audit.register_models()
+        demo_loaded.connect(demo.load_demo_plans, dispatch_uid="plans-demo")

@@ -9,6 +9,7 @@ import yaml
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from yakusho.core.demo import demo_loaded
 from yakusho.core.models import (
     Consortium,
     ConsortiumMembership,
@@ -42,6 +43,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--quiet-logins", action="store_true", help="do not print the logins")
+        parser.add_argument(
+            "--core-only", action="store_true", help="skip the demo data other apps add (e.g. the plans)"
+        )
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
@@ -99,12 +103,15 @@ class Command(BaseCommand):
                     first = Department.objects.for_municipality(m).order_by("order").first()
                     membership.departments.set([first] if first else [])
 
+        extra = [] if options["core_only"] else [str(r) for _, r in demo_loaded.send(sender=self.__class__)]
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo loaded: {len(municipalities)} municipalities, "
                 f"{Department.objects.count()} departments, consortium {akita.name}."
             )
         )
+        for line in extra:
+            self.stdout.write(self.style.SUCCESS(line))
         if not options["quiet_logins"]:
             self.stdout.write(f"Demo staff logins (password for all: {DEMO_PASSWORD}):")
             for email, name, _role in DEMO_USERS:
