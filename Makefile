@@ -12,9 +12,10 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/plan_import.py
 
 .PHONY: bench run test install system-deps browser-deps assets lint typecheck migrations-check \
-        test-sqlite test-postgres messages messages-check openapi clean
+        test-sqlite test-postgres messages messages-check openapi plan-schema clean
 
 ## run: install, migrate, load the demo, serve on http://127.0.0.1:8000
 run: install
@@ -105,6 +106,10 @@ openapi: install
 	  --api yakusho.api.api --output docs/openapi.json --indent 2 --sorted
 
 ## messages: extract translatable strings into the English catalogue (then translate the new ones)
+plan-schema: install
+	$(BIN)/python -c "import json; from yakusho.plans.schema import json_schema; \
+	  open('docs/plan-file.schema.json', 'w').write(json.dumps(json_schema(), ensure_ascii=False, indent=2, sort_keys=True) + '\n')"
+
 messages: install
 	cd src/yakusho && ../../$(BIN)/yakusho makemessages -l en --no-obsolete --no-location
 

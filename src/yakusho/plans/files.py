@@ -21,6 +21,7 @@ from django.db import transaction
 from pydantic import ValidationError
 
 from yakusho.core.models import Department, Municipality
+from yakusho.plans import fastyaml
 from yakusho.plans.models import (
     GlossaryTerm,
     Kpi,
@@ -89,7 +90,7 @@ class Parsed:
     data: Any
     root: yaml.Node | None = None
     _lines: dict[Path_, int] | None = None
-    source: str | None = None  # JSON text, composed as YAML only if an error needs lines
+    source: str | None = None  # the text, composed (JSON is YAML) only if an error needs lines
 
     def line(self, path: Path_) -> int | None:
         """The line of ``path`` (or of its nearest ancestor); mapped only once an error needs it."""
@@ -127,18 +128,13 @@ def parse_json(text: str, file: str) -> Parsed:
     return Parsed(file, data, None, None, text)
 
 
-# libyaml when available (several times faster on large plans); the pure-Python loader otherwise.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def parse(text: str, file: str) -> Parsed:
+    """Read YAML fast; line numbers are found (by composing the text) only when an error needs them."""
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+        data = fastyaml.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -146,7 +142,7 @@ def parse(text: str, file: str) -> Parsed:
         raise PlanFileInvalid(
             [PlanError(file, line, "", f"YAMLとして読み取れません: {problem}", f"not valid YAML: {problem}")]
         ) from None
-    return Parsed(file, data, node)
+    return Parsed(file, data, None, None, text)
 
 
 _PYDANTIC_MESSAGES: dict[str, tuple[str, str]] = {

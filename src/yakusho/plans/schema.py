@@ -165,3 +165,11 @@ class PlanFile(Strict):
     observations: list[Observation] = Field(default_factory=list)
     glossary: list[Term] = Field(default_factory=list)
     note: Text = Field("", description="transcription notes for the whole file")
+
+
+def json_schema() -> dict[str, object]:
+    """The JSON Schema of plan files (committed as docs/plan-file.schema.json)."""
+    schema = PlanFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://yakusho.invalid/schemas/plan-file-1.json"
+    return schema
