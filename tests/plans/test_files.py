@@ -79,6 +79,13 @@ def test_changed_file_for_an_existing_edition_is_refused(demo, tmp_path: Path) -
     assert PlanEdition.objects.get().title == "合成計画"
 
 
+def test_a_kpi_can_name_a_registered_metric(demo, tmp_path: Path) -> None:
+    data = small()
+    data["kpis"][0]["metric"] = "core.active_staff"
+    result = import_file(write(tmp_path, data))
+    assert Kpi.objects.get(edition=result.edition, key="k0").metric == "core.active_staff"
+
+
 def test_synthetic_plan_imports(demo, tmp_path: Path) -> None:
     data = generate("063240", nodes=120, kpis=300, years=10, first_year=2026, seed=5)
     result = import_file(write(tmp_path, data))
@@ -125,29 +132,33 @@ def test_unknown_key_names_its_line(demo, tmp_path: Path) -> None:
     assert nothing_imported()
 
 
-@pytest.mark.parametrize(
-    ("case", "expected"),
-    [
-        (
-            "missing_parent",
-            "nodes[3].parent: 親 nowhere がこれより前にありません (parent not found before this node)",
-        ),
-        ("duplicate_key", "nodes[2].key: キー n1-0 が重複しています (duplicate key)"),
-        ("duplicate_code", "nodes[2].code: 番号 2-1 が同じ親の下で重複しています (duplicate code)"),
-        ("target_outside_period", "kpis[0].targets[1].fiscal_year: 計画期間外です (outside the plan period)"),
-        ("schedule_outside_period", "schedule[0].last_year: 計画期間外です (outside the plan period)"),
-        (
-            "target_without_unit",
-            "kpis[0].targets[0].unit: 数値目標に単位がありません (numeric target without unit)",
-        ),
-        ("text_for_number", "kpis[0].targets[0].value: 数値で書いてください (must be a number)"),
-        ("unknown_department", "nodes[0].departments[0].name: 大江町に「宇宙課」という課はありません"),
-        ("unknown_municipality", "municipality: 団体コード 999991 の団体がありません (no such municipality)"),
-        ("unknown_national_item", "nodes[0].national_items[0]: 国の項目 jdx9.moon は"),
-        ("missing_title", "title: 必須の項目がありません (required)"),
-        ("bad_direction", "kpis[0].direction: 使える値ではありません"),
-    ],
-)
+BAD_INPUTS = [
+    (
+        "missing_parent",
+        "nodes[3].parent: 親 nowhere がこれより前にありません (parent not found before this node)",
+    ),
+    ("duplicate_key", "nodes[2].key: キー n1-0 が重複しています (duplicate key)"),
+    ("duplicate_code", "nodes[2].code: 番号 2-1 が同じ親の下で重複しています (duplicate code)"),
+    ("target_outside_period", "kpis[0].targets[1].fiscal_year: 計画期間外です (outside the plan period)"),
+    ("schedule_outside_period", "schedule[0].last_year: 計画期間外です (outside the plan period)"),
+    (
+        "target_without_unit",
+        "kpis[0].targets[0].unit: 数値目標に単位がありません (numeric target without unit)",
+    ),
+    ("text_for_number", "kpis[0].targets[0].value: 数値で書いてください (must be a number)"),
+    ("unknown_department", "nodes[0].departments[0].name: 大江町に「宇宙課」という課はありません"),
+    ("unknown_municipality", "municipality: 団体コード 999991 の団体がありません (no such municipality)"),
+    ("unknown_national_item", "nodes[0].national_items[0]: 国の項目 jdx9.moon は"),
+    ("missing_title", "title: 必須の項目がありません (required)"),
+    ("bad_direction", "kpis[0].direction: 使える値ではありません"),
+    (
+        "unknown_metric",
+        "kpis[0].metric: 指標レジストリに core.nothing がありません (no such metric in the registry)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "expected"), BAD_INPUTS, ids=[case for case, _ in BAD_INPUTS])
 def test_bad_input_is_refused_with_file_line_and_field(
     demo, tmp_path: Path, case: str, expected: str
 ) -> None:
@@ -177,6 +188,8 @@ def test_bad_input_is_refused_with_file_line_and_field(
         del data["title"]
     elif case == "bad_direction":
         kpi["direction"] = "up"
+    elif case == "unknown_metric":
+        kpi["metric"] = "core.nothing"
     messages = errors_of(write(tmp_path, data))
     assert any(expected in m for m in messages), messages
     assert all(m.startswith("test-2024.yaml:") for m in messages), messages

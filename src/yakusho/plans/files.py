@@ -21,6 +21,7 @@ from django.db import transaction
 from pydantic import ValidationError
 
 from yakusho.core.models import Department, Municipality
+from yakusho.metrics.registry import registry as metric_registry
 from yakusho.plans import fastyaml
 from yakusho.plans.models import (
     GlossaryTerm,
@@ -302,6 +303,14 @@ def validate_semantics(plan: PlanFile, parsed: Parsed) -> tuple[Municipality, di
             errors.append(err((*here, "reprint_of"), "再掲元のKPIがありません", "reprinted KPI not found"))
         if kpi.indicator is not None and kpi.indicator not in ref.indicators:
             errors.append(err((*here, "indicator"), "標準指標が見つかりません", "unknown standard indicator"))
+        if kpi.metric is not None and kpi.metric not in metric_registry:
+            errors.append(
+                err(
+                    (*here, "metric"),
+                    f"指標レジストリに {kpi.metric} がありません",
+                    "no such metric in the registry",
+                )
+            )
         for j, target in enumerate(kpi.targets):
             check_year((*here, "targets", j, "fiscal_year"), target.fiscal_year)
             if target.value is not None:
