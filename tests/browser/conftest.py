@@ -88,3 +88,9 @@ def site(live_server: LiveServer, transactional_db: None, demo: None) -> str:
     committed, so the server thread sees it; it is flushed after each test.
     """
     return str(live_server.url)
+
+
+@pytest.fixture
+def site_with_plans(live_server: LiveServer, transactional_db: None, demo_with_plans: None) -> str:
+    """Like ``site``, with the five source plans imported."""
+    return str(live_server.url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import nh3
+from django.utils.translation import gettext
 from markdown_it import MarkdownIt
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
@@ -42,8 +43,24 @@ _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 
 
 def render_markdown(text: str) -> str:
-    """Markdown → sanitised HTML (no raw HTML, no scripts, only http(s)/mailto/tel links)."""
+    """Markdown → sanitised HTML (no raw HTML, no scripts, only http(s)/mailto/tel links).
+
+    Tables are wrapped in a focusable scroll region so that a wide table scrolls by keyboard on a
+    phone instead of widening the page.
+    """
     html = _md.render(text or "")
+    return _wrap_tables(_clean(html))
+
+
+def _wrap_tables(html: str) -> str:
+    # After sanitising, <table> carries no attributes, so these literal replacements are exact.
+    label = gettext("表")
+    return html.replace(
+        "<table>", f'<div class="table-scroll" tabindex="0" role="region" aria-label="{label}"><table>'
+    ).replace("</table>", "</table></div>")
+
+
+def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=_ALLOWED_TAGS,

@@ -37,6 +37,12 @@ def fiscal_year(value: int | None) -> str:
 
 
 @register.filter
+def fiscal_year_short(value: int | None) -> str:
+    """2026 → 令和8年度."""
+    return "" if value is None else jcal.format_fiscal_year(int(value), short=True)
+
+
+@register.filter
 def shortcode(value: str) -> str:
     return shortcodes.format_code(value) if value else ""
 

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from yakusho.plans import views
+
+P = "m/<slug:municipality>/plans/<slug:plan>/"
+
+app_name = "plans"
+urlpatterns = [
+    path("m/<slug:municipality>/plans/", views.PlanListView.as_view(), name="list"),
+    path("m/<slug:municipality>/glossary/", views.GlossaryView.as_view(), name="glossary"),
+    path(P, views.OverviewView.as_view(), name="overview"),
+    path(P + "roadmap/", views.RoadmapView.as_view(), name="roadmap"),
+    path(P + "kpis/", views.KpiListView.as_view(), name="kpis"),
+    path(P + "alignment/", views.AlignmentView.as_view(), name="alignment"),
+    path(P + "nodes/<str:node>/", views.NodeView.as_view(), name="node"),
+    path(P + "departments/<int:department>/", views.DepartmentView.as_view(), name="department"),
+]

@@ -1,0 +1,369 @@
+"""Plan pages, public for published plans and for the municipality's staff whatever their state.
+
+Every page reads one edition (the current one, or ``?edition=N``) with a fixed number of queries:
+nodes, schedule rows, KPIs with their targets and actuals are fetched in bulk and arranged in
+Python, so a 2,000-node plan costs the same number of queries as a 10-node one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from yakusho.core.jcal import fiscal_year_of, format_fiscal_year
+from yakusho.core.models import Department, Membership, Municipality
+from yakusho.core.validators import normalize_text
+from yakusho.metrics.registry import Period, registry
+from yakusho.plans.achievement import Status, evaluate
+from yakusho.plans.models import GlossaryTerm, Kpi, KpiActual, Node, Plan, PlanEdition, ScheduleEntry
+
+
+def not_found(request: HttpRequest, message: str, municipality: Municipality | None = None) -> HttpResponse:
+    return render(
+        request, "plans/not_found.html", {"message": message, "municipality": municipality}, status=404
+    )
+
+
+def visible_plans(request: HttpRequest, municipality: Municipality) -> QuerySet[Plan]:
+    """Published plans, and every plan for the municipality's own staff."""
+    plans = Plan.objects.for_municipality(municipality).select_related("current_edition")
+    user = request.user
+    if (
+        user.is_authenticated
+        and Membership.objects.filter(user=user, municipality=municipality, is_active=True).exists()
+    ):
+        return plans
+    return plans.filter(published=True)
+
+
+class PlanListView(TemplateView):
+    template_name = "plans/list.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        municipality = Municipality.objects.filter(slug=kwargs["municipality"]).first()
+        if municipality is None:
+            return not_found(request, _("この自治体は見つかりません。"))
+        plans = [p for p in visible_plans(request, municipality) if p.current_edition]
+        return self.render_to_response({"municipality": municipality, "plans": plans})
+
+
+class EditionMixin(TemplateView):
+    """Resolves municipality, plan and edition from the URL, or answers with a helpful 404."""
+
+    municipality: Municipality
+    plan: Plan
+    edition: PlanEdition
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        municipality = Municipality.objects.filter(slug=kwargs["municipality"]).first()
+        if municipality is None:
+            return not_found(request, _("この自治体は見つかりません。"))
+        plan = visible_plans(request, municipality).filter(key=kwargs["plan"]).first()
+        if plan is None:
+            return not_found(request, _("この計画は見つかりません。"), municipality)
+        number = request.GET.get("edition")
+        edition = plan.editions.filter(number=number).first() if number else plan.current_edition
+        if edition is None:
+            return not_found(request, _("この版は見つかりません。"), municipality)
+        self.municipality, self.plan, self.edition = municipality, plan, edition
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            municipality=self.municipality,
+            plan=self.plan,
+            edition=self.edition,
+            editions=list(self.plan.editions.order_by("date", "number")),
+            period=f"{format_fiscal_year(self.edition.first_year, short=True)}〜"
+            f"{format_fiscal_year(self.edition.last_year, short=True)}",
+        )
+        return context
+
+    def nodes(self) -> list[Node]:
+        return list(
+            Node.objects.filter(edition=self.edition)
+            .prefetch_related("node_departments__department", "national_items")
+            .order_by("order")
+        )
+
+    def kpis(self, queryset: QuerySet[Kpi] | None = None) -> QuerySet[Kpi]:
+        qs = queryset if queryset is not None else Kpi.objects.filter(edition=self.edition)
+        return qs.select_related("node", "edition", "indicator", "reprint_of").prefetch_related(
+            "targets", Prefetch("actuals", queryset=KpiActual.objects.order_by("fiscal_year"))
+        )
+
+
+def tree(nodes: list[Node]) -> list[tuple[Node, int]]:
+    """(node, depth) in document order (nodes come ordered; depth is stored)."""
+    return [(n, n.depth) for n in nodes]
+
+
+def kpi_rows(kpis: Any) -> list[dict[str, Any]]:
+    return [{"kpi": k, "achievement": evaluate(k)} for k in kpis]
+
+
+def summary(rows: list[dict[str, Any]]) -> dict[str, int]:
+    counts = Counter(r["achievement"].status for r in rows)
+    return {
+        "achieved": counts[Status.ACHIEVED],
+        "on_track": counts[Status.ON_TRACK],
+        "behind": counts[Status.BEHIND],
+        "no_data": counts[Status.NO_DATA],
+        "qualitative": counts[Status.QUALITATIVE],
+        "total": len(rows),
+    }
+
+
+class OverviewView(EditionMixin):
+    template_name = "plans/overview.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        nodes = self.nodes()
+        per_level = Counter(n.depth for n in nodes)
+        labels = self.edition.level_labels
+        rows = kpi_rows(self.kpis())
+        context.update(
+            tree=tree(nodes),
+            level_counts=[
+                (labels[d - 1] if d - 1 < len(labels) else str(d), per_level[d]) for d in sorted(per_level)
+            ],
+            kpi_summary=summary(rows),
+            observations=list(self.edition.observations.select_related("node")),
+        )
+        return context
+
+
+class NodeView(EditionMixin):
+    template_name = "plans/node.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        nodes = {n.key: n for n in self.nodes()}
+        node = nodes.get(self.kwargs["node"])
+        if node is None:
+            context["node"] = None
+            return context
+        chain = []
+        cursor: Node | None = node
+        by_id = {n.pk: n for n in nodes.values()}
+        while cursor is not None:
+            chain.append(cursor)
+            cursor = by_id.get(cursor.parent_id) if cursor.parent_id else None
+        labels = self.edition.level_labels
+        context.update(
+            node=node,
+            level_label=labels[node.depth - 1] if node.depth - 1 < len(labels) else "",
+            breadcrumbs=[
+                (labels[n.depth - 1] if n.depth - 1 < len(labels) else "", n) for n in reversed(chain)
+            ],
+            children=[n for n in nodes.values() if n.parent_id == node.pk],
+            schedule=list(node.schedule.order_by("order")),
+            kpis=kpi_rows(self.kpis(Kpi.objects.filter(node=node))),
+            observations=list(node.observations.all()),
+        )
+        return context
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        if context["node"] is None:
+            return not_found(self.request, _("この項目は計画にありません。"), self.municipality)
+        return super().render_to_response(context, **kwargs)
+
+
+def _int_or_none(request: HttpRequest, name: str) -> tuple[int | None, bool]:
+    raw = request.GET.get(name, "")
+    if not raw:
+        return None, True
+    try:
+        return int(normalize_text(raw)), True
+    except ValueError:
+        return None, False
+
+
+class RoadmapView(EditionMixin):
+    """工程表: a fiscal-year grid over the period; one row per node; filters; a today marker."""
+
+    template_name = "plans/roadmap.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        request = self.request
+        nodes = self.nodes()
+        schedule: dict[int, list[ScheduleEntry]] = defaultdict(list)
+        for row in ScheduleEntry.objects.filter(node__edition=self.edition).order_by("order"):
+            schedule[row.node_id].append(row)
+        departments = sorted(
+            {nd.department for n in nodes for nd in n.node_departments.all()}, key=lambda d: (d.order, d.name)
+        )
+        items = sorted(
+            {i for n in nodes for i in n.national_items.all()}, key=lambda i: (i.framework_id, i.order)
+        )
+        tops = [n for n in nodes if n.depth == 1]
+
+        department_id, ok1 = _int_or_none(request, "department")
+        top_id, ok2 = _int_or_none(request, "policy")
+        item = request.GET.get("item", "")
+        if (
+            not (ok1 and ok2)
+            or (department_id and department_id not in {d.pk for d in departments})
+            or (top_id and top_id not in {n.pk for n in tops})
+            or (item and item not in {i.key for i in items})
+        ):
+            messages.warning(request, _("絞り込みの指定が正しくないため、無視しました。"))
+            department_id = top_id = None
+            item = ""
+
+        by_id = {n.pk: n for n in nodes}
+
+        def top_of(n: Node) -> Node:
+            while n.parent_id:
+                n = by_id[n.parent_id]
+            return n
+
+        def keep(n: Node) -> bool:
+            if department_id and department_id not in {nd.department_id for nd in n.node_departments.all()}:
+                return False
+            if top_id and top_of(n).pk != top_id:
+                return False
+            return not (item and item not in {i.key for i in n.national_items.all()})
+
+        years = list(range(self.edition.first_year, self.edition.last_year + 1))
+        current = fiscal_year_of(timezone.localdate())
+        rows = []
+        filtered = bool(department_id or top_id or item)
+        for n in nodes:
+            if filtered and not keep(n):
+                continue
+            bars = [
+                {
+                    "row": r,
+                    "start": max(r.first_year, years[0]) - years[0] + 1,
+                    "span": min(r.last_year, years[-1]) - max(r.first_year, years[0]) + 1,
+                    "years": f"{format_fiscal_year(r.first_year, short=True)}〜{format_fiscal_year(r.last_year, short=True)}",
+                }
+                for r in schedule.get(n.pk, [])
+            ]
+            rows.append({"node": n, "bars": bars})
+        context.update(
+            years=[(y, format_fiscal_year(y, short=True), y == current) for y in years],
+            today_column=years.index(current) + 1 if current in years else None,
+            rows=rows,
+            departments=departments,
+            tops=tops,
+            items=items,
+            selected={"department": department_id, "policy": top_id, "item": item},
+            filtered=filtered,
+        )
+        return context
+
+
+class KpiListView(EditionMixin):
+    template_name = "plans/kpis.html"
+    per_page = 50
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        request = self.request
+        qs = Kpi.objects.filter(edition=self.edition).order_by("order")
+        status = request.GET.get("status", "")
+        if status and status not in Status.__members__.values():
+            messages.warning(request, _("絞り込みの指定が正しくないため、無視しました。"))
+            status = ""
+        query = normalize_text(request.GET.get("q", ""))
+        if query:
+            qs = qs.filter(Q(name__icontains=query) | Q(node__title__icontains=query))
+        rows = kpi_rows(self.kpis(qs))
+        if status:
+            rows = [r for r in rows if r["achievement"].status == status]
+        page = Paginator(rows, self.per_page).get_page(request.GET.get("page"))
+        year = fiscal_year_of(timezone.localdate())
+        period = Period.fiscal_year(year)
+        for row in page.object_list:
+            key = row["kpi"].metric
+            row["metric"] = (
+                registry.measure(key, self.municipality, period) if key and key in registry else None
+            )
+        context.update(
+            page=page,
+            rows=page.object_list,
+            status=status,
+            query=query,
+            statuses=[(s.value, label) for s, label in _status_labels()],
+            summary=summary(rows),
+        )
+        return context
+
+
+def _status_labels() -> list[tuple[Status, str]]:
+    from yakusho.plans.achievement import LABELS
+
+    return [(s, str(label)) for s, label in LABELS.items()]
+
+
+class AlignmentView(EditionMixin):
+    """Nodes × national items, and the items the plan leaves uncovered."""
+
+    template_name = "plans/alignment.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        nodes = self.nodes()
+        framework = self.edition.national_framework
+        items = list(framework.items.order_by("order")) if framework else []
+        linked = [n for n in nodes if n.national_items.all()]
+        covered = {i.pk for n in nodes for i in n.national_items.all()}
+        context.update(
+            framework=framework,
+            items=items,
+            matrix=[(n, [i.pk in {x.pk for x in n.national_items.all()} for i in items]) for n in linked],
+            uncovered=[i for i in items if i.pk not in covered],
+        )
+        return context
+
+
+class DepartmentView(EditionMixin):
+    template_name = "plans/department.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        department = get_object_or_404(
+            Department.objects.for_municipality(self.municipality), pk=self.kwargs["department"]
+        )
+        nodes = [
+            n for n in self.nodes() if department.pk in {nd.department_id for nd in n.node_departments.all()}
+        ]
+        context.update(
+            department=department,
+            nodes=nodes,
+            kpis=kpi_rows(self.kpis(Kpi.objects.filter(edition=self.edition, node__in=nodes))),
+        )
+        return context
+
+
+class GlossaryView(TemplateView):
+    template_name = "plans/glossary.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        municipality = Municipality.objects.filter(slug=kwargs["municipality"]).first()
+        if municipality is None:
+            return not_found(request, _("この自治体は見つかりません。"))
+        editions = [p.current_edition for p in visible_plans(request, municipality) if p.current_edition]
+        query = normalize_text(request.GET.get("q", ""))
+        terms = GlossaryTerm.objects.filter(edition__in=editions).select_related("edition__plan")
+        if query:
+            terms = terms.filter(
+                Q(term__icontains=query) | Q(reading__icontains=query) | Q(definition__icontains=query)
+            )
+        return self.render_to_response(
+            {"municipality": municipality, "terms": list(terms.order_by("term")[:500]), "query": query}
+        )
