@@ -27,6 +27,12 @@ from yakusho.plans.achievement import Status, evaluate
 from yakusho.plans.models import GlossaryTerm, Kpi, KpiActual, Node, Plan, PlanEdition, ScheduleEntry
 
 
+def year_span(first: int, last: int) -> str:
+    """令和6年度〜令和11年度 (one year alone when they are the same)."""
+    start = format_fiscal_year(first, short=True)
+    return start if first == last else f"{start}〜{format_fiscal_year(last, short=True)}"
+
+
 def not_found(request: HttpRequest, message: str, municipality: Municipality | None = None) -> HttpResponse:
     return render(
         request, "plans/not_found.html", {"message": message, "municipality": municipality}, status=404
@@ -84,8 +90,7 @@ class EditionMixin(TemplateView):
             plan=self.plan,
             edition=self.edition,
             editions=list(self.plan.editions.order_by("date", "number")),
-            period=f"{format_fiscal_year(self.edition.first_year, short=True)}〜"
-            f"{format_fiscal_year(self.edition.last_year, short=True)}",
+            period=year_span(self.edition.first_year, self.edition.last_year),
         )
         return context
 
@@ -249,7 +254,7 @@ class RoadmapView(EditionMixin):
                     "row": r,
                     "start": max(r.first_year, years[0]) - years[0] + 1,
                     "span": min(r.last_year, years[-1]) - max(r.first_year, years[0]) + 1,
-                    "years": f"{format_fiscal_year(r.first_year, short=True)}〜{format_fiscal_year(r.last_year, short=True)}",
+                    "years": year_span(r.first_year, r.last_year),
                 }
                 for r in schedule.get(n.pk, [])
             ]
