@@ -45,3 +45,15 @@ def test_roadmap_marks_this_year_and_prints_landscape(
     assert page.locator(".roadmap-year.is-now").inner_text().endswith("今年度")
     pdf = page.pdf(format="A4", landscape=True, print_background=True)
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+@pytest.mark.parametrize("width", ["360", "1280"])
+def test_compare_page_shows_all_five_axe_clean(
+    site_with_plans: str, new_context: ContextFactory, width: str
+) -> None:
+    page = open_checked(new_context, site_with_plans + reverse("plans:compare"), width)
+    text = page.inner_text("main")
+    for name in ("潟上市", "潮来市", "村上市", "大江町", "美郷町"):
+        assert name in text
+    assert axe_violations(page) == []
+    assert_fits(page, width)

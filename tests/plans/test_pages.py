@@ -157,3 +157,16 @@ def test_query_count_does_not_grow_with_the_plan(demo, client: Client, tmp_path:
             assert client.get(reverse(f"plans:{page}", args=["oe", key])).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_compare_query_count_does_not_grow_with_the_plan(demo, client: Client, tmp_path: Path) -> None:
+    _import_synthetic(tmp_path, "tiny", 10, 10)
+    _import_synthetic(tmp_path, "huge", 400, 600)
+    counts = []
+    for key in ("tiny", "huge"):
+        url = reverse("plans:compare") + f"?plans=oe/{key}"
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

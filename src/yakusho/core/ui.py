@@ -106,3 +106,43 @@ class PublicLinkRegistry:
 
 panels = PanelRegistry()
 public_links = PublicLinkRegistry()
+
+
+ConsortiumSectionFunc = Callable[[Any], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class ConsortiumSection:
+    key: str
+    template: str
+    func: ConsortiumSectionFunc
+    order: int = 100
+
+
+class ConsortiumSectionRegistry:
+    """Sections of a consortium's page, contributed by apps (the plans app's comparison first)."""
+
+    def __init__(self) -> None:
+        self._sections: dict[str, ConsortiumSection] = {}
+
+    def register(
+        self, key: str, *, template: str, order: int = 100
+    ) -> Callable[[ConsortiumSectionFunc], ConsortiumSectionFunc]:
+        def decorator(func: ConsortiumSectionFunc) -> ConsortiumSectionFunc:
+            if key in self._sections:
+                raise ValueError(f"consortium section {key!r} is already registered")
+            self._sections[key] = ConsortiumSection(key, template, func, order)
+            return func
+
+        return decorator
+
+    def render(self, consortium: Any) -> list[tuple[ConsortiumSection, dict[str, Any]]]:
+        out = []
+        for section in sorted(self._sections.values(), key=lambda s: (s.order, s.key)):
+            context = section.func(consortium)
+            if context is not None:
+                out.append((section, context))
+        return out
+
+
+consortium_sections = ConsortiumSectionRegistry()

@@ -64,7 +64,7 @@ from yakusho.core.models import (
 )
 from yakusho.core.office import office_status, upcoming_days
 from yakusho.core.permissions import Perm
-from yakusho.core.ui import panels, public_links
+from yakusho.core.ui import consortium_sections, panels, public_links
 from yakusho.metrics.registry import Period, registry
 
 # --- public ---------------------------------------------------------------------------------
@@ -653,6 +653,7 @@ class ConsortiumHomeView(ConsortiumStaffMixin, TemplateView):
         period = Period.fiscal_year(fiscal_year_of(timezone.localdate()))
         providers = registry.all()
         context.update(
+            sections=consortium_sections.render(self.consortium),
             members=members,
             period=period,
             providers=providers,

@@ -6,6 +6,10 @@ P = "m/<slug:municipality>/plans/<slug:plan>/"
 
 app_name = "plans"
 urlpatterns = [
+    path("compare/", views.CompareView.as_view(), name="compare"),
+    path(
+        "staff/c/<slug:consortium>/compare/", views.ConsortiumCompareView.as_view(), name="consortium_compare"
+    ),
     path("m/<slug:municipality>/plans/", views.PlanListView.as_view(), name="list"),
     path("m/<slug:municipality>/glossary/", views.GlossaryView.as_view(), name="glossary"),
     path(P, views.OverviewView.as_view(), name="overview"),

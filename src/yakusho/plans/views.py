@@ -20,10 +20,12 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from yakusho.core.jcal import fiscal_year_of, format_fiscal_year
+from yakusho.core.mixins import ConsortiumStaffMixin
 from yakusho.core.models import Department, Membership, Municipality
 from yakusho.core.validators import normalize_text
 from yakusho.metrics.registry import Period, registry
 from yakusho.plans.achievement import Status, evaluate
+from yakusho.plans.compare import compare
 from yakusho.plans.models import GlossaryTerm, Kpi, KpiActual, Node, Plan, PlanEdition, ScheduleEntry
 
 
@@ -372,3 +374,79 @@ class GlossaryView(TemplateView):
         return self.render_to_response(
             {"municipality": municipality, "terms": list(terms.order_by("term")[:500]), "query": query}
         )
+
+
+def parse_plan_refs(request: HttpRequest) -> list[tuple[str, str]] | None:
+    """``?plans=oe/oe-dx&plans=itako/itako-dx`` → [(slug, key)]; None when a value is malformed."""
+    refs = []
+    for value in request.GET.getlist("plans"):
+        slug, _, key = value.partition("/")
+        if not slug or not key:
+            return None
+        refs.append((slug, key))
+    return refs
+
+
+def render_compare(
+    request: HttpRequest, plans: list[Plan], template: str = "plans/compare.html", **extra: Any
+) -> HttpResponse:
+    editions = [p.current_edition for p in plans if p.current_edition]
+    return render(
+        request,
+        template,
+        {"comparison": compare(editions) if editions else None, "plans": plans, **extra},
+    )
+
+
+class CompareView(TemplateView):
+    """Published plans of any municipalities, side by side (all published plans by default)."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        published = Plan.objects.filter(published=True, current_edition__isnull=False).select_related(
+            "municipality", "current_edition"
+        )
+        refs = parse_plan_refs(request)
+        if refs is None:
+            messages.warning(request, _("比較する計画の指定が正しくないため、すべての公開計画を表示します。"))
+            refs = []
+        if refs:
+            wanted = Q()
+            for slug, key in refs:
+                wanted |= Q(municipality__slug=slug, key=key)
+            plans = list(published.filter(wanted).order_by("municipality__code"))
+            if len(plans) != len(set(refs)):
+                return render(
+                    request,
+                    "plans/compare_refused.html",
+                    {"message": _("比較できない計画が含まれています（存在しないか、公開されていません）。")},
+                    status=403,
+                )
+        else:
+            plans = list(published.order_by("municipality__code"))
+        return render_compare(request, plans)
+
+
+class ConsortiumCompareView(ConsortiumStaffMixin, TemplateView):
+    """A chosen set of the consortium's member plans; plans of other municipalities are refused."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        members = self.consortium.members.all()
+        plans = Plan.objects.filter(
+            municipality__in=members, published=True, current_edition__isnull=False
+        ).select_related("municipality", "current_edition")
+        refs = parse_plan_refs(request) or []
+        if refs:
+            wanted = Q()
+            for slug, key in refs:
+                wanted |= Q(municipality__slug=slug, key=key)
+            chosen = list(plans.filter(wanted).order_by("municipality__code"))
+            if len(chosen) != len(set(refs)):
+                return render(
+                    request,
+                    "plans/compare_refused.html",
+                    {"message": _("構成団体以外の計画、または公開されていない計画は比較できません。")},
+                    status=403,
+                )
+        else:
+            chosen = list(plans.order_by("municipality__code"))
+        return render_compare(request, chosen, consortium=self.consortium)

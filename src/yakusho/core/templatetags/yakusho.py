@@ -43,6 +43,15 @@ def fiscal_year_short(value: int | None) -> str:
 
 
 @register.filter
+def index(sequence: Any, position: int) -> Any:
+    """``list|index:i`` — the i-th item (for tables whose columns come from parallel lists)."""
+    try:
+        return sequence[position]
+    except (IndexError, TypeError, KeyError):
+        return None
+
+
+@register.filter
 def shortcode(value: str) -> str:
     return shortcodes.format_code(value) if value else ""
 
@@ -60,3 +69,9 @@ def render_panel(context: template.Context, rendered: Any, membership: Any) -> S
         {**rendered.context, "membership": membership},
         request=context.get("request"),
     )
+
+
+@register.simple_tag(takes_context=True)
+def render_section(context: template.Context, section: Any, section_context: dict[str, Any]) -> SafeString:
+    """Render a consortium page section with its own context (see ``core.ui``)."""
+    return render_to_string(section.template, section_context, request=context.get("request"))
