@@ -69,6 +69,12 @@ PAGES: list[Page] = [
     Page("healthz", "/healthz"),
     Page("public home", "/"),
     Page("staff home", "/staff/", needs_login=True),
+    Page("plan overview", "/m/oe/plans/oe-dx/"),
+    # The large synthetic plan (2,000 nodes, 5,000 KPIs, 10 years), imported during preparation.
+    Page("big plan overview", "/m/oe/plans/synthetic/"),
+    Page("big plan roadmap", "/m/oe/plans/synthetic/roadmap/"),
+    Page("big plan KPIs", "/m/oe/plans/synthetic/kpis/"),
+    Page("big plan compare", "/compare/?plans=oe/synthetic&plans=oe/oe-dx"),
 ]
 BASELINE = PAGES[0]
 LOGIN_EMAIL = "dx@example.jp"  # DX secretariat: no two-factor device, so a plain session opens /staff/
@@ -76,6 +82,8 @@ LOGIN_EMAIL = "dx@example.jp"  # DX secretariat: no two-factor device, so a plai
 TARGET_RATIOS = {"public home": 0.50}  # page label -> minimum requests/s relative to the baseline
 TARGET_P99_MS = 150.0
 TARGET_P99_PAGES = ("public home",)  # pages held to the p99 target
+TARGET_MEDIAN_MS = 300.0
+TARGET_MEDIAN_PAGES = ("big plan overview", "big plan roadmap", "big plan KPIs", "big plan compare")
 TARGET_P99_CLIENTS = 16
 TARGET_PSS_MB = 512.0
 
@@ -427,6 +435,15 @@ def evaluate_targets(rows: list[dict[str, Any]], clients: int) -> list[dict[str,
             status = "PASS" if worst["p99_ms"] < TARGET_P99_MS else "FAIL"
         targets.append({"target": name, "status": status, "detail": detail})
 
+    for label in TARGET_MEDIAN_PAGES:
+        row = next((r for r in rows if r["label"] == label and r["p50_ms"] is not None), None)
+        name = f"{label}: median < {TARGET_MEDIAN_MS:.0f} ms"
+        if row is None:
+            targets.append({"target": name, "status": "NOT MEASURED", "detail": f"{label} was not measured"})
+        else:
+            status = "PASS" if row["p50_ms"] < TARGET_MEDIAN_MS else "FAIL"
+            targets.append({"target": name, "status": status, "detail": f"p50 {row['p50_ms']:.1f} ms"})
+
     name = f"server PSS < {TARGET_PSS_MB:.0f} MB"
     peak = max(rows, key=lambda row: row["server_pss_mb"])
     targets.append(
@@ -586,6 +603,18 @@ def run(args: argparse.Namespace) -> None:
     yakusho(env, "createcachetable")
     yakusho(env, "collectstatic", "--noinput", "-v0")
     yakusho(env, "demo", "--quiet-logins")
+    synthetic = VAR_DIR / "synthetic.yaml"
+    generated = subprocess.run(  # noqa: S603 - our own console script
+        [_bin("yakusho"), "generate-plan", "--municipality", "oe"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=STEP_TIMEOUT,
+        check=True,
+    )
+    synthetic.write_text(generated.stdout, "utf-8")
+    yakusho(env, "import-plan", str(synthetic))
     cookies = make_session(env) if any(page.needs_login for page in pages) else {}
 
     port = free_port()

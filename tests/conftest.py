@@ -20,6 +20,14 @@ def _seeded_factories() -> None:
     factory.random.reseed_random(SEED)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_page_cache() -> None:
+    """Rendered pages are cached per process; each test starts without them."""
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+
+
 @pytest.fixture
 def demo(db):
     """The demo data of `yakusho demo`, loaded into the test database."""

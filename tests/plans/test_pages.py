@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -133,6 +134,7 @@ def test_unpublished_plans_are_for_staff_only(demo_with_plans, client: Client) -
     staff = MembershipFactory(municipality=Municipality.objects.get(slug="oe"), role=Role.SECRETARIAT)
     login_verified(client, staff.user)
     assert client.get(url).status_code == 200
+    assert Client().get(url).status_code == 404  # the staff member's cached page is theirs alone
     other = MembershipFactory(municipality=Municipality.objects.get(slug="itako"), role=Role.ADMIN)
     login_verified(client, other.user)
     assert client.get(url).status_code == 404
@@ -153,6 +155,7 @@ def test_query_count_does_not_grow_with_the_plan(demo, client: Client, tmp_path:
     counts = []
     for key in ("tiny", "huge"):
         client.get(reverse(f"plans:{page}", args=["oe", key]))  # warm caches
+        caches["pages"].clear()  # but not the rendered page itself
         with CaptureQueriesContext(connection) as queries:
             assert client.get(reverse(f"plans:{page}", args=["oe", key])).status_code == 200
         counts.append(len(queries))
@@ -166,7 +169,16 @@ def test_compare_query_count_does_not_grow_with_the_plan(demo, client: Client, t
     for key in ("tiny", "huge"):
         url = reverse("plans:compare") + f"?plans=oe/{key}"
         client.get(url)
+        caches["pages"].clear()
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_plan_pages_are_served_from_the_page_cache(demo_with_plans, client: Client) -> None:
+    url = reverse("plans:overview", args=["oe", "oe-dx"])
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert len(queries) <= 2  # the session at most; the page itself comes from the cache

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -87,6 +88,7 @@ def fiscal_year_bounds(year: int) -> tuple[date, date]:
     return date(year, 4, 1), date(year + 1, 3, 31)
 
 
+@lru_cache(maxsize=512)
 def format_fiscal_year(year: int, *, short: bool = False) -> str:
     """2026 → 令和8年度（2026年度）; with ``short``, 令和8年度."""
     era = era_of_year(year)

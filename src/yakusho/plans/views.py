@@ -15,8 +15,12 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_page
+from django.views.decorators.vary import vary_on_cookie
 from django.views.generic import TemplateView
 
 from yakusho.core.jcal import fiscal_year_of, format_fiscal_year
@@ -24,9 +28,18 @@ from yakusho.core.mixins import ConsortiumStaffMixin
 from yakusho.core.models import Department, Membership, Municipality
 from yakusho.core.validators import normalize_text
 from yakusho.metrics.registry import Period, registry
-from yakusho.plans.achievement import Status, evaluate
+from yakusho.plans.achievement import Status, evaluate, statuses
 from yakusho.plans.compare import compare
-from yakusho.plans.models import GlossaryTerm, Kpi, KpiActual, Node, Plan, PlanEdition, ScheduleEntry
+from yakusho.plans.models import (
+    GlossaryTerm,
+    Kpi,
+    KpiActual,
+    Node,
+    NodeDepartment,
+    Plan,
+    PlanEdition,
+    ScheduleEntry,
+)
 
 
 def year_span(first: int, last: int) -> str:
@@ -64,6 +77,14 @@ class PlanListView(TemplateView):
         return self.render_to_response({"municipality": municipality, "plans": plans})
 
 
+#: Plan pages are read far more than they change: each process keeps a rendered page for a minute
+#: (per URL, language and cookie header, so a signed-in staff member's view of an unpublished plan
+#: is never served to anyone else). A new edition or actual shows within that minute.
+# vary_on_cookie sits inside cache_page so the Vary header is set before the page is stored (the
+# session middleware adds its own only after the view's decorators have run).
+cached_page = method_decorator([cache_page(60, cache="pages"), vary_on_cookie], name="get")
+
+
 class EditionMixin(TemplateView):
     """Resolves municipality, plan and edition from the URL, or answers with a helpful 404."""
 
@@ -87,19 +108,32 @@ class EditionMixin(TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        suffix = "" if self.edition.pk == self.plan.current_edition_id else f"?edition={self.edition.number}"
         context.update(
             municipality=self.municipality,
             plan=self.plan,
             edition=self.edition,
+            node_base=reverse("plans:node", args=[self.municipality.slug, self.plan.key, "KEY"]).removesuffix(
+                "KEY/"
+            ),
+            edition_query=suffix,
             editions=list(self.plan.editions.order_by("date", "number")),
             period=year_span(self.edition.first_year, self.edition.last_year),
         )
         return context
 
     def nodes(self) -> list[Node]:
+        """All nodes with ``dept_links`` and ``items`` lists (no queryset per node)."""
         return list(
             Node.objects.filter(edition=self.edition)
-            .prefetch_related("node_departments__department", "national_items")
+            .prefetch_related(
+                Prefetch(
+                    "node_departments",
+                    queryset=NodeDepartment.objects.select_related("department").order_by("order"),
+                    to_attr="dept_links",
+                ),
+                Prefetch("national_items", to_attr="items"),
+            )
             .order_by("order")
         )
 
@@ -119,18 +153,19 @@ def kpi_rows(kpis: Any) -> list[dict[str, Any]]:
     return [{"kpi": k, "achievement": evaluate(k)} for k in kpis]
 
 
-def summary(rows: list[dict[str, Any]]) -> dict[str, int]:
-    counts = Counter(r["achievement"].status for r in rows)
+def summary(all_statuses: Any) -> dict[str, int]:
+    counts = Counter(all_statuses)
     return {
         "achieved": counts[Status.ACHIEVED],
         "on_track": counts[Status.ON_TRACK],
         "behind": counts[Status.BEHIND],
         "no_data": counts[Status.NO_DATA],
         "qualitative": counts[Status.QUALITATIVE],
-        "total": len(rows),
+        "total": sum(counts.values()),
     }
 
 
+@cached_page
 class OverviewView(EditionMixin):
     template_name = "plans/overview.html"
 
@@ -139,18 +174,18 @@ class OverviewView(EditionMixin):
         nodes = self.nodes()
         per_level = Counter(n.depth for n in nodes)
         labels = self.edition.level_labels
-        rows = kpi_rows(self.kpis())
         context.update(
             tree=tree(nodes),
             level_counts=[
                 (labels[d - 1] if d - 1 < len(labels) else str(d), per_level[d]) for d in sorted(per_level)
             ],
-            kpi_summary=summary(rows),
+            kpi_summary=summary(statuses(self.edition.pk).values()),
             observations=list(self.edition.observations.select_related("node")),
         )
         return context
 
 
+@cached_page
 class NodeView(EditionMixin):
     template_name = "plans/node.html"
 
@@ -197,6 +232,7 @@ def _int_or_none(request: HttpRequest, name: str) -> tuple[int | None, bool]:
         return None, False
 
 
+@cached_page
 class RoadmapView(EditionMixin):
     """工程表: a fiscal-year grid over the period; one row per node; filters; a today marker."""
 
@@ -210,11 +246,9 @@ class RoadmapView(EditionMixin):
         for row in ScheduleEntry.objects.filter(node__edition=self.edition).order_by("order"):
             schedule[row.node_id].append(row)
         departments = sorted(
-            {nd.department for n in nodes for nd in n.node_departments.all()}, key=lambda d: (d.order, d.name)
+            {nd.department for n in nodes for nd in n.dept_links}, key=lambda d: (d.order, d.name)
         )
-        items = sorted(
-            {i for n in nodes for i in n.national_items.all()}, key=lambda i: (i.framework_id, i.order)
-        )
+        items = sorted({i for n in nodes for i in n.items}, key=lambda i: (i.framework_id, i.order))
         tops = [n for n in nodes if n.depth == 1]
 
         department_id, ok1 = _int_or_none(request, "department")
@@ -238,11 +272,11 @@ class RoadmapView(EditionMixin):
             return n
 
         def keep(n: Node) -> bool:
-            if department_id and department_id not in {nd.department_id for nd in n.node_departments.all()}:
+            if department_id and department_id not in {nd.department_id for nd in n.dept_links}:
                 return False
             if top_id and top_of(n).pk != top_id:
                 return False
-            return not (item and item not in {i.key for i in n.national_items.all()})
+            return not (item and item not in {i.key for i in n.items})
 
         years = list(range(self.edition.first_year, self.edition.last_year + 1))
         current = fiscal_year_of(timezone.localdate())
@@ -274,6 +308,7 @@ class RoadmapView(EditionMixin):
         return context
 
 
+@cached_page
 class KpiListView(EditionMixin):
     template_name = "plans/kpis.html"
     per_page = 50
@@ -289,24 +324,28 @@ class KpiListView(EditionMixin):
         query = normalize_text(request.GET.get("q", ""))
         if query:
             qs = qs.filter(Q(name__icontains=query) | Q(node__title__icontains=query))
-        rows = kpi_rows(self.kpis(qs))
+        by_id = statuses(self.edition.pk)
+        ids = list(qs.values_list("id", flat=True))
         if status:
-            rows = [r for r in rows if r["achievement"].status == status]
-        page = Paginator(rows, self.per_page).get_page(request.GET.get("page"))
+            ids = [i for i in ids if by_id.get(i) == status]
+        page = Paginator(ids, self.per_page).get_page(request.GET.get("page"))
+        wanted = list(page.object_list)
+        kpis = {k.pk: k for k in self.kpis(Kpi.objects.filter(pk__in=wanted))}
+        rows = kpi_rows(kpis[i] for i in wanted)
         year = fiscal_year_of(timezone.localdate())
         period = Period.fiscal_year(year)
-        for row in page.object_list:
+        for row in rows:
             key = row["kpi"].metric
             row["metric"] = (
                 registry.measure(key, self.municipality, period) if key and key in registry else None
             )
         context.update(
             page=page,
-            rows=page.object_list,
+            rows=rows,
             status=status,
             query=query,
             statuses=[(s.value, label) for s, label in _status_labels()],
-            summary=summary(rows),
+            summary=summary(by_id[i] for i in ids),
         )
         return context
 
@@ -317,6 +356,7 @@ def _status_labels() -> list[tuple[Status, str]]:
     return [(s, str(label)) for s, label in LABELS.items()]
 
 
+@cached_page
 class AlignmentView(EditionMixin):
     """Nodes × national items, and the items the plan leaves uncovered."""
 
@@ -327,12 +367,12 @@ class AlignmentView(EditionMixin):
         nodes = self.nodes()
         framework = self.edition.national_framework
         items = list(framework.items.order_by("order")) if framework else []
-        linked = [n for n in nodes if n.national_items.all()]
-        covered = {i.pk for n in nodes for i in n.national_items.all()}
+        linked = [n for n in nodes if n.items]
+        covered = {i.pk for n in nodes for i in n.items}
         context.update(
             framework=framework,
             items=items,
-            matrix=[(n, [i.pk in {x.pk for x in n.national_items.all()} for i in items]) for n in linked],
+            matrix=[(n, [i.pk in {x.pk for x in n.items} for i in items]) for n in linked],
             uncovered=[i for i in items if i.pk not in covered],
         )
         return context
@@ -398,6 +438,7 @@ def render_compare(
     )
 
 
+@cached_page
 class CompareView(TemplateView):
     """Published plans of any municipalities, side by side (all published plans by default)."""
 
