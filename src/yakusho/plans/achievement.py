@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import cast
 
 from django.utils.translation import gettext_lazy as _
 
@@ -122,13 +123,13 @@ def statuses(edition_id: int) -> dict[int, Status]:
     for kpi_id, year, value, final in KpiTarget.objects.filter(
         kpi__edition_id=edition_id, value__isnull=False
     ).values_list("kpi_id", "fiscal_year", "value", "final"):
-        targets.setdefault(kpi_id, []).append((year, value, final))
+        targets.setdefault(kpi_id, []).append((year, cast(Decimal, value), final))  # not null: filtered
     latest: dict[int, tuple[int, Decimal]] = {}
     for kpi_id, year, value in KpiActual.objects.filter(
         kpi__edition_id=edition_id, value__isnull=False
     ).values_list("kpi_id", "fiscal_year", "value"):
         if kpi_id not in latest or year > latest[kpi_id][0]:
-            latest[kpi_id] = (year, value)
+            latest[kpi_id] = (year, cast(Decimal, value))
     out: dict[int, Status] = {}
     for kpi_id, direction, baseline, baseline_year in kpis:
         out[kpi_id] = _status(

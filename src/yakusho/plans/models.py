@@ -143,6 +143,10 @@ class Node(TenantOwned):
     departments = models.ManyToManyField(Department, through="NodeDepartment", related_name="plan_nodes")
     national_items = models.ManyToManyField(NationalItem, blank=True, related_name="nodes")
 
+    # Filled by the plan pages' prefetches (``to_attr``), so no queryset is built per node.
+    dept_links: list[NodeDepartment]
+    items: list[NationalItem]
+
     class Meta:
         verbose_name = _("計画の項目")
         verbose_name_plural = _("計画の項目")

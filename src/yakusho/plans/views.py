@@ -125,7 +125,7 @@ class EditionMixin(TemplateView):
     def nodes(self) -> list[Node]:
         """All nodes with ``dept_links`` and ``items`` lists (no queryset per node)."""
         return list(
-            Node.objects.filter(edition=self.edition)
+            Node.objects.filter(edition=self.edition)  # type: ignore[no-redef]  # to_attr names typed on Node
             .prefetch_related(
                 Prefetch(
                     "node_departments",
