@@ -12,6 +12,7 @@ from ninja import NinjaAPI, Schema
 
 from yakusho.core.models import Department, Municipality
 from yakusho.core.office import office_status
+from yakusho.plans import api as plans_api
 
 api = NinjaAPI(
     title="Yakusho API",
@@ -60,3 +61,6 @@ def get_municipality(request: object, slug: str) -> dict[str, object]:
         "is_open_now": office_status(municipality).is_open,
         "departments": [{"name": d.name, "kana": d.kana} for d in departments],
     }
+
+
+api.add_router("/", plans_api.router)
