@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from yakusho.plans import views
 
@@ -17,5 +17,10 @@ urlpatterns = [
     path(P + "kpis/", views.KpiListView.as_view(), name="kpis"),
     path(P + "alignment/", views.AlignmentView.as_view(), name="alignment"),
     path(P + "nodes/<str:node>/", views.NodeView.as_view(), name="node"),
+    re_path(
+        r"^m/(?P<municipality>[-\w]+)/plans/(?P<plan>[-\w]+)/export\.(?P<format>xlsx|csv|yaml|json)$",
+        views.ExportView.as_view(),
+        name="export",
+    ),
     path(P + "departments/<int:department>/", views.DepartmentView.as_view(), name="department"),
 ]

@@ -23,13 +23,16 @@ from django.views.decorators.cache import cache_page
 from django.views.decorators.vary import vary_on_cookie
 from django.views.generic import TemplateView
 
+from yakusho.core.csvutil import csv_response
 from yakusho.core.jcal import fiscal_year_of, format_fiscal_year
 from yakusho.core.mixins import ConsortiumStaffMixin
 from yakusho.core.models import Department, Membership, Municipality
 from yakusho.core.validators import normalize_text
 from yakusho.metrics.registry import Period, registry
+from yakusho.plans import exports
 from yakusho.plans.achievement import Status, evaluate, statuses
 from yakusho.plans.compare import compare
+from yakusho.plans.files import dump_json, dump_yaml, export_edition
 from yakusho.plans.models import (
     GlossaryTerm,
     Kpi,
@@ -491,3 +494,27 @@ class ConsortiumCompareView(ConsortiumStaffMixin, TemplateView):
         else:
             chosen = list(plans.order_by("municipality__code"))
         return render_compare(request, chosen, consortium=self.consortium)
+
+
+class ExportView(EditionMixin):
+    """Downloads of one edition: ``xlsx`` (施策体系・工程表・KPI), ``csv`` (KPIs), ``yaml``/``json`` (the plan file)."""
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        fmt = self.kwargs["format"]
+        base = f"{self.plan.key}-{self.edition.number}"
+        if fmt == "xlsx":
+            response = HttpResponse(
+                exports.workbook(self.edition),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            response["Content-Disposition"] = f'attachment; filename="{base}.xlsx"'
+            return response
+        if fmt == "csv":
+            return csv_response(f"{base}-kpi.csv", exports.KPI_HEADER, exports.kpi_rows(self.edition))
+        data = export_edition(self.edition)
+        if fmt == "json":
+            response = HttpResponse(dump_json(data), content_type="application/json; charset=utf-8")
+        else:
+            response = HttpResponse(dump_yaml(data), content_type="application/yaml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{base}.{fmt}"'
+        return response
