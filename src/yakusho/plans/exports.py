@@ -109,8 +109,8 @@ def workbook(edition: PlanEdition) -> bytes:
     years = list(range(edition.first_year, edition.last_year + 1))
     road.append(["番号", "名称", *[format_fiscal_year(y, short=True) for y in years]])
     schedule: dict[int, list[ScheduleEntry]] = defaultdict(list)
-    for row in ScheduleEntry.objects.filter(node__edition=edition).order_by("order"):
-        schedule[row.node_id].append(row)
+    for scheduled in ScheduleEntry.objects.filter(node__edition=edition).order_by("order"):
+        schedule[scheduled.node_id].append(scheduled)
     for n in nodes:
         entries = schedule.get(n.pk, [])
         if not entries:
@@ -133,8 +133,8 @@ def workbook(edition: PlanEdition) -> bytes:
 
     sheet = wb.create_sheet("KPI")
     sheet.append(KPI_HEADER)
-    for row in kpi_rows(edition):
-        sheet.append(row)
+    for values in kpi_rows(edition):
+        sheet.append(values)
     _style_header(sheet, 1)
 
     out = io.BytesIO()

@@ -497,7 +497,7 @@ class ConsortiumCompareView(ConsortiumStaffMixin, TemplateView):
 
 
 class ExportView(EditionMixin):
-    """Downloads of one edition: ``xlsx`` (施策体系・工程表・KPI), ``csv`` (KPIs), ``yaml``/``json`` (the plan file)."""
+    """Downloads of one edition: xlsx (施策体系・工程表・KPI), csv (KPIs), yaml or json (the plan file)."""
 
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
         fmt = self.kwargs["format"]
