@@ -57,3 +57,14 @@ def test_compare_page_shows_all_five_axe_clean(
         assert name in text
     assert axe_violations(page) == []
     assert_fits(page, width)
+
+
+@pytest.mark.parametrize("width", ["360", "1280"])
+def test_node_page_with_a_kpi_chart_is_axe_clean(
+    site_with_plans: str, new_context: ContextFactory, width: str
+) -> None:
+    url = site_with_plans + reverse("plans:node", args=["misato", "misato-dx-action-plan", "g1-1"])
+    page = open_checked(new_context, url, width)
+    assert page.locator(".kpi-chart svg circle").count() >= 1
+    assert axe_violations(page) == []
+    assert_fits(page, width)

@@ -182,3 +182,17 @@ def test_plan_pages_are_served_from_the_page_cache(demo_with_plans, client: Clie
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     assert len(queries) <= 2  # the session at most; the page itself comes from the cache
+
+
+def test_kpi_chart_and_its_table(demo_with_plans, client: Client) -> None:
+    """美郷町 1-1 オンライン手続数: targets 60/100/120 (R6–R8), actual 63 in R6."""
+    misato = Plan.objects.get(key="misato-dx-action-plan").current_edition
+    assert misato is not None
+    node = misato.nodes.get(code="1-1")
+    page = client.get(
+        reverse("plans:node", args=["misato", "misato-dx-action-plan", node.key])
+    ).content.decode()
+    assert '<svg viewBox="0 0 320 160"' in page and "<circle" in page and "<rect" in page
+    assert "オンライン手続数の数値" in page
+    assert "令和6年度</th><td>60</td>" in page
+    assert "<td>63</td>" in page

@@ -31,6 +31,7 @@ from yakusho.core.validators import normalize_text
 from yakusho.metrics.registry import Period, registry
 from yakusho.plans import exports
 from yakusho.plans.achievement import Status, evaluate, statuses
+from yakusho.plans.charts import chart
 from yakusho.plans.compare import compare
 from yakusho.plans.files import dump_json, dump_yaml, export_edition
 from yakusho.plans.models import (
@@ -214,7 +215,10 @@ class NodeView(EditionMixin):
             ],
             children=[n for n in nodes.values() if n.parent_id == node.pk],
             schedule=list(node.schedule.order_by("order")),
-            kpis=kpi_rows(self.kpis(Kpi.objects.filter(node=node))),
+            kpis=[
+                {**row, "chart": chart(row["kpi"])}
+                for row in kpi_rows(self.kpis(Kpi.objects.filter(node=node)))
+            ],
             observations=list(node.observations.all()),
         )
         return context

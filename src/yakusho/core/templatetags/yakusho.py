@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
@@ -40,6 +41,18 @@ def fiscal_year(value: int | None) -> str:
 def fiscal_year_short(value: int | None) -> str:
     """2026 → 令和8年度."""
     return "" if value is None else jcal.format_fiscal_year(int(value), short=True)
+
+
+@register.filter
+def num(value: Any) -> str:
+    """A number as people write it: 4900.000000 → 4,900; 14.400 → 14.4; None → —."""
+    if value is None or value == "":
+        return "—"
+    try:
+        number = Decimal(str(value)).normalize()
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return f"{number:,f}"
 
 
 @register.filter
