@@ -53,9 +53,13 @@ system-deps:
 	fi
 
 browser-deps:
-	@if ! command -v chromium >/dev/null; then
-	  echo "Installing Debian's chromium for the browser tests"
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium
+	@missing=""
+	command -v chromium >/dev/null || missing="$$missing chromium"
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"
+	[ -d /usr/share/poppler/cMap ] || missing="$$missing poppler-data"
+	if [ -n "$$missing" ]; then
+	  echo "Installing for the browser and PDF tests:$$missing"
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing
 	fi
 
 $(VENV)/bin/python:

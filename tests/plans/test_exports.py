@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,17 @@ def test_plan_file_download_is_the_file(demo_with_plans, client: Client, fmt: st
 
 def test_unknown_export_format_is_404(demo_with_plans, client: Client) -> None:
     assert client.get("/m/oe/plans/oe-dx/export.pdfx").status_code == 404
+
+
+@pytest.mark.pdf
+def test_pdf_has_selectable_japanese_text(demo_with_plans, client: Client, tmp_path: Path) -> None:
+    response = client.get(reverse("plans:export", args=["oe", "oe-dx", "pdf"]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    path = tmp_path / "oe.pdf"
+    path.write_bytes(response.content)
+    command = ["pdftotext", "-layout", str(path), "-"]
+    text = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    assert "大江町DX推進計画" in text
+    assert "工程表" in text and "令和6年度" in text and "令和11年度" in text
+    assert "LINE友だち数" in text and "569人" in text
+    assert "(1)-2-2" in text

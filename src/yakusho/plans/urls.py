@@ -18,7 +18,7 @@ urlpatterns = [
     path(P + "alignment/", views.AlignmentView.as_view(), name="alignment"),
     path(P + "nodes/<str:node>/", views.NodeView.as_view(), name="node"),
     re_path(
-        r"^m/(?P<municipality>[-\w]+)/plans/(?P<plan>[-\w]+)/export\.(?P<format>xlsx|csv|yaml|json)$",
+        r"^m/(?P<municipality>[-\w]+)/plans/(?P<plan>[-\w]+)/export\.(?P<format>xlsx|pdf|csv|yaml|json)$",
         views.ExportView.as_view(),
         name="export",
     ),

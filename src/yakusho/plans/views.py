@@ -44,6 +44,7 @@ from yakusho.plans.models import (
     PlanEdition,
     ScheduleEntry,
 )
+from yakusho.plans.pdf import plan_pdf
 
 
 def year_span(first: int, last: int) -> str:
@@ -501,7 +502,7 @@ class ConsortiumCompareView(ConsortiumStaffMixin, TemplateView):
 
 
 class ExportView(EditionMixin):
-    """Downloads of one edition: xlsx (施策体系・工程表・KPI), csv (KPIs), yaml or json (the plan file)."""
+    """Downloads of one edition: xlsx and pdf (施策体系・工程表・KPI), csv (KPIs), yaml or json (the file)."""
 
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
         fmt = self.kwargs["format"]
@@ -512,6 +513,10 @@ class ExportView(EditionMixin):
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
             response["Content-Disposition"] = f'attachment; filename="{base}.xlsx"'
+            return response
+        if fmt == "pdf":
+            response = HttpResponse(plan_pdf(self.edition), content_type="application/pdf")
+            response["Content-Disposition"] = f'attachment; filename="{base}.pdf"'
             return response
         if fmt == "csv":
             return csv_response(f"{base}-kpi.csv", exports.KPI_HEADER, exports.kpi_rows(self.edition))

@@ -1,0 +1,133 @@
+"""PDF of a plan edition (overview, roadmap, KPIs) on A4 landscape, with selectable Japanese text.
+
+reportlab's built-in Japanese CID font (HeiseiKakuGo-W5) needs no font file on the server and
+keeps the text as text, so it can be searched, copied and read aloud.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from typing import Any
+from xml.sax.saxutils import escape
+
+import nh3
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from yakusho.core.jcal import format_fiscal_year
+from yakusho.core.markdown import render_markdown
+from yakusho.plans.achievement import evaluate
+from yakusho.plans.exports import kpis_of
+from yakusho.plans.models import Node, PlanEdition, ScheduleEntry
+
+FONT = "HeiseiKakuGo-W5"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+BODY = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=13, wordWrap="CJK")
+SMALL = ParagraphStyle("small", parent=BODY, fontSize=7.5, leading=10)
+H1 = ParagraphStyle("h1", parent=BODY, fontSize=16, leading=22, spaceAfter=6)
+H2 = ParagraphStyle("h2", parent=BODY, fontSize=12, leading=17, spaceBefore=8, spaceAfter=4)
+GRID = TableStyle(
+    [
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E6E6E6")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]
+)
+
+
+def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+def _plain(markdown: str) -> str:
+    html = render_markdown(markdown).replace("</p>", "\n").replace("</li>", "\n").replace("<br>", "\n")
+    return nh3.clean(html, tags=set()).strip()
+
+
+def plan_pdf(edition: PlanEdition) -> bytes:
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=landscape(A4),
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=edition.title,
+        author=edition.municipality.name,
+    )
+    first_fy = format_fiscal_year(edition.first_year, short=True)
+    period = f"{first_fy}〜{format_fiscal_year(edition.last_year, short=True)}"
+    story: list[Any] = [
+        _p(edition.title, H1),
+        _p(f"{edition.municipality.name}　{edition.kind}　計画期間：{period}　第{edition.number}版"),
+    ]
+    if edition.vision:
+        story += [_p("目指す姿", H2), _p(_plain(edition.vision))]
+    nodes = list(Node.objects.filter(edition=edition).order_by("order"))
+    labels = edition.level_labels
+    story.append(_p("施策の体系", H2))
+    for n in nodes:
+        label = labels[n.depth - 1] if n.depth - 1 < len(labels) else ""
+        story.append(_p(f"{'　' * (n.depth - 1)}{label} {n.code} {n.title}"))
+
+    years = list(range(edition.first_year, edition.last_year + 1))
+    schedule: dict[int, list[ScheduleEntry]] = defaultdict(list)
+    for scheduled in ScheduleEntry.objects.filter(node__edition=edition).order_by("order"):
+        schedule[scheduled.node_id].append(scheduled)
+    story += [PageBreak(), _p("工程表", H2)]
+    head = [_p("項目", SMALL)] + [_p(format_fiscal_year(y, short=True), SMALL) for y in years]
+    rows = [head]
+    for n in nodes:
+        entries: list[ScheduleEntry | None] = list(schedule.get(n.pk, [])) or [None]
+        for entry in entries:
+            cells = [_p(f"{n.code} {n.title}", SMALL)]
+            for y in years:
+                if entry is not None and entry.first_year <= y <= entry.last_year:
+                    text = entry.activity if y == max(entry.first_year, years[0]) else "⇒"
+                    cells.append(_p(text, SMALL))
+                else:
+                    cells.append(_p("", SMALL))
+            rows.append(cells)
+    width = doc.width
+    first = width * 0.3
+    table = Table(rows, colWidths=[first] + [(width - first) / len(years)] * len(years), repeatRows=1)
+    table.setStyle(GRID)
+    story.append(table)
+
+    kpis = kpis_of(edition)
+    story += [PageBreak(), _p("KPI", H2)]
+    if kpis:
+        rows = [[_p(h, SMALL) for h in ("KPI", "現状値", "目標値", "実績値", "進み具合")]]
+        for k in kpis:
+            a = evaluate(k)
+            rows.append(
+                [
+                    _p(f"{k.name}（{k.unit}）" if k.unit else k.name, SMALL),
+                    _p(k.baseline_text or "—", SMALL),
+                    _p(" / ".join(t.text for t in k.targets.all()) or "—", SMALL),
+                    _p(
+                        " / ".join(
+                            f"{format_fiscal_year(x.fiscal_year, short=True)} {x.text}"
+                            for x in k.actuals.all()
+                        )
+                        or "—",
+                        SMALL,
+                    ),
+                    _p(a.label + (f" {a.percent}%" if a.percent is not None else ""), SMALL),
+                ]
+            )
+        table = Table(rows, colWidths=[width * f for f in (0.3, 0.15, 0.25, 0.18, 0.12)], repeatRows=1)
+        table.setStyle(GRID)
+        story.append(table)
+    else:
+        story.append(_p("この計画にはKPIが設定されていません。"))
+    story.append(Spacer(1, 4 * mm))
+    doc.build(story)
+    return out.getvalue()
