@@ -90,6 +90,7 @@ def test_administrator_edits_the_accessibility_policy(client: Client) -> None:
     assert "target_level" not in privacy_form
 
 
+# Without plans in the municipality, the plans panel hides itself (see tests/plans/test_panels.py).
 PANELS_BY_ROLE = {
     Role.ADMIN: {"core.office_days", "core.staff", "core.outbox", "core.recent_changes"},
     Role.SECRETARIAT: {"core.office_days"},

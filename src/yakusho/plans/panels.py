@@ -1,10 +1,13 @@
 """What the plans app adds to shared pages."""
 
+from collections import Counter
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from yakusho.core.ui import consortium_sections, public_links
+from yakusho.core.models import Membership, Role
+from yakusho.core.ui import consortium_sections, panels, public_links
+from yakusho.plans.achievement import Status, statuses
 from yakusho.plans.compare import compare
 from yakusho.plans.models import Plan
 
@@ -30,3 +33,30 @@ def member_plans_compared(consortium: Any) -> dict[str, Any]:
     )
     editions = [p.current_edition for p in plans if p.current_edition]
     return {"comparison": compare(editions) if editions else None, "consortium": consortium}
+
+
+@panels.register(
+    "plans.summary",
+    title=_("DX推進計画"),
+    template="plans/panel_summary.html",
+    roles={Role.ADMIN, Role.SECRETARIAT, Role.DEPARTMENT, Role.HQ},
+    order=30,
+)
+def plan_summary(membership: Membership) -> dict[str, Any] | None:
+    """The municipality's plans with their KPIs by progress word."""
+    plans = list(
+        Plan.objects.for_municipality(membership.municipality)
+        .filter(current_edition__isnull=False)
+        .select_related("current_edition")
+        .order_by("key")
+    )
+    if not plans:
+        return None
+    rows = []
+    for plan in plans:
+        assert plan.current_edition is not None
+        counts = Counter(statuses(plan.current_edition.pk).values())
+        rows.append(
+            {"plan": plan, "counts": {s.value: counts[s] for s in Status}, "total": sum(counts.values())}
+        )
+    return {"rows": rows}
