@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date, timedelta
 from typing import Any, cast
 
+import segno
 from auditlog.mixins import LogAccessMixin
 from auditlog.models import LogEntry
 from django.conf import settings
@@ -207,10 +209,6 @@ class TwoFactorSetupView(LoginRequiredMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        import base64
-
-        import segno
-
         context = super().get_context_data(**kwargs)
         context["secret"] = base64.b32encode(self.device.bin_key).decode("ascii")
         context["qr_svg"] = segno.make(self.device.config_url, error="m").svg_inline(

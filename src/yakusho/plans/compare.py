@@ -8,10 +8,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from yakusho.plans.achievement import evaluate
-from yakusho.plans.models import Kpi, KpiActual, NationalItem, Node, PlanEdition
+from yakusho.plans.models import Kpi, KpiActual, NationalItem, Node, Plan, PlanEdition
 
 
 def theme_of(item_key: str) -> str:
@@ -74,3 +74,10 @@ def compare(editions: list[PlanEdition]) -> Comparison:
             [(labels[d - 1] if d - 1 < len(labels) else str(d), counts[d]) for d in sorted(counts)]
         )
     return Comparison(editions, themes, indicators, level_counts)
+
+
+def member_plans(consortium: Any) -> QuerySet[Plan]:
+    """Published plans of a consortium's members: what its staff may compare."""
+    return Plan.objects.filter(
+        municipality__in=consortium.members.all(), published=True, current_edition__isnull=False
+    ).select_related("municipality", "current_edition")

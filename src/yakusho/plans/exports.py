@@ -55,7 +55,7 @@ KPI_HEADER = [
 ]
 
 
-def kpi_rows(edition: PlanEdition) -> list[list[Any]]:
+def kpi_table(edition: PlanEdition) -> list[list[Any]]:
     rows = []
     for k in kpis_of(edition):
         achievement = evaluate(k)
@@ -133,7 +133,7 @@ def workbook(edition: PlanEdition) -> bytes:
 
     sheet = wb.create_sheet("KPI")
     sheet.append(KPI_HEADER)
-    for values in kpi_rows(edition):
+    for values in kpi_table(edition):
         sheet.append(values)
     _style_header(sheet, 1)
 

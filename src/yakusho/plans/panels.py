@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from yakusho.core.models import Membership, Role
 from yakusho.core.ui import consortium_sections, panels, public_links
 from yakusho.plans.achievement import Status, statuses
-from yakusho.plans.compare import compare
+from yakusho.plans.compare import compare, member_plans
 from yakusho.plans.models import Plan
 
 public_links.register(
@@ -24,13 +24,7 @@ public_links.register("plans.glossary", label=_("DX推進計画の用語集"), u
 @consortium_sections.register("plans.compare", template="plans/consortium_compare.html", order=10)
 def member_plans_compared(consortium: Any) -> dict[str, Any]:
     """A consortium's page opens on its members' published plans side by side."""
-    plans = list(
-        Plan.objects.filter(
-            municipality__in=consortium.members.all(), published=True, current_edition__isnull=False
-        )
-        .select_related("municipality", "current_edition")
-        .order_by("municipality__code")
-    )
+    plans = list(member_plans(consortium).order_by("municipality__code"))
     editions = [p.current_edition for p in plans if p.current_edition]
     return {"comparison": compare(editions) if editions else None, "consortium": consortium}
 

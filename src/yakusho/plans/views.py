@@ -32,7 +32,7 @@ from yakusho.metrics.registry import Period, registry
 from yakusho.plans import exports
 from yakusho.plans.achievement import Status, evaluate, statuses
 from yakusho.plans.charts import chart
-from yakusho.plans.compare import compare
+from yakusho.plans.compare import compare, member_plans
 from yakusho.plans.files import dump_json, dump_yaml, export_edition
 from yakusho.plans.models import (
     GlossaryTerm,
@@ -446,6 +446,23 @@ def render_compare(
     )
 
 
+def choose(candidates: QuerySet[Plan], refs: list[tuple[str, str]]) -> list[Plan] | None:
+    """The plans named by ``refs`` among ``candidates`` (all of them without refs); None if any
+    named plan is not among the candidates."""
+    candidates = candidates.order_by("municipality__code")
+    if not refs:
+        return list(candidates)
+    wanted = Q()
+    for slug, key in refs:
+        wanted |= Q(municipality__slug=slug, key=key)
+    chosen = list(candidates.filter(wanted))
+    return chosen if len(chosen) == len(set(refs)) else None
+
+
+def refuse_compare(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "plans/compare_refused.html", {"message": message}, status=403)
+
+
 @cached_page
 class CompareView(TemplateView):
     """Published plans of any municipalities, side by side (all published plans by default)."""
@@ -458,20 +475,11 @@ class CompareView(TemplateView):
         if refs is None:
             messages.warning(request, _("比較する計画の指定が正しくないため、すべての公開計画を表示します。"))
             refs = []
-        if refs:
-            wanted = Q()
-            for slug, key in refs:
-                wanted |= Q(municipality__slug=slug, key=key)
-            plans = list(published.filter(wanted).order_by("municipality__code"))
-            if len(plans) != len(set(refs)):
-                return render(
-                    request,
-                    "plans/compare_refused.html",
-                    {"message": _("比較できない計画が含まれています（存在しないか、公開されていません）。")},
-                    status=403,
-                )
-        else:
-            plans = list(published.order_by("municipality__code"))
+        plans = choose(published, refs)
+        if plans is None:
+            return refuse_compare(
+                request, _("比較できない計画が含まれています（存在しないか、公開されていません）。")
+            )
         return render_compare(request, plans)
 
 
@@ -479,25 +487,11 @@ class ConsortiumCompareView(ConsortiumStaffMixin, TemplateView):
     """A chosen set of the consortium's member plans; plans of other municipalities are refused."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        members = self.consortium.members.all()
-        plans = Plan.objects.filter(
-            municipality__in=members, published=True, current_edition__isnull=False
-        ).select_related("municipality", "current_edition")
-        refs = parse_plan_refs(request) or []
-        if refs:
-            wanted = Q()
-            for slug, key in refs:
-                wanted |= Q(municipality__slug=slug, key=key)
-            chosen = list(plans.filter(wanted).order_by("municipality__code"))
-            if len(chosen) != len(set(refs)):
-                return render(
-                    request,
-                    "plans/compare_refused.html",
-                    {"message": _("構成団体以外の計画、または公開されていない計画は比較できません。")},
-                    status=403,
-                )
-        else:
-            chosen = list(plans.order_by("municipality__code"))
+        chosen = choose(member_plans(self.consortium), parse_plan_refs(request) or [])
+        if chosen is None:
+            return refuse_compare(
+                request, _("構成団体以外の計画、または公開されていない計画は比較できません。")
+            )
         return render_compare(request, chosen, consortium=self.consortium)
 
 
@@ -519,7 +513,7 @@ class ExportView(EditionMixin):
             response["Content-Disposition"] = f'attachment; filename="{base}.pdf"'
             return response
         if fmt == "csv":
-            return csv_response(f"{base}-kpi.csv", exports.KPI_HEADER, exports.kpi_rows(self.edition))
+            return csv_response(f"{base}-kpi.csv", exports.KPI_HEADER, exports.kpi_table(self.edition))
         data = export_edition(self.edition)
         if fmt == "json":
             response = HttpResponse(dump_json(data), content_type="application/json; charset=utf-8")
