@@ -322,3 +322,135 @@ TENANT_MODELS: list[Any] = [
     Observation,
     GlossaryTerm,
 ]
+
+
+# --- yearly reviews (PDCA) ------------------------------------------------------------------
+
+
+class ReviewGrade(TenantOwned):
+    """One step of the grading scale a municipality uses in its reviews (default A–D)."""
+
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("団体"), on_delete=models.PROTECT, related_name="review_grades"
+    )
+    code = models.CharField(_("評価"), max_length=4)
+    label = models.CharField(_("意味"), max_length=60)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("評価の段階")
+        verbose_name_plural = _("評価の段階")
+        ordering = ["municipality", "order"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "code"], name="review_grade_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label}"
+
+
+class ReviewCycle(TenantOwned):
+    """The yearly review (進捗評価) of one plan edition for one fiscal year."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("実施中")
+        FINALISED = "finalised", _("確定")
+
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("団体"), on_delete=models.PROTECT, related_name="review_cycles"
+    )
+    edition = models.ForeignKey(
+        PlanEdition, verbose_name=_("計画の版"), on_delete=models.PROTECT, related_name="reviews"
+    )
+    fiscal_year = models.PositiveIntegerField(_("対象年度"))
+    due_date = models.DateField(_("提出期限"))
+    state = models.CharField(_("状態"), max_length=10, choices=State.choices, default=State.OPEN)
+    opened_by = models.ForeignKey(
+        "core.User", verbose_name=_("開始者"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("開始日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("進捗評価")
+        verbose_name_plural = _("進捗評価")
+        ordering = ["edition", "-fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "fiscal_year"], name="review_cycle_unique_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.edition.title} {self.fiscal_year}"
+
+
+class NodeReview(TenantOwned):
+    """One department's review of one node in a cycle (a node with several 課 has one per 課)."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("作成中")
+        SUBMITTED = "submitted", _("提出済み")
+        RETURNED = "returned", _("差し戻し")
+        ACCEPTED = "accepted", _("受理")
+        FINALISED = "finalised", _("確定")
+
+    class Progress(models.TextChoices):
+        NOT_STARTED = "not_started", _("未着手")
+        STUDYING = "studying", _("検討中")
+        IN_PROGRESS = "in_progress", _("実施中")
+        DONE = "done", _("完了")
+        DELAYED = "delayed", _("遅延")
+        STOPPED = "stopped", _("中止")
+        REVISING = "revising", _("見直し")
+
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("団体"), on_delete=models.PROTECT, related_name="node_reviews"
+    )
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="node_reviews")
+    node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="reviews")
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("担当課"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    lead = models.BooleanField(_("主担当"), default=False)
+    state = models.CharField(_("状態"), max_length=10, choices=State.choices, default=State.DRAFT)
+    status = models.CharField(
+        _("進捗状況"), max_length=12, choices=Progress.choices, default=Progress.NOT_STARTED
+    )
+    progress = models.PositiveSmallIntegerField(_("進捗率（%）"), null=True, blank=True)
+    grade = models.ForeignKey(
+        ReviewGrade, verbose_name=_("評価"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    achievements = models.TextField(_("実績"), blank=True)
+    issues = models.TextField(_("課題"), blank=True)
+    next_steps = models.TextField(_("今後の方向性"), blank=True)
+    evidence = models.TextField(_("根拠資料（リンク等）"), blank=True)
+    comment = models.TextField(_("事務局からのコメント"), blank=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("項目の評価")
+        verbose_name_plural = _("項目の評価")
+        ordering = ["cycle", "node__order", "department__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "node", "department"], name="node_review_unique"),
+        ]
+
+
+class ReviewAmendment(TenantOwned):
+    """A correction of a finalised node review: the changed values and the reason, kept visible."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    review = models.ForeignKey(NodeReview, on_delete=models.CASCADE, related_name="amendments")
+    reason = models.TextField(_("訂正の理由"))
+    changes = models.JSONField(_("訂正内容"))
+    made_by = models.ForeignKey("core.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    made_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("評価の訂正")
+        verbose_name_plural = _("評価の訂正")
+        ordering = ["review", "made_at"]
+
+
+TENANT_MODELS += [ReviewGrade, ReviewCycle, NodeReview, ReviewAmendment]

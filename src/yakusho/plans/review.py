@@ -1,0 +1,307 @@
+"""Yearly reviews (PDCA): opening a cycle, the allowed transitions per role, edits, amendments and
+KPI actuals. Views call these functions; every rule lives here, with a Japanese message.
+
+The workflow of a node review, as one table (``TRANSITIONS``)::
+
+    draft ──submit──▶ submitted ──accept──▶ accepted ──finalise──▶ finalised
+      ▲                  │
+      └────return────────┘ (returned, then submit again)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from yakusho.core.models import Membership, Role
+from yakusho.plans.models import (
+    Kpi,
+    KpiActual,
+    NodeDepartment,
+    NodeReview,
+    PlanEdition,
+    ReviewAmendment,
+    ReviewCycle,
+    ReviewGrade,
+)
+
+DEFAULT_GRADES = [
+    ("A", "目標より進んでいる"),
+    ("B", "目標どおり"),
+    ("C", "遅れている"),
+    ("D", "評価できない"),
+]
+#: Units whose figures are counts and cannot be negative.
+COUNT_UNITS = {
+    "件",
+    "人",
+    "回",
+    "部",
+    "冊",
+    "箇所",
+    "カ所",
+    "台",
+    "校",
+    "業務",
+    "項目",
+    "回/年",
+    "件/年",
+    "人/年",
+}
+EDITABLE = {NodeReview.State.DRAFT, NodeReview.State.RETURNED}
+EDITORS = {Role.DEPARTMENT, Role.SECRETARIAT, Role.ADMIN}
+
+
+class ReviewError(Exception):
+    """A refused review action, with a message for the person who tried it."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    own_department_only: bool = False
+
+
+S = NodeReview.State
+TRANSITIONS: dict[str, Transition] = {
+    "submit": Transition(
+        frozenset({S.DRAFT, S.RETURNED}),
+        S.SUBMITTED,
+        frozenset({Role.DEPARTMENT, Role.SECRETARIAT, Role.ADMIN}),
+        True,
+    ),
+    "return": Transition(
+        frozenset({S.SUBMITTED, S.ACCEPTED}), S.RETURNED, frozenset({Role.SECRETARIAT, Role.ADMIN})
+    ),
+    "accept": Transition(frozenset({S.SUBMITTED}), S.ACCEPTED, frozenset({Role.SECRETARIAT, Role.ADMIN})),
+    "finalise": Transition(frozenset({S.ACCEPTED}), S.FINALISED, frozenset({Role.HQ})),
+}
+
+
+def grades_for(municipality: Any) -> list[ReviewGrade]:
+    """The municipality's grading scale, created with the default A–D the first time."""
+    grades = list(ReviewGrade.objects.for_municipality(municipality).order_by("order"))
+    if not grades:
+        grades = ReviewGrade.objects.bulk_create(
+            [
+                ReviewGrade(municipality=municipality, code=code, label=label, order=i)
+                for i, (code, label) in enumerate(DEFAULT_GRADES)
+            ]
+        )
+    return grades
+
+
+COPIED = ("status", "progress", "achievements", "issues", "next_steps")
+
+
+@transaction.atomic
+def open_cycle(edition: PlanEdition, fiscal_year: int, due_date: date, opened_by: Any = None) -> ReviewCycle:
+    """Open the review of ``fiscal_year``: one node review per node and responsible 課, starting
+    from last year's texts where a review of the same node key and 課 exists ("copy forward")."""
+    if not edition.first_year <= fiscal_year <= edition.last_year:
+        raise ReviewError(_("対象年度が計画期間外です。"))
+    if ReviewCycle.objects.filter(edition__plan=edition.plan, fiscal_year=fiscal_year).exists():
+        raise ReviewError(_("この年度の進捗評価はすでに始まっています。"))
+    grades_for(edition.municipality)
+    cycle = ReviewCycle.objects.create(
+        municipality=edition.municipality,
+        edition=edition,
+        fiscal_year=fiscal_year,
+        due_date=due_date,
+        opened_by=opened_by,
+    )
+    previous = {
+        (r.node.key, r.department_id): r
+        for r in NodeReview.objects.filter(
+            cycle__edition__plan=edition.plan, cycle__fiscal_year=fiscal_year - 1
+        ).select_related("node")
+    }
+    reviews = []
+    for node in edition.nodes.prefetch_related("node_departments").order_by("order"):
+        links: list[NodeDepartment | None] = list(node.node_departments.all()) or [None]
+        for link in links:
+            department_id = link.department_id if link else None
+            review = NodeReview(
+                municipality=edition.municipality,
+                cycle=cycle,
+                node=node,
+                department_id=department_id,
+                lead=bool(link and link.lead),
+            )
+            before = previous.get((node.key, department_id))
+            if before is not None:
+                for field in COPIED:
+                    setattr(review, field, getattr(before, field))
+            reviews.append(review)
+    NodeReview.objects.bulk_create(reviews, batch_size=1000)
+    return cycle
+
+
+def _check_role(review: NodeReview, membership: Membership, roles: frozenset[str], own_only: bool) -> None:
+    if membership.municipality_id != review.municipality_id or not membership.is_active:
+        raise ReviewError(_("この団体の評価を操作する権限がありません。"))
+    if membership.role not in roles:
+        raise ReviewError(
+            _("この操作は、あなたの役割（%(role)s）ではできません。")
+            % {"role": membership.get_role_display()}
+        )
+    if own_only and membership.role == Role.DEPARTMENT:
+        departments = {d.pk for d in membership.departments.all()}
+        if review.department_id not in departments:
+            raise ReviewError(_("所属していない課の評価は操作できません。"))
+
+
+@transaction.atomic
+def transition(review: NodeReview, action: str, membership: Membership, comment: str = "") -> NodeReview:
+    """Apply one transition of ``TRANSITIONS``; the audit trail keeps it (NodeReview is audited)."""
+    rule = TRANSITIONS.get(action)
+    if rule is None:
+        raise ReviewError(_("不明な操作です。"))
+    review = NodeReview.objects.select_for_update().get(pk=review.pk)
+    _check_role(review, membership, rule.roles, rule.own_department_only)
+    if review.state not in rule.source:
+        raise ReviewError(
+            _("「%(state)s」の評価には、この操作はできません。") % {"state": review.get_state_display()}
+        )
+    if action == "return" and not comment.strip():
+        raise ReviewError(_("差し戻すときは、理由をコメントに書いてください。"))
+    review.state = rule.target
+    if comment:
+        review.comment = comment
+    review.save(update_fields=["state", "comment", "updated_at"])
+    cycle = review.cycle
+    if action == "finalise" and not cycle.node_reviews.exclude(state=S.FINALISED).exists():
+        cycle.state = ReviewCycle.State.FINALISED
+        cycle.save(update_fields=["state"])
+    return review
+
+
+EDITABLE_FIELDS = {"status", "progress", "grade", "achievements", "issues", "next_steps", "evidence"}
+
+
+def _clean_fields(review: NodeReview, fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ReviewError(_("編集できない項目があります：%(f)s") % {"f": "、".join(sorted(unknown))})
+    progress = fields.get("progress")
+    if progress is not None and not 0 <= int(progress) <= 100:
+        raise ReviewError(_("進捗率は0から100の間で入力してください。"))
+    if "status" in fields and fields["status"] not in NodeReview.Progress.values:
+        raise ReviewError(_("進捗状況の値が正しくありません。"))
+    grade = fields.get("grade")
+    if grade is not None and grade.municipality_id != review.municipality_id:
+        raise ReviewError(_("この団体の評価段階ではありません。"))
+    return fields
+
+
+@transaction.atomic
+def update_review(review: NodeReview, membership: Membership, **fields: Any) -> NodeReview:
+    if review.state == S.FINALISED:
+        raise ReviewError(_("確定した評価は直接変更できません。訂正として理由を添えてください。"))
+    if review.state not in EDITABLE and membership.role == Role.DEPARTMENT:
+        raise ReviewError(_("提出後の評価は、差し戻されるまで変更できません。"))
+    _check_role(review, membership, frozenset(EDITORS), True)
+    for name, value in _clean_fields(review, fields).items():
+        setattr(review, name, value)
+    review.save()
+    return review
+
+
+@transaction.atomic
+def amend(review: NodeReview, membership: Membership, reason: str, **fields: Any) -> ReviewAmendment:
+    """Correct a finalised review: the new values and the reason stay visible as an amendment."""
+    if review.state != S.FINALISED:
+        raise ReviewError(_("訂正は確定した評価に対して行います。"))
+    if not reason.strip():
+        raise ReviewError(_("訂正の理由を書いてください。"))
+    _check_role(review, membership, frozenset({Role.SECRETARIAT, Role.ADMIN, Role.HQ}), False)
+    fields = _clean_fields(review, fields)
+    changes = {}
+    for name, value in fields.items():
+        before = getattr(review, name)
+        changes[name] = [
+            str(before) if before is not None else None,
+            str(value) if value is not None else None,
+        ]
+        setattr(review, name, value)
+    review.save()
+    return ReviewAmendment.objects.create(
+        municipality_id=review.municipality_id,
+        review=review,
+        reason=reason,
+        changes=changes,
+        made_by=membership.user,
+    )
+
+
+@transaction.atomic
+def record_actual(
+    kpi: Kpi,
+    cycle: ReviewCycle,
+    membership: Membership,
+    *,
+    value: Decimal | None = None,
+    text: str = "",
+    on: date | None = None,
+    note: str = "",
+) -> KpiActual:
+    """Write the cycle's fiscal year into the KPI's one series of actuals (source: review)."""
+    if kpi.edition_id != cycle.edition_id:
+        raise ReviewError(_("このKPIはこの評価の計画にありません。"))
+    if cycle.state == ReviewCycle.State.FINALISED:
+        raise ReviewError(_("確定した評価の実績値は変更できません。"))
+    _check_role_for_kpi(kpi, cycle, membership)
+    if kpi.direction == Kpi.Direction.QUALITATIVE:
+        if value is not None:
+            raise ReviewError(_("定性のKPIには数値ではなく文章で実績を書いてください。"))
+        if not text.strip():
+            raise ReviewError(_("実績を文章で書いてください。"))
+    else:
+        if value is None:
+            raise ReviewError(
+                _("このKPIの実績値は数値で入力してください（単位：%(unit)s）。") % {"unit": kpi.unit or "—"}
+            )
+        if value < 0 and kpi.unit in COUNT_UNITS:
+            raise ReviewError(_("件数・人数などは0以上の数値で入力してください。"))
+        if kpi.unit == "%" and not 0 <= value <= 100:
+            raise ReviewError(_("割合は0から100の間で入力してください。"))
+    actual, _created = KpiActual.objects.update_or_create(
+        kpi=kpi,
+        fiscal_year=cycle.fiscal_year,
+        defaults={
+            "municipality_id": kpi.municipality_id,
+            "value": value,
+            "text": text,
+            "date": on,
+            "note": note,
+            "source": KpiActual.Source.REVIEW,
+        },
+    )
+    return actual
+
+
+def _check_role_for_kpi(kpi: Kpi, cycle: ReviewCycle, membership: Membership) -> None:
+    review = NodeReview.objects.filter(cycle=cycle, node_id=kpi.node_id).order_by("-lead").first()
+    if review is None:
+        raise ReviewError(_("このKPIの項目は評価の対象にありません。"))
+    if review.state == S.FINALISED:
+        raise ReviewError(_("確定した評価の実績値は変更できません。"))
+    reviews = NodeReview.objects.filter(cycle=cycle, node_id=kpi.node_id)
+    allowed = any(_allowed(r, membership) for r in reviews)
+    if not allowed:
+        raise ReviewError(_("所属していない課のKPIは入力できません。"))
+
+
+def _allowed(review: NodeReview, membership: Membership) -> bool:
+    try:
+        _check_role(review, membership, frozenset(EDITORS), True)
+    except ReviewError:
+        return False
+    return True

@@ -1,0 +1,233 @@
+"""Yearly reviews: opening, the transition table per role, edits, amendments, KPI actuals."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+from auditlog.models import LogEntry
+
+from tests.factories import MembershipFactory
+from yakusho.core.models import Department, Membership, Municipality, Role
+from yakusho.plans.files import import_file
+from yakusho.plans.models import Kpi, KpiActual, NodeReview, PlanEdition, ReviewAmendment, ReviewCycle
+from yakusho.plans.review import (
+    TRANSITIONS,
+    ReviewError,
+    amend,
+    open_cycle,
+    record_actual,
+    transition,
+    update_review,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def plan(demo, tmp_path: Path) -> PlanEdition:
+    """A small plan of 大江町: one measure owned by 総務課, KPIs of each kind."""
+    data = {
+        "format": "yakusho-plan/1",
+        "municipality": "063240",
+        "key": "review-test",
+        "title": "評価の試験計画",
+        "kind": "計画",
+        "first_year": 2024,
+        "last_year": 2026,
+        "edition": {"number": "1"},
+        "level_labels": ["施策"],
+        "nodes": [
+            {"key": "a", "title": "窓口のデジタル化", "departments": [{"name": "総務課", "lead": True}]},
+            {"key": "b", "title": "庁内の研修"},
+        ],
+        "kpis": [
+            {
+                "key": "count",
+                "node": "a",
+                "name": "申請件数",
+                "unit": "件",
+                "direction": "increase",
+                "baseline": {"fiscal_year": 2023, "value": 10, "text": "10件"},
+                "targets": [{"fiscal_year": 2026, "value": 100, "text": "100件"}],
+                "actuals": [{"fiscal_year": 2024, "value": 20, "text": "20件"}],
+            },
+            {
+                "key": "share",
+                "node": "a",
+                "name": "利用率",
+                "unit": "%",
+                "direction": "increase",
+                "targets": [{"fiscal_year": 2026, "value": 50, "text": "50%"}],
+            },
+            {
+                "key": "words",
+                "node": "a",
+                "name": "取組の状況",
+                "direction": "qualitative",
+                "targets": [{"fiscal_year": 2026, "text": "全課で実施"}],
+            },
+        ],
+    }
+    path = tmp_path / "review-test.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    return import_file(path).edition
+
+
+def member(role: str, department: str | None = None) -> Membership:
+    oe = Municipality.objects.get(slug="oe")
+    membership = MembershipFactory(municipality=oe, role=role)
+    if department:
+        membership.departments.set([Department.objects.get(municipality=oe, name=department)])
+    return membership
+
+
+def test_opening_makes_one_review_per_node_and_department(plan: PlanEdition) -> None:
+    cycle = open_cycle(plan, 2024, date(2025, 5, 31))
+    reviews = list(cycle.node_reviews.select_related("node", "department"))
+    assert [(r.node.key, r.department.name if r.department else None, r.lead) for r in reviews] == [
+        ("a", "総務課", True),
+        ("b", None, False),
+    ]
+    with pytest.raises(ReviewError, match="すでに始まって"):
+        open_cycle(plan, 2024, date(2025, 5, 31))
+    with pytest.raises(ReviewError, match="計画期間外"):
+        open_cycle(plan, 2030, date(2031, 5, 31))
+
+
+def test_a_full_cycle_through_the_transition_table(plan: PlanEdition) -> None:
+    cycle = open_cycle(plan, 2024, date(2025, 5, 31))
+    review = cycle.node_reviews.get(node__key="a")
+    dept, dx, hq = member(Role.DEPARTMENT, "総務課"), member(Role.SECRETARIAT), member(Role.HQ)
+    update_review(review, dept, status="in_progress", progress=60, achievements="窓口に端末を導入")
+    transition(review, "submit", dept)
+    with pytest.raises(ReviewError, match="理由"):
+        transition(review, "return", dx)
+    transition(review, "return", dx, comment="実績の数字を書いてください")
+    review.refresh_from_db()
+    assert review.state == NodeReview.State.RETURNED and "数字" in review.comment
+    transition(review, "submit", dept)
+    transition(review, "accept", dx)
+    transition(review, "finalise", hq)
+    cycle.refresh_from_db()
+    assert cycle.state == ReviewCycle.State.OPEN  # node b is not finalised yet
+    other = cycle.node_reviews.get(node__key="b")
+    for action, who in (("submit", dx), ("accept", dx), ("finalise", hq)):
+        transition(other, action, who)
+    cycle.refresh_from_db()
+    assert cycle.state == ReviewCycle.State.FINALISED
+    states = [
+        e.changes_dict.get("state")
+        for e in LogEntry.objects.get_for_object(review).order_by("timestamp")
+        if "state" in e.changes_dict
+    ]
+    assert [s[1] for s in states] == ["submitted", "returned", "submitted", "accepted", "finalised"]
+
+
+@pytest.mark.parametrize(
+    ("action", "state", "role", "allowed"),
+    [
+        ("submit", "draft", Role.DEPARTMENT, True),
+        ("submit", "draft", Role.COUNTER, False),
+        ("submit", "draft", Role.HQ, False),
+        ("accept", "submitted", Role.DEPARTMENT, False),
+        ("accept", "submitted", Role.SECRETARIAT, True),
+        ("accept", "draft", Role.SECRETARIAT, False),
+        ("return", "submitted", Role.ADMIN, True),
+        ("return", "submitted", Role.DEPARTMENT, False),
+        ("finalise", "accepted", Role.HQ, True),
+        ("finalise", "accepted", Role.SECRETARIAT, False),
+        ("finalise", "submitted", Role.HQ, False),
+    ],
+)
+def test_transition_table(plan: PlanEdition, action: str, state: str, role: str, allowed: bool) -> None:
+    cycle = open_cycle(plan, 2024, date(2025, 5, 31))
+    review = cycle.node_reviews.get(node__key="a")
+    NodeReview.objects.filter(pk=review.pk).update(state=state)
+    who = member(role, "総務課" if role == Role.DEPARTMENT else None)
+    if allowed:
+        transition(review, action, who, comment="理由")
+        review.refresh_from_db()
+        assert review.state == TRANSITIONS[action].target
+    else:
+        with pytest.raises(ReviewError):
+            transition(review, action, who, comment="理由")
+        review.refresh_from_db()
+        assert review.state == state
+
+
+def test_department_staff_act_only_for_their_own_department(plan: PlanEdition) -> None:
+    cycle = open_cycle(plan, 2024, date(2025, 5, 31))
+    review = cycle.node_reviews.get(node__key="a")
+    outsider = member(Role.DEPARTMENT, "健康福祉課")
+    with pytest.raises(ReviewError, match="所属していない課"):
+        transition(review, "submit", outsider)
+    with pytest.raises(ReviewError, match="所属していない課"):
+        update_review(review, outsider, issues="x")
+    elsewhere = MembershipFactory(role=Role.SECRETARIAT)  # another municipality
+    with pytest.raises(ReviewError, match="権限"):
+        transition(review, "accept", elsewhere)
+
+
+def test_finalised_reviews_change_only_by_amendment(plan: PlanEdition) -> None:
+    cycle = open_cycle(plan, 2024, date(2025, 5, 31))
+    review = cycle.node_reviews.get(node__key="a")
+    NodeReview.objects.filter(pk=review.pk).update(state=NodeReview.State.FINALISED, progress=50)
+    review.refresh_from_db()
+    dx = member(Role.SECRETARIAT)
+    with pytest.raises(ReviewError, match="訂正"):
+        update_review(review, dx, progress=80)
+    with pytest.raises(ReviewError, match="理由"):
+        amend(review, dx, "  ", progress=80)
+    amendment = amend(review, dx, "集計の誤り", progress=80)
+    review.refresh_from_db()
+    assert review.progress == 80 and amendment.changes == {"progress": ["50", "80"]}
+    assert ReviewAmendment.objects.get().reason == "集計の誤り"
+
+
+@pytest.mark.parametrize(
+    ("kpi_key", "kwargs", "message"),
+    [
+        ("words", {"value": Decimal(3)}, "文章"),
+        ("count", {"text": "たくさん"}, "数値で入力"),
+        ("count", {"value": Decimal(-1)}, "0以上"),
+        ("share", {"value": Decimal(120)}, "0から100"),
+        ("share", {"value": Decimal("-0.5")}, "0から100"),
+    ],
+)
+def test_bad_actuals_are_refused(plan: PlanEdition, kpi_key: str, kwargs: dict, message: str) -> None:  # type: ignore[type-arg]
+    cycle = open_cycle(plan, 2024, date(2025, 5, 31))
+    kpi = Kpi.objects.get(edition=plan, key=kpi_key)
+    before = list(KpiActual.objects.filter(kpi=kpi).values_list("fiscal_year", "value", "source"))
+    with pytest.raises(ReviewError, match=message):
+        record_actual(kpi, cycle, member(Role.DEPARTMENT, "総務課"), **kwargs)
+    assert list(KpiActual.objects.filter(kpi=kpi).values_list("fiscal_year", "value", "source")) == before
+
+
+def test_the_review_writes_the_one_series_of_actuals(plan: PlanEdition) -> None:
+    cycle = open_cycle(plan, 2024, date(2025, 5, 31))
+    kpi = Kpi.objects.get(edition=plan, key="count")
+    actual = record_actual(kpi, cycle, member(Role.DEPARTMENT, "総務課"), value=Decimal(25), text="25件")
+    assert KpiActual.objects.filter(kpi=kpi).count() == 1  # the plan's 2024 figure is replaced
+    assert actual.source == KpiActual.Source.REVIEW and actual.value == 25
+    words = Kpi.objects.get(edition=plan, key="words")
+    record_actual(words, cycle, member(Role.SECRETARIAT), text="5課で実施")
+    ReviewCycle.objects.filter(pk=cycle.pk).update(state=ReviewCycle.State.FINALISED)
+    cycle.refresh_from_db()
+    with pytest.raises(ReviewError, match="確定"):
+        record_actual(kpi, cycle, member(Role.SECRETARIAT), value=Decimal(30))
+
+
+def test_copy_forward_starts_from_last_years_texts(plan: PlanEdition) -> None:
+    first = open_cycle(plan, 2024, date(2025, 5, 31))
+    review = first.node_reviews.get(node__key="a")
+    update_review(
+        review, member(Role.SECRETARIAT), status="delayed", issues="人手が足りない", next_steps="委託を検討"
+    )
+    second = open_cycle(plan, 2025, date(2026, 5, 31))
+    carried = second.node_reviews.get(node__key="a")
+    assert (carried.status, carried.issues, carried.next_steps) == ("delayed", "人手が足りない", "委託を検討")
+    assert carried.state == NodeReview.State.DRAFT and carried.grade is None
