@@ -198,7 +198,7 @@ def test_finalised_reviews_change_only_by_amendment(plan: PlanEdition) -> None:
         ("share", {"value": Decimal("-0.5")}, "0から100"),
     ],
 )
-def test_bad_actuals_are_refused(plan: PlanEdition, kpi_key: str, kwargs: dict, message: str) -> None:  # type: ignore[type-arg]
+def test_bad_actuals_are_refused(plan: PlanEdition, kpi_key: str, kwargs: dict, message: str) -> None:
     cycle = open_cycle(plan, 2024, date(2025, 5, 31))
     kpi = Kpi.objects.get(edition=plan, key=kpi_key)
     before = list(KpiActual.objects.filter(kpi=kpi).values_list("fiscal_year", "value", "source"))
