@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include(public_patterns)),
     path("", include("yakusho.plans.urls")),
     path("staff/", include(staff_patterns)),
+    path("staff/", include("yakusho.plans.review_urls")),
     path("i18n/language/", switch_language, name="set_language"),
     path("i18n/catalog.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),
 ]

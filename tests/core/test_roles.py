@@ -13,6 +13,9 @@ from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFa
 from tests.helpers import login_verified
 from yakusho.core.models import Closure, Consortium, ConsortiumMembership, Invitation, Role
 from yakusho.core.urls import staff_patterns
+from yakusho.plans import review_urls
+from yakusho.plans.models import Node, Plan, PlanEdition
+from yakusho.plans.review import open_cycle
 
 MUNI_ROLES = ("admin", "secretariat", "department", "counter", "hq")
 ALL = frozenset(MUNI_ROLES)
@@ -59,10 +62,60 @@ TABLE: dict[str, Case] = {
 }
 ROLES = (*MUNI_ROLES, "consortium", "other", "anonymous")
 
+#: The yearly review's pages: every role of the municipality reads them; what each may *do* is
+#: the transition table (tests/plans/test_review.py).
+REVIEW_TABLE = {"reviews:list": ALL, "reviews:cycle": ALL, "reviews:node": ALL}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(REVIEW_TABLE))
+def test_review_role_table(world, client: Client, name: str, role: str) -> None:
+    town, _consortium, users, _objects = world
+    edition = _edition(town)
+    cycle = open_cycle(edition, 2024, timezone.localdate())
+    node_review = cycle.node_reviews.first()
+    assert node_review is not None
+    args: list[object] = [town.slug]
+    args += {
+        "reviews:list": [edition.plan.key],
+        "reviews:cycle": [cycle.pk],
+        "reviews:node": [cycle.pk, node_review.pk],
+    }[name]
+    if role != "anonymous":
+        login_verified(client, users[role])
+    response = client.get(reverse(name, args=args))
+    if role == "anonymous":
+        assert response.status_code == 302
+    elif role in REVIEW_TABLE[name]:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 403
+
+
+def _edition(town):
+    plan = Plan.objects.create(municipality=town, key="p")
+    edition = PlanEdition.objects.create(
+        municipality=town,
+        plan=plan,
+        number="1",
+        title="試験計画",
+        kind="計画",
+        first_year=2024,
+        last_year=2026,
+        level_labels=["施策"],
+        digest="x",
+    )
+    Node.objects.create(municipality=town, edition=edition, key="n", depth=1, title="施策", order=0)
+    plan.current_edition = edition
+    plan.save()
+    return edition
+
 
 def test_table_covers_every_staff_view() -> None:
     names = {p.name for p in staff_patterns[0]}
     assert names - ACCOUNT_VIEWS == set(TABLE), "add the new staff view to TABLE with its roles"
+    review_names = {f"reviews:{p.name}" for p in review_urls.urlpatterns}
+    assert review_names == set(REVIEW_TABLE), "add the new review view to REVIEW_TABLE"
 
 
 @pytest.fixture

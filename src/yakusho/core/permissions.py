@@ -16,11 +16,12 @@ class Perm(StrEnum):
     MANAGE_STAFF = "manage_staff"
     MANAGE_SETTINGS = "manage_settings"
     VIEW_AUDIT = "view_audit"
+    OPEN_REVIEW = "open_review"  # open a yearly review of a plan (DX推進室)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm),
-    Role.SECRETARIAT: frozenset({Perm.VIEW}),
+    Role.SECRETARIAT: frozenset({Perm.VIEW, Perm.OPEN_REVIEW}),
     Role.DEPARTMENT: frozenset({Perm.VIEW}),
     Role.COUNTER: frozenset({Perm.VIEW}),
     Role.HQ: frozenset({Perm.VIEW, Perm.VIEW_AUDIT}),

@@ -9,7 +9,7 @@ from yakusho.core.models import Membership, Role
 from yakusho.core.ui import consortium_sections, panels, public_links
 from yakusho.plans.achievement import Status, statuses
 from yakusho.plans.compare import compare, member_plans
-from yakusho.plans.models import Plan
+from yakusho.plans.models import NodeReview, Plan, ReviewCycle
 
 public_links.register(
     "plans.list",
@@ -54,3 +54,33 @@ def plan_summary(membership: Membership) -> dict[str, Any] | None:
             {"plan": plan, "counts": {s.value: counts[s] for s in Status}, "total": sum(counts.values())}
         )
     return {"rows": rows}
+
+
+@panels.register(
+    "plans.reviews_due",
+    title=_("提出が必要な進捗評価"),
+    template="plans/panel_reviews_due.html",
+    roles={Role.DEPARTMENT, Role.SECRETARIAT, Role.ADMIN, Role.HQ},
+    order=25,
+)
+def reviews_due(membership: Membership) -> dict[str, Any] | None:
+    """Department staff: their 課's reviews still to submit; the secretariat: reviews to accept;
+    DX推進本部: reviews to finalise."""
+    open_reviews = NodeReview.objects.for_municipality(membership.municipality).filter(
+        cycle__state=ReviewCycle.State.OPEN
+    )
+    if membership.role == Role.DEPARTMENT:
+        waiting = open_reviews.filter(
+            department__in=membership.departments.all(),
+            state__in=[NodeReview.State.DRAFT, NodeReview.State.RETURNED],
+        )
+    elif membership.role == Role.HQ:
+        waiting = open_reviews.filter(state=NodeReview.State.ACCEPTED)
+    else:
+        waiting = open_reviews.filter(state=NodeReview.State.SUBMITTED)
+    rows = list(
+        waiting.select_related("node", "cycle", "department").order_by("cycle__due_date", "node__order")[:10]
+    )
+    if not rows:
+        return None
+    return {"rows": rows, "total": waiting.count()}

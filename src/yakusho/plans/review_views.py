@@ -1,0 +1,168 @@
+"""Staff pages of the yearly review: open a cycle, the worklists, a node's review form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from yakusho.core.mixins import MunicipalityStaffMixin
+from yakusho.core.models import Role
+from yakusho.core.permissions import Perm
+from yakusho.plans import review
+from yakusho.plans.models import Kpi, NodeReview, Plan, ReviewAmendment, ReviewCycle
+from yakusho.plans.review_forms import ActualForm, NodeReviewForm, OpenCycleForm, TransitionForm
+
+
+class ReviewListView(MunicipalityStaffMixin, TemplateView):
+    """A plan's yearly reviews, and the form that opens one (DX推進室)."""
+
+    template_name = "plans/review/list.html"
+
+    def plan(self) -> Plan:
+        return get_object_or_404(
+            Plan.objects.for_municipality(self.municipality).select_related("current_edition"),
+            key=self.kwargs["plan"],
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        plan = self.plan()
+        context.update(
+            plan=plan,
+            cycles=ReviewCycle.objects.for_municipality(self.municipality).filter(edition__plan=plan),
+            form=kwargs.get("form") or OpenCycleForm(),
+        )
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not self.can(Perm.OPEN_REVIEW):
+            messages.error(request, _("進捗評価を始められるのは、DX推進室と団体管理者です。"))
+            return redirect(request.path)
+        plan = self.plan()
+        form = OpenCycleForm(request.POST)
+        if form.is_valid() and plan.current_edition is not None:
+            try:
+                cycle = review.open_cycle(
+                    plan.current_edition,
+                    form.cleaned_data["fiscal_year"],
+                    form.cleaned_data["due_date"],
+                    request.user,
+                )
+            except review.ReviewError as exc:
+                form.add_error("fiscal_year", str(exc))
+            else:
+                messages.success(request, _("進捗評価を始めました。"))
+                return redirect("reviews:cycle", self.municipality.slug, cycle.pk)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class CycleView(MunicipalityStaffMixin, TemplateView):
+    """Every node review of a cycle, by department; department staff see their own first."""
+
+    template_name = "plans/review/cycle.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        cycle = get_object_or_404(
+            ReviewCycle.objects.for_municipality(self.municipality).select_related("edition__plan"),
+            pk=self.kwargs["cycle"],
+        )
+        reviews = list(
+            cycle.node_reviews.select_related("node", "department", "grade").order_by(
+                "department__order", "node__order"
+            )
+        )
+        mine = (
+            {d.pk for d in self.membership.departments.all()}
+            if self.membership.role == Role.DEPARTMENT
+            else set()
+        )
+        context.update(
+            cycle=cycle,
+            mine=[r for r in reviews if r.department_id in mine],
+            reviews=reviews,
+            counts={s.label: sum(1 for r in reviews if r.state == s) for s in NodeReview.State},
+        )
+        return context
+
+
+class NodeReviewView(MunicipalityStaffMixin, TemplateView):
+    template_name = "plans/review/node.html"
+
+    def get_review(self) -> NodeReview:
+        return get_object_or_404(
+            NodeReview.objects.for_municipality(self.municipality).select_related(
+                "cycle__edition", "node", "department"
+            ),
+            pk=self.kwargs["review"],
+            cycle_id=self.kwargs["cycle"],
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        node_review = kwargs.get("node_review") or self.get_review()
+        kpis = list(Kpi.objects.filter(node=node_review.node).prefetch_related("actuals").order_by("order"))
+        context.update(
+            node_review=node_review,
+            cycle=node_review.cycle,
+            form=kwargs.get("form") or NodeReviewForm(instance=node_review),
+            kpis=[
+                (
+                    k,
+                    next(
+                        (a for a in k.actuals.all() if a.fiscal_year == node_review.cycle.fiscal_year), None
+                    ),
+                )
+                for k in kpis
+            ],
+            actions=[
+                a
+                for a, rule in review.TRANSITIONS.items()
+                if node_review.state in rule.source and self.membership.role in rule.roles
+            ],
+            amendments=list(ReviewAmendment.objects.filter(review=node_review).order_by("made_at")),
+        )
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        node_review = self.get_review()
+        here = reverse("reviews:node", args=[self.municipality.slug, node_review.cycle_id, node_review.pk])
+        try:
+            if "action" in request.POST:
+                t = TransitionForm(request.POST)
+                if t.is_valid():
+                    review.transition(
+                        node_review, t.cleaned_data["action"], self.membership, t.cleaned_data["comment"]
+                    )
+                    messages.success(request, _("評価の状態を変更しました。"))
+            elif "kpi" in request.POST:
+                a = ActualForm(request.POST)
+                if not a.is_valid():
+                    raise review.ReviewError(" ".join(str(e) for errors in a.errors.values() for e in errors))
+                kpi = get_object_or_404(Kpi, pk=a.cleaned_data["kpi"], node=node_review.node)
+                review.record_actual(
+                    kpi,
+                    node_review.cycle,
+                    self.membership,
+                    value=a.cleaned_data["value"],
+                    text=a.cleaned_data["text"],
+                    on=a.cleaned_data["on"],
+                    note=a.cleaned_data["note"],
+                )
+                messages.success(request, _("実績値を記録しました。"))
+            else:
+                form = NodeReviewForm(request.POST, instance=self.get_review())
+                if not form.is_valid():
+                    return self.render_to_response(self.get_context_data(form=form, node_review=node_review))
+                fields = {k: form.cleaned_data[k] for k in form.changed_data}
+                review.update_review(node_review, self.membership, **fields)
+                messages.success(request, _("評価を保存しました。"))
+        except review.ReviewError as exc:
+            messages.error(request, str(exc))
+        return redirect(here)

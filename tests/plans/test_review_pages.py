@@ -1,0 +1,87 @@
+"""The yearly review's staff pages: open a cycle, edit, submit, return, accept, finalise, actuals."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.helpers import login_verified
+from yakusho.core.models import User
+from yakusho.plans.models import KpiActual, NodeReview, ReviewCycle
+
+pytestmark = pytest.mark.django_db
+
+
+def as_user(client: Client, email: str) -> Client:
+    login_verified(client, User.objects.get(email=email))
+    return client
+
+
+def test_a_cycle_through_the_pages(demo_with_plans, client: Client) -> None:
+    list_url = reverse("reviews:list", args=["misato", "misato-dx-action-plan"])
+    as_user(client, "counter@example.jp")
+    client.post(list_url, {"fiscal_year": "R6", "due_date": "令和7年5月30日"})
+    assert not ReviewCycle.objects.exists()  # counter staff may not open a review
+
+    as_user(client, "dx@example.jp")
+    bad = client.post(list_url, {"fiscal_year": "R20", "due_date": "令和7年5月30日"})
+    assert "計画期間外" in bad.content.decode() and not ReviewCycle.objects.exists()
+    response = client.post(list_url, {"fiscal_year": "令和6年度", "due_date": "R7.5.30"})
+    cycle = ReviewCycle.objects.get()
+    assert response.status_code == 302 and cycle.fiscal_year == 2024
+    review = cycle.node_reviews.get(node__code="1-1", department__name="生涯学習課")
+    node_url = reverse("reviews:node", args=["misato", cycle.pk, review.pk])
+    page = client.get(node_url).content.decode()
+    assert "オンライン手続数" in page and "提出する" in page
+
+    client.post(node_url, {"status": "in_progress", "progress": "80", "achievements": "63手続をオンライン化"})
+    review.refresh_from_db()
+    assert review.progress == 80 and review.achievements == "63手続をオンライン化"
+    kpi = review.node.kpis.get(name="オンライン手続数")
+    client.post(node_url, {"kpi": kpi.pk, "value": "-3"})
+    assert "0以上" in client.get(node_url).content.decode()
+    client.post(node_url, {"kpi": kpi.pk, "value": "70", "text": "70件"})
+    actual = KpiActual.objects.get(kpi=kpi, fiscal_year=2024)
+    assert actual.value == 70 and actual.source == KpiActual.Source.REVIEW
+
+    client.post(node_url, {"action": "submit"})
+    client.post(node_url, {"action": "return", "comment": ""})
+    review.refresh_from_db()
+    assert review.state == NodeReview.State.SUBMITTED  # a return needs a reason
+    client.post(node_url, {"action": "accept"})
+    as_user(client, "hq@example.jp")
+    client.post(node_url, {"action": "finalise"})
+    review.refresh_from_db()
+    assert review.state == NodeReview.State.FINALISED
+    client.post(node_url, {"status": "done"})
+    review.refresh_from_db()
+    assert review.status == "in_progress"  # finalised: no direct edit
+    cycle_page = client.get(reverse("reviews:cycle", args=["misato", cycle.pk])).content.decode()
+    assert "確定 1" in cycle_page
+
+
+def test_review_pages_of_another_municipality_are_not_found(demo_with_plans, client: Client) -> None:
+    as_user(client, "dx@example.jp")
+    client.post(reverse("reviews:list", args=["oe", "oe-dx"]), {"fiscal_year": "R6", "due_date": "R7.5.30"})
+    cycle = ReviewCycle.objects.get()
+    assert client.get(reverse("reviews:cycle", args=["misato", cycle.pk])).status_code == 404
+
+
+def test_staff_home_shows_the_reviews_waiting_for_each_role(demo_with_plans, client: Client) -> None:
+    as_user(client, "dx@example.jp")
+    client.post(
+        reverse("reviews:list", args=["itako", "itako-dx"]), {"fiscal_year": "R6", "due_date": "R7.5.30"}
+    )
+    cycle = ReviewCycle.objects.get()
+    dept = User.objects.get(email="dept@example.jp")
+    department = dept.memberships.get(municipality__slug="itako").departments.get()  # DX戦略室
+    mine = cycle.node_reviews.filter(department=department)
+    assert mine.exists()
+    as_user(client, "dept@example.jp")
+    page = client.get(reverse("staff:home")).content.decode()
+    assert 'data-panel="plans.reviews_due"' in page and f"{mine.count()} 件" in page
+    as_user(client, "dx@example.jp")
+    assert 'data-panel="plans.reviews_due"' not in client.get(reverse("staff:home")).content.decode()
+    mine.update(state=NodeReview.State.SUBMITTED)
+    assert 'data-panel="plans.reviews_due"' in client.get(reverse("staff:home")).content.decode()
