@@ -94,3 +94,16 @@ def test_source_plan_kpi(demo_with_plans) -> None:
     result = evaluate(kpi, 2024)
     assert result.actual == Decimal(63) and result.expected == Decimal(60)
     assert result.status == Status.ON_TRACK and result.progress is None  # the sheet gives no baseline
+
+
+def test_light_statuses_agree_with_evaluate(demo_with_plans) -> None:
+    from yakusho.plans.achievement import statuses
+    from yakusho.plans.models import PlanEdition
+
+    for edition in PlanEdition.objects.filter(kpis__isnull=False).distinct():
+        kpis = (
+            Kpi.objects.filter(edition=edition)
+            .prefetch_related("targets", "actuals")
+            .select_related("edition")
+        )
+        assert statuses(edition.pk) == {k.pk: evaluate(k).status for k in kpis}

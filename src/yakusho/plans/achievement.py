@@ -58,6 +58,55 @@ def _reached(direction: str, actual: Decimal, target: Decimal, baseline: Decimal
     return actual >= target
 
 
+TargetTuple = tuple[int | None, Decimal, bool]  # fiscal year (None: final), value, final
+
+
+def judge(
+    direction: str,
+    baseline: Decimal | None,
+    baseline_year: int | None,
+    targets: list[TargetTuple],
+    year: int | None,
+    actual: Decimal | None,
+    first_year: int,
+    last_year: int,
+) -> Achievement:
+    """The rule of docs/plan-file-format.md ("Achievement"), on plain values."""
+    if direction == Kpi.Direction.QUALITATIVE:
+        return Achievement(Status.QUALITATIVE, None, year, None, None)
+    if actual is None or not targets or year is None:
+        return Achievement(Status.NO_DATA, None, year, actual, None)
+    stated = next((value for y, value, _final in targets if y == year), None)
+    if baseline is None:
+        # Without a baseline there is no progress figure, but a stated target can still be met.
+        if stated is None:
+            return Achievement(Status.NO_DATA, None, year, actual, None)
+        reached = _reached(direction, actual, stated, stated)
+        return Achievement(Status.ON_TRACK if reached else Status.BEHIND, None, year, actual, stated)
+    final_year, final_value, _final = max(targets, key=lambda t: (t[2], t[0] or last_year))
+    final_year = final_year or last_year
+    span = final_value - baseline
+    progress = (actual - baseline) / span if span else (Decimal(1) if actual == final_value else Decimal(0))
+    if stated is not None:
+        expected = stated
+    else:
+        base_year = baseline_year or first_year - 1
+        if final_year <= base_year:
+            expected = final_value
+        else:
+            fraction = Decimal(min(max(year - base_year, 0), final_year - base_year)) / (
+                final_year - base_year
+            )
+            expected = baseline + span * fraction
+    if _reached(direction, actual, final_value, baseline):
+        status = Status.ACHIEVED
+    elif _reached(direction, actual, expected, baseline):
+        status = Status.ON_TRACK
+    else:
+        status = Status.BEHIND
+    return Achievement(status, progress.quantize(Decimal("0.001")), year, actual, expected)
+
+
 def evaluate(kpi: Kpi, year: int | None = None) -> Achievement:
     """Achievement of ``kpi`` in fiscal ``year`` (default: the latest year with an actual).
 
@@ -70,48 +119,27 @@ def evaluate(kpi: Kpi, year: int | None = None) -> Achievement:
     if year is None and actuals:
         year = max(a.fiscal_year for a in actuals)
     actual = next((a.value for a in actuals if a.fiscal_year == year), None)
-    targets = [t for t in kpi.targets.all() if t.value is not None]
-    baseline = kpi.baseline_value
-    if actual is None or not targets or year is None:
-        return Achievement(Status.NO_DATA, None, year, actual, None)
-    stated = next((t.value for t in targets if t.fiscal_year == year), None)
-    if baseline is None:
-        # Without a baseline there is no progress figure, but a stated target can still be met.
-        if stated is None:
-            return Achievement(Status.NO_DATA, None, year, actual, None)
-        reached = _reached(kpi.direction, actual, stated, stated)
-        return Achievement(Status.ON_TRACK if reached else Status.BEHIND, None, year, actual, stated)
+    targets = [
+        (t.fiscal_year, cast(Decimal, t.value), t.final) for t in kpi.targets.all() if t.value is not None
+    ]
     edition = kpi.edition
-    final = max(targets, key=lambda t: (t.final, t.fiscal_year or edition.last_year))
-    final_year = final.fiscal_year or edition.last_year
-    assert final.value is not None
-    span = final.value - baseline
-    progress = (actual - baseline) / span if span else (Decimal(1) if actual == final.value else Decimal(0))
-    if stated is not None:
-        expected = stated
-    else:
-        base_year = kpi.baseline_fiscal_year or edition.first_year - 1
-        if final_year <= base_year:
-            expected = final.value
-        else:
-            fraction = Decimal(min(max(year - base_year, 0), final_year - base_year)) / (
-                final_year - base_year
-            )
-            expected = baseline + span * fraction
-    if _reached(kpi.direction, actual, final.value, baseline):
-        status = Status.ACHIEVED
-    elif _reached(kpi.direction, actual, expected, baseline):
-        status = Status.ON_TRACK
-    else:
-        status = Status.BEHIND
-    return Achievement(status, progress.quantize(Decimal("0.001")), year, actual, expected)
+    return judge(
+        kpi.direction,
+        kpi.baseline_value,
+        kpi.baseline_fiscal_year,
+        targets,
+        year,
+        actual,
+        edition.first_year,
+        edition.last_year,
+    )
 
 
 def statuses(edition_id: int) -> dict[int, Status]:
     """The status of every KPI of an edition from three light queries (no model instances).
 
-    Same rules as :func:`evaluate` at each KPI's latest actual; used for summaries and filters
-    of plans with thousands of KPIs, where building every KPI object would be too slow.
+    The same rule as :func:`evaluate` at each KPI's latest actual; for summaries and filters of
+    plans with thousands of KPIs, where building every KPI object would be too slow.
     """
     from yakusho.plans.models import KpiActual, KpiTarget, PlanEdition
 
@@ -119,7 +147,7 @@ def statuses(edition_id: int) -> dict[int, Status]:
     kpis = Kpi.objects.filter(edition_id=edition_id).values_list(
         "id", "direction", "baseline_value", "baseline_fiscal_year"
     )
-    targets: dict[int, list[tuple[int | None, Decimal, bool]]] = {}
+    targets: dict[int, list[TargetTuple]] = {}
     for kpi_id, year, value, final in KpiTarget.objects.filter(
         kpi__edition_id=edition_id, value__isnull=False
     ).values_list("kpi_id", "fiscal_year", "value", "final"):
@@ -132,45 +160,15 @@ def statuses(edition_id: int) -> dict[int, Status]:
             latest[kpi_id] = (year, cast(Decimal, value))
     out: dict[int, Status] = {}
     for kpi_id, direction, baseline, baseline_year in kpis:
-        out[kpi_id] = _status(
-            direction, baseline, baseline_year, targets.get(kpi_id, []), latest.get(kpi_id), edition
-        )
+        year, actual = latest.get(kpi_id, (None, None))
+        out[kpi_id] = judge(
+            direction,
+            baseline,
+            baseline_year,
+            targets.get(kpi_id, []),
+            year,
+            actual,
+            edition.first_year,
+            edition.last_year,
+        ).status
     return out
-
-
-def _status(
-    direction: str,
-    baseline: Decimal | None,
-    baseline_year: int | None,
-    targets: list[tuple[int | None, Decimal, bool]],
-    latest: tuple[int, Decimal] | None,
-    edition: object,
-) -> Status:
-    if direction == Kpi.Direction.QUALITATIVE:
-        return Status.QUALITATIVE
-    if latest is None or not targets:
-        return Status.NO_DATA
-    year, actual = latest
-    stated = next((v for y, v, _f in targets if y == year), None)
-    if baseline is None:
-        if stated is None:
-            return Status.NO_DATA
-        return Status.ON_TRACK if _reached(direction, actual, stated, stated) else Status.BEHIND
-    first_year, last_year = edition.first_year, edition.last_year  # type: ignore[attr-defined]
-    final_year, final_value, _final = max(targets, key=lambda t: (t[2], t[0] or last_year))
-    final_year = final_year or last_year
-    if stated is not None:
-        expected = stated
-    else:
-        base_year = baseline_year or first_year - 1
-        span_years = final_year - base_year
-        if span_years <= 0:
-            expected = final_value
-        else:
-            fraction = Decimal(min(max(year - base_year, 0), span_years)) / span_years
-            expected = baseline + (final_value - baseline) * fraction
-    if _reached(direction, actual, final_value, baseline):
-        return Status.ACHIEVED
-    if _reached(direction, actual, expected, baseline):
-        return Status.ON_TRACK
-    return Status.BEHIND

@@ -30,7 +30,7 @@ from yakusho.core.models import Department, Membership, Municipality
 from yakusho.core.validators import normalize_text
 from yakusho.metrics.registry import Period, registry
 from yakusho.plans import exports
-from yakusho.plans.achievement import Status, evaluate, statuses
+from yakusho.plans.achievement import LABELS, Status, evaluate, statuses
 from yakusho.plans.charts import chart
 from yakusho.plans.compare import compare, member_plans
 from yakusho.plans.files import dump_json, dump_yaml, export_edition
@@ -149,11 +149,6 @@ class EditionMixin(TemplateView):
         )
 
 
-def tree(nodes: list[Node]) -> list[tuple[Node, int]]:
-    """(node, depth) in document order (nodes come ordered; depth is stored)."""
-    return [(n, n.depth) for n in nodes]
-
-
 def kpi_rows(kpis: Any) -> list[dict[str, Any]]:
     return [{"kpi": k, "achievement": evaluate(k)} for k in kpis]
 
@@ -180,7 +175,7 @@ class OverviewView(EditionMixin):
         per_level = Counter(n.depth for n in nodes)
         labels = self.edition.level_labels
         context.update(
-            tree=tree(nodes),
+            tree=nodes,
             level_counts=[
                 (labels[d - 1] if d - 1 < len(labels) else str(d), per_level[d]) for d in sorted(per_level)
             ],
@@ -359,8 +354,6 @@ class KpiListView(EditionMixin):
 
 
 def _status_labels() -> list[tuple[Status, str]]:
-    from yakusho.plans.achievement import LABELS
-
     return [(s, str(label)) for s, label in LABELS.items()]
 
 
