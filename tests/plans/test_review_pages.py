@@ -85,3 +85,21 @@ def test_staff_home_shows_the_reviews_waiting_for_each_role(demo_with_plans, cli
     assert 'data-panel="plans.reviews_due"' not in client.get(reverse("staff:home")).content.decode()
     mine.update(state=NodeReview.State.SUBMITTED)
     assert 'data-panel="plans.reviews_due"' in client.get(reverse("staff:home")).content.decode()
+
+
+def test_progress_notes_on_a_node(demo_with_plans, client: Client) -> None:
+    from yakusho.plans.models import ProgressNote
+
+    url = reverse("plans:node", args=["itako", "itako-dx", "g1-f1-m1"])
+    assert client.post(url, {"date": "R8.4.1", "text": "x"}).status_code == 404  # not signed in
+    as_user(client, "counter@example.jp")
+    client.post(url, {"date": "R8.4.1", "text": "窓口で試行"})
+    assert not ProgressNote.objects.exists()  # counter staff do not write notes
+    as_user(client, "dx@example.jp")
+    client.post(url, {"date": "令和8年2月30日", "text": "x"})
+    assert not ProgressNote.objects.exists()
+    response = client.post(url, {"date": "R8.4.1", "text": "**試行**を始めた"})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "令和8年4月1日" in page and "<strong>試行</strong>を始めた" in page
+    assert "令和8年4月1日" in Client().get(url + "?fresh=1").content.decode()  # residents see it too

@@ -454,3 +454,25 @@ class ReviewAmendment(TenantOwned):
 
 
 TENANT_MODELS += [ReviewGrade, ReviewCycle, NodeReview, ReviewAmendment]
+
+
+class ProgressNote(TenantOwned):
+    """A dated note on a node between reviews (the node's timeline). Kept by plan and node key,
+    so a node carried into a new edition keeps its notes."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="progress_notes")
+    node_key = models.CharField(_("項目のキー"), max_length=80)
+    date = models.DateField(_("日付"))
+    text = models.TextField(_("内容"))
+    author = models.ForeignKey("core.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("進捗メモ")
+        verbose_name_plural = _("進捗メモ")
+        ordering = ["plan", "node_key", "-date", "-created_at"]
+        indexes = [models.Index(fields=["plan", "node_key"], name="progress_note_node")]
+
+
+TENANT_MODELS.append(ProgressNote)

@@ -305,3 +305,31 @@ def _allowed(review: NodeReview, membership: Membership) -> bool:
     except ReviewError:
         return False
     return True
+
+
+@transaction.atomic
+def add_note(node: Any, membership: Membership, day: date, text: str) -> Any:
+    """Post a dated progress note on a node: its 課's staff, the secretariat or the administrator."""
+    from yakusho.plans.models import ProgressNote
+
+    if membership.municipality_id != node.municipality_id or not membership.is_active:
+        raise ReviewError(_("この団体の計画には書き込めません。"))
+    if membership.role not in EDITORS:
+        raise ReviewError(
+            _("この操作は、あなたの役割（%(role)s）ではできません。")
+            % {"role": membership.get_role_display()}
+        )
+    if membership.role == Role.DEPARTMENT:
+        mine = {d.pk for d in membership.departments.all()}
+        if not mine & {nd.department_id for nd in node.node_departments.all()}:
+            raise ReviewError(_("所属していない課の項目には書き込めません。"))
+    if not text.strip():
+        raise ReviewError(_("内容を書いてください。"))
+    return ProgressNote.objects.create(
+        municipality_id=node.municipality_id,
+        plan=node.edition.plan,
+        node_key=node.key,
+        date=day,
+        text=text,
+        author=membership.user,
+    )

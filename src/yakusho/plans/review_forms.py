@@ -43,3 +43,8 @@ class ActualForm(NormalizingMixin, forms.Form):
 class TransitionForm(forms.Form):
     action = forms.ChoiceField(choices=[(a, a) for a in ("submit", "return", "accept", "finalise")])
     comment = forms.CharField(required=False, max_length=2000)
+
+
+class NoteForm(NormalizingMixin, forms.Form):
+    date = WarekiDateField(label=_("日付"), help_text=_("例：令和8年4月1日"))
+    text = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -42,9 +42,12 @@ from yakusho.plans.models import (
     NodeDepartment,
     Plan,
     PlanEdition,
+    ProgressNote,
     ScheduleEntry,
 )
 from yakusho.plans.pdf import plan_pdf
+from yakusho.plans.review import ReviewError, add_note
+from yakusho.plans.review_forms import NoteForm
 
 
 def year_span(first: int, last: int) -> str:
@@ -216,8 +219,62 @@ class NodeView(EditionMixin):
                 for row in kpi_rows(self.kpis(Kpi.objects.filter(node=node)))
             ],
             observations=list(node.observations.all()),
+            notes=list(
+                ProgressNote.objects.filter(plan=self.plan, node_key=node.key).select_related("author")[:50]
+            ),
+            note_form=NoteForm() if self.staff_membership() else None,
         )
         return context
+
+    def staff_membership(self) -> Membership | None:
+        user = self.request.user
+        if not user.is_authenticated:
+            return None
+        return (
+            Membership.objects.filter(user=user, municipality=self.municipality, is_active=True)
+            .prefetch_related("departments")
+            .first()
+        )
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership = None
+        municipality = Municipality.objects.filter(slug=kwargs["municipality"]).first()
+        if municipality is not None and request.user.is_authenticated:
+            membership = (
+                Membership.objects.filter(user=request.user, municipality=municipality, is_active=True)
+                .prefetch_related("departments")
+                .first()
+            )
+        if municipality is None or membership is None:
+            return not_found(request, _("この計画は見つかりません。"), municipality)
+        plan = (
+            Plan.objects.for_municipality(municipality)
+            .filter(key=kwargs["plan"])
+            .select_related("current_edition")
+            .first()
+        )
+        node = (
+            Node.objects.filter(edition=plan.current_edition, key=kwargs["node"])
+            .prefetch_related("node_departments")
+            .first()
+            if plan
+            else None
+        )
+        if node is None:
+            return not_found(request, _("この項目は計画にありません。"), municipality)
+        form = NoteForm(request.POST)
+        if form.is_valid():
+            try:
+                note = add_note(node, membership, form.cleaned_data["date"], form.cleaned_data["text"])
+            except ReviewError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("進捗メモを追加しました。"))
+                # A URL of its own, so the page comes fresh rather than from the minute-long cache.
+                return redirect(f"{request.path}?note={note.pk}")
+        else:
+            messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(request.path)
 
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
         if context["node"] is None:
