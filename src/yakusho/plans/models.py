@@ -476,3 +476,20 @@ class ProgressNote(TenantOwned):
 
 
 TENANT_MODELS.append(ProgressNote)
+
+
+class ReminderLog(TenantOwned):
+    """One reminder sent: the key makes `send-reminders` safe to run any number of times."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="reminders")
+    key = models.CharField(max_length=120)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("督促の記録")
+        verbose_name_plural = _("督促の記録")
+        constraints = [models.UniqueConstraint(fields=["cycle", "key"], name="reminder_once")]
+
+
+TENANT_MODELS.append(ReminderLog)
