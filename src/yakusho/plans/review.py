@@ -288,14 +288,12 @@ def record_actual(
 
 
 def _check_role_for_kpi(kpi: Kpi, cycle: ReviewCycle, membership: Membership) -> None:
-    review = NodeReview.objects.filter(cycle=cycle, node_id=kpi.node_id).order_by("-lead").first()
-    if review is None:
+    reviews = list(NodeReview.objects.filter(cycle=cycle, node_id=kpi.node_id).order_by("-lead"))
+    if not reviews:
         raise ReviewError(_("このKPIの項目は評価の対象にありません。"))
-    if review.state == S.FINALISED:
+    if reviews[0].state == S.FINALISED:  # the lead's review decides
         raise ReviewError(_("確定した評価の実績値は変更できません。"))
-    reviews = NodeReview.objects.filter(cycle=cycle, node_id=kpi.node_id)
-    allowed = any(_allowed(r, membership) for r in reviews)
-    if not allowed:
+    if not any(_allowed(r, membership) for r in reviews):
         raise ReviewError(_("所属していない課のKPIは入力できません。"))
 
 

@@ -62,14 +62,21 @@ def not_found(request: HttpRequest, message: str, municipality: Municipality | N
     )
 
 
+def staff_membership(request: HttpRequest, municipality: Municipality) -> Membership | None:
+    """The signed-in user's active membership in ``municipality`` (with its 課), if any."""
+    if not request.user.is_authenticated:
+        return None
+    return (
+        Membership.objects.filter(user=request.user, municipality=municipality, is_active=True)
+        .prefetch_related("departments")
+        .first()
+    )
+
+
 def visible_plans(request: HttpRequest, municipality: Municipality) -> QuerySet[Plan]:
     """Published plans, and every plan for the municipality's own staff."""
     plans = Plan.objects.for_municipality(municipality).select_related("current_edition")
-    user = request.user
-    if (
-        user.is_authenticated
-        and Membership.objects.filter(user=user, municipality=municipality, is_active=True).exists()
-    ):
+    if staff_membership(request, municipality) is not None:
         return plans
     return plans.filter(published=True)
 
@@ -222,29 +229,13 @@ class NodeView(EditionMixin):
             notes=list(
                 ProgressNote.objects.filter(plan=self.plan, node_key=node.key).select_related("author")[:50]
             ),
-            note_form=NoteForm() if self.staff_membership() else None,
+            note_form=NoteForm() if staff_membership(self.request, self.municipality) else None,
         )
         return context
 
-    def staff_membership(self) -> Membership | None:
-        user = self.request.user
-        if not user.is_authenticated:
-            return None
-        return (
-            Membership.objects.filter(user=user, municipality=self.municipality, is_active=True)
-            .prefetch_related("departments")
-            .first()
-        )
-
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        membership = None
         municipality = Municipality.objects.filter(slug=kwargs["municipality"]).first()
-        if municipality is not None and request.user.is_authenticated:
-            membership = (
-                Membership.objects.filter(user=request.user, municipality=municipality, is_active=True)
-                .prefetch_related("departments")
-                .first()
-            )
+        membership = staff_membership(request, municipality) if municipality else None
         if municipality is None or membership is None:
             return not_found(request, _("この計画は見つかりません。"), municipality)
         plan = (
