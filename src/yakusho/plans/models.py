@@ -13,7 +13,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yakusho.core.models import Department, Municipality, TenantOwned
+from yakusho.core.models import ConsortiumOwned, Department, Municipality, TenantOwned
 
 
 class NationalFramework(models.Model):
@@ -367,6 +367,11 @@ class ReviewCycle(TenantOwned):
         "core.User", verbose_name=_("開始者"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
     opened_at = models.DateTimeField(_("開始日時"), auto_now_add=True)
+    demo = models.BooleanField(
+        _("デモデータ"),
+        default=False,
+        help_text=_("デモ用に作った評価で、団体が公表したものではありません。"),
+    )
 
     class Meta:
         verbose_name = _("進捗評価")
@@ -493,3 +498,68 @@ class ReminderLog(TenantOwned):
 
 
 TENANT_MODELS.append(ReminderLog)
+
+
+# --- joint goals of a consortium ------------------------------------------------------------
+
+
+class JointGoal(ConsortiumOwned):
+    """A goal a consortium sets for all its members (共通目標), measured by a standard indicator."""
+
+    key = models.SlugField(_("キー"), max_length=60)
+    title = models.CharField(_("目標"), max_length=200)
+    description = models.TextField(_("説明"), blank=True)
+    indicator = models.ForeignKey(
+        StandardIndicator, verbose_name=_("標準指標"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    unit = models.CharField(_("単位"), max_length=20, blank=True)
+    target_value = models.DecimalField(_("目標値"), max_digits=20, decimal_places=6, null=True, blank=True)
+    target_text = models.CharField(_("目標（原文）"), max_length=200, blank=True)
+    target_fiscal_year = models.PositiveIntegerField(_("目標年度"), null=True, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("共通目標")
+        verbose_name_plural = _("共通目標")
+        ordering = ["consortium", "order"]
+        constraints = [models.UniqueConstraint(fields=["consortium", "key"], name="joint_goal_unique_key")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class JointGoalLink(TenantOwned):
+    """What one member measures a joint goal by: a KPI or an observation of its own plan, or
+    nothing (a link with neither records that the member has said it does not measure it)."""
+
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("団体"), on_delete=models.PROTECT, related_name="+"
+    )
+    goal = models.ForeignKey(JointGoal, on_delete=models.CASCADE, related_name="links")
+    plan = models.ForeignKey(Plan, verbose_name=_("計画"), on_delete=models.CASCADE, related_name="+")
+    kpi = models.ForeignKey(
+        Kpi, verbose_name=_("KPI"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    observation = models.ForeignKey(
+        Observation,
+        verbose_name=_("現状の数値"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("備考"), blank=True)
+
+    class Meta:
+        verbose_name = _("共通目標の指標")
+        verbose_name_plural = _("共通目標の指標")
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "municipality"], name="joint_goal_link_once"),
+            models.CheckConstraint(
+                condition=models.Q(kpi__isnull=True) | models.Q(observation__isnull=True),
+                name="joint_goal_link_one_measure",
+            ),
+        ]
+
+
+TENANT_MODELS += [JointGoal, JointGoalLink]
