@@ -231,3 +231,45 @@ def test_copy_forward_starts_from_last_years_texts(plan: PlanEdition) -> None:
     carried = second.node_reviews.get(node__key="a")
     assert (carried.status, carried.issues, carried.next_steps) == ("delayed", "人手が足りない", "委託を検討")
     assert carried.state == NodeReview.State.DRAFT and carried.grade is None
+
+
+def test_a_metric_bound_kpi_takes_the_registrys_figure_or_an_override_with_a_reason(
+    plan: PlanEdition,
+) -> None:
+    from yakusho.metrics.registry import isolated_registry
+    from yakusho.plans.review import confirm_metric
+
+    cycle = open_cycle(plan, 2025, date(2026, 5, 31))
+    kpi = Kpi.objects.get(edition=plan, key="count")
+    Kpi.objects.filter(pk=kpi.pk).update(metric="test.applications")
+    kpi.refresh_from_db()
+    staff = member(Role.DEPARTMENT, "総務課")
+    with isolated_registry() as registry:
+
+        @registry.provider("test.applications", label_ja="申請件数", label_en="Applications", unit="件")
+        def applications(municipality: object, period: object) -> int:
+            return 42
+
+        actual = confirm_metric(kpi, cycle, staff)
+        assert (actual.value, actual.source) == (Decimal(42), KpiActual.Source.METRIC)
+
+        with pytest.raises(ReviewError, match="計測値（42）と異なる値"):
+            record_actual(kpi, cycle, staff, value=Decimal(40))
+        assert KpiActual.objects.get(kpi=kpi, fiscal_year=2025).source == KpiActual.Source.METRIC
+
+        actual = record_actual(kpi, cycle, staff, value=Decimal(40), override_reason="重複した2件を除いた")
+        assert (actual.value, actual.source) == (Decimal(40), KpiActual.Source.REVIEW)
+        assert "計測値42を修正：重複した2件を除いた" in actual.note
+        # The same value as the figure needs no reason.
+        assert record_actual(kpi, cycle, staff, value=Decimal(42)).value == Decimal(42)
+        assert KpiActual.objects.filter(kpi=kpi).count() == 2  # the plan's 2024 and this 2025: one series
+
+
+def test_confirming_a_kpi_without_a_metric_is_refused(plan: PlanEdition) -> None:
+    from yakusho.plans.review import confirm_metric
+
+    cycle = open_cycle(plan, 2025, date(2026, 5, 31))
+    kpi = Kpi.objects.get(edition=plan, key="count")
+    with pytest.raises(ReviewError, match="確認できる計測値がありません"):
+        confirm_metric(kpi, cycle, member(Role.DEPARTMENT, "総務課"))
+    assert not KpiActual.objects.filter(kpi=kpi, fiscal_year=2025).exists()

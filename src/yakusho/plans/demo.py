@@ -23,4 +23,9 @@ def load_demo_plans(sender: Any, **kwargs: Any) -> str:
                 imported += 1
         except PlanFileInvalid as exc:
             raise CommandError(str(exc)) from None
-    return f"Plans: {len(plan_files())} plan files ({imported} newly imported)."
+    from yakusho.plans.demo_reviews import load_demo_reviews
+
+    reviews = load_demo_reviews()
+    return (
+        f"Plans: {len(plan_files())} plan files ({imported} newly imported); {reviews} demo reviews loaded."
+    )

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yakusho.core.models import Membership, Role
+from yakusho.metrics.registry import Figure, Period, registry
 from yakusho.plans.models import (
     Kpi,
     KpiActual,
@@ -251,8 +252,12 @@ def record_actual(
     text: str = "",
     on: date | None = None,
     note: str = "",
+    override_reason: str = "",
 ) -> KpiActual:
-    """Write the cycle's fiscal year into the KPI's one series of actuals (source: review)."""
+    """Write the cycle's fiscal year into the KPI's one series of actuals (source: review).
+
+    For a KPI bound to a metric, a value other than the registry's figure is an override and needs
+    a reason, which is kept in the actual's note."""
     if kpi.edition_id != cycle.edition_id:
         raise ReviewError(_("このKPIはこの評価の計画にありません。"))
     if cycle.state == ReviewCycle.State.FINALISED:
@@ -272,6 +277,24 @@ def record_actual(
             raise ReviewError(_("件数・人数などは0以上の数値で入力してください。"))
         if kpi.unit == "%" and not 0 <= value <= 100:
             raise ReviewError(_("割合は0から100の間で入力してください。"))
+    figure = metric_figure(kpi, cycle)
+    if figure is not None and figure.value is not None and value != Decimal(figure.value):
+        if not override_reason.strip():
+            raise ReviewError(
+                _("計測値（%(figure)s）と異なる値を記録するときは、理由を書いてください。")
+                % {"figure": _plain(Decimal(figure.value))}
+            )
+        note = _join_note(
+            _("計測値%(figure)sを修正：%(reason)s")
+            % {"figure": _plain(Decimal(figure.value)), "reason": override_reason.strip()},
+            note,
+        )
+    return _write_actual(kpi, cycle, value, text, on, note, KpiActual.Source.REVIEW)
+
+
+def _write_actual(
+    kpi: Kpi, cycle: ReviewCycle, value: Decimal | None, text: str, on: date | None, note: str, source: str
+) -> KpiActual:
     actual, _created = KpiActual.objects.update_or_create(
         kpi=kpi,
         fiscal_year=cycle.fiscal_year,
@@ -281,10 +304,39 @@ def record_actual(
             "text": text,
             "date": on,
             "note": note,
-            "source": KpiActual.Source.REVIEW,
+            "source": source,
         },
     )
     return actual
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f").rstrip("0")
+
+
+def _join_note(first: str, rest: str) -> str:
+    return f"{first}\n{rest}" if rest.strip() else first
+
+
+def metric_figure(kpi: Kpi, cycle: ReviewCycle) -> Figure | None:
+    """The metrics registry's figure for a KPI bound to a metric, for the cycle's fiscal year."""
+    if not kpi.metric or kpi.metric not in registry:
+        return None
+    return registry.measure(kpi.metric, cycle.municipality, Period.fiscal_year(cycle.fiscal_year))
+
+
+@transaction.atomic
+def confirm_metric(kpi: Kpi, cycle: ReviewCycle, membership: Membership, note: str = "") -> KpiActual:
+    """Take the registry's figure as the year's actual (source: metric), as staff confirmed it."""
+    if kpi.edition_id != cycle.edition_id:
+        raise ReviewError(_("このKPIはこの評価の計画にありません。"))
+    if cycle.state == ReviewCycle.State.FINALISED:
+        raise ReviewError(_("確定した評価の実績値は変更できません。"))
+    _check_role_for_kpi(kpi, cycle, membership)
+    figure = metric_figure(kpi, cycle)
+    if figure is None or figure.value is None:
+        raise ReviewError(_("このKPIには確認できる計測値がありません。実績値を入力してください。"))
+    return _write_actual(kpi, cycle, Decimal(figure.value), "", None, note, KpiActual.Source.METRIC)
 
 
 def _check_role_for_kpi(kpi: Kpi, cycle: ReviewCycle, membership: Membership) -> None:

@@ -38,6 +38,8 @@ class ActualForm(NormalizingMixin, forms.Form):
     text = forms.CharField(label=_("実績（文章）"), required=False, max_length=500)
     on = WarekiDateField(label=_("時点"), required=False)
     note = forms.CharField(label=_("備考"), required=False, max_length=500)
+    override_reason = forms.CharField(label=_("計測値と異なる理由"), required=False, max_length=500)
+    confirm_metric = forms.BooleanField(required=False)
 
 
 class TransitionForm(forms.Form):

@@ -118,6 +118,7 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
                     next(
                         (a for a in k.actuals.all() if a.fiscal_year == node_review.cycle.fiscal_year), None
                     ),
+                    review.metric_figure(k, node_review.cycle),
                 )
                 for k in kpis
             ],
@@ -146,16 +147,21 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
                 if not a.is_valid():
                     raise review.ReviewError(" ".join(str(e) for errors in a.errors.values() for e in errors))
                 kpi = get_object_or_404(Kpi, pk=a.cleaned_data["kpi"], node=node_review.node)
-                review.record_actual(
-                    kpi,
-                    node_review.cycle,
-                    self.membership,
-                    value=a.cleaned_data["value"],
-                    text=a.cleaned_data["text"],
-                    on=a.cleaned_data["on"],
-                    note=a.cleaned_data["note"],
-                )
-                messages.success(request, _("実績値を記録しました。"))
+                if a.cleaned_data["confirm_metric"]:
+                    review.confirm_metric(kpi, node_review.cycle, self.membership, a.cleaned_data["note"])
+                    messages.success(request, _("計測値を実績値として確認しました。"))
+                else:
+                    review.record_actual(
+                        kpi,
+                        node_review.cycle,
+                        self.membership,
+                        value=a.cleaned_data["value"],
+                        text=a.cleaned_data["text"],
+                        on=a.cleaned_data["on"],
+                        note=a.cleaned_data["note"],
+                        override_reason=a.cleaned_data["override_reason"],
+                    )
+                    messages.success(request, _("実績値を記録しました。"))
             else:
                 form = NodeReviewForm(request.POST, instance=self.get_review())
                 if not form.is_valid():
