@@ -273,3 +273,27 @@ def test_confirming_a_kpi_without_a_metric_is_refused(plan: PlanEdition) -> None
     with pytest.raises(ReviewError, match="確認できる計測値がありません"):
         confirm_metric(kpi, cycle, member(Role.DEPARTMENT, "総務課"))
     assert not KpiActual.objects.filter(kpi=kpi, fiscal_year=2025).exists()
+
+
+def test_the_hq_finalises_a_cycle_at_once_only_when_every_review_is_accepted(plan: PlanEdition) -> None:
+    from yakusho.plans.review import finalise_cycle
+
+    cycle = open_cycle(plan, 2024, date(2025, 5, 31))
+    dx, hq = member(Role.SECRETARIAT), member(Role.HQ)
+    a, b = cycle.node_reviews.get(node__key="a"), cycle.node_reviews.get(node__key="b")
+    for action in ("submit", "accept"):
+        transition(a, action, dx)
+    with pytest.raises(ReviewError, match="受理されていない評価が1件"):
+        finalise_cycle(cycle, hq)
+    a.refresh_from_db()
+    assert a.state == NodeReview.State.ACCEPTED  # nothing finalised by the refused call
+    for action in ("submit", "accept"):
+        transition(b, action, dx)
+    with pytest.raises(ReviewError, match="役割"):
+        finalise_cycle(cycle, dx)
+    assert finalise_cycle(cycle, hq) == 2
+    cycle.refresh_from_db()
+    assert cycle.state == ReviewCycle.State.FINALISED
+    assert set(cycle.node_reviews.values_list("state", flat=True)) == {NodeReview.State.FINALISED}
+    with pytest.raises(ReviewError, match="確定できる評価がありません"):
+        finalise_cycle(cycle, hq)

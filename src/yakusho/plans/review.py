@@ -184,6 +184,24 @@ def transition(review: NodeReview, action: str, membership: Membership, comment:
     return review
 
 
+@transaction.atomic
+def finalise_cycle(cycle: ReviewCycle, membership: Membership) -> int:
+    """Finalise every accepted review of a cycle at once (the DX推進本部 approves the year's review
+    as a whole); refused while any review is not yet accepted. Each review goes through
+    ``transition``, so the table and the audit trail apply to each."""
+    pending = cycle.node_reviews.exclude(state__in=[S.ACCEPTED, S.FINALISED]).count()
+    if pending:
+        raise ReviewError(
+            _("受理されていない評価が%(n)d件あるため、まとめて確定できません。") % {"n": pending}
+        )
+    accepted = list(cycle.node_reviews.filter(state=S.ACCEPTED).order_by("pk"))
+    if not accepted:
+        raise ReviewError(_("確定できる評価がありません。"))
+    for node_review in accepted:
+        transition(node_review, "finalise", membership)
+    return len(accepted)
+
+
 EDITABLE_FIELDS = {"status", "progress", "grade", "achievements", "issues", "next_steps", "evidence"}
 
 
