@@ -63,16 +63,35 @@ class ReviewListView(MunicipalityStaffMixin, TemplateView):
 
 
 class CycleView(MunicipalityStaffMixin, TemplateView):
-    """Every node review of a cycle, by department; department staff see their own first."""
+    """Every node review of a cycle, by department; department staff see their own first.
+    The DX推進本部 finalises the accepted reviews here at once."""
 
     template_name = "plans/review/cycle.html"
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        cycle = get_object_or_404(
+    def get_cycle(self) -> ReviewCycle:
+        return get_object_or_404(
             ReviewCycle.objects.for_municipality(self.municipality).select_related("edition__plan"),
             pk=self.kwargs["cycle"],
         )
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        cycle = self.get_cycle()
+        if request.POST.get("action") != "finalise_all":
+            messages.error(request, _("不明な操作です。"))
+        elif self.membership.role not in review.TRANSITIONS["finalise"].roles:
+            messages.error(request, _("評価を確定できるのは、DX推進本部員です。"))
+        else:
+            try:
+                n = review.finalise_cycle(cycle, self.membership)
+            except review.ReviewError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("%(n)d件の評価を確定しました。") % {"n": n})
+        return redirect("reviews:cycle", self.municipality.slug, cycle.pk)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        cycle = self.get_cycle()
         reviews = list(
             cycle.node_reviews.select_related("node", "department", "grade").order_by(
                 "department__order", "node__order"
@@ -88,6 +107,8 @@ class CycleView(MunicipalityStaffMixin, TemplateView):
             mine=[r for r in reviews if r.department_id in mine],
             reviews=reviews,
             counts={s.label: sum(1 for r in reviews if r.state == s) for s in NodeReview.State},
+            can_finalise=self.membership.role in review.TRANSITIONS["finalise"].roles
+            and cycle.state == ReviewCycle.State.OPEN,
         )
         return context
 
