@@ -42,3 +42,11 @@ def demo_with_plans(db):
     from django.core.management import call_command
 
     call_command("demo", quiet_logins=True, verbosity=0)
+
+
+@pytest.fixture
+def demo_with_reviews(demo_with_plans):
+    """The demo data with the plans and the demo's yearly reviews (as `make run` loads them)."""
+    from yakusho.plans.demo_reviews import load_demo_reviews
+
+    load_demo_reviews()

@@ -172,6 +172,9 @@ YAKUSHO_OUTBOX = {
     "LEASE_SECONDS": 300,
 }
 YAKUSHO_REVIEW_REMINDERS = {"DAYS_BEFORE": [14, 7, 1], "WEEKLY_WHEN_OVERDUE": True}
+# `yakusho demo` also loads the demo's yearly reviews (data/demo/reviews/); the tests load them
+# only where they ask for them.
+YAKUSHO_DEMO_REVIEWS = True
 YAKUSHO_BASE_URL = os.environ.get("YAKUSHO_BASE_URL", "http://127.0.0.1:8000")
 
 OTP_TOTP_ISSUER = "Yakusho"

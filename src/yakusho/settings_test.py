@@ -9,3 +9,4 @@ SECRET_KEY = "test-only-secret-key-not-for-production-use-0123456789"  # noqa: S
 YAKUSHO_OUTBOX = {**YAKUSHO_OUTBOX, "BACKOFF_BASE_SECONDS": 60}  # noqa: F405
 # The live test server serves static files from the finders; WhiteNoise is for real servers.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+YAKUSHO_DEMO_REVIEWS = False  # tests that want them use the demo_with_reviews fixture

@@ -15,7 +15,7 @@ from yakusho.plans.models import KpiActual, NodeReview, ReviewCycle
 pytestmark = pytest.mark.django_db
 
 
-def test_every_fixture_becomes_a_demo_cycle(demo_with_plans) -> None:
+def test_every_fixture_becomes_a_demo_cycle(demo_with_reviews) -> None:
     cycles = list(ReviewCycle.objects.select_related("edition__plan", "municipality"))
     assert len(cycles) == len(fixture_files()) == 10
     assert all(c.demo for c in cycles)
@@ -28,7 +28,7 @@ def test_every_fixture_becomes_a_demo_cycle(demo_with_plans) -> None:
     assert not any(slug == "katagami" for slug, _year in by_key)  # its plan starts in 2026
 
 
-def test_finalised_cycles_are_finalised_throughout_and_open_ones_are_mixed(demo_with_plans) -> None:
+def test_finalised_cycles_are_finalised_throughout_and_open_ones_are_mixed(demo_with_reviews) -> None:
     for cycle in ReviewCycle.objects.all():
         states = set(cycle.node_reviews.values_list("state", flat=True))
         if cycle.state == ReviewCycle.State.FINALISED:
@@ -37,7 +37,7 @@ def test_finalised_cycles_are_finalised_throughout_and_open_ones_are_mixed(demo_
             assert NodeReview.State.FINALISED not in states and len(states) > 1
 
 
-def test_misatos_printed_actuals_are_kept_and_grade_their_nodes(demo_with_plans) -> None:
+def test_misatos_printed_actuals_are_kept_and_grade_their_nodes(demo_with_reviews) -> None:
     """美郷町's plan prints 令和6年度 actuals: オンライン手続数 63 against a target of 60 (ahead: A),
     受講者数 49 against 50 (at 98 %: B)."""
     misato = Municipality.objects.get(slug="misato")
@@ -54,14 +54,25 @@ def test_misatos_printed_actuals_are_kept_and_grade_their_nodes(demo_with_plans)
     assert made_up.exists() and all(a.note == "デモデータ" for a in made_up)
 
 
-def test_loading_twice_changes_nothing(demo_with_plans) -> None:
+def test_loading_twice_changes_nothing(demo_with_reviews) -> None:
     before = (ReviewCycle.objects.count(), NodeReview.objects.count(), KpiActual.objects.count())
     assert load_demo_reviews() == 0
     assert (ReviewCycle.objects.count(), NodeReview.objects.count(), KpiActual.objects.count()) == before
 
 
-def test_demo_cycles_say_so_on_the_staff_pages(demo_with_plans, client: Client) -> None:
+def test_demo_cycles_say_so_on_the_staff_pages(demo_with_reviews, client: Client) -> None:
     cycle = ReviewCycle.objects.get(municipality__slug="oe", fiscal_year=2025)
     login_verified(client, User.objects.get(email="dx@example.jp"))
     page = client.get(f"/staff/m/oe/reviews/{cycle.pk}/").content.decode()
     assert "デモ用に作成したもので、団体が公表したものではありません" in page
+
+
+def test_the_demo_command_loads_them_unless_told_not_to(db) -> None:
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    call_command("demo", quiet_logins=True, verbosity=0)
+    assert not ReviewCycle.objects.exists()  # the test settings turn them off
+    with override_settings(YAKUSHO_DEMO_REVIEWS=True):
+        call_command("demo", quiet_logins=True, verbosity=0)
+    assert ReviewCycle.objects.filter(demo=True).count() == len(fixture_files())

@@ -184,7 +184,7 @@ def test_finalised_reviews_change_only_by_amendment(plan: PlanEdition) -> None:
         amend(review, dx, "  ", progress=80)
     amendment = amend(review, dx, "集計の誤り", progress=80)
     review.refresh_from_db()
-    assert review.progress == 80 and amendment.changes == {"progress": ["50", "80"]}
+    assert review.progress == 80 and amendment.changes == {"進捗率（%）": ["50", "80"]}
     assert ReviewAmendment.objects.get().reason == "集計の誤り"
 
 

@@ -56,7 +56,17 @@ def test_a_cycle_through_the_pages(demo_with_plans, client: Client) -> None:
     assert review.state == NodeReview.State.FINALISED
     client.post(node_url, {"status": "done"})
     review.refresh_from_db()
-    assert review.status == "in_progress"  # finalised: no direct edit
+    assert review.status == "in_progress"  # finalised: no direct edit, a correction needs a reason
+    corrected = {"status": "in_progress", "progress": "90", "achievements": "63手続をオンライン化"}
+    page = client.post(node_url, corrected).content.decode()
+    assert "訂正の理由" in page and "必須" in page
+    review.refresh_from_db()
+    assert review.progress == 80
+    client.post(node_url, {**corrected, "reason": "年度末の集計で90%と確認"})
+    review.refresh_from_db()
+    assert review.progress == 90 and review.state == NodeReview.State.FINALISED
+    page = client.get(node_url).content.decode()
+    assert "年度末の集計で90%と確認" in page and "進捗率（%）：80 → 90" in page
     cycle_page = client.get(reverse("reviews:cycle", args=["misato", cycle.pk])).content.decode()
     assert "確定 1" in cycle_page
 

@@ -25,7 +25,7 @@ def load_demo_plans(sender: Any, **kwargs: Any) -> str:
             raise CommandError(str(exc)) from None
     from yakusho.plans.demo_reviews import load_demo_reviews
 
-    reviews = load_demo_reviews()
+    reviews = load_demo_reviews() if settings.YAKUSHO_DEMO_REVIEWS else 0
     return (
         f"Plans: {len(plan_files())} plan files ({imported} newly imported); {reviews} demo reviews loaded."
     )

@@ -56,6 +56,8 @@ COUNT_UNITS = {
 }
 EDITABLE = {NodeReview.State.DRAFT, NodeReview.State.RETURNED}
 EDITORS = {Role.DEPARTMENT, Role.SECRETARIAT, Role.ADMIN}
+#: who may correct a finalised review (with a reason, kept as an amendment)
+AMENDERS = frozenset({Role.SECRETARIAT, Role.ADMIN, Role.HQ})
 
 
 class ReviewError(Exception):
@@ -240,15 +242,12 @@ def amend(review: NodeReview, membership: Membership, reason: str, **fields: Any
         raise ReviewError(_("訂正は確定した評価に対して行います。"))
     if not reason.strip():
         raise ReviewError(_("訂正の理由を書いてください。"))
-    _check_role(review, membership, frozenset({Role.SECRETARIAT, Role.ADMIN, Role.HQ}), False)
+    _check_role(review, membership, AMENDERS, False)
     fields = _clean_fields(review, fields)
     changes = {}
     for name, value in fields.items():
-        before = getattr(review, name)
-        changes[name] = [
-            str(before) if before is not None else None,
-            str(value) if value is not None else None,
-        ]
+        label = str(NodeReview._meta.get_field(name).verbose_name)
+        changes[label] = [_shown(name, getattr(review, name)), _shown(name, value)]
         setattr(review, name, value)
     review.save()
     return ReviewAmendment.objects.create(
@@ -258,6 +257,15 @@ def amend(review: NodeReview, membership: Membership, reason: str, **fields: Any
         changes=changes,
         made_by=membership.user,
     )
+
+
+def _shown(name: str, value: Any) -> str | None:
+    """A value as people read it in the amendment record (labels, not codes)."""
+    if value is None or value == "":
+        return None
+    if name == "status":
+        return str(NodeReview.Progress(value).label)
+    return str(value)
 
 
 @transaction.atomic

@@ -32,6 +32,12 @@ class NodeReviewForm(NormalizingMixin, forms.ModelForm):
         self.fields["progress"].widget.attrs.update(min=0, max=100)
 
 
+class AmendmentForm(NodeReviewForm):
+    """A correction of a finalised review: the same fields, and the reason that stays with it."""
+
+    reason = forms.CharField(label=_("訂正の理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
 class ActualForm(NormalizingMixin, forms.Form):
     kpi = forms.IntegerField(widget=forms.HiddenInput)
     value = forms.DecimalField(label=_("実績値（数値）"), required=False, max_digits=20, decimal_places=6)

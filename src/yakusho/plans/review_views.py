@@ -16,7 +16,13 @@ from yakusho.core.models import Role
 from yakusho.core.permissions import Perm
 from yakusho.plans import review
 from yakusho.plans.models import Kpi, NodeReview, Plan, ReviewAmendment, ReviewCycle
-from yakusho.plans.review_forms import ActualForm, NodeReviewForm, OpenCycleForm, TransitionForm
+from yakusho.plans.review_forms import (
+    ActualForm,
+    AmendmentForm,
+    NodeReviewForm,
+    OpenCycleForm,
+    TransitionForm,
+)
 
 
 class ReviewListView(MunicipalityStaffMixin, TemplateView):
@@ -132,7 +138,14 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
         context.update(
             node_review=node_review,
             cycle=node_review.cycle,
-            form=kwargs.get("form") or NodeReviewForm(instance=node_review),
+            form=kwargs.get("form")
+            or (
+                AmendmentForm(instance=node_review)
+                if node_review.state == NodeReview.State.FINALISED
+                else NodeReviewForm(instance=node_review)
+            ),
+            finalised=node_review.state == NodeReview.State.FINALISED,
+            can_amend=self.membership.role in review.AMENDERS,
             kpis=[
                 (
                     k,
@@ -148,7 +161,11 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
                 for a, rule in review.TRANSITIONS.items()
                 if node_review.state in rule.source and self.membership.role in rule.roles
             ],
-            amendments=list(ReviewAmendment.objects.filter(review=node_review).order_by("made_at")),
+            amendments=list(
+                ReviewAmendment.objects.filter(review=node_review)
+                .select_related("made_by")
+                .order_by("made_at")
+            ),
         )
         return context
 
@@ -183,6 +200,17 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
                         override_reason=a.cleaned_data["override_reason"],
                     )
                     messages.success(request, _("実績値を記録しました。"))
+            elif node_review.state == NodeReview.State.FINALISED:
+                amendment = AmendmentForm(request.POST, instance=self.get_review())
+                if not amendment.is_valid():
+                    return self.render_to_response(
+                        self.get_context_data(form=amendment, node_review=node_review)
+                    )
+                fields = {k: amendment.cleaned_data[k] for k in amendment.changed_data if k != "reason"}
+                if not fields:
+                    raise review.ReviewError(_("訂正する項目がありません。値を変えてから訂正してください。"))
+                review.amend(node_review, self.membership, amendment.cleaned_data["reason"], **fields)
+                messages.success(request, _("訂正を記録しました。"))
             else:
                 form = NodeReviewForm(request.POST, instance=self.get_review())
                 if not form.is_valid():
