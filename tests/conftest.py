@@ -28,6 +28,12 @@ def _fresh_page_cache() -> None:
     caches["pages"].clear()
 
 
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path_factory) -> None:
+    """Uploaded files go to a temporary folder, never into the working tree's var/."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
 @pytest.fixture
 def demo(db):
     """The demo data of `yakusho demo`, loaded into the test database."""

@@ -8,7 +8,7 @@ from yakusho.core.validators import municipality_check_digit
 
 
 def _code(n: int) -> str:
-    first = f"{(n % 47) + 1:02d}{200 + n:03d}"
+    first = f"{(n % 47) + 1:02d}{200 + n % 800:03d}"  # unique for n < 37600 (47 × 800)
     return first + str(municipality_check_digit(first))
 
 

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "yakusho.core",
     "yakusho.metrics",
     "yakusho.plans",
+    "yakusho.procedures",
+    "yakusho.bookings",
 ]
 
 MIDDLEWARE = [

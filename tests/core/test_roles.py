@@ -16,6 +16,8 @@ from yakusho.core.urls import staff_patterns
 from yakusho.plans import review_urls
 from yakusho.plans.models import Node, Plan, PlanEdition
 from yakusho.plans.review import open_cycle
+from yakusho.procedures import staff_urls as procedure_staff_urls
+from yakusho.procedures.models import Procedure
 
 MUNI_ROLES = ("admin", "secretariat", "department", "counter", "hq")
 ALL = frozenset(MUNI_ROLES)
@@ -65,12 +67,33 @@ ROLES = (*MUNI_ROLES, "consortium", "other", "anonymous")
 #: The yearly review's pages: every role of the municipality reads them; what each may *do* is
 #: the transition table (tests/plans/test_review.py).
 REVIEW_TABLE = {"reviews:list": ALL, "reviews:cycle": ALL, "reviews:node": ALL}
+REVIEW_TABLE |= {"reviews:report": ALL, "reviews:report_download": ALL}  # 進捗状況報告書
+#: The review dashboards: a cycle's for every role of the municipality, a consortium's for its staff.
+REVIEW_TABLE |= {"reviews:dashboard": ALL, "reviews:consortium_dashboard": frozenset({"consortium"})}
+REVIEW_TABLE |= {"reviews:evidence": ALL}  # a review's evidence file
+
+
+def _evidence(node_review: object) -> object:
+    from django.core.files.base import ContentFile
+
+    from yakusho.plans.models import ReviewEvidence
+
+    evidence = ReviewEvidence(
+        municipality_id=node_review.municipality_id,  # type: ignore[attr-defined]
+        review=node_review,
+        name="根拠.pdf",
+        kind="pdf",
+        size=9,
+        sha256="0" * 64,
+    )
+    evidence.file.save("根拠.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    return evidence
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(REVIEW_TABLE))
 def test_review_role_table(world, client: Client, name: str, role: str) -> None:
-    town, _consortium, users, _objects = world
+    town, consortium, users, _objects = world
     edition = _edition(town)
     cycle = open_cycle(edition, 2024, timezone.localdate())
     node_review = cycle.node_reviews.first()
@@ -80,7 +103,14 @@ def test_review_role_table(world, client: Client, name: str, role: str) -> None:
         "reviews:list": [edition.plan.key],
         "reviews:cycle": [cycle.pk],
         "reviews:node": [cycle.pk, node_review.pk],
+        "reviews:report": [cycle.pk],
+        "reviews:report_download": [cycle.pk, "xlsx"],
+        "reviews:dashboard": [cycle.pk],
+        "reviews:consortium_dashboard": [],
+        "reviews:evidence": [cycle.pk, node_review.pk, _evidence(node_review).pk],
     }[name]
+    if name == "reviews:consortium_dashboard":
+        args = [consortium.slug]
     if role != "anonymous":
         login_verified(client, users[role])
     response = client.get(reverse(name, args=args))
@@ -90,6 +120,109 @@ def test_review_role_table(world, client: Client, name: str, role: str) -> None:
         assert response.status_code == 200
     else:
         assert response.status_code == 403
+
+
+#: Joint goals: the consortium's goal pages for its staff only; the member page for every role of
+#: the municipality (only the DX推進室 and the administrator may answer: tests/plans/test_joint_goals.py).
+CONSORTIUM_ONLY = frozenset({"consortium"})
+JOINT_GOAL_TABLE = {
+    "joint_goals:list": CONSORTIUM_ONLY,
+    "joint_goals:create": CONSORTIUM_ONLY,
+    "joint_goals:update": CONSORTIUM_ONLY,
+    "joint_goals:delete": CONSORTIUM_ONLY,
+    "joint_goals:member": ALL,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(JOINT_GOAL_TABLE))
+def test_joint_goal_role_table(world, client: Client, name: str, role: str) -> None:
+    from yakusho.plans.models import JointGoal
+
+    town, consortium, users, _objects = world
+    goal = JointGoal.objects.create(consortium=consortium, key="g", title="共通目標", target_text="試験")
+    if name == "joint_goals:member":
+        args: list[object] = [town.slug]
+    elif name in ("joint_goals:update", "joint_goals:delete"):
+        args = [consortium.slug, goal.key]
+    else:
+        args = [consortium.slug]
+    if role != "anonymous":
+        login_verified(client, users[role])
+    response = client.get(reverse(name, args=args))
+    if role == "anonymous":
+        assert response.status_code == 302
+    elif role in JOINT_GOAL_TABLE[name]:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 403
+
+
+def test_joint_goal_table_covers_every_view() -> None:
+    from yakusho.plans import joint_goal_urls
+
+    names = {f"joint_goals:{p.name}" for p in joint_goal_urls.urlpatterns}
+    assert names == set(JOINT_GOAL_TABLE), "add the new joint goal view to JOINT_GOAL_TABLE"
+
+
+#: Plan revision: every role of the municipality reads the editions and the editor; only the DX推進室
+#: and the administrator open the new-KPI and adopt pages, and POST anything (a new edition, node or
+#: KPI edits, adoption). (name, method) → roles allowed.
+REVISE = frozenset({"admin", "secretariat"})
+REVISION_TABLE = {
+    ("revisions:list", "get"): ALL,
+    ("revisions:draft", "get"): ALL,
+    ("revisions:node", "get"): ALL,
+    ("revisions:kpi", "get"): ALL,
+    ("revisions:kpi_new", "get"): REVISE,
+    ("revisions:adopt", "get"): REVISE,
+    ("revisions:list", "post"): REVISE,
+    ("revisions:draft", "post"): REVISE,
+    ("revisions:node", "post"): REVISE,
+    ("revisions:kpi", "post"): REVISE,
+    ("revisions:kpi_new", "post"): REVISE,
+    ("revisions:adopt", "post"): REVISE,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("name", "method"), sorted(REVISION_TABLE))
+def test_revision_role_table(world, client: Client, name: str, method: str, role: str) -> None:
+    import datetime
+
+    from yakusho.plans import revision
+
+    town, _consortium, users, _objects = world
+    plan = _edition(town).plan
+    draft = revision.new_edition(plan, "2", datetime.date(2025, 4, 1))
+    node = draft.nodes.get()
+    kpi = revision.save_kpi(draft, None, node=node, targets=[], name="指標", direction="qualitative")
+    args: list[object] = [town.slug, plan.key]
+    args += {
+        "revisions:list": [],
+        "revisions:draft": [draft.number],
+        "revisions:node": [draft.number, node.key],
+        "revisions:kpi": [draft.number, kpi.key],
+        "revisions:kpi_new": [draft.number],
+        "revisions:adopt": [draft.number],
+    }[name]
+    if role != "anonymous":
+        login_verified(client, users[role])
+    response = getattr(client, method)(reverse(name, args=args))
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("staff:login"))
+    elif role in REVISION_TABLE[(name, method)]:
+        assert response.status_code in ((200,) if method == "get" else (200, 302, 400)), response.status_code
+    else:
+        assert response.status_code == 403
+
+
+def test_revision_table_covers_every_view() -> None:
+    from yakusho.plans import revision_urls
+
+    names = {f"revisions:{p.name}" for p in revision_urls.urlpatterns}
+    assert names == {name for name, _method in REVISION_TABLE}, "add the new revision view to REVISION_TABLE"
 
 
 def _edition(town):
@@ -116,6 +249,8 @@ def test_table_covers_every_staff_view() -> None:
     assert names - ACCOUNT_VIEWS == set(TABLE), "add the new staff view to TABLE with its roles"
     review_names = {f"reviews:{p.name}" for p in review_urls.urlpatterns}
     assert review_names == set(REVIEW_TABLE), "add the new review view to REVIEW_TABLE"
+    procedure_names = {f"procedures_staff:{p.name}" for p in procedure_staff_urls.urlpatterns}
+    assert procedure_names == set(PROCEDURE_TABLE), "add the new procedure view to PROCEDURE_TABLE"
 
 
 @pytest.fixture
@@ -186,3 +321,242 @@ def test_records_of_another_municipality_are_not_found(world, client: Client) ->
     assert response.status_code == 404
     objects["membership"].refresh_from_db()
     assert objects["membership"].is_active
+
+
+#: The procedure catalogue's staff pages: every role reads; uploading a form is for administrators
+#: and department staff of the procedure's 課 (the fixture's department user is bound to it).
+PROCEDURE_TABLE = {
+    "procedures_staff:list": ALL,
+    "procedures_staff:detail": ALL,
+    "procedures_staff:form_upload": frozenset({"admin", "department"}),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(PROCEDURE_TABLE))
+def test_procedure_role_table(world, client: Client, name: str, role: str) -> None:
+    town, _consortium, users, objects = world
+    procedure = Procedure.objects.create(
+        municipality=town, department=objects["department"], key="p", name="試験の手続"
+    )
+    args: list[object] = [town.slug] + ([] if name == "procedures_staff:list" else [procedure.pk])
+    if role != "anonymous":
+        login_verified(client, users[role])
+    response = client.get(reverse(name, args=args))
+    if role == "anonymous":
+        assert response.status_code == 302
+    elif role in PROCEDURE_TABLE[name]:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 403
+
+
+#: The submissions inbox: every role of the municipality reads it (department staff only their
+#: 課's submissions — the fixture's submission is of their 課); acting on a submission (here: an
+#: internal note) is for administrators, the DX推進室 and the 課's staff. Who may make which
+#: status transition is the table in procedures/submissions.py (tests/procedures/test_submissions_inbox.py).
+INBOX_TABLE: dict[str, tuple[frozenset[str], str]] = {
+    "inbox:list": (ALL, "get"),
+    "inbox:export": (ALL, "get"),
+    "inbox:detail": (ALL, "get"),
+    "inbox:file": (ALL, "get"),
+    "inbox:pdf": (ALL, "get"),
+    "inbox:action": (frozenset({"admin", "secretariat", "department"}), "post"),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(INBOX_TABLE))
+def test_inbox_role_table(world, client: Client, settings, tmp_path, name: str, role: str) -> None:
+    from tests.procedures.helpers import minimal_form
+    from yakusho.procedures.models import Submission, SubmissionAttachment
+    from yakusho.procedures.services import add_form_definition
+
+    settings.MEDIA_ROOT = tmp_path
+    town, _consortium, users, objects = world
+    procedure = Procedure.objects.create(
+        municipality=town, department=objects["department"], key="p", name="手続"
+    )
+    form = add_form_definition(procedure, minimal_form("p"))
+    submission = Submission.objects.create(
+        municipality=town,
+        procedure=procedure,
+        form=form,
+        form_version=1,
+        data={"name": "試験"},
+        code="ACEFHJK3",
+        secret_hash="x",
+        idempotency_key="k",
+        submitted_at=timezone.now(),
+    )
+    (tmp_path / "private").mkdir()
+    (tmp_path / "private" / "f").write_bytes(b"%PDF-1.4")
+    attachment = SubmissionAttachment.objects.create(
+        municipality=town,
+        submission=submission,
+        source="form",
+        name="a.pdf",
+        size=8,
+        content_type="application/pdf",
+        sha256="",
+        path="f",
+    )
+    allowed, method = INBOX_TABLE[name]
+    args: list[object] = {
+        "inbox:list": [town.slug],
+        "inbox:export": [town.slug, "csv"],
+        "inbox:detail": [town.slug, submission.pk],
+        "inbox:file": [town.slug, submission.pk, attachment.pk],
+        "inbox:pdf": [town.slug, submission.pk],
+        "inbox:action": [town.slug, submission.pk, "note"],
+    }[name]
+    if role != "anonymous":
+        login_verified(client, users[role])
+    data = {"body": "メモ"} if method == "post" else None
+    response = getattr(client, method)(reverse(name, args=args), data)
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("staff:login"))
+    elif role in allowed:
+        assert response.status_code == (302 if method == "post" else 200)
+    else:
+        assert response.status_code == 403
+
+
+def test_inbox_table_covers_every_view() -> None:
+    from yakusho.procedures import inbox_urls
+
+    names = {f"inbox:{p.name}" for p in inbox_urls.urlpatterns}
+    assert names == set(INBOX_TABLE), "add the new inbox view to INBOX_TABLE"
+
+
+#: Queue tickets (整理券): every role of the municipality reads the list and a service's board;
+#: issuing, calling and acting on tickets is for administrators, 窓口職員 and the 課's own staff
+#: (the fixture's department user is bound to the service's 課); services are set up by
+#: administrators. Who may make which transition is the table in bookings/queue.py
+#: (tests/bookings/test_queue.py). (name, method) → roles allowed.
+QUEUE_OPERATORS = frozenset({"admin", "counter", "department"})
+QUEUE_TABLE = {
+    ("queue_staff:list", "get"): ALL,
+    ("queue_staff:board", "get"): ALL,
+    ("queue_staff:service_create", "get"): ADMIN,
+    ("queue_staff:service_edit", "get"): ADMIN,
+    ("queue_staff:issue", "post"): QUEUE_OPERATORS,
+    ("queue_staff:call_next", "post"): QUEUE_OPERATORS,
+    ("queue_staff:action", "post"): QUEUE_OPERATORS,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("name", "method"), sorted(QUEUE_TABLE))
+def test_queue_role_table(world, client: Client, name: str, method: str, role: str) -> None:
+    from yakusho.bookings.queue_models import QueueDayCounter, QueueService, QueueTicket
+
+    town, _consortium, users, objects = world
+    service = QueueService.objects.create(
+        municipality=town, department=objects["department"], key="counter", name="住民窓口", windows=["窓口1"]
+    )
+    ticket = QueueTicket.objects.create(
+        municipality=town,
+        service=service,
+        day=timezone.localdate(),
+        number=1,
+        code="ACEFHJK3",
+        channel="kiosk",
+        issued_at=timezone.now(),
+    )
+    QueueDayCounter.objects.create(service=service, day=ticket.day, last_number=1)
+    extra: dict[str, list[object]] = {
+        "queue_staff:list": [],
+        "queue_staff:service_create": [],
+        "queue_staff:board": [service.key],
+        "queue_staff:service_edit": [service.key],
+        "queue_staff:issue": [service.key],
+        "queue_staff:call_next": [service.key],
+        "queue_staff:action": [service.key, ticket.pk, "call"],
+    }
+    args: list[object] = [town.slug, *extra[name]]
+    if role != "anonymous":
+        login_verified(client, users[role])
+    data = {"window": "窓口1"} if method == "post" else None
+    response = getattr(client, method)(reverse(name, args=args), data)
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("staff:login"))
+    elif role in QUEUE_TABLE[(name, method)]:
+        assert response.status_code == (302 if method == "post" else 200)
+    else:
+        assert response.status_code == 403
+        assert list(QueueTicket.objects.values_list("status", flat=True)) == ["waiting"]
+
+
+def test_queue_table_covers_every_view() -> None:
+    from yakusho.bookings import queue_staff_urls
+
+    names = {f"queue_staff:{p.name}" for p in queue_staff_urls.urlpatterns}
+    assert names == {name for name, _method in QUEUE_TABLE}, "add the new queue view to QUEUE_TABLE"
+
+
+#: Bookings (予約): every role of the municipality reads the day and week views and exports; entering,
+#: cancelling and marking bookings, blocking slots and closing a day are for administrators, counter
+#: staff and the resource's 課 (the fixture's department user is bound to it). Rules in
+#: tests/bookings/test_staff.py.
+BOOKING_MANAGERS = frozenset({"admin", "department", "counter"})
+BOOKING_TABLE: dict[tuple[str, str], frozenset[str]] = {
+    ("bookings_staff:resources", "get"): ALL,
+    ("bookings_staff:day", "get"): ALL,
+    ("bookings_staff:week", "get"): ALL,
+    ("bookings_staff:export", "get"): ALL,
+    ("bookings_staff:booking", "get"): ALL,
+    ("bookings_staff:book", "get"): BOOKING_MANAGERS,
+    ("bookings_staff:slot_block", "post"): BOOKING_MANAGERS,
+    ("bookings_staff:close_day", "get"): BOOKING_MANAGERS,
+    ("bookings_staff:booking_action", "post"): BOOKING_MANAGERS,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("name", "method"), sorted(BOOKING_TABLE))
+def test_booking_role_table(world, client: Client, name: str, method: str, role: str) -> None:
+    from datetime import datetime, timedelta
+
+    from yakusho.bookings.models import Booking, Resource, Slot
+
+    town, _consortium, users, objects = world
+    resource = Resource.objects.create(municipality=town, department=objects["department"], key="room", name="会議室", kind="room")
+    starts = timezone.make_aware(datetime.combine(timezone.localdate() + timedelta(days=10), datetime.min.time())) + timedelta(hours=10)
+    slot = Slot.objects.create(municipality=town, resource=resource, starts_at=starts, ends_at=starts + timedelta(hours=1), capacity=2, booked=1)
+    booking = Booking.objects.create(municipality=town, resource=resource, slot=slot, code="ACEFHJK3", status="confirmed", name="予約 太郎")
+    day = timezone.localdate().isoformat()
+    args: list[object] = [town.slug]
+    args += {
+        "bookings_staff:resources": [],
+        "bookings_staff:day": [day],
+        "bookings_staff:week": [day],
+        "bookings_staff:export": ["csv"],
+        "bookings_staff:booking": [booking.pk],
+        "bookings_staff:book": [slot.pk],
+        "bookings_staff:slot_block": [slot.pk],
+        "bookings_staff:close_day": [resource.pk, day],
+        "bookings_staff:booking_action": [booking.pk, "attended"],
+    }[name]
+    if role != "anonymous":
+        login_verified(client, users[role])
+    response = getattr(client, method)(reverse(name, args=args), {"reason": "点検"} if method == "post" else None)
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("staff:login"))
+    elif role in BOOKING_TABLE[(name, method)]:
+        assert response.status_code == (302 if method == "post" else 200)
+    else:
+        assert response.status_code == 403
+        booking.refresh_from_db()
+        slot.refresh_from_db()
+        assert booking.status == "confirmed" and not slot.is_blocked
+
+
+def test_booking_table_covers_every_view() -> None:
+    from yakusho.bookings import staff_urls as booking_staff_urls
+
+    names = {f"bookings_staff:{p.name}" for p in booking_staff_urls.urlpatterns}
+    assert names == {name for name, _method in BOOKING_TABLE}, "add the new booking view to BOOKING_TABLE"

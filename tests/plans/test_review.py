@@ -297,3 +297,50 @@ def test_the_hq_finalises_a_cycle_at_once_only_when_every_review_is_accepted(pla
     assert set(cycle.node_reviews.values_list("state", flat=True)) == {NodeReview.State.FINALISED}
     with pytest.raises(ReviewError, match="確定できる評価がありません"):
         finalise_cycle(cycle, hq)
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_evidence_files_are_checked_by_content_and_kept_until_finalised(plan: PlanEdition, settings) -> None:
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yakusho.plans import review as service
+    from yakusho.plans.models import ReviewEvidence
+
+    cycle = open_cycle(plan, 2024, date(2025, 5, 31))
+    node_review = cycle.node_reviews.get(node__key="a")
+    dept = member(Role.DEPARTMENT, "総務課")
+    evidence = service.add_evidence(node_review, dept, SimpleUploadedFile("実績報告.pdf", PDF))
+    assert (evidence.name, evidence.kind, evidence.size) == ("実績報告.pdf", "pdf", len(PDF))
+    stored = Path(settings.MEDIA_ROOT) / evidence.file.name
+    assert stored.read_bytes() == PDF and "private/" in evidence.file.name
+
+    with pytest.raises(ReviewError, match="中身がPDFのファイルではありません"):
+        service.add_evidence(node_review, dept, SimpleUploadedFile("偽物.pdf", PNG))
+    with pytest.raises(ReviewError, match="添付できるのは"):
+        service.add_evidence(node_review, dept, SimpleUploadedFile("script.exe", b"MZ" + b"\x00" * 64))
+    settings_limit = service.EVIDENCE_MAX_BYTES
+    service.EVIDENCE_MAX_BYTES = 10
+    try:
+        with pytest.raises(ReviewError, match="大きすぎます"):
+            service.add_evidence(node_review, dept, SimpleUploadedFile("大きい.pdf", PDF))
+    finally:
+        service.EVIDENCE_MAX_BYTES = settings_limit
+    with pytest.raises(ReviewError, match="所属していない課"):
+        service.add_evidence(
+            node_review, member(Role.DEPARTMENT, "政策推進課"), SimpleUploadedFile("a.pdf", PDF)
+        )
+    assert ReviewEvidence.objects.count() == 1
+
+    NodeReview.objects.filter(pk=node_review.pk).update(state=NodeReview.State.FINALISED)
+    node_review.refresh_from_db()
+    with pytest.raises(ReviewError, match="確定した評価"):
+        service.remove_evidence(evidence, member(Role.SECRETARIAT))
+    NodeReview.objects.filter(pk=node_review.pk).update(state=NodeReview.State.DRAFT)
+    evidence.refresh_from_db()
+    service.remove_evidence(evidence, dept)
+    assert not ReviewEvidence.objects.exists()

@@ -113,3 +113,35 @@ def test_progress_notes_on_a_node(demo_with_plans, client: Client) -> None:
     page = client.get(response["Location"]).content.decode()
     assert "令和8年4月1日" in page and "<strong>試行</strong>を始めた" in page
     assert "令和8年4月1日" in Client().get(url + "?fresh=1").content.decode()  # residents see it too
+
+
+def test_evidence_files_through_the_node_page(demo_with_plans, client: Client) -> None:
+    from datetime import date
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yakusho.plans.models import Plan
+    from yakusho.plans.review import open_cycle
+
+    plan = Plan.objects.get(key="misato-dx-action-plan")
+    assert plan.current_edition is not None
+    cycle = open_cycle(plan.current_edition, 2026, date(2027, 5, 31))
+    review = cycle.node_reviews.filter(department__isnull=False).first()
+    assert review is not None
+    node_url = reverse("reviews:node", args=["misato", cycle.pk, review.pk])
+    as_user(client, "dx@example.jp")
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    client.post(node_url, {"evidence": SimpleUploadedFile("会議録.pdf", pdf)})
+    fake = client.post(
+        node_url, {"evidence": SimpleUploadedFile("写真.pdf", b"GIF89a" + b"\0" * 40)}, follow=True
+    )
+    assert "中身がPDFのファイルではありません" in fake.content.decode()
+    evidence = review.evidence_files.get()
+    page = client.get(node_url).content.decode()
+    assert "会議録.pdf" in page
+    download = client.get(reverse("reviews:evidence", args=["misato", cycle.pk, review.pk, evidence.pk]))
+    assert b"".join(download.streaming_content) == pdf  # type: ignore[attr-defined]
+    assert "attachment" in download["Content-Disposition"]
+    # Not reachable through another municipality's URL.
+    other = client.get(reverse("reviews:evidence", args=["oe", cycle.pk, review.pk, evidence.pk]))
+    assert other.status_code == 404

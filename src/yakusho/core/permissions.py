@@ -17,13 +17,17 @@ class Perm(StrEnum):
     MANAGE_SETTINGS = "manage_settings"
     VIEW_AUDIT = "view_audit"
     OPEN_REVIEW = "open_review"  # open a yearly review of a plan (DX推進室)
+    LINK_JOINT_GOALS = "link_joint_goals"  # answer a consortium's joint goals (DX推進室)
+    REVISE_PLAN = "revise_plan"  # make, edit and adopt a new edition of a plan (DX推進室)
+    EDIT_FORMS = "edit_forms"  # upload procedure form definitions (department staff: their 課 only)
+    MANAGE_BOOKINGS = "manage_bookings"  # enter, cancel, mark bookings, block slots (課 staff: their 課 only)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm),
-    Role.SECRETARIAT: frozenset({Perm.VIEW, Perm.OPEN_REVIEW}),
-    Role.DEPARTMENT: frozenset({Perm.VIEW}),
-    Role.COUNTER: frozenset({Perm.VIEW}),
+    Role.SECRETARIAT: frozenset({Perm.VIEW, Perm.OPEN_REVIEW, Perm.LINK_JOINT_GOALS, Perm.REVISE_PLAN}),
+    Role.DEPARTMENT: frozenset({Perm.VIEW, Perm.EDIT_FORMS, Perm.MANAGE_BOOKINGS}),
+    Role.COUNTER: frozenset({Perm.VIEW, Perm.MANAGE_BOOKINGS}),
     Role.HQ: frozenset({Perm.VIEW, Perm.VIEW_AUDIT}),
 }
 

@@ -12,6 +12,7 @@ from ninja import Router, Schema
 
 from yakusho.plans.achievement import evaluate
 from yakusho.plans.models import Kpi, KpiActual, Node, Plan, PlanEdition
+from yakusho.plans.revision import adopted
 
 router = Router(tags=["plans"])
 
@@ -78,7 +79,7 @@ def _edition(slug: str, key: str, edition: str | None) -> PlanEdition:
         Plan.objects.select_related("current_edition"), municipality__slug=slug, key=key, published=True
     )
     if edition:
-        return get_object_or_404(PlanEdition, plan=plan, number=edition)
+        return get_object_or_404(adopted(PlanEdition.objects.all()), plan=plan, number=edition)  # no drafts
     return get_object_or_404(PlanEdition, pk=plan.current_edition_id)
 
 

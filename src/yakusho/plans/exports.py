@@ -103,7 +103,7 @@ def workbook(edition: PlanEdition) -> bytes:
                 "、".join(i.title for i in n.national_items.all()),
             ]
         )
-    _style_header(tree, 2)
+    style_header(tree, 2)
 
     road = wb.create_sheet("工程表")
     years = list(range(edition.first_year, edition.last_year + 1))
@@ -129,20 +129,20 @@ def workbook(edition: PlanEdition) -> bytes:
             for offset, y in enumerate(years):
                 if entry.first_year <= y <= entry.last_year:
                     road.cell(row=road.max_row, column=3 + offset).fill = BAR_FILL
-    _style_header(road, 1)
+    style_header(road, 1)
 
     sheet = wb.create_sheet("KPI")
     sheet.append(KPI_HEADER)
     for values in kpi_table(edition):
         sheet.append(values)
-    _style_header(sheet, 1)
+    style_header(sheet, 1)
 
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
-def _style_header(ws: Any, row: int) -> None:
+def style_header(ws: Any, row: int) -> None:
     for cell in ws[row]:
         cell.font = HEADER
         cell.fill = HEADER_FILL

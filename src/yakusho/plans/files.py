@@ -411,6 +411,16 @@ def import_plan(
     if existing is not None:
         if existing.digest == fingerprint:
             return ImportResult(existing, False, {})
+        if existing.draft:
+            raise PlanFileInvalid(
+                [
+                    parsed.error(
+                        ("edition", "number"),
+                        f"第{pf.edition.number}版は職員が作成中の版です。版を改めてください",
+                        "staff are writing this edition: give the file a new edition",
+                    )
+                ]
+            )
         raise PlanFileInvalid(
             [
                 parsed.error(
@@ -624,7 +634,7 @@ def import_plan(
 
 
 def _set_current(plan: Plan) -> None:
-    editions = list(plan.editions.all())
+    editions = list(plan.editions.filter(draft=False))
 
     def sort_key(e: PlanEdition) -> tuple[Any, ...]:
         parts = tuple(int(p) if p.isdigit() else 0 for p in e.number.split("."))

@@ -112,6 +112,13 @@ class PlanEdition(TenantOwned):
     framework_cited = models.BooleanField(_("国の計画の版を明記"), default=False)
     note = models.TextField(_("転記メモ"), blank=True)
     digest = models.CharField(max_length=64, editable=False)
+    draft = models.BooleanField(
+        _("作成中"),
+        default=False,
+        help_text=_(
+            "職員が改訂中の版です。現行版にするまで住民には見えず、計画ファイルの取込でも現行版になりません。"
+        ),
+    )
     imported_at = models.DateTimeField(_("取込日時"), auto_now_add=True)
 
     class Meta:
@@ -458,7 +465,34 @@ class ReviewAmendment(TenantOwned):
         ordering = ["review", "made_at"]
 
 
-TENANT_MODELS += [ReviewGrade, ReviewCycle, NodeReview, ReviewAmendment]
+def evidence_path(instance: ReviewEvidence, filename: str) -> str:
+    """Under MEDIA_ROOT, which is never served: files go out only through the staff view."""
+    return f"private/reviews/{instance.municipality_id}/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class ReviewEvidence(TenantOwned):
+    """A file attached to a node review as evidence (根拠資料), checked by content on upload."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    review = models.ForeignKey(NodeReview, on_delete=models.CASCADE, related_name="evidence_files")
+    file = models.FileField(_("ファイル"), upload_to=evidence_path, max_length=200)
+    name = models.CharField(_("ファイル名"), max_length=200)
+    kind = models.CharField(_("種類"), max_length=10)
+    size = models.PositiveIntegerField(_("大きさ（バイト）"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey("core.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("根拠資料のファイル")
+        verbose_name_plural = _("根拠資料のファイル")
+        ordering = ["review", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+TENANT_MODELS += [ReviewGrade, ReviewCycle, NodeReview, ReviewAmendment, ReviewEvidence]
 
 
 class ProgressNote(TenantOwned):

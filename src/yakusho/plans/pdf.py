@@ -41,8 +41,26 @@ GRID = TableStyle(
 )
 
 
-def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
+def paragraph(text: str, style: ParagraphStyle = BODY) -> Paragraph:
+    """Plain text (escaped, line breaks kept) as a paragraph in the Japanese font."""
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+_p = paragraph
+
+
+def a4_document(out: io.BytesIO, title: str, author: str) -> SimpleDocTemplate:
+    """An A4 landscape document with 12 mm margins: the layout of every PDF Yakusho makes."""
+    return SimpleDocTemplate(
+        out,
+        pagesize=landscape(A4),
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=title,
+        author=author,
+    )
 
 
 def _plain(markdown: str) -> str:
@@ -52,16 +70,7 @@ def _plain(markdown: str) -> str:
 
 def plan_pdf(edition: PlanEdition) -> bytes:
     out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=landscape(A4),
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=12 * mm,
-        bottomMargin=12 * mm,
-        title=edition.title,
-        author=edition.municipality.name,
-    )
+    doc = a4_document(out, edition.title, edition.municipality.name)
     first_fy = format_fiscal_year(edition.first_year, short=True)
     period = f"{first_fy}〜{format_fiscal_year(edition.last_year, short=True)}"
     story: list[Any] = [

@@ -38,7 +38,7 @@ def data_dir() -> Path:
 def _read(directory: str) -> Reference:
     base = Path(directory)
     frameworks: dict[str, dict[str, Any]] = {}
-    for path in sorted((base / "national").glob("*.yaml")):
+    for path in sorted((base / "national").glob("jichitai-dx-*.yaml")):  # priority-procedures-*: procedures
         doc = yaml.safe_load(path.read_text("utf-8"))
         frameworks[doc["key"]] = {
             "title": doc["title"],

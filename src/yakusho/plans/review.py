@@ -15,10 +15,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yakusho.core.models import Membership, Role
+from yakusho.core.uploads import UploadRefused, check_upload
 from yakusho.metrics.registry import Figure, Period, registry
 from yakusho.plans.models import (
     Kpi,
@@ -28,6 +30,7 @@ from yakusho.plans.models import (
     PlanEdition,
     ReviewAmendment,
     ReviewCycle,
+    ReviewEvidence,
     ReviewGrade,
 )
 
@@ -233,6 +236,49 @@ def update_review(review: NodeReview, membership: Membership, **fields: Any) -> 
         setattr(review, name, value)
     review.save()
     return review
+
+
+#: what may be attached as evidence, and how large
+EVIDENCE_KINDS = ("pdf", "png", "jpeg", "docx", "xlsx", "pptx")
+EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+
+
+def _check_evidence_editor(review: NodeReview, membership: Membership) -> None:
+    if review.state == S.FINALISED:
+        raise ReviewError(_("確定した評価の根拠資料は変更できません。"))
+    if review.state not in EDITABLE and membership.role == Role.DEPARTMENT:
+        raise ReviewError(_("提出後の評価は、差し戻されるまで変更できません。"))
+    _check_role(review, membership, frozenset(EDITORS), True)
+
+
+@transaction.atomic
+def add_evidence(review: NodeReview, membership: Membership, upload: UploadedFile) -> ReviewEvidence:
+    """Attach a file as evidence: an allowed kind by name *and* content, at most 20 MB."""
+    _check_evidence_editor(review, membership)
+    try:
+        info = check_upload(upload, str(_("根拠資料のファイル")), EVIDENCE_KINDS, EVIDENCE_MAX_BYTES)
+    except UploadRefused as exc:
+        raise ReviewError(str(exc)) from None
+    evidence = ReviewEvidence(
+        municipality_id=review.municipality_id,
+        review=review,
+        name=info["name"],
+        kind=info["kind"],
+        size=info["size"],
+        sha256=info["sha256"],
+        uploaded_by=membership.user,
+    )
+    evidence.file.save(info["name"], upload, save=False)
+    evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def remove_evidence(evidence: ReviewEvidence, membership: Membership) -> None:
+    _check_evidence_editor(evidence.review, membership)
+    name, storage = evidence.file.name, evidence.file.storage
+    evidence.delete()
+    transaction.on_commit(lambda: storage.delete(name))
 
 
 @transaction.atomic

@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
 from yakusho.core.mixins import MunicipalityStaffMixin
 from yakusho.core.models import Role
 from yakusho.core.permissions import Perm
 from yakusho.plans import review
-from yakusho.plans.models import Kpi, NodeReview, Plan, ReviewAmendment, ReviewCycle
+from yakusho.plans.models import Kpi, NodeReview, Plan, ReviewAmendment, ReviewCycle, ReviewEvidence
 from yakusho.plans.review_forms import (
     ActualForm,
     AmendmentForm,
@@ -161,6 +161,7 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
                 for a, rule in review.TRANSITIONS.items()
                 if node_review.state in rule.source and self.membership.role in rule.roles
             ],
+            evidence_files=list(node_review.evidence_files.select_related("uploaded_by")),
             amendments=list(
                 ReviewAmendment.objects.filter(review=node_review)
                 .select_related("made_by")
@@ -180,6 +181,15 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
                         node_review, t.cleaned_data["action"], self.membership, t.cleaned_data["comment"]
                     )
                     messages.success(request, _("評価の状態を変更しました。"))
+            elif "evidence" in request.FILES:
+                review.add_evidence(node_review, self.membership, request.FILES["evidence"])
+                messages.success(request, _("根拠資料のファイルを登録しました。"))
+            elif "remove_evidence" in request.POST:
+                evidence = get_object_or_404(
+                    ReviewEvidence, pk=request.POST["remove_evidence"], review=node_review
+                )
+                review.remove_evidence(evidence, self.membership)
+                messages.success(request, _("根拠資料のファイルを削除しました。"))
             elif "kpi" in request.POST:
                 a = ActualForm(request.POST)
                 if not a.is_valid():
@@ -221,3 +231,16 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
         except review.ReviewError as exc:
             messages.error(request, str(exc))
         return redirect(here)
+
+
+class EvidenceDownloadView(MunicipalityStaffMixin, View):
+    """A review's evidence file, to the municipality's staff only (files are never served directly)."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> FileResponse:
+        evidence = get_object_or_404(
+            ReviewEvidence.objects.for_municipality(self.municipality),
+            pk=self.kwargs["evidence"],
+            review_id=self.kwargs["review"],
+            review__cycle_id=self.kwargs["cycle"],
+        )
+        return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)

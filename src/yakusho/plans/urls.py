@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from yakusho.plans import views
+from yakusho.plans import report_views, revision_views, views
 
 P = "m/<slug:municipality>/plans/<slug:plan>/"
 
@@ -23,4 +23,13 @@ urlpatterns = [
         name="export",
     ),
     path(P + "departments/<int:department>/", views.DepartmentView.as_view(), name="department"),
+    path(P + "editions/", revision_views.PublicEditionsView.as_view(), name="editions"),
+    path(P + "editions/diff/", revision_views.PublicDiffView.as_view(), name="edition_diff"),
+    path(P + "reports/", report_views.PublicReportListView.as_view(), name="reports"),
+    path(P + "reports/<int:fiscal_year>/", report_views.PublicReportView.as_view(), name="report"),
+    re_path(
+        r"^m/(?P<municipality>[-\w]+)/plans/(?P<plan>[-\w]+)/reports/(?P<fiscal_year>[0-9]{4})/report\.(?P<format>pdf|xlsx)$",
+        report_views.PublicReportDownloadView.as_view(),
+        name="report_download",
+    ),
 ]

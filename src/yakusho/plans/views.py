@@ -48,6 +48,7 @@ from yakusho.plans.models import (
 from yakusho.plans.pdf import plan_pdf
 from yakusho.plans.review import ReviewError, add_note
 from yakusho.plans.review_forms import NoteForm
+from yakusho.plans.revision import adopted, is_draft, node_history
 
 
 def year_span(first: int, last: int) -> str:
@@ -106,6 +107,8 @@ class EditionMixin(TemplateView):
     municipality: Municipality
     plan: Plan
     edition: PlanEdition
+    staff: bool
+    visible_editions: QuerySet[PlanEdition]
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         municipality = Municipality.objects.filter(slug=kwargs["municipality"]).first()
@@ -114,8 +117,11 @@ class EditionMixin(TemplateView):
         plan = visible_plans(request, municipality).filter(key=kwargs["plan"]).first()
         if plan is None:
             return not_found(request, _("この計画は見つかりません。"), municipality)
+        # Editions staff are still writing (drafts) are for the municipality's staff only.
+        self.staff = staff_membership(request, municipality) is not None
+        self.visible_editions = plan.editions.all() if self.staff else adopted(plan.editions.all())
         number = request.GET.get("edition")
-        edition = plan.editions.filter(number=number).first() if number else plan.current_edition
+        edition = self.visible_editions.filter(number=number).first() if number else plan.current_edition
         if edition is None:
             return not_found(request, _("この版は見つかりません。"), municipality)
         self.municipality, self.plan, self.edition = municipality, plan, edition
@@ -124,6 +130,9 @@ class EditionMixin(TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         suffix = "" if self.edition.pk == self.plan.current_edition_id else f"?edition={self.edition.number}"
+        editions = list(self.visible_editions.order_by("date", "number"))
+        for e in editions:
+            e.is_draft = is_draft(e)  # type: ignore[attr-defined]
         context.update(
             municipality=self.municipality,
             plan=self.plan,
@@ -132,7 +141,7 @@ class EditionMixin(TemplateView):
                 "KEY/"
             ),
             edition_query=suffix,
-            editions=list(self.plan.editions.order_by("date", "number")),
+            editions=editions,
             period=year_span(self.edition.first_year, self.edition.last_year),
         )
         return context
@@ -230,6 +239,7 @@ class NodeView(EditionMixin):
                 ProgressNote.objects.filter(plan=self.plan, node_key=node.key).select_related("author")[:50]
             ),
             note_form=NoteForm() if staff_membership(self.request, self.municipality) else None,
+            history=node_history(self.plan, node.key, self.edition, context["editions"], self.staff),
         )
         return context
 

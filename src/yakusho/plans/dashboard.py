@@ -1,0 +1,650 @@
+"""Dashboards of the yearly review (PDCA): one cycle by basic policy, by 課 and by national item,
+the overdue worklist, the year-over-year movement, and a consortium's members side by side.
+
+Every figure comes from a fixed number of queries whatever the size of the plan: rows are read
+with ``values_list`` (no model instances) and counted in one pass. KPI achievement is decided by
+:func:`yakusho.plans.achievement.judge`, the same rule as every other page, at the cycle's fiscal
+year. What each figure means is in docs/dashboards.md.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, NamedTuple, cast
+
+from django.db.models import Case, Count, DecimalField, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from yakusho.plans.achievement import LABELS, Status, TargetTuple, judge
+from yakusho.plans.models import (
+    Kpi,
+    KpiActual,
+    KpiTarget,
+    Node,
+    NodeReview,
+    ReviewCycle,
+    ReviewGrade,
+)
+
+#: The achievement words that count as "on track": the KPI has reached its final target (達成) or
+#: is at or past the path to it for the year (順調).
+ON_TRACK = frozenset({Status.ACHIEVED, Status.ON_TRACK})
+#: KPIs with a numeric judgement: the denominator of the on-track share. KPIs without an actual
+#: for the year (データなし) and qualitative ones (定性) are counted apart, never as behind.
+JUDGED = ON_TRACK | {Status.BEHIND}
+#: Node reviews still with the 課: not yet submitted (作成中, 差し戻し).
+NOT_SUBMITTED = frozenset({NodeReview.State.DRAFT, NodeReview.State.RETURNED})
+PROGRESS = list(NodeReview.Progress)
+KPI_COLUMNS = [Status.ACHIEVED, Status.ON_TRACK, Status.BEHIND, Status.NO_DATA, Status.QUALITATIVE]
+
+
+# --- KPIs -------------------------------------------------------------------------------------
+
+
+class KpiState(NamedTuple):
+    id: int
+    edition_id: int
+    node_id: int
+    key: str
+    name: str
+    unit: str
+    direction: str
+    actual: Decimal | None
+    status: Status
+
+
+def _targets(ids: list[int], years: dict[int, tuple[int, int, int]]) -> dict[int, list[TargetTuple]]:
+    """The targets :func:`judge` can use, per KPI, in two queries.
+
+    ``judge`` reads the target stated for the year and the final one: the greatest by (final
+    flag, fiscal year, a target without a year counting as the plan's last year). Every target
+    dated before ``threshold`` (no later than any edition's review year and last year) can be
+    neither whenever the KPI has a final target, an undated one, or one dated from ``threshold``
+    on; so those are read (the first query) and only the KPIs with none of them are read whole
+    (the second). The order of each KPI's list is kept, so ties fall as they would on all rows.
+    """
+    threshold = min(min(fy, last) for fy, _first, last in years.values())
+    # (re-printed KPIs' targets are read too and left unused: filtering on ``reprint_of`` here
+    # leads SQLite to scan every KPI of every municipality by that column's index)
+    rows = KpiTarget.objects.filter(kpi__edition_id__in=ids, value__isnull=False)
+    recent = rows.filter(Q(final=True) | Q(fiscal_year__isnull=True) | Q(fiscal_year__gte=threshold))
+    older = rows.filter(fiscal_year__lt=threshold).exclude(kpi_id__in=recent.order_by().values("kpi_id"))
+    targets: dict[int, list[TargetTuple]] = {}
+    for query in (recent, older):
+        ordered = query.order_by("kpi_id", "order", "id")  # KpiTarget's own ordering, without its joins
+        for kpi_id, year, value, final in ordered.values_list("kpi_id", "fiscal_year", "value", "final"):
+            targets.setdefault(kpi_id, []).append((year, cast(Decimal, value), final))
+    return targets
+
+
+def kpi_states(years: dict[int, tuple[int, int, int]], *, detail: bool = True) -> list[KpiState]:
+    """Every KPI of the given editions judged at a fiscal year, in three queries.
+
+    ``years`` maps an edition id to (fiscal year, plan's first year, plan's last year). A KPI
+    reprinted elsewhere in its plan (再掲) is counted once, where it is first listed. Without
+    ``detail`` the key, name and unit are left empty (the consortium's counts need none).
+    """
+    if not years:
+        return []
+    ids = list(years)
+    targets = _targets(ids, years)
+    # The actual of each KPI's review year, read with the KPI (one row per KPI by the unique
+    # index on KPI and year) rather than as a separate list of actuals.
+    review_year = Case(
+        *(When(edition_id=e, then=Value(fy)) for e, (fy, _first, _last) in years.items()),
+        output_field=IntegerField(),
+    )
+    actual = KpiActual.objects.filter(kpi_id=OuterRef("id"), fiscal_year=OuterRef("review_year"))
+    kpis = (
+        Kpi.objects.filter(edition_id__in=ids)
+        .annotate(review_year=review_year)
+        .annotate(
+            actual=Subquery(
+                actual.order_by().values("value")[:1],
+                output_field=DecimalField(max_digits=20, decimal_places=6),
+            )
+        )
+        .order_by("edition_id", "order")
+    )
+    fields = ["id", "edition_id", "node_id", "direction", "baseline_value", "baseline_fiscal_year", "actual"]
+    out = []
+    for row in kpis.values_list(*fields, "reprint_of_id", *(("key", "name", "unit") if detail else ())):
+        kpi_id, edition_id, node_id, direction, baseline, baseline_year, value, reprint_of = row[:8]
+        if reprint_of is not None:
+            continue  # counted where it is first listed
+        key, name, unit = row[8:] if detail else ("", "", "")
+        year, first_year, last_year = years[edition_id]
+        status = judge(
+            direction,
+            baseline,
+            baseline_year,
+            targets.get(kpi_id, []),
+            year,
+            value,
+            first_year,
+            last_year,
+        ).status
+        out.append(KpiState(kpi_id, edition_id, node_id, key, name, unit, direction, value, status))
+    return out
+
+
+@dataclass
+class KpiTally:
+    """KPIs by achievement word, and the share on track among those that could be judged."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, status: Status) -> None:
+        self.counts[status] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def judged(self) -> int:
+        return sum(self.counts[s] for s in JUDGED)
+
+    @property
+    def on_track(self) -> int:
+        return sum(self.counts[s] for s in ON_TRACK)
+
+    @property
+    def percent(self) -> int | None:
+        """Share on track in whole per cent; None when no KPI could be judged (not 0)."""
+        if not self.judged:
+            return None
+        return int((Decimal(100 * self.on_track) / self.judged).to_integral_value())
+
+    @property
+    def cells(self) -> list[int]:
+        return [self.counts[s] for s in KPI_COLUMNS]
+
+
+# --- one cycle ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Group:
+    """Node reviews and KPIs of one basic policy, one 課 or one national item."""
+
+    key: str
+    title: str
+    code: str = ""
+    sort: tuple[Any, ...] = ()
+    reviews: int = 0
+    not_submitted: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    grades: Counter[int | None] = field(default_factory=Counter)
+    kpis: KpiTally = field(default_factory=KpiTally)
+    nodes: set[int] = field(default_factory=set)
+    status_cells: list[int] = field(default_factory=list)
+    grade_cells: list[int] = field(default_factory=list)
+
+    def add_review(self, node_id: int, state: str, status: str, grade_id: int | None) -> None:
+        self.reviews += 1
+        self.nodes.add(node_id)
+        self.statuses[status] += 1
+        self.grades[grade_id] += 1
+        if state in NOT_SUBMITTED:
+            self.not_submitted += 1
+
+    def finish(self, grade_ids: list[int | None]) -> None:
+        self.status_cells = [self.statuses[p] for p in PROGRESS]
+        self.grade_cells = [self.grades[g] for g in grade_ids]
+
+    @property
+    def submitted(self) -> int:
+        return self.reviews - self.not_submitted
+
+
+@dataclass(frozen=True)
+class Overdue:
+    review_id: int
+    node_code: str
+    node_title: str
+    department: str | None
+    state: str
+    state_label: str
+    days: int
+
+
+@dataclass(frozen=True)
+class GradeMove:
+    node_key: str
+    code: str
+    title: str
+    before: str | None
+    after: str | None
+    move: str  # up / same / down / none
+
+
+@dataclass(frozen=True)
+class KpiMove:
+    key: str
+    name: str
+    unit: str
+    before: Decimal | None
+    after: Decimal | None
+    change: Decimal | None
+    judgement: str  # good / bad / same / changed / none
+
+
+MOVE_LABELS = {
+    "up": _("上がった"),
+    "same": _("変わらない"),
+    "down": _("下がった"),
+    "none": _("比べられない"),
+}
+KPI_MOVE_LABELS = {
+    "good": _("改善"),
+    "bad": _("悪化"),
+    "same": _("変化なし"),
+    "changed": _("変化あり（維持が目標）"),
+    "none": _("比べられない"),
+}
+
+
+@dataclass
+class YearOverYear:
+    previous: ReviewCycle
+    grades: list[GradeMove]
+    grade_counts: dict[str, int]
+    kpis: list[KpiMove]
+    kpi_counts: dict[str, int]
+
+
+@dataclass
+class CycleDashboard:
+    cycle: ReviewCycle
+    today: date
+    level_label: str
+    grades: list[tuple[int | None, str, str]]  # id, code, label; None last (未評価)
+    total: Group
+    policies: list[Group]
+    departments: list[Group]
+    items: list[Group]
+    overdue: list[Overdue]
+    yoy: YearOverYear | None
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.today > self.cycle.due_date
+
+
+def grade_scale(municipality_id: int) -> list[tuple[int | None, str, str]]:
+    rows: list[tuple[int | None, str, str]] = list(
+        ReviewGrade.objects.filter(municipality_id=municipality_id)
+        .order_by("order")
+        .values_list("id", "code", "label")
+    )
+    return [*rows, (None, str(_("未評価")), "")]
+
+
+def _representative(rows: Iterable[tuple[bool, int, int | None]]) -> int | None:
+    """A node's grade: its lead 課's, else the first graded review in 課 order."""
+    ordered = sorted(rows, key=lambda r: (not r[0], r[1]))
+    return next((grade for _lead, _order, grade in ordered if grade is not None), None)
+
+
+def cycle_dashboard(cycle: ReviewCycle, today: date | None = None) -> CycleDashboard:
+    """Figures of one review cycle. ``cycle`` comes with its edition (select_related)."""
+    today = today or timezone.localdate()
+    edition = cycle.edition
+    nodes = {
+        row[0]: row
+        for row in Node.objects.filter(edition_id=cycle.edition_id)
+        .order_by("order")
+        .values_list("id", "parent_id", "key", "code", "title")
+    }
+    root: dict[int, int] = {}
+
+    def root_of(node_id: int) -> int:
+        path = []
+        while node_id not in root:
+            parent = nodes[node_id][1]
+            if parent is None:
+                root[node_id] = node_id
+                break
+            path.append(node_id)
+            node_id = parent
+        for n in path:
+            root[n] = root[node_id]
+        return root[node_id]
+
+    own_items: dict[int, set[int]] = {}
+    item_info: dict[int, tuple[str, str, str, int, int]] = {}
+    for node_id, item_id, key, number, title, order, framework in Node.national_items.through.objects.filter(
+        node__edition_id=cycle.edition_id
+    ).values_list(
+        "node_id",
+        "nationalitem_id",
+        "nationalitem__key",
+        "nationalitem__number",
+        "nationalitem__title",
+        "nationalitem__order",
+        "nationalitem__framework_id",
+    ):
+        own_items.setdefault(node_id, set()).add(item_id)
+        item_info[item_id] = (key, number, title, framework, order)
+    inherited: dict[int, set[int]] = {}
+
+    def items_of(node_id: int) -> set[int]:
+        """A node counts under the items linked to it or to any node above it."""
+        if node_id not in inherited:
+            parent = nodes[node_id][1]
+            inherited[node_id] = own_items.get(node_id, set()) | (items_of(parent) if parent else set())
+        return inherited[node_id]
+
+    grades = grade_scale(cycle.municipality_id)
+    grade_ids = [g[0] for g in grades]
+    total = Group("all", str(_("計画全体")))
+    policies: dict[int, Group] = {}
+    for node_id, (_id, parent, key, code, title) in nodes.items():
+        if parent is None:
+            policies[node_id] = Group(key, title, code)
+    departments: dict[int | None, Group] = {}
+    department_order: dict[int | None, int] = {}
+    items: dict[int | None, Group] = {}
+    overdue: list[Overdue] = []
+    late = today > cycle.due_date
+    labels = dict(NodeReview.State.choices)
+    per_node: dict[int, list[tuple[bool, int, int | None]]] = {}
+    for review_id, node_id, department_id, name, d_order, lead, state, status, grade_id in (
+        NodeReview.objects.filter(cycle=cycle)
+        .order_by("node__order", "department__order")
+        .values_list(
+            "id",
+            "node_id",
+            "department_id",
+            "department__name",
+            "department__order",
+            "lead",
+            "state",
+            "status",
+            "grade_id",
+        )
+    ):
+        total.add_review(node_id, state, status, grade_id)
+        policies[root_of(node_id)].add_review(node_id, state, status, grade_id)
+        if department_id not in departments:
+            departments[department_id] = Group(
+                str(department_id or ""), name or str(_("（課の指定なし：事務局）"))
+            )
+            department_order[department_id] = d_order if d_order is not None else 10**6
+        departments[department_id].add_review(node_id, state, status, grade_id)
+        linked: set[int] | set[None] = items_of(node_id) or {None}
+        for item in linked:
+            if item not in items:
+                items[item] = _item_group(item_info.get(item) if item else None)
+            items[item].add_review(node_id, state, status, grade_id)
+        per_node.setdefault(node_id, []).append((lead, d_order or 0, grade_id))
+        if late and state in NOT_SUBMITTED:
+            overdue.append(
+                Overdue(
+                    review_id,
+                    nodes[node_id][3],
+                    nodes[node_id][4],
+                    name,
+                    state,
+                    str(labels[state]),
+                    (today - cycle.due_date).days,
+                )
+            )
+    year_range = {cycle.edition_id: (cycle.fiscal_year, edition.first_year, edition.last_year)}
+    kpis = kpi_states(year_range)
+    groups = [total, *policies.values(), *departments.values(), *items.values()]
+    by_node: dict[int, list[Group]] = {}
+    for group in groups[1:]:
+        for node_id in group.nodes:
+            by_node.setdefault(node_id, []).append(group)
+    for kpi in kpis:
+        total.kpis.add(kpi.status)  # every KPI of the plan, even of a node nobody reviews
+        for group in by_node.get(kpi.node_id, []):
+            group.kpis.add(kpi.status)
+    for group in groups:
+        group.finish(grade_ids)
+    overdue.sort(key=lambda o: (o.department is None, o.department or "", o.node_code))
+    labels_of_levels = edition.level_labels or []
+    return CycleDashboard(
+        cycle=cycle,
+        today=today,
+        level_label=labels_of_levels[0] if labels_of_levels else str(_("基本方針")),
+        grades=grades,
+        total=total,
+        policies=list(policies.values()),
+        departments=sorted(
+            departments.values(), key=lambda g: department_order[int(g.key) if g.key else None]
+        ),
+        items=sorted(items.values(), key=lambda g: (not g.key, g.sort)),
+        overdue=overdue,
+        yoy=year_over_year(cycle, {n: _representative(r) for n, r in per_node.items()}, nodes, grades, kpis),
+    )
+
+
+def _item_group(info: tuple[str, str, str, int, int] | None) -> Group:
+    if info is None:
+        return Group("", str(_("（国の項目に対応なし）")))
+    key, number, title, framework, order = info
+    return Group(key, title, number, sort=(framework, order))
+
+
+def year_over_year(
+    cycle: ReviewCycle,
+    node_grades: dict[int, int | None],
+    nodes: dict[int, tuple[Any, ...]],
+    grades: list[tuple[int | None, str, str]],
+    kpis: list[KpiState],
+) -> YearOverYear | None:
+    """Against the previous fiscal year's cycle of the same plan (any edition; nodes and KPIs are
+    matched by key). None when there is no such cycle."""
+    previous = (
+        ReviewCycle.objects.filter(edition__plan_id=cycle.edition.plan_id, fiscal_year=cycle.fiscal_year - 1)
+        .select_related("edition")
+        .first()
+    )
+    if previous is None:
+        return None
+    rank = {g[0]: i for i, g in enumerate(grades) if g[0] is not None}
+    code = {g[0]: g[1] for g in grades}
+    before_rows: dict[str, list[tuple[bool, int, int | None]]] = {}
+    for key, lead, d_order, grade_id in (
+        NodeReview.objects.filter(cycle=previous)
+        .order_by()
+        .values_list("node__key", "lead", "department__order", "grade_id")
+    ):
+        before_rows.setdefault(key, []).append((lead, d_order or 0, grade_id))
+    grade_moves = []
+    for node_id, after in node_grades.items():
+        _id, _parent, key, node_code, title = nodes[node_id]
+        if key not in before_rows:
+            continue
+        before = _representative(before_rows[key])
+        if before is None or after is None:
+            move = "none"
+        elif rank[after] < rank[before]:
+            move = "up"  # the scale runs best first
+        elif rank[after] > rank[before]:
+            move = "down"
+        else:
+            move = "same"
+        grade_moves.append(
+            GradeMove(
+                key,
+                node_code,
+                title,
+                code.get(before) if before else None,
+                code.get(after) if after else None,
+                move,
+            )
+        )
+    before_values = dict(
+        KpiActual.objects.filter(
+            kpi__edition_id=previous.edition_id,
+            fiscal_year=previous.fiscal_year,
+            value__isnull=False,
+        )
+        .order_by()
+        .values_list("kpi__key", "value")
+    )
+    kpi_moves = []
+    for kpi in kpis:
+        if kpi.direction == Kpi.Direction.QUALITATIVE:
+            continue
+        before_value = before_values.get(kpi.key)
+        after_value = kpi.actual
+        if before_value is None or after_value is None:
+            kpi_moves.append(KpiMove(kpi.key, kpi.name, kpi.unit, before_value, after_value, None, "none"))
+            continue
+        change = after_value - before_value
+        if change == 0:
+            judgement = "same"
+        elif kpi.direction == Kpi.Direction.KEEP:
+            judgement = "changed"
+        elif (change > 0) == (kpi.direction == Kpi.Direction.INCREASE):
+            judgement = "good"
+        else:
+            judgement = "bad"
+        kpi_moves.append(KpiMove(kpi.key, kpi.name, kpi.unit, before_value, after_value, change, judgement))
+    return YearOverYear(
+        previous=previous,
+        grades=grade_moves,
+        grade_counts={m: sum(1 for g in grade_moves if g.move == m) for m in MOVE_LABELS},
+        kpis=kpi_moves,
+        kpi_counts={j: sum(1 for k in kpi_moves if k.judgement == j) for j in KPI_MOVE_LABELS},
+    )
+
+
+# --- consortium -------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanFigures:
+    """A member plan's latest review in headline figures (None where there is nothing to show)."""
+
+    plan: Any
+    cycle: ReviewCycle | None = None
+    reviews: int = 0
+    not_submitted: int = 0
+    overdue: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    grades: list[tuple[str, int]] = field(default_factory=list)
+    ungraded: int = 0
+    kpis: KpiTally = field(default_factory=KpiTally)
+    status_cells: list[int] = field(default_factory=list)
+    plan_kpis: int = 0  # KPIs of the plan's current edition (re-prints apart), cycle or not
+
+    @property
+    def submitted(self) -> int:
+        return self.reviews - self.not_submitted
+
+    @property
+    def submitted_percent(self) -> int | None:
+        if not self.reviews:
+            return None
+        return int((Decimal(100 * self.submitted) / self.reviews).to_integral_value())
+
+
+@dataclass
+class MemberFigures:
+    municipality: Any
+    plans: list[PlanFigures]
+
+
+def consortium_dashboard(consortium: Any, today: date | None = None) -> list[MemberFigures]:
+    """Each member's published plans with their latest review, side by side (fixed queries)."""
+    from yakusho.plans.compare import member_plans
+
+    today = today or timezone.localdate()
+    members = list(consortium.members.order_by("code"))
+    plans = list(
+        member_plans(consortium)
+        .order_by("municipality__code", "key")
+        .only(
+            "id",
+            "key",
+            "municipality_id",
+            "current_edition__id",
+            "current_edition__title",
+            "municipality__id",
+        )
+    )
+    latest: dict[int, ReviewCycle] = {}
+    for cycle in (
+        ReviewCycle.objects.filter(edition__plan__in=[p.pk for p in plans])
+        .select_related("edition")
+        .only(
+            "id",
+            "fiscal_year",
+            "due_date",
+            "state",
+            "demo",
+            "municipality_id",
+            "edition__id",
+            "edition__plan_id",
+            "edition__title",
+            "edition__first_year",
+            "edition__last_year",
+        )
+        .order_by("-fiscal_year")
+    ):
+        latest.setdefault(cycle.edition.plan_id, cycle)
+    figures = {p.pk: PlanFigures(p, latest.get(p.pk)) for p in plans}
+    by_edition = {p.current_edition_id: figures[p.pk] for p in plans}
+    for edition_id, n in (
+        Kpi.objects.filter(edition_id__in=list(by_edition))
+        .values("edition_id")
+        .annotate(n=Count("id", filter=Q(reprint_of__isnull=True)))
+        .values_list("edition_id", "n")
+        .order_by()
+    ):
+        by_edition[edition_id].plan_kpis = n
+    by_cycle = {c.pk: figures[plan_id] for plan_id, c in latest.items()}
+    grade_rows: dict[int, list[tuple[int, str]]] = {}
+    for grade_id, municipality_id, code in (
+        ReviewGrade.objects.filter(municipality__in=[m.pk for m in members])
+        .order_by("order")
+        .values_list("id", "municipality_id", "code")
+    ):
+        grade_rows.setdefault(municipality_id, []).append((grade_id, code))
+    grade_counts: dict[int, Counter[int | None]] = {c: Counter() for c in by_cycle}
+    for cycle_id, state, status, grade_id, n in (
+        NodeReview.objects.filter(cycle_id__in=list(by_cycle))
+        .values("cycle_id", "state", "status", "grade_id")
+        .annotate(n=Count("id"))
+        .values_list("cycle_id", "state", "status", "grade_id", "n")
+        .order_by()
+    ):
+        f = by_cycle[cycle_id]
+        f.reviews += n
+        f.statuses[status] += n
+        grade_counts[cycle_id][grade_id] += n
+        if state in NOT_SUBMITTED:
+            f.not_submitted += n
+            assert f.cycle is not None
+            if today > f.cycle.due_date:
+                f.overdue += n
+    years = {
+        c.edition_id: (c.fiscal_year, c.edition.first_year, c.edition.last_year) for c in latest.values()
+    }
+    cycle_of_edition = {c.edition_id: c.pk for c in latest.values()}
+    for kpi in kpi_states(years, detail=False):
+        by_cycle[cycle_of_edition[kpi.edition_id]].kpis.add(kpi.status)
+    for cycle_id, f in by_cycle.items():
+        counts = grade_counts[cycle_id]
+        f.grades = [(code, counts[g]) for g, code in grade_rows.get(f.plan.municipality_id, [])]
+        f.ungraded = counts[None]
+        f.status_cells = [f.statuses[p] for p in PROGRESS]
+    per_member: dict[int, list[PlanFigures]] = {}
+    for p in plans:
+        per_member.setdefault(p.municipality_id, []).append(figures[p.pk])
+    return [MemberFigures(m, per_member.get(m.pk, [])) for m in members]
+
+
+def kpi_labels() -> list[str]:
+    return [str(LABELS[s]) for s in KPI_COLUMNS]

@@ -1,0 +1,356 @@
+"""進捗状況報告書: what one yearly review says about a plan, gathered once for HTML, PDF and Excel.
+
+:func:`build` reads a cycle's report with a fixed number of queries whatever the size of the plan
+(the cycle's edition, nodes, node reviews, grades, KPIs with targets and actuals), and every
+format renders the same :class:`Report`, so the page, the PDF and the workbook always agree.
+
+Rules of the summary (also in docs/progress-reports.md):
+
+- A node's status, progress and grade are those of its lead 課's review; a node without a lead
+  takes the review of its first 課 in the plan's order (a node with no 課 has one review, by the
+  secretariat). Each 課's own review is still shown under the node.
+- A KPI's achievement is :func:`achievement.evaluate` in the cycle's fiscal year, so a KPI
+  without an actual for that year is 「データなし」.
+- The share on track is (達成 + 順調) / (達成 + 順調 + 遅れ): KPIs without data and qualitative
+  KPIs are left out of both sides, and their counts are shown beside it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from yakusho.core.jcal import format_fiscal_year, format_wareki_date
+from yakusho.core.templatetags.yakusho import num
+from yakusho.plans.achievement import LABELS, Achievement, Status, evaluate
+from yakusho.plans.models import (
+    Kpi,
+    KpiActual,
+    KpiTarget,
+    Node,
+    NodeReview,
+    ReviewAmendment,
+    ReviewCycle,
+    ReviewGrade,
+)
+
+DEMO_BANNER = gettext_lazy("デモデータ：この評価はデモ用に作成したもので、団体が公表したものではありません")
+NO_GRADE = ""
+
+
+@dataclass(frozen=True)
+class Count:
+    """One bar of a chart and one row of its table."""
+
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class DepartmentReview:
+    department: str
+    lead: bool
+    state: str
+    status: str
+    status_label: str
+    progress: int | None
+    grade: str
+    grade_label: str
+    achievements: str
+    issues: str
+    next_steps: str
+    amendments: list[str]  # 「訂正」 notes: when, why and what changed
+
+    @property
+    def amendment_text(self) -> str:
+        return "\n".join(self.amendments)
+
+
+@dataclass(frozen=True)
+class NodeEntry:
+    key: str
+    code: str
+    title: str
+    depth: int
+    level_label: str
+    departments: list[str]  # lead first
+    status: str
+    status_label: str
+    progress: int | None
+    grade: str
+    grade_label: str
+    reviews: list[DepartmentReview]
+
+
+@dataclass(frozen=True)
+class KpiEntry:
+    name: str
+    unit: str
+    node_code: str
+    node_title: str
+    baseline: str
+    target: str  # for the cycle's year: stated, or the straight-line path (目安)
+    final_target: str
+    actual: str
+    achievement: Achievement
+    grade: str  # of its node
+
+
+@dataclass(frozen=True)
+class Report:
+    cycle: ReviewCycle
+    title: str
+    plan_title: str
+    municipality: str
+    fiscal_year: int
+    fiscal_year_label: str
+    finalised: bool
+    demo: bool
+    status_counts: list[Count]
+    grade_counts: list[Count]
+    kpi_counts: list[Count]
+    nodes: list[NodeEntry]
+    kpis: list[KpiEntry]
+
+    @property
+    def node_total(self) -> int:
+        return len(self.nodes)
+
+    @property
+    def kpi_judged(self) -> int:
+        """KPIs with a numeric judgement for the year (達成・順調・遅れ)."""
+        judged = {Status.ACHIEVED, Status.ON_TRACK, Status.BEHIND}
+        return sum(c.count for c in self.kpi_counts if c.key in judged)
+
+    @property
+    def kpi_on_track(self) -> int:
+        return sum(c.count for c in self.kpi_counts if c.key in {Status.ACHIEVED, Status.ON_TRACK})
+
+    @property
+    def on_track_percent(self) -> int | None:
+        if not self.kpi_judged:
+            return None
+        return int((Decimal(100 * self.kpi_on_track) / self.kpi_judged).to_integral_value())
+
+    @property
+    def state_label(self) -> str:
+        return _("確定") if self.finalised else _("未確定")
+
+
+def _level_label(labels: list[str], depth: int) -> str:
+    return labels[depth - 1] if 0 < depth <= len(labels) else ""
+
+
+def _value_text(value: Decimal | None, unit: str) -> str:
+    return "" if value is None else f"{num(value)}{unit}"
+
+
+def _target_text(target: KpiTarget, unit: str) -> str:
+    text = target.text or _value_text(target.value, target.unit or unit)
+    if target.fiscal_year and format_fiscal_year(target.fiscal_year, short=True) not in text:
+        return f"{text}（{format_fiscal_year(target.fiscal_year, short=True)}）"
+    return text
+
+
+def _amendment_note(amendment: ReviewAmendment) -> str:
+    changes = "、".join(
+        f"{field}：{old or '—'}→{new or '—'}" for field, (old, new) in amendment.changes.items()
+    )
+    return _("訂正（%(date)s）%(reason)s［%(changes)s］") % {
+        "date": format_wareki_date(timezone.localtime(amendment.made_at).date()),
+        "reason": amendment.reason,
+        "changes": changes,
+    }
+
+
+def _department_review(review: NodeReview, note: str) -> DepartmentReview:
+    name = review.department.name if review.department else (note or _("（課の指定なし）"))
+    return DepartmentReview(
+        department=name,
+        lead=review.lead,
+        state=review.get_state_display(),
+        status=review.status,
+        status_label=review.get_status_display(),
+        progress=review.progress,
+        grade=review.grade.code if review.grade else NO_GRADE,
+        grade_label=review.grade.label if review.grade else "",
+        achievements=review.achievements,
+        issues=review.issues,
+        next_steps=review.next_steps,
+        amendments=[_amendment_note(a) for a in review.amendments.all()],
+    )
+
+
+def _kpi_entry(kpi: Kpi, year: int, node: NodeEntry | None) -> KpiEntry:
+    achievement = evaluate(kpi, year)
+    targets = list(kpi.targets.all())
+    stated = next((t for t in targets if t.fiscal_year == year), None)
+    numeric = [t for t in targets if t.value is not None]
+    last_year = kpi.edition.last_year
+    final = max(numeric or targets, key=lambda t: (t.final, t.fiscal_year or last_year), default=None)
+    if stated is not None:
+        target = _target_text(stated, kpi.unit)
+    elif achievement.expected is not None:
+        path = achievement.expected
+        if path != path.to_integral_value():
+            path = path.quantize(Decimal("0.1"))
+        target = _("%(value)s（目安）") % {"value": _value_text(path, kpi.unit)}
+    else:
+        target = ""
+    actual = next((a for a in kpi.actuals.all() if a.fiscal_year == year), None)
+    return KpiEntry(
+        name=kpi.name,
+        unit=kpi.unit,
+        node_code=node.code if node else "",
+        node_title=node.title if node else "",
+        baseline=kpi.baseline_text or _value_text(kpi.baseline_value, kpi.unit),
+        target=target,
+        final_target=_target_text(final, kpi.unit) if final is not None else "",
+        actual=(actual.text or _value_text(actual.value, kpi.unit)) if actual else "",
+        achievement=achievement,
+        grade=node.grade if node else NO_GRADE,
+    )
+
+
+def build(cycle: ReviewCycle) -> Report:
+    """The report of ``cycle`` (a fixed number of queries; pass a cycle loaded with
+    ``select_related("edition__plan", "municipality")`` to save two more)."""
+    edition = cycle.edition
+    year = cycle.fiscal_year
+    labels = list(edition.level_labels or [])
+    nodes = list(
+        Node.objects.filter(edition=edition)
+        .only("id", "key", "code", "title", "depth", "department_note", "order")
+        .order_by("order")
+    )
+    by_node: dict[int, list[NodeReview]] = {}
+    for r in (
+        NodeReview.objects.filter(cycle=cycle)
+        .select_related("department", "grade")
+        .prefetch_related(Prefetch("amendments", queryset=ReviewAmendment.objects.order_by("made_at")))
+    ):
+        by_node.setdefault(r.node_id, []).append(r)
+    grades = list(ReviewGrade.objects.for_municipality(cycle.municipality).order_by("order"))
+
+    entries: dict[int, NodeEntry] = {}
+    for node in nodes:
+        reviews = sorted(
+            by_node.get(node.pk, []),
+            key=lambda r: (not r.lead, r.department.order if r.department else -1, r.department_id or 0),
+        )
+        shown = [_department_review(r, node.department_note) for r in reviews]
+        main = shown[0] if shown else None
+        entries[node.pk] = NodeEntry(
+            key=node.key,
+            code=node.code,
+            title=node.title,
+            depth=node.depth,
+            level_label=_level_label(labels, node.depth),
+            departments=[d.department for d in shown],
+            status=main.status if main else "",
+            status_label=main.status_label if main else "—",
+            progress=main.progress if main else None,
+            grade=main.grade if main else NO_GRADE,
+            grade_label=main.grade_label if main else "",
+            reviews=shown,
+        )
+    node_list = [entries[n.pk] for n in nodes if entries[n.pk].reviews]
+
+    status_counter = Counter(n.status for n in node_list)
+    grade_counter = Counter(n.grade for n in node_list)
+    status_counts = [Count(s.value, str(s.label), status_counter[s.value]) for s in NodeReview.Progress]
+    grade_counts = [Count(g.code, f"{g.code}（{g.label}）", grade_counter[g.code]) for g in grades]
+    grade_counts.append(Count(NO_GRADE, _("未評価"), grade_counter[NO_GRADE]))
+
+    kpis = list(
+        Kpi.objects.filter(edition=edition)
+        .prefetch_related(
+            Prefetch("targets", queryset=KpiTarget.objects.order_by("order")),
+            Prefetch("actuals", queryset=KpiActual.objects.order_by("fiscal_year")),
+        )
+        .order_by("order")
+    )
+    kpi_entries = []
+    for kpi in kpis:
+        kpi.edition = edition  # evaluate() reads the plan period from it: no query per KPI
+        kpi_entries.append(_kpi_entry(kpi, year, entries.get(kpi.node_id)))
+    kpi_counter = Counter(k.achievement.status for k in kpi_entries)
+    kpi_counts = [Count(s.value, str(label), kpi_counter[s]) for s, label in LABELS.items()]
+
+    plan_title = edition.title
+    year_label = format_fiscal_year(year)
+    return Report(
+        cycle=cycle,
+        title=_("%(plan)s %(year)s 進捗状況報告書")
+        % {"plan": plan_title, "year": format_fiscal_year(year, short=True)},
+        plan_title=plan_title,
+        municipality=cycle.municipality.name,
+        fiscal_year=year,
+        fiscal_year_label=year_label,
+        finalised=cycle.state == ReviewCycle.State.FINALISED,
+        demo=cycle.demo,
+        status_counts=status_counts,
+        grade_counts=grade_counts,
+        kpi_counts=kpi_counts,
+        nodes=node_list,
+        kpis=kpi_entries,
+    )
+
+
+# --- charts: horizontal bars as inline SVG, each followed by the same figures as a table ----------
+
+BAR_WIDTH, LABEL_WIDTH, ROW_HEIGHT, VALUE_WIDTH, BAR_HEIGHT = 340, 210, 28, 50, 18
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    count: int
+    y: int  # top of the bar
+    width: float
+    text_y: int  # baseline of the label and the number
+    value_x: float  # where the number is written, just after the bar
+
+
+@dataclass(frozen=True)
+class BarChart:
+    title: str
+    bars: list[Bar]
+    width: int
+    height: int
+    label_x: int = LABEL_WIDTH - 8
+    bar_x: int = LABEL_WIDTH
+    bar_height: int = BAR_HEIGHT
+
+
+def bar_chart(title: str, counts: list[Count]) -> BarChart:
+    """Coordinates for the template: one labelled bar per count, its number written beside it
+    (so the chart reads without colour, and the table after it gives the same figures)."""
+    top = max((c.count for c in counts), default=0) or 1
+    bars = []
+    for i, c in enumerate(counts):
+        width = round(BAR_WIDTH * c.count / top, 1)
+        y = i * ROW_HEIGHT + 5
+        bars.append(Bar(c.label, c.count, y, width, y + BAR_HEIGHT - 4, LABEL_WIDTH + width + 6))
+    return BarChart(title, bars, LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH, max(len(counts), 1) * ROW_HEIGHT + 10)
+
+
+def charts(report: Report) -> list[tuple[BarChart, list[Count]]]:
+    return [
+        (bar_chart(_("進捗状況別の項目数"), report.status_counts), report.status_counts),
+        (bar_chart(_("評価別の項目数"), report.grade_counts), report.grade_counts),
+        (bar_chart(_("KPIの達成状況"), report.kpi_counts), report.kpi_counts),
+    ]
+
+
+def context(report: Report) -> dict[str, Any]:
+    """What the HTML templates need beside the report itself."""
+    return {"report": report, "charts": charts(report), "demo_banner": str(DEMO_BANNER)}
