@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProceduresConfig(AppConfig):
+    name = "yakusho.procedures"
+    label = "procedures"
+    verbose_name = _("手続")
+
+    def ready(self) -> None:
+        from yakusho.core.demo import demo_loaded
+        from yakusho.procedures import audit, demo
+
+        audit.register_models()
+        demo_loaded.connect(demo.load_demo_procedures, dispatch_uid="procedures-demo")

@@ -1,0 +1,130 @@
+"""Rules about procedures that views, the file import and the demo share."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, QuerySet
+
+from yakusho.core.calendar import BusinessCalendar
+from yakusho.core.models import Membership, Role
+from yakusho.procedures.models import FormDefinition, Procedure
+
+
+@dataclass(frozen=True)
+class DefinitionProblem:
+    path: str  # JSON path, "$" for the whole document
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class FormDefinitionInvalid(Exception):
+    def __init__(self, problems: list[DefinitionProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def parse_definition_json(raw: bytes | str) -> Any:
+    """JSON text (UTF-8, a BOM allowed) to data, or :class:`FormDefinitionInvalid` in Japanese."""
+    try:
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw.lstrip("\ufeff")
+    except UnicodeDecodeError:
+        raise FormDefinitionInvalid(
+            [DefinitionProblem("$", "UTF-8 の JSON ファイルではありません。")]
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FormDefinitionInvalid(
+            [DefinitionProblem("$", f"JSONとして読み取れません（{exc.lineno}行目 {exc.colno}文字目）。")]
+        ) from None
+
+
+def check_definition(procedure: Procedure, data: Any) -> tuple[Any, list[DefinitionProblem]]:
+    """Validate ``data`` with the form engine (raises on its errors); returns the definition and
+    the problems found against the procedure."""
+    from yakusho.procedures.formengine import DefinitionError, load_definition
+
+    if not isinstance(data, dict):
+        raise FormDefinitionInvalid(
+            [DefinitionProblem("$", "フォーム定義はJSONのオブジェクトにしてください。")]
+        )
+    try:
+        definition = load_definition(data)
+    except DefinitionError as exc:
+        raise FormDefinitionInvalid([DefinitionProblem(str(p), str(m)) for p, m in exc.errors]) from None
+    problems = []
+    if definition.key != procedure.key:
+        problems.append(
+            DefinitionProblem(
+                "$.key",
+                f"フォームのキー（{definition.key}）が手続のキー（{procedure.key}）と一致しません。",
+            )
+        )
+    return definition, problems
+
+
+def current_version(procedure: Procedure) -> int:
+    return FormDefinition.objects.filter(procedure=procedure).aggregate(v=Max("version"))["v"] or 0
+
+
+@transaction.atomic
+def add_form_definition(
+    procedure: Procedure, data: Any, *, user: Any = None, source: str = ""
+) -> FormDefinition:
+    """Store a new version of the procedure's form, validated by the engine; nothing on error.
+
+    The version is the definition's own ``version``, which must be higher than the current one.
+    """
+    definition, problems = check_definition(procedure, data)
+    # Lock the procedure row so two uploads cannot both take the next version.
+    Procedure.objects.select_for_update().filter(pk=procedure.pk).first()
+    current = current_version(procedure)
+    if definition.version <= current:
+        problems.append(
+            DefinitionProblem(
+                "$.version",
+                f"版（version）は現在の版（{current}）より大きい整数にしてください（{definition.version}）。",
+            )
+        )
+    if problems:
+        raise FormDefinitionInvalid(problems)
+    return FormDefinition.objects.create(
+        municipality_id=procedure.municipality_id,
+        procedure=procedure,
+        version=definition.version,
+        definition=data,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        source=source[:200],
+    )
+
+
+def current_forms(procedures: QuerySet[Procedure] | list[Procedure]) -> dict[int, FormDefinition]:
+    """The current form definition of each procedure, in one query (procedure id → definition)."""
+    ids = [p.pk for p in procedures]
+    out: dict[int, FormDefinition] = {}
+    for form in FormDefinition.objects.filter(procedure_id__in=ids).order_by("procedure_id", "-version"):
+        out.setdefault(form.procedure_id, form)
+    return out
+
+
+def can_edit_forms(membership: Membership, procedure: Procedure) -> bool:
+    """Administrators, and department staff of the procedure's 課."""
+    if membership.role == Role.ADMIN:
+        return True
+    if membership.role != Role.DEPARTMENT:
+        return False
+    return any(d.pk == procedure.department_id for d in membership.departments.all())
+
+
+def processing_deadline(procedure: Procedure, start: date, calendar: BusinessCalendar) -> date | None:
+    """The day the 標準処理期間 ends for a request received on ``start`` (None if unset)."""
+    if procedure.processing_days is None:
+        return None
+    return calendar.add_business_days(start, procedure.processing_days)
