@@ -157,8 +157,8 @@ def test_a_whole_review_cycle(small_plan: str, new_context: ContextFactory, smtp
 
     # The 課 reads the comment, corrects and resubmits; then also submits measure b.
     dept.goto(review_a)
-    expect(dept.get_by_text("導入した窓口の名前を書いてください。")).to_be_visible()
-    dept.get_by_label("実績", exact=True).fill("本庁舎の住民窓口（税務町民課）にタブレットを2台導入した。")
+    expect(dept.locator(".message", has_text="導入した窓口の名前を書いてください。")).to_be_visible()
+    dept.get_by_label("実績", exact=True).fill("本庁舎の住民窓口と税務町民課にタブレットを2台導入した。")
     click(dept, "保存")
     click(dept, "提出する")
     b = NodeReview.objects.get(cycle=cycle, node__key="b")
@@ -195,6 +195,6 @@ def test_a_whole_review_cycle(small_plan: str, new_context: ContextFactory, smtp
     response = public.goto(f"{base}/m/oe/plans/cycle-test/reports/2025/")
     assert response is not None and response.status == 200
     expect(public.get_by_role("heading", level=1)).to_contain_text("令和7年度")
-    expect(public.get_by_text("本庁舎の住民窓口（税務町民課）にタブレットを2台導入した。")).to_be_visible()
+    expect(public.get_by_text("本庁舎の住民窓口と税務町民課にタブレットを2台導入した。")).to_be_visible()
     expect(public.locator("main")).to_contain_text("420")
     expect(public.locator("main")).not_to_contain_text("導入した窓口の名前を書いてください")
