@@ -512,24 +512,37 @@ BOOKING_TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("bookings_staff:slot_block", "post"): BOOKING_MANAGERS,
     ("bookings_staff:close_day", "get"): BOOKING_MANAGERS,
     ("bookings_staff:booking_action", "post"): BOOKING_MANAGERS,
+    ("bookings_staff:resource_create", "get"): BOOKING_MANAGERS,
+    ("bookings_staff:resource_edit", "get"): BOOKING_MANAGERS,
+    ("bookings_staff:session_add", "get"): BOOKING_MANAGERS,
 }
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("name", "method"), sorted(BOOKING_TABLE))
 def test_booking_role_table(world, client: Client, name: str, method: str, role: str) -> None:
-    from datetime import datetime, timedelta
+    from datetime import datetime, time, timedelta
 
     from yakusho.bookings.models import Booking, Resource, Slot
 
     town, _consortium, users, objects = world
-    resource = Resource.objects.create(municipality=town, department=objects["department"], key="room", name="会議室", kind="room")
-    starts = timezone.make_aware(datetime.combine(timezone.localdate() + timedelta(days=10), datetime.min.time())) + timedelta(hours=10)
-    slot = Slot.objects.create(municipality=town, resource=resource, starts_at=starts, ends_at=starts + timedelta(hours=1), capacity=2, booked=1)
-    booking = Booking.objects.create(municipality=town, resource=resource, slot=slot, code="ACEFHJK3", status="confirmed", name="予約 太郎")
+    resource = Resource.objects.create(
+        municipality=town, department=objects["department"], key="room", name="会議室", kind="room"
+    )
+    starts = timezone.make_aware(datetime.combine(timezone.localdate() + timedelta(days=10), time(10)))
+    slot = Slot.objects.create(
+        municipality=town,
+        resource=resource,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        capacity=2,
+        booked=1,
+    )
+    booking = Booking.objects.create(
+        municipality=town, resource=resource, slot=slot, code="ACEFHJK3", status="confirmed", name="予約 太郎"
+    )
     day = timezone.localdate().isoformat()
-    args: list[object] = [town.slug]
-    args += {
+    extra: dict[str, list[object]] = {
         "bookings_staff:resources": [],
         "bookings_staff:day": [day],
         "bookings_staff:week": [day],
@@ -539,10 +552,15 @@ def test_booking_role_table(world, client: Client, name: str, method: str, role:
         "bookings_staff:slot_block": [slot.pk],
         "bookings_staff:close_day": [resource.pk, day],
         "bookings_staff:booking_action": [booking.pk, "attended"],
-    }[name]
+        "bookings_staff:resource_create": [],
+        "bookings_staff:resource_edit": [resource.pk],
+        "bookings_staff:session_add": [resource.pk],
+    }
+    args: list[object] = [town.slug, *extra[name]]
     if role != "anonymous":
         login_verified(client, users[role])
-    response = getattr(client, method)(reverse(name, args=args), {"reason": "点検"} if method == "post" else None)
+    data = {"reason": "点検"} if method == "post" else None
+    response = getattr(client, method)(reverse(name, args=args), data)
     if role == "anonymous":
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("staff:login"))

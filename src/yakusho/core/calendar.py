@@ -64,8 +64,12 @@ class BusinessCalendar:
             self.__dict__.pop("_holidays", None)
             self.__dict__.pop("_closures", None)
 
-    def closed_reason(self, day: date) -> str | None:
-        """Why the offices are closed on ``day``, or None on a business day."""
+    def closed_reason(self, day: date, *, weekends: bool = True) -> str | None:
+        """Why the offices are closed on ``day``, or None on a business day.
+
+        ``weekends=False`` leaves Saturdays and Sundays to the caller (a facility with its own
+        opening hours, see ``bookings``): only holidays, 年末年始 and closures count then.
+        """
         self._in_range(day)
         if day in self._closures:
             return self._closures[day]
@@ -74,7 +78,7 @@ class BusinessCalendar:
             return str(holiday)
         if self.municipality.closes_year_end and is_year_end_holiday(day):
             return _("年末年始")
-        if day.weekday() in _WEEKDAY_NAMES:
+        if weekends and day.weekday() in _WEEKDAY_NAMES:
             return _(_WEEKDAY_NAMES[day.weekday()])
         return None
 

@@ -1,0 +1,596 @@
+"""Every change to bookings: book, wait, confirm, move, cancel, offer, expire, block, close.
+
+Each function is one transaction that first locks the slot row (``select_for_update``), then
+changes ``Slot.booked`` with the booking and queues its mail. The database refuses
+``booked > capacity`` (check constraint), so the count can never be exceeded even by a code path
+that forgot the lock. On SQLite the project's transactions are ``IMMEDIATE``: a writer takes the
+database lock when its transaction starts, so writers run one after another (docs/bookings.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
+
+from yakusho.bookings import ics
+from yakusho.bookings.models import (
+    ACTIVE,
+    HOLDING,
+    Booking,
+    BookingMail,
+    BookingStatus,
+    Channel,
+    Resource,
+    ResourceClosure,
+    Schedule,
+    Slot,
+)
+from yakusho.bookings.rules import Rules, local_day, local_start
+from yakusho.core import shortcodes
+from yakusho.core.jcal import format_wareki_date
+from yakusho.core.models import User
+from yakusho.core.outbox import Attachment, queue_mail
+from yakusho.core.services import absolute
+
+TOKEN_SALT = "yakusho.bookings.manage"  # noqa: S105 (a salt, not a secret)
+
+
+def conf(name: str) -> Any:
+    defaults = {"PENDING_HOURS": 24}
+    return getattr(settings, "YAKUSHO_BOOKINGS", {}).get(name, defaults[name])
+
+
+class BookingError(Exception):
+    """A refusal with a Japanese message for the person; ``field`` names the form field if any."""
+
+    def __init__(self, message: str, *, field: str | None = None, code: str = "refused") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+class SlotFull(BookingError):
+    def __init__(self, waitlist: bool) -> None:
+        message = (
+            _("この枠は満員です。空き待ちに登録できます。")
+            if waitlist
+            else _("この枠は満員です。別の枠を選んでください。")
+        )
+        super().__init__(message, code="full")
+        self.waitlist = waitlist
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    kana: str = ""
+    email: str = ""
+    phone: str = ""
+    note: str = ""
+
+
+# --- tokens ---------------------------------------------------------------------------------------
+
+
+def token_for(booking: Booking) -> str:
+    return signing.Signer(salt=TOKEN_SALT).sign(f"{booking.municipality_id}.{booking.code}")
+
+
+def booking_for_token(municipality: Any, token: str) -> Booking | None:
+    try:
+        value = signing.Signer(salt=TOKEN_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    municipality_id, _dot, code = value.partition(".")
+    if str(municipality.pk) != municipality_id:
+        return None
+    return (
+        Booking.objects.for_municipality(municipality)
+        .select_related("slot", "resource", "municipality")
+        .filter(code=code)
+        .first()
+    )
+
+
+def manage_url(booking: Booking) -> str:
+    return absolute(reverse("bookings:manage", args=[booking.municipality.slug, token_for(booking)]))
+
+
+# --- locking --------------------------------------------------------------------------------------
+
+
+def _locked_slot(slot_id: int) -> Slot:
+    return (
+        Slot.objects.select_for_update().select_related("resource", "resource__municipality").get(pk=slot_id)
+    )
+
+
+def _lock_address(resource: Resource, email: str) -> None:
+    """Serialise bookings of one address at one resource so per-person limits hold under
+    concurrency (PostgreSQL advisory lock for the transaction; SQLite writers are serial anyway)."""
+    if not email or connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(f"bookings:{resource.pk}:{email}".encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
+
+
+def _check_limits(resource: Resource, email: str, slot: Slot, now: datetime) -> None:
+    if not email:
+        return
+    mine = Booking.objects.filter(resource=resource, email=email)
+    if resource.limit_active:
+        active = mine.filter(
+            status__in=[BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.OFFERED],
+            slot__starts_at__gte=now,
+        ).count()
+        if active >= resource.limit_active:
+            raise BookingError(
+                _(
+                    "「%(resource)s」の予約は1人%(n)s件までです。このメールアドレスの予約がすでに%(n)s件あります。"
+                )
+                % {"resource": resource.name, "n": resource.limit_active},
+                field="email",
+                code="limit",
+            )
+    if resource.limit_per_day:
+        day = local_day(slot.starts_at)
+        same_day = mine.filter(
+            status__in=HOLDING,
+            slot__starts_at__gte=local_start(day),
+            slot__starts_at__lt=local_start(day + timedelta(1)),
+        ).count()
+        if same_day >= resource.limit_per_day:
+            raise BookingError(
+                _("「%(resource)s」は1日に1人%(n)s件まで予約できます。%(day)sの予約がすでにあります。")
+                % {"resource": resource.name, "n": resource.limit_per_day, "day": format_wareki_date(day)},
+                field="email",
+                code="limit",
+            )
+
+
+# --- booking --------------------------------------------------------------------------------------
+
+
+def book(
+    slot_id: int,
+    contact: Contact,
+    *,
+    channel: str = Channel.ONLINE,
+    staff: User | None = None,
+    waitlist_if_full: bool = False,
+    now: datetime | None = None,
+    rules: Rules | None = None,
+) -> Booking:
+    """Book one place (or join the waitlist when full and asked to). Raises :class:`BookingError`.
+
+    Online bookings are pending until the e-mailed link is opened; bookings entered by staff are
+    confirmed at once.
+    """
+    now = now or timezone.now()
+    email = contact.email.strip().lower()
+    try:
+        with transaction.atomic():
+            slot = _locked_slot(slot_id)
+            resource = slot.resource
+            by_staff = staff is not None
+            if not by_staff and resource.audience == "staff":
+                raise BookingError(_("この予約は電話または窓口で受け付けています。"), code="staff_only")
+            if not resource.is_active:
+                raise BookingError(_("現在、予約を受け付けていません。"), code="inactive")
+            refusal = (rules or Rules(resource)).refusal(slot, now, staff=by_staff)
+            if refusal:
+                raise BookingError(refusal, code="rules")
+            if not by_staff and not email:
+                raise BookingError(_("メールアドレスを入力してください。"), field="email", code="required")
+            _lock_address(resource, email)
+            if email and Booking.objects.filter(slot=slot, email=email, status__in=ACTIVE).exists():
+                raise BookingError(
+                    _("このメールアドレスで、この枠の予約（または空き待ち）がすでにあります。"),
+                    field="email",
+                    code="duplicate",
+                )
+            _check_limits(resource, email, slot, now)
+            _release_expired(slot, now)
+            if slot.booked >= slot.capacity:
+                if waitlist_if_full and resource.waitlist:
+                    return _create(slot, contact, email, BookingStatus.WAITING, channel, staff, now)
+                raise SlotFull(resource.waitlist)
+            # the constraint booked <= capacity refuses this update if it would overbook
+            Slot.objects.filter(pk=slot.pk).update(booked=F("booked") + 1)
+            slot.booked += 1
+            status = BookingStatus.CONFIRMED if by_staff else BookingStatus.PENDING
+            return _create(slot, contact, email, status, channel, staff, now)
+    except IntegrityError as exc:
+        if "booking_once_per_address_and_slot" in str(exc) or "UNIQUE" in str(exc).upper():
+            raise BookingError(
+                _("このメールアドレスで、この枠の予約（または空き待ち）がすでにあります。"),
+                field="email",
+                code="duplicate",
+            ) from None
+        raise SlotFull(False) from None
+
+
+def _create(
+    slot: Slot, contact: Contact, email: str, status: str, channel: str, staff: User | None, now: datetime
+) -> Booking:
+    booking = Booking(
+        municipality_id=slot.municipality_id,
+        resource=slot.resource,
+        slot=slot,
+        code=shortcodes.unique_code(Booking, slot.municipality_id),
+        status=status,
+        channel=channel,
+        name=contact.name,
+        kana=contact.kana,
+        email=email,
+        phone=contact.phone,
+        note=contact.note,
+        created_by=staff,
+    )
+    if status == BookingStatus.PENDING:
+        booking.hold_until = min(now + timedelta(hours=conf("PENDING_HOURS")), slot.starts_at)
+    booking.save()
+    if email:
+        kind = "waiting" if status == BookingStatus.WAITING else "booked"
+        _mail(booking, kind, with_ics=status != BookingStatus.WAITING)
+    return booking
+
+
+def confirm(booking: Booking, now: datetime | None = None) -> Booking:
+    """The e-mailed link was opened: a pending booking or an offered place becomes confirmed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        slot = _locked_slot(booking.slot_id)
+        _release_expired(slot, now)
+        booking.refresh_from_db()
+        if booking.status in (BookingStatus.PENDING, BookingStatus.OFFERED):
+            booking.status = BookingStatus.CONFIRMED
+            booking.verified_at = now
+            booking.hold_until = None
+            booking.save(update_fields=["status", "verified_at", "hold_until"])
+    return booking
+
+
+def cancel(booking: Booking, *, reason: str = "", now: datetime | None = None, offer: bool = True) -> Booking:
+    """Cancel a booking or leave the waitlist; a freed place is offered to the first waiting person."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        slot = _locked_slot(booking.slot_id)
+        booking.refresh_from_db()
+        if booking.status not in ACTIVE:
+            return booking
+        held = booking.status in HOLDING
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = now
+        booking.cancel_reason = reason
+        booking.hold_until = None
+        booking.save(update_fields=["status", "cancelled_at", "cancel_reason", "hold_until"])
+        if held:
+            Slot.objects.filter(pk=slot.pk).update(booked=F("booked") - 1)
+            slot.booked -= 1
+        if booking.email:
+            _mail(booking, "cancelled", with_ics=held, once=False)
+        if offer:
+            _offer_places(slot, now)
+    return booking
+
+
+def move(booking: Booking, new_slot_id: int, now: datetime | None = None) -> Booking:
+    """Change a booking to another slot of the same resource (both slots locked in id order)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        first, second = sorted({booking.slot_id, new_slot_id})
+        locked = {first: _locked_slot(first)}
+        if second != first:
+            locked[second] = _locked_slot(second)
+        old, new = locked[booking.slot_id], locked[new_slot_id]
+        booking.refresh_from_db()
+        if booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED) or new.pk == old.pk:
+            raise BookingError(_("この予約は変更できません。"), code="state")
+        if new.resource_id != old.resource_id:
+            raise BookingError(_("別の施設・窓口への変更はできません。"), code="resource")
+        refusal = Rules(new.resource).refusal(new, now)
+        if refusal:
+            raise BookingError(refusal, code="rules")
+        _release_expired(new, now)
+        if new.booked >= new.capacity:
+            raise SlotFull(False)
+        if (
+            booking.email
+            and Booking.objects.filter(slot=new, email=booking.email, status__in=ACTIVE).exists()
+        ):
+            raise BookingError(
+                _("変更先の枠に、このメールアドレスの予約がすでにあります。"), code="duplicate"
+            )
+        Slot.objects.filter(pk=new.pk).update(booked=F("booked") + 1)
+        Slot.objects.filter(pk=old.pk).update(booked=F("booked") - 1)
+        old.booked -= 1
+        booking.slot = new
+        booking.save(update_fields=["slot"])
+        if booking.email:
+            _mail(booking, "moved", with_ics=True, once=False)
+        _offer_places(old, now)
+    return booking
+
+
+def _release_expired(slot: Slot, now: datetime) -> int:
+    """Under the slot's lock: pending bookings not confirmed and offers not taken in time expire;
+    their places go to the waitlist first."""
+    expired = list(
+        Booking.objects.filter(
+            slot=slot, status__in=[BookingStatus.PENDING, BookingStatus.OFFERED], hold_until__lt=now
+        ).values_list("pk", flat=True)
+    )
+    if not expired:
+        return 0
+    Booking.objects.filter(pk__in=expired).update(status=BookingStatus.EXPIRED, hold_until=None)
+    Slot.objects.filter(pk=slot.pk).update(booked=F("booked") - len(expired))
+    slot.booked -= len(expired)
+    _offer_places(slot, now)
+    return len(expired)
+
+
+def _offer_places(slot: Slot, now: datetime) -> list[Booking]:
+    """Offer each free place to the next waiting person (each offered once), held for a time."""
+    resource = slot.resource
+    offered: list[Booking] = []
+    if slot.starts_at <= now or slot.is_blocked:
+        return offered
+    free = slot.capacity - slot.booked
+    if free <= 0:
+        return offered
+    waiting = Booking.objects.filter(slot=slot, status=BookingStatus.WAITING).order_by("created_at", "pk")[
+        :free
+    ]
+    for booking in waiting:
+        booking.status = BookingStatus.OFFERED
+        booking.offered_at = now
+        booking.hold_until = min(now + timedelta(hours=resource.offer_hours), slot.starts_at)
+        booking.save(update_fields=["status", "offered_at", "hold_until"])
+        offered.append(booking)
+    if offered:
+        Slot.objects.filter(pk=slot.pk).update(booked=F("booked") + len(offered))
+        slot.booked += len(offered)
+        for booking in offered:
+            if booking.email:
+                _mail(booking, "offered", with_ics=True)
+    return offered
+
+
+def expire_holds(now: datetime | None = None) -> int:
+    """Expire every overdue hold (``yakusho expire-booking-holds``, or on request per slot)."""
+    now = now or timezone.now()
+    slot_ids = set(
+        Booking.objects.filter(
+            status__in=[BookingStatus.PENDING, BookingStatus.OFFERED], hold_until__lt=now
+        ).values_list("slot_id", flat=True)
+    )
+    count = 0
+    for slot_id in sorted(slot_ids):
+        with transaction.atomic():
+            count += _release_expired(_locked_slot(slot_id), now)
+    return count
+
+
+def mark(booking: Booking, status: str) -> Booking:
+    """Staff mark attendance or a no-show (both keep the place held: the slot was used)."""
+    if status not in (BookingStatus.ATTENDED, BookingStatus.NO_SHOW, BookingStatus.CONFIRMED):
+        raise BookingError(_("この状態にはできません。"), code="state")
+    with transaction.atomic():
+        _locked_slot(booking.slot_id)
+        booking.refresh_from_db()
+        if booking.status not in (
+            BookingStatus.PENDING,
+            BookingStatus.CONFIRMED,
+            BookingStatus.ATTENDED,
+            BookingStatus.NO_SHOW,
+        ):
+            raise BookingError(_("取消・空き待ちの予約には出欠をつけられません。"), code="state")
+        booking.status = status
+        booking.save(update_fields=["status"])
+    return booking
+
+
+def set_blocked(slot: Slot, blocked: bool, reason: str = "") -> Slot:
+    """Block a slot (no new bookings; existing ones stay) or release it."""
+    with transaction.atomic():
+        locked = _locked_slot(slot.pk)
+        locked.is_blocked = blocked
+        locked.block_reason = reason if blocked else ""
+        locked.save(update_fields=["is_blocked", "block_reason"])
+        if not blocked:
+            _offer_places(locked, timezone.now())
+    return locked
+
+
+def close_day(resource: Resource, day: date, reason: str, now: datetime | None = None) -> int:
+    """An ad-hoc closure of one resource: record it, block the day's slots, cancel every booking
+    and waitlist place on it, and tell each person by e-mail. Returns the bookings cancelled."""
+    with transaction.atomic():
+        ResourceClosure.objects.get_or_create(
+            municipality_id=resource.municipality_id, resource=resource, date=day, defaults={"reason": reason}
+        )
+        return cancel_for_closure(Slot.objects.filter(resource=resource), day, reason, now)
+
+
+def cancel_for_closure(slots: QuerySet[Slot], day: date, reason: str, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    count = 0
+    day_slots = slots.filter(
+        starts_at__gte=local_start(day), starts_at__lt=local_start(day + timedelta(days=1))
+    )
+    with transaction.atomic():
+        for slot_id in sorted(day_slots.values_list("pk", flat=True)):
+            slot = _locked_slot(slot_id)
+            slot.is_blocked = True
+            slot.block_reason = reason
+            slot.save(update_fields=["is_blocked", "block_reason"])
+            for booking in Booking.objects.filter(slot=slot, status__in=ACTIVE).select_related("resource"):
+                held = booking.status in HOLDING
+                booking.status = BookingStatus.CANCELLED
+                booking.cancelled_at = now
+                booking.cancel_reason = _("臨時休館（%(reason)s）") % {"reason": reason}
+                booking.hold_until = None
+                booking.save(update_fields=["status", "cancelled_at", "cancel_reason", "hold_until"])
+                if held:
+                    Slot.objects.filter(pk=slot.pk).update(booked=F("booked") - 1)
+                if booking.email:
+                    _mail(booking, "closure", with_ics=held, extra={"reason": reason})
+                count += 1
+    return count
+
+
+# --- slots -------------------------------------------------------------------------------------------
+
+
+def generate_slots(resource: Resource, start: date, end: date) -> int:
+    """Materialise the slots of ``resource`` from its opening hours for ``start``–``end`` (both
+    included), skipping closed days; existing slots are kept. Returns how many were created."""
+    if resource.schedule != Schedule.SLOTS:
+        return 0
+    rules = Rules(resource)
+    length = timedelta(minutes=resource.slot_minutes)
+    rows = []
+    day = start
+    while day <= end:
+        if rules.closed_reason(day) is None:
+            for opens, closes in resource.hours_for(day.weekday()):
+                at = timezone.make_aware(datetime.combine(day, opens))
+                stop = timezone.make_aware(datetime.combine(day, closes))
+                while at + length <= stop:
+                    rows.append(
+                        Slot(
+                            municipality_id=resource.municipality_id,
+                            resource=resource,
+                            starts_at=at,
+                            ends_at=at + length,
+                            capacity=resource.capacity,
+                        )
+                    )
+                    at += length
+        day += timedelta(days=1)
+    before = Slot.objects.filter(resource=resource).count()
+    Slot.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return Slot.objects.filter(resource=resource).count() - before
+
+
+def generate_all(today: date | None = None) -> int:
+    """Slots for every active resource over its booking window (``yakusho generate-booking-slots``)."""
+    today = today or timezone.localdate()
+    total = 0
+    for resource in Resource.objects.filter(is_active=True, schedule=Schedule.SLOTS).select_related(
+        "municipality"
+    ):
+        total += generate_slots(resource, today, today + timedelta(days=resource.opens_days_ahead))
+    return total
+
+
+def add_session(
+    resource: Resource,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    capacity: int | None = None,
+    title: str = "",
+) -> Slot:
+    """A dated session (a class, a health-check day)."""
+    slot, _created = Slot.objects.get_or_create(
+        municipality_id=resource.municipality_id,
+        resource=resource,
+        starts_at=starts_at,
+        defaults={"ends_at": ends_at, "capacity": capacity or resource.capacity, "title": title},
+    )
+    return slot
+
+
+# --- mail ----------------------------------------------------------------------------------------------
+
+SUBJECTS = {
+    "booked": N_("【%(municipality)s】予約を受け付けました（%(code)s）"),
+    "waiting": N_("【%(municipality)s】空き待ちに登録しました（%(code)s）"),
+    "offered": N_("【%(municipality)s】空きが出ました。予約を確定してください（%(code)s）"),
+    "cancelled": N_("【%(municipality)s】予約を取り消しました（%(code)s）"),
+    "moved": N_("【%(municipality)s】予約を変更しました（%(code)s）"),
+    "closure": N_("【%(municipality)s】臨時休館のため予約を取り消しました（%(code)s）"),
+    "reminder": N_("【%(municipality)s】明日のご予約のお知らせ（%(code)s）"),
+}
+
+
+def mail_context(booking: Booking) -> dict[str, Any]:
+    start = timezone.localtime(booking.slot.starts_at)
+    end = timezone.localtime(booking.slot.ends_at)
+    return {
+        "booking": booking,
+        "resource": booking.resource,
+        "municipality": booking.municipality,
+        "day": format_wareki_date(start.date()),
+        "start": f"{start:%H:%M}",
+        "end": f"{end:%H:%M}",
+        "url": manage_url(booking),
+        "hold_until": timezone.localtime(booking.hold_until) if booking.hold_until else None,
+    }
+
+
+def _mail(
+    booking: Booking, kind: str, *, with_ics: bool, once: bool = True, extra: dict[str, Any] | None = None
+) -> bool:
+    """Queue one mail about ``booking``; with ``once`` a second mail of the same kind is not sent."""
+    if once:
+        try:
+            with transaction.atomic():
+                BookingMail.objects.create(
+                    municipality_id=booking.municipality_id, booking=booking, kind=kind
+                )
+        except IntegrityError:
+            return False
+    context = mail_context(booking) | (extra or {})
+    subject = _(SUBJECTS[kind]) % {"municipality": booking.municipality.name, "code": booking.display_code}
+    body = render_to_string(f"bookings/mail/{kind}.txt", context)
+    attachments = []
+    if with_ics:
+        cancelled = booking.status in (BookingStatus.CANCELLED, BookingStatus.EXPIRED)
+        attachments.append(
+            Attachment(
+                "booking.ics",
+                ics.booking_calendar(booking, context["url"], cancelled=cancelled),
+                "text/calendar",
+            )
+        )
+    queue_mail(booking.municipality, [booking.email], subject, body, attachments)
+    return True
+
+
+def send_reminders(today: date | None = None) -> int:
+    """Reminders for tomorrow's bookings (``yakusho send-booking-reminders``); once per booking."""
+    today = today or timezone.localdate()
+    tomorrow = today + timedelta(days=1)
+    bookings = (
+        Booking.objects.filter(
+            status__in=[BookingStatus.CONFIRMED, BookingStatus.PENDING],
+            slot__starts_at__gte=local_start(tomorrow),
+            slot__starts_at__lt=local_start(tomorrow + timedelta(days=1)),
+        )
+        .exclude(email="")
+        .exclude(mails__kind="reminder")
+        .select_related("slot", "resource", "municipality")
+    )
+    sent = 0
+    for booking in bookings:
+        with transaction.atomic():
+            if _mail(booking, "reminder", with_ics=False):
+                sent += 1
+    return sent

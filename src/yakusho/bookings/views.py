@@ -1,0 +1,387 @@
+"""The resident's side: resources, a month calendar, a day's slots, booking, and the e-mailed link.
+
+No accounts and no database ids in URLs: a slot is named by its resource key, day and time, a
+booking by a signed token in the e-mailed link (and its short code on screen). Opening the link
+confirms a pending booking or an offered place.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from yakusho.bookings import ics, services
+from yakusho.bookings.forms import ContactForm
+from yakusho.bookings.models import (
+    HOLDING,
+    Audience,
+    Booking,
+    BookingStatus,
+    Resource,
+    ResourceKind,
+    Slot,
+)
+from yakusho.bookings.rules import Rules, day_slots, local_day, month_days, slot_info
+from yakusho.core.jcal import format_wareki_date
+from yakusho.core.models import Municipality
+from yakusho.core.views import public_form_ratelimit
+
+SENT = "bookings-sent"
+
+
+def public_resources(municipality: Municipality) -> Any:
+    return (
+        Resource.objects.for_municipality(municipality)
+        .filter(is_active=True)
+        .exclude(audience=Audience.STAFF)
+        .select_related("department")
+    )
+
+
+def parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Http404(_("日付の形式が正しくありません。")) from None
+
+
+def parse_time(day: date, value: str) -> datetime:
+    try:
+        hour, minute = int(value[:2]), int(value[2:])
+        return timezone.make_aware(datetime(day.year, day.month, day.day, hour, minute))
+    except (ValueError, IndexError):
+        raise Http404(_("時刻の形式が正しくありません。")) from None
+
+
+class ResourceMixin:
+    request: HttpRequest
+    kwargs: dict[str, Any]
+    municipality: Municipality
+    resource: Resource
+
+    def setup_resource(self) -> None:
+        self.municipality = get_object_or_404(Municipality, slug=self.kwargs["municipality"])
+        if "resource" in self.kwargs:
+            self.resource = get_object_or_404(
+                public_resources(self.municipality).select_related("municipality"),
+                key=self.kwargs["resource"],
+            )
+
+
+class ResourceListView(ResourceMixin, TemplateView):
+    template_name = "bookings/list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        self.setup_resource()
+        resources = list(public_resources(self.municipality))
+        groups = [(label, [r for r in resources if r.kind == kind]) for kind, label in ResourceKind.choices]
+        return {
+            "municipality": self.municipality,
+            "groups": [(label, items) for label, items in groups if items],
+        }
+
+
+class ResourceView(ResourceMixin, TemplateView):
+    """The resource and a month of days, each with its state in words (phone-friendly list)."""
+
+    template_name = "bookings/resource.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        self.setup_resource()
+        now = timezone.now()
+        today = local_day(now)
+        month = self.request.GET.get("month", "")
+        try:
+            year, mon = (int(x) for x in month.split("-")) if month else (today.year, today.month)
+            first = date(year, mon, 1)
+        except ValueError:
+            first = today.replace(day=1)
+        rules = Rules(self.resource)
+        days = month_days(rules, first.year, first.month, now)
+        prev_month = (first - timedelta(days=1)).replace(day=1)
+        next_month = (first + timedelta(days=32)).replace(day=1)
+        return {
+            "municipality": self.municipality,
+            "resource": self.resource,
+            "month": first,
+            "days": days,
+            "prev_month": prev_month if prev_month >= today.replace(day=1) else None,
+            "next_month": next_month if next_month <= rules.last_bookable_day(now) else None,
+        }
+
+
+class DayView(ResourceMixin, TemplateView):
+    template_name = "bookings/day.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        self.setup_resource()
+        now = timezone.now()
+        day = parse_day(self.kwargs["day"])
+        rules = Rules(self.resource)
+        closed = rules.closed_reason(day)
+        notice = None
+        if day < local_day(now):
+            notice = _("過去の日付（%(day)s）は予約できません。") % {"day": format_wareki_date(day)}
+        elif closed:
+            notice = _("%(day)sは休館日（%(reason)s）です。") % {
+                "day": format_wareki_date(day),
+                "reason": closed,
+            }
+        elif day > rules.last_bookable_day(now):
+            notice = _("%(day)sの予約はまだ受け付けていません（%(n)s日前から受付）。") % {
+                "day": format_wareki_date(day),
+                "n": self.resource.opens_days_ahead,
+            }
+        slots = [] if notice else day_slots(rules, day, now)
+        return {
+            "municipality": self.municipality,
+            "resource": self.resource,
+            "day": day,
+            "day_label": format_wareki_date(day),
+            "notice": notice,
+            "slots": slots,
+        }
+
+
+def _slot_or_refusal(resource: Resource, day: date, at: str, now: datetime) -> tuple[Slot | None, str | None]:
+    """The slot at ``day``/``at``, or a Japanese message why there is none to book."""
+    rules = Rules(resource)
+    starts_at = parse_time(day, at)
+    slot = Slot.objects.filter(resource=resource, starts_at=starts_at).first()
+    probe = slot or Slot(
+        resource=resource, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=resource.slot_minutes)
+    )
+    refusal = rules.refusal(probe, now)
+    if refusal:
+        return None, refusal
+    if slot is None:
+        return None, _("その時刻（%(time)s）の予約枠はありません。") % {
+            "time": f"{timezone.localtime(starts_at):%H:%M}"
+        }
+    return slot, None
+
+
+@public_form_ratelimit
+class BookView(ResourceMixin, View):
+    """Contact details for one slot; a full slot offers the waitlist."""
+
+    template_name = "bookings/book.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        self.setup_resource()
+        self.day = parse_day(kwargs["day"])
+        self.now = timezone.now()
+        self.slot, self.refusal = _slot_or_refusal(self.resource, self.day, kwargs["at"], self.now)
+        return super().dispatch(request, *args, **kwargs)
+
+    def render(self, form: ContactForm | None, status: int = 200) -> HttpResponse:
+        info = slot_info(Rules(self.resource), self.slot, self.now) if self.slot else None
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "municipality": self.municipality,
+                "resource": self.resource,
+                "day": self.day,
+                "day_label": format_wareki_date(self.day),
+                "slot": self.slot,
+                "info": info,
+                "refusal": self.refusal,
+                "form": form,
+                "full": info is not None and info.state == "full",
+            },
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if self.refusal:
+            return self.render(None)
+        return self.render(ContactForm(resource=self.resource))
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if self.refusal or self.slot is None:
+            return self.render(None, status=400)
+        form = ContactForm(request.POST, resource=self.resource)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        try:
+            booking = services.book(
+                self.slot.pk,
+                form.contact(),
+                waitlist_if_full=request.POST.get("waitlist") == "1",
+                now=self.now,
+            )
+        except services.BookingError as exc:
+            if exc.field:
+                form.add_error(exc.field, exc.message)
+            else:
+                form.add_error(None, exc.message)
+            return self.render(form, status=409 if exc.code == "full" else 400)
+        request.session[SENT] = booking.code
+        return redirect("bookings:sent", municipality=self.municipality.slug)
+
+
+class SentView(View):
+    def get(self, request: HttpRequest, municipality: str) -> HttpResponse:
+        town = get_object_or_404(Municipality, slug=municipality)
+        code = request.session.get(SENT)
+        booking = (
+            Booking.objects.for_municipality(town)
+            .filter(code=code)
+            .select_related("resource", "slot")
+            .first()
+            if code
+            else None
+        )
+        if booking is None:
+            raise Http404
+        return render(
+            request, "bookings/sent.html", {"municipality": town, "booking": booking, **_when(booking)}
+        )
+
+
+def _when(booking: Booking) -> dict[str, Any]:
+    start = timezone.localtime(booking.slot.starts_at)
+    end = timezone.localtime(booking.slot.ends_at)
+    return {"day_label": format_wareki_date(start.date()), "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+
+
+class TokenMixin:
+    kwargs: dict[str, Any]
+
+    def booking(self) -> tuple[Municipality, Booking]:
+        town = get_object_or_404(Municipality, slug=self.kwargs["municipality"])
+        booking = services.booking_for_token(town, self.kwargs["token"])
+        if booking is None:
+            raise Http404(_("リンクが正しくありません。メールのリンクをもう一度開いてください。"))
+        return town, booking
+
+
+@public_form_ratelimit
+class ManageView(TokenMixin, View):
+    """The e-mailed link: confirms a pending booking or an offered place, shows it, cancels it."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        town, booking = self.booking()
+        if booking.status in (BookingStatus.PENDING, BookingStatus.OFFERED):
+            was = booking.status
+            services.confirm(booking)
+            if booking.status == BookingStatus.CONFIRMED:
+                messages.success(
+                    request,
+                    _("予約が確定しました。")
+                    if was == BookingStatus.PENDING
+                    else _("空きの出た枠で予約が確定しました。"),
+                )
+        return self.page(request, town, booking)
+
+    def page(
+        self, request: HttpRequest, town: Municipality, booking: Booking, status: int = 200
+    ) -> HttpResponse:
+        now = timezone.now()
+        upcoming = booking.slot.starts_at > now
+        return render(
+            request,
+            "bookings/manage.html",
+            {
+                "municipality": town,
+                "booking": booking,
+                "token": self.kwargs["token"],
+                "can_cancel": upcoming
+                and booking.status in (*HOLDING, BookingStatus.WAITING)
+                and booking.status not in (BookingStatus.ATTENDED, BookingStatus.NO_SHOW),
+                "can_change": upcoming and booking.status == BookingStatus.CONFIRMED,
+                **_when(booking),
+            },
+            status=status,
+        )
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        town, booking = self.booking()
+        if request.POST.get("action") != "cancel":
+            return self.page(request, town, booking, status=400)
+        if booking.slot.starts_at <= timezone.now():
+            messages.error(request, _("開始時刻を過ぎた予約は取り消せません。"))
+            return self.page(request, town, booking, status=400)
+        services.cancel(booking, reason=_("本人による取消"))
+        messages.success(request, _("予約を取り消しました。"))
+        return redirect("bookings:manage", municipality=town.slug, token=kwargs["token"])
+
+
+@public_form_ratelimit
+class ChangeView(TokenMixin, View):
+    """Change a confirmed booking to another day or time of the same resource."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        town, booking = self.booking()
+        return self.page(request, town, booking)
+
+    def page(
+        self, request: HttpRequest, town: Municipality, booking: Booking, error: str = "", status: int = 200
+    ) -> HttpResponse:
+        now = timezone.now()
+        rules = Rules(booking.resource)
+        try:
+            day = date.fromisoformat(request.GET.get("day", "") or request.POST.get("day", ""))
+        except ValueError:
+            day = local_day(booking.slot.starts_at)
+        slots = [] if rules.closed_reason(day) else [i for i in day_slots(rules, day, now) if i.can_book]
+        return render(
+            request,
+            "bookings/change.html",
+            {
+                "municipality": town,
+                "booking": booking,
+                "token": self.kwargs["token"],
+                "day": day,
+                "day_label": format_wareki_date(day),
+                "days": [
+                    d for d in (day - timedelta(days=1), day + timedelta(days=1)) if d >= local_day(now)
+                ],
+                "slots": slots,
+                "error": error,
+                **_when(booking),
+            },
+            status=status,
+        )
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        town, booking = self.booking()
+        try:
+            day = parse_day(request.POST.get("day", ""))
+            slot = Slot.objects.filter(
+                resource=booking.resource, starts_at=parse_time(day, request.POST.get("at", ""))
+            ).first()
+        except Http404:
+            slot = None
+        if slot is None:
+            return self.page(request, town, booking, _("変更先の枠を選んでください。"), status=400)
+        try:
+            services.move(booking, slot.pk)
+        except services.BookingError as exc:
+            return self.page(request, town, booking, exc.message, status=409)
+        messages.success(request, _("予約を変更しました。"))
+        return redirect("bookings:manage", municipality=town.slug, token=kwargs["token"])
+
+
+class IcsView(TokenMixin, View):
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _town, booking = self.booking()
+        cancelled = booking.status in (BookingStatus.CANCELLED, BookingStatus.EXPIRED)
+        body = ics.booking_calendar(booking, services.manage_url(booking), cancelled=cancelled)
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="booking-{booking.code}.ics"'
+        return response
+
+
+def resource_url(resource: Resource) -> str:
+    return reverse("bookings:resource", args=[resource.municipality.slug, resource.key])

@@ -1,0 +1,223 @@
+"""Pages of the queue tickets: kiosk, print, the resident's page and JSON, the hall's screen, staff."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.bookings.queue_helpers import make_service, members, served
+from tests.factories import MembershipFactory, MunicipalityFactory
+from tests.helpers import login_verified
+from yakusho.bookings import queue
+from yakusho.bookings.queue_models import QueueService, QueueTicket, TicketStatus
+from yakusho.core.ui import panels
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def service():
+    return make_service()
+
+
+def kiosk_issue(client: Client, service: QueueService):
+    return client.post(reverse("queue:kiosk_issue", args=[service.municipality.slug, service.key]))
+
+
+def test_kiosk_issues_a_ticket_and_shows_the_print_page_with_a_qr_code(client: Client, service) -> None:
+    page = client.get(reverse("queue:kiosk", args=[service.municipality.slug]))
+    assert "住民窓口" in page.content.decode()
+    response = kiosk_issue(client, service)
+    ticket = QueueTicket.objects.get()
+    assert response.status_code == 302
+    assert (
+        response["Location"]
+        == reverse("queue:ticket_print", args=[service.municipality.slug, ticket.code]) + "?kiosk=1"
+    )
+    html = client.get(response["Location"]).content.decode()
+    assert "A001" in html and "<svg" in html and "待ち時間の目安" in html
+    assert reverse("queue:ticket", args=[service.municipality.slug, ticket.code]) in html
+    assert "<script>" not in html and "style=" not in html.replace("<svg", "").split("<svg")[0]
+
+
+def test_kiosk_outside_hours_says_so_and_issues_nothing(client: Client, service) -> None:
+    service.opens_at, service.closes_at = time(0, 0), time(0, 1)
+    service.save()
+    response = kiosk_issue(client, service)
+    assert response.status_code == 302
+    assert "受付時間は00:00〜00:01です" in client.get(response["Location"]).content.decode()
+    assert not QueueTicket.objects.exists()
+
+
+def test_resident_page_and_json_tell_position_and_wait_in_words(client: Client, service) -> None:
+    tickets = [queue.issue_ticket(service, channel="kiosk") for _ in range(3)]
+    slug = service.municipality.slug
+    html = client.get(reverse("queue:ticket", args=[slug, tickets[2].code])).content.decode()
+    assert "A003" in html and "あなたの前に2人お待ちです。" in html and "約10分" in html
+    assert 'src="/static/yakusho/queue.js"' in html and "<noscript>" in html
+    data = client.get(reverse("queue:ticket_status", args=[slug, tickets[2].code])).json()
+    assert data["number"] == "A003" and data["ahead"] == 2 and data["status"] == "waiting"
+    assert data["estimate_text"] == "待ち時間の目安：約10分"
+    assert client.get(reverse("queue:ticket_status", args=[slug, "ACEFHJK3"])).status_code == 404
+    assert client.get(reverse("queue:ticket_status", args=[slug, "nonsense"])).status_code == 404
+
+
+def test_a_ticket_of_another_municipality_is_not_found(client: Client, service) -> None:
+    ticket = queue.issue_ticket(service, channel="kiosk")
+    elsewhere = MunicipalityFactory()
+    assert client.get(reverse("queue:ticket", args=[elsewhere.slug, ticket.code])).status_code == 404
+
+
+def test_resident_cancels_from_the_phone(client: Client, service) -> None:
+    ticket = queue.issue_ticket(service, channel="kiosk")
+    slug = service.municipality.slug
+    response = client.post(reverse("queue:ticket_cancel", args=[slug, ticket.code]))
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.CANCELLED
+    assert "整理券を取り消しました" in client.get(response["Location"]).content.decode()
+
+
+def test_json_endpoints_take_a_fixed_number_of_queries(client: Client, service) -> None:
+    served(service, "2026-02-13", [60] * 30)
+    slug = service.municipality.slug
+    counts: list[tuple[int, int]] = []
+    for extra in (3, 40):
+        for _ in range(extra):
+            queue.issue_ticket(service, channel="kiosk")
+        last = QueueTicket.objects.filter(status="waiting").order_by("-number").first()
+        assert last is not None
+        staff = members(service)["counter"] if not counts else None
+        if staff:
+            queue.call_next(service, "窓口1", staff)
+        with CaptureQueriesContext(connection) as ticket_queries:
+            assert client.get(reverse("queue:ticket_status", args=[slug, last.code])).status_code == 200
+        with CaptureQueriesContext(connection) as display_queries:
+            assert client.get(reverse("queue:display_data", args=[slug])).status_code == 200
+        counts.append((len(ticket_queries), len(display_queries)))
+    assert counts[0] == counts[1], counts
+
+
+def test_display_shows_calls_with_their_windows(client: Client, service) -> None:
+    staff = members(service)
+    for _ in range(3):
+        queue.issue_ticket(service, channel="kiosk")
+    queue.call_next(service, "窓口2", staff["counter"])
+    slug = service.municipality.slug
+    data = client.get(reverse("queue:display_data", args=[slug])).json()
+    row = data["services"][0]
+    assert row["waiting"] == 2
+    assert [(c["number"], c["window"], c["status_label"]) for c in row["calling"]] == [
+        ("A001", "窓口2", "呼出中")
+    ]
+    assert data["recent"][0]["number"] == "A001"
+    html = client.get(reverse("queue:display", args=[slug])).content.decode()
+    assert 'aria-live="assertive"' in html and "A001" in html and "窓口2" in html
+
+
+def test_staff_call_act_and_issue_from_the_board(client: Client, service) -> None:
+    staff = members(service)
+    slug = service.municipality.slug
+    queue.issue_ticket(service, channel="kiosk")
+    login_verified(client, staff["counter"].user)
+    board = reverse("queue_staff:board", args=[slug, service.key])
+    response = client.post(reverse("queue_staff:call_next", args=[slug, service.key]), {"window": "窓口1"})
+    assert response["Location"] == board
+    ticket = QueueTicket.objects.get()
+    assert ticket.status == TicketStatus.CALLED
+    html = client.get(board).content.decode()
+    assert "A001番の方を窓口1へ呼び出しました。" in html and "対応を始める" in html
+    client.post(reverse("queue_staff:action", args=[slug, service.key, ticket.pk, "finish"]))
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.SERVED
+    response = client.post(
+        reverse("queue_staff:action", args=[slug, service.key, ticket.pk, "skip"]), follow=True
+    )
+    assert "「対応済み」の整理券（A001）には、「不在にする」はできません。" in response.content.decode()
+    response = client.post(reverse("queue_staff:issue", args=[slug, service.key]))
+    assert QueueTicket.objects.count() == 2 and "/print/" in response["Location"]
+
+
+def test_readers_see_the_board_but_may_not_act(client: Client, service) -> None:
+    staff = members(service)
+    slug = service.municipality.slug
+    queue.issue_ticket(service, channel="kiosk")
+    login_verified(client, staff["hq"].user)
+    html = client.get(reverse("queue_staff:board", args=[slug, service.key])).content.decode()
+    assert "次の方を呼ぶ" not in html and "窓口職員・担当課の職員・管理者が行います" in html
+    assert (
+        client.post(
+            reverse("queue_staff:call_next", args=[slug, service.key]), {"window": "窓口1"}
+        ).status_code
+        == 403
+    )
+    assert QueueTicket.objects.get().status == TicketStatus.WAITING
+
+
+def test_another_municipalitys_admin_is_refused(client: Client, service) -> None:
+    queue.issue_ticket(service, channel="kiosk")
+    other = MembershipFactory(municipality=MunicipalityFactory(), role="admin")
+    login_verified(client, other.user)
+    slug = service.municipality.slug
+    assert client.get(reverse("queue_staff:board", args=[slug, service.key])).status_code == 403
+    assert (
+        client.post(
+            reverse("queue_staff:call_next", args=[slug, service.key]), {"window": "窓口1"}
+        ).status_code
+        == 403
+    )
+    # through their own municipality's URL, the other service is not found
+    own = other.municipality.slug
+    assert client.get(reverse("queue_staff:board", args=[own, service.key])).status_code == 404
+    ticket = QueueTicket.objects.get()
+    url = reverse("queue_staff:action", args=[own, service.key, ticket.pk, "call"])
+    assert client.post(url, {"window": "窓口1"}).status_code == 404
+    assert QueueTicket.objects.get().status == TicketStatus.WAITING
+
+
+def test_service_form_refuses_bad_input_in_japanese_and_saves_nothing(client: Client, service) -> None:
+    admin = members(service)["admin"]
+    login_verified(client, admin.user)
+    url = reverse("queue_staff:service_create", args=[service.municipality.slug])
+    data = {
+        "name": "申告相談",
+        "key": "counter",
+        "kind": "tax_consultation",
+        "prefix": "ｓ",
+        "opens_at": "15:00",
+        "closes_at": "09:00",
+        "default_service_minutes": "15",
+        "order": "0",
+        "windows_text": "窓口1、窓口1",
+        "is_active": "on",
+    }
+    html = client.post(url, data).content.decode()
+    assert "識別子「counter」の窓口はすでにあります。" in html
+    assert "受付終了は受付開始より後の時刻にしてください。" in html
+    assert "窓口の名前が重複しています。" in html
+    assert QueueService.objects.count() == 1
+    data |= {"key": "tax", "closes_at": "16:00", "windows_text": "相談1、相談2\n相談3"}
+    response = client.post(url, data)
+    created = QueueService.objects.get(key="tax")
+    assert response.status_code == 302
+    assert (created.prefix, created.windows, created.municipality) == (
+        "S",
+        ["相談1", "相談2", "相談3"],
+        service.municipality,
+    )
+
+
+def test_staff_home_panel_lists_todays_queues(client: Client, service) -> None:
+    staff = members(service)
+    queue.issue_ticket(service, channel="kiosk")
+    panel = {p.key: p for p in panels.all()}["bookings.queues_today"]
+    context = panel.func(staff["counter"])
+    assert context is not None and context["rows"][0]["waiting"] == 1
+    login_verified(client, staff["counter"].user)
+    html = client.get(reverse("staff:home")).content.decode()
+    assert "本日の整理券" in html and re.search(r"住民窓口</a>：お待ち 1人", html)
