@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +19,7 @@ import yaml
 from django.db import transaction
 from pydantic import ValidationError
 
+from yakusho.core.datafiles import DataFileInvalid, FileError, Path_, format_path, line_map, pydantic_message
 from yakusho.core.models import Department, Municipality
 from yakusho.metrics.registry import registry as metric_registry
 from yakusho.plans import fastyaml
@@ -41,47 +41,12 @@ from yakusho.plans.models import (
 from yakusho.plans.reference import reference, sync_reference
 from yakusho.plans.schema import PlanFile
 
-Path_ = tuple[str | int, ...]
+#: an error of a plan file (the shared kind of every data file's errors)
+PlanError = FileError
 
 
-@dataclass(frozen=True)
-class PlanError:
-    file: str
-    line: int | None
-    path: str
-    ja: str
-    en: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return (
-            f"{where} {self.path}: {self.ja} ({self.en})" if self.path else f"{where}: {self.ja} ({self.en})"
-        )
-
-
-class PlanFileInvalid(Exception):
-    def __init__(self, errors: list[PlanError]) -> None:
-        super().__init__("\n".join(str(e) for e in errors))
-        self.errors = errors
-
-
-def format_path(path: Iterable[str | int]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _line_map(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            _line_map(value_node, (*path, key), lines)
-            lines[(*path, key)] = key_node.start_mark.line + 1  # the key's line, not its value's
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _line_map(item, (*path, index), lines)
+class PlanFileInvalid(DataFileInvalid):
+    """A refused plan file, with every error found."""
 
 
 @dataclass
@@ -99,7 +64,7 @@ class Parsed:
             if self.root is None and self.source is not None:
                 self.root = yaml.compose(self.source, Loader=_Loader)
             if self.root is not None:
-                _line_map(self.root, (), self._lines)
+                line_map(self.root, (), self._lines)
         while path:
             if path in self._lines:
                 return self._lines[path]
@@ -145,45 +110,13 @@ def parse(text: str, file: str) -> Parsed:
     return Parsed(file, data, None, None, text)
 
 
-_PYDANTIC_MESSAGES: dict[str, tuple[str, str]] = {
-    "missing": ("必須の項目がありません", "required"),
-    "extra_forbidden": ("不明な項目です", "unknown key"),
-    "int_parsing": ("整数で書いてください", "must be a whole number"),
-    "int_type": ("整数で書いてください", "must be a whole number"),
-    "int_from_float": ("整数で書いてください", "must be a whole number"),
-    "decimal_parsing": ("数値で書いてください", "must be a number"),
-    "decimal_type": ("数値で書いてください", "must be a number"),
-    "float_parsing": ("数値で書いてください", "must be a number"),
-    "string_type": ("文字列で書いてください", "must be text"),
-    "string_pattern_mismatch": ("書式が正しくありません", "does not match the required pattern"),
-    "string_too_short": ("空にできません", "must not be empty"),
-    "string_too_long": ("長すぎます", "too long"),
-    "date_from_datetime_parsing": ("日付（YYYY-MM-DD）で書いてください", "must be a date (YYYY-MM-DD)"),
-    "date_parsing": ("日付（YYYY-MM-DD）で書いてください", "must be a date (YYYY-MM-DD)"),
-    "date_type": ("日付（YYYY-MM-DD）で書いてください", "must be a date (YYYY-MM-DD)"),
-    "bool_parsing": ("true か false で書いてください", "must be true or false"),
-    "bool_type": ("true か false で書いてください", "must be true or false"),
-    "literal_error": ("使える値ではありません", "not an allowed value"),
-    "list_type": ("リストで書いてください", "must be a list"),
-    "model_type": ("項目の集まり（マッピング）で書いてください", "must be a mapping"),
-    "dict_type": ("項目の集まり（マッピング）で書いてください", "must be a mapping"),
-    "too_short": ("少なすぎます", "too few entries"),
-    "too_long": ("多すぎます", "too many entries"),
-    "greater_than_equal": ("値が小さすぎます", "value too small"),
-    "less_than_equal": ("値が大きすぎます", "value too large"),
-}
-
-
 def validate_structure(parsed: Parsed) -> PlanFile:
     try:
         return PlanFile.model_validate(parsed.data)
     except ValidationError as exc:
         errors = []
         for err in exc.errors():
-            ja, en = _PYDANTIC_MESSAGES.get(err["type"], ("値が正しくありません", err["msg"]))
-            if err["type"] == "literal_error":
-                allowed = err.get("ctx", {}).get("expected", "")
-                ja, en = f"{ja}（{allowed}）", f"{en} ({allowed})"
+            ja, en = pydantic_message(err)
             errors.append(parsed.error(tuple(err["loc"]), ja, en))
         raise PlanFileInvalid(errors) from None
 

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from pydantic import ValidationError
 
+from yakusho.core.datafiles import DataFileInvalid, FileError, Path_, format_path, line_map, pydantic_message
 from yakusho.core.models import Department, Municipality
 from yakusho.procedures.models import (
     ChannelKind,
@@ -36,28 +37,9 @@ from yakusho.procedures.reference import sync_priority_procedures
 from yakusho.procedures.schema import ProcedureEntry, ProcedureFile
 from yakusho.procedures.services import FormDefinitionInvalid, check_definition, current_version
 
-Path_ = tuple[str | int, ...]
 
-
-@dataclass(frozen=True)
-class FileError:
-    file: str
-    line: int | None
-    path: str
-    ja: str
-    en: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return (
-            f"{where} {self.path}: {self.ja} ({self.en})" if self.path else f"{where}: {self.ja} ({self.en})"
-        )
-
-
-class ProcedureFileInvalid(Exception):
-    def __init__(self, errors: list[FileError]) -> None:
-        super().__init__("\n".join(str(e) for e in errors))
-        self.errors = errors
+class ProcedureFileInvalid(DataFileInvalid):
+    """A refused procedure file, with every error found."""
 
 
 @dataclass
@@ -78,24 +60,6 @@ class ImportResult:
             f"{self.municipality.slug}: {self.created} created, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.forms_added} form versions added"
         )
-
-
-def format_path(path: Path_) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _line_map(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            _line_map(value_node, (*path, key_node.value), lines)
-            lines[(*path, key_node.value)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _line_map(item, (*path, index), lines)
 
 
 class Parsed:
@@ -120,7 +84,7 @@ class Parsed:
             ) from None
         self.lines: dict[Path_, int] = {}
         if root is not None:
-            _line_map(root, (), self.lines)
+            line_map(root, (), self.lines)
 
     def error(self, path: Path_, ja: str, en: str) -> FileError:
         probe = path
@@ -129,24 +93,6 @@ class Parsed:
         return FileError(self.file, self.lines.get(probe), format_path(path), ja, en)
 
 
-_PYDANTIC: dict[str, tuple[str, str]] = {
-    "missing": ("必須の項目がありません", "required"),
-    "extra_forbidden": ("不明な項目です", "unknown key"),
-    "int_parsing": ("整数で書いてください", "must be a whole number"),
-    "int_type": ("整数で書いてください", "must be a whole number"),
-    "int_from_float": ("整数で書いてください", "must be a whole number"),
-    "string_type": ("文字列で書いてください", "must be text"),
-    "string_pattern_mismatch": ("書式が正しくありません", "does not match the required pattern"),
-    "string_too_short": ("空にできません", "must not be empty"),
-    "string_too_long": ("長すぎます", "too long"),
-    "bool_parsing": ("true か false で書いてください", "must be true or false"),
-    "bool_type": ("true か false で書いてください", "must be true or false"),
-    "literal_error": ("使える値ではありません", "not an allowed value"),
-    "list_type": ("リストで書いてください", "must be a list"),
-    "model_type": ("項目の集まり（マッピング）で書いてください", "must be a mapping"),
-    "greater_than_equal": ("値が小さすぎます", "value too small"),
-    "less_than_equal": ("値が大きすぎます", "value too large"),
-}
 _VALUE_ERRORS: dict[str, tuple[str, str]] = {
     "external_needs_service": (
         "外部サービス（external）には service（サービス名）が必要です",
@@ -178,10 +124,7 @@ def _structure(parsed: Parsed) -> ProcedureFile:
                 else:
                     ja, en = _VALUE_ERRORS.get(code, ("値が正しくありません", code))
             else:
-                ja, en = _PYDANTIC.get(err["type"], ("値が正しくありません", err["msg"]))
-                if err["type"] == "literal_error":
-                    allowed = err.get("ctx", {}).get("expected", "")
-                    ja, en = f"{ja}（{allowed}）", f"{en} ({allowed})"
+                ja, en = pydantic_message(err)
             errors.append(parsed.error(loc, ja, en))
         raise ProcedureFileInvalid(errors) from None
 
