@@ -14,7 +14,7 @@ from tests.helpers import login_verified
 from yakusho.core.models import Closure, Consortium, ConsortiumMembership, Invitation, Role
 from yakusho.core.urls import staff_patterns
 from yakusho.plans import review_urls
-from yakusho.plans.models import Node, Plan, PlanEdition
+from yakusho.plans.models import Node, NodeReview, Plan, PlanEdition, ReviewEvidence
 from yakusho.plans.review import open_cycle
 from yakusho.procedures import staff_urls as procedure_staff_urls
 from yakusho.procedures.models import Procedure
@@ -73,13 +73,11 @@ REVIEW_TABLE |= {"reviews:dashboard": ALL, "reviews:consortium_dashboard": froze
 REVIEW_TABLE |= {"reviews:evidence": ALL}  # a review's evidence file
 
 
-def _evidence(node_review: object) -> object:
+def _evidence(node_review: NodeReview) -> ReviewEvidence:
     from django.core.files.base import ContentFile
 
-    from yakusho.plans.models import ReviewEvidence
-
     evidence = ReviewEvidence(
-        municipality_id=node_review.municipality_id,  # type: ignore[attr-defined]
+        municipality_id=node_review.municipality_id,
         review=node_review,
         name="根拠.pdf",
         kind="pdf",

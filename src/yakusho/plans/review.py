@@ -278,7 +278,8 @@ def remove_evidence(evidence: ReviewEvidence, membership: Membership) -> None:
     _check_evidence_editor(evidence.review, membership)
     name, storage = evidence.file.name, evidence.file.storage
     evidence.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 @transaction.atomic
@@ -292,7 +293,7 @@ def amend(review: NodeReview, membership: Membership, reason: str, **fields: Any
     fields = _clean_fields(review, fields)
     changes = {}
     for name, value in fields.items():
-        label = str(NodeReview._meta.get_field(name).verbose_name)
+        label = str(getattr(NodeReview._meta.get_field(name), "verbose_name", name))
         changes[label] = [_shown(name, getattr(review, name)), _shown(name, value)]
         setattr(review, name, value)
     review.save()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -15,7 +16,7 @@ from yakusho.core.mixins import MunicipalityStaffMixin
 from yakusho.core.models import Role
 from yakusho.core.permissions import Perm
 from yakusho.plans import review
-from yakusho.plans.models import Kpi, NodeReview, Plan, ReviewAmendment, ReviewCycle, ReviewEvidence
+from yakusho.plans.models import Kpi, NodeReview, Plan, ReviewCycle, ReviewEvidence
 from yakusho.plans.review_forms import (
     ActualForm,
     AmendmentForm,
@@ -161,12 +162,9 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
                 for a, rule in review.TRANSITIONS.items()
                 if node_review.state in rule.source and self.membership.role in rule.roles
             ],
-            evidence_files=list(node_review.evidence_files.select_related("uploaded_by")),
-            amendments=list(
-                ReviewAmendment.objects.filter(review=node_review)
-                .select_related("made_by")
-                .order_by("made_at")
-            ),
+            # (django-stubs cannot type select_related() across these "+" relations to the user)
+            evidence_files=list(node_review.evidence_files.select_related("uploaded_by")),  # type: ignore[misc]
+            amendments=list(node_review.amendments.select_related("made_by").order_by("made_at")),  # type: ignore[misc]
         )
         return context
 
@@ -181,8 +179,8 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
                         node_review, t.cleaned_data["action"], self.membership, t.cleaned_data["comment"]
                     )
                     messages.success(request, _("評価の状態を変更しました。"))
-            elif "evidence" in request.FILES:
-                review.add_evidence(node_review, self.membership, request.FILES["evidence"])
+            elif isinstance(upload := request.FILES.get("evidence"), UploadedFile):
+                review.add_evidence(node_review, self.membership, upload)
                 messages.success(request, _("根拠資料のファイルを登録しました。"))
             elif "remove_evidence" in request.POST:
                 evidence = get_object_or_404(
