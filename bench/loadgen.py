@@ -71,7 +71,7 @@ def build_request(host: str, port: int, path: str, cookies: dict[str, str] | Non
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-async def _read_chunked(reader: asyncio.StreamReader) -> int:
+async def _read_chunked(reader: asyncio.StreamReader, keep: list[bytes] | None = None) -> int:
     size_total = 0
     while True:
         size_line = await reader.readuntil(b"\r\n")
@@ -80,16 +80,33 @@ async def _read_chunked(reader: asyncio.StreamReader) -> int:
             while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers, then the empty line
                 pass
             return size_total
-        await reader.readexactly(size + 2)
+        chunk = await reader.readexactly(size + 2)
+        if keep is not None:
+            keep.append(chunk[:-2])
         size_total += size
 
 
-async def exchange(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes, reused: bool
-) -> tuple[int, bool, int]:
-    """Send ``request`` and read one response: (status, connection stays open, body bytes)."""
-    writer.write(request)
-    await writer.drain()
+@dataclass
+class Response:
+    """One response as ``read_response`` read it; ``body`` is kept only when asked for."""
+
+    status: int
+    keep_alive: bool
+    size: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+    def header(self, name: str) -> str:
+        name = name.lower()
+        return next((value for key, value in self.headers if key == name), "")
+
+
+async def read_response(reader: asyncio.StreamReader, reused: bool, keep_body: bool = False) -> Response:
+    """Read one response: status, whether the connection stays open, body size (and headers, body).
+
+    Headers (names lower-cased) and the body are kept only with ``keep_body``; the load loop
+    needs neither.
+    """
     try:
         head = await reader.readuntil(b"\r\n\r\n")
     except asyncio.IncompleteReadError as exc:
@@ -104,9 +121,12 @@ async def exchange(
     keep_alive = version == b"HTTP/1.1"
     length: int | None = None
     chunked = False
+    headers: list[tuple[str, str]] = []
     for line in lines[1:]:
         name, _, value = line.partition(b":")
         name = name.strip().lower()
+        if keep_body:
+            headers.append((name.decode("latin-1"), value.strip().decode("latin-1")))
         if name == b"content-length":
             length = int(value)
         elif name == b"transfer-encoding":
@@ -118,14 +138,26 @@ async def exchange(
             elif token == b"keep-alive":
                 keep_alive = True
     if status < 200 or status in (204, 304):
-        return status, keep_alive, 0
+        return Response(status, keep_alive, 0, headers)
     if chunked:
-        return status, keep_alive, await _read_chunked(reader)
+        chunks: list[bytes] | None = [] if keep_body else None
+        size = await _read_chunked(reader, chunks)
+        return Response(status, keep_alive, size, headers, b"".join(chunks or []))
     if length is not None:
-        await reader.readexactly(length)
-        return status, keep_alive, length
+        body = await reader.readexactly(length)
+        return Response(status, keep_alive, length, headers, body if keep_body else b"")
     body = await reader.read()  # no framing: the body runs until the server closes
-    return status, False, len(body)
+    return Response(status, False, len(body), headers, body if keep_body else b"")
+
+
+async def exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes, reused: bool
+) -> tuple[int, bool, int]:
+    """Send ``request`` and read one response: (status, connection stays open, body bytes)."""
+    writer.write(request)
+    await writer.drain()
+    response = await read_response(reader, reused)
+    return response.status, response.keep_alive, response.size
 
 
 async def _client(

@@ -139,9 +139,11 @@ def _log_tail(path: Path, lines: int = 40) -> str:
 # --- database and environment ---------------------------------------------------------------
 
 
-def pick_database(force_sqlite: bool) -> tuple[str, str | None]:
+def pick_database(
+    force_sqlite: bool, database: str = PG_DATABASE, var_dir: Path = VAR_DIR
+) -> tuple[str, str | None]:
     """(description, DATABASE_URL or None for SQLite); PostgreSQL's bench database is recreated."""
-    sqlite = f"SQLite ({(VAR_DIR / 'yakusho.sqlite3').relative_to(ROOT)})"
+    sqlite = f"SQLite ({(var_dir / 'yakusho.sqlite3').relative_to(ROOT)})"
     if force_sqlite:
         return f"{sqlite}, forced by --sqlite", None
     try:
@@ -156,43 +158,43 @@ def pick_database(force_sqlite: bool) -> tuple[str, str | None]:
         return f"{sqlite}: PostgreSQL does not answer ({reason})", None
     try:
         with conn:
-            name = sql.Identifier(PG_DATABASE)
+            name = sql.Identifier(database)
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
             conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
             server_version = conn.info.server_version
     except psycopg.Error as exc:
-        raise BenchError(f"PostgreSQL answers but could not recreate {PG_DATABASE}: {exc}") from exc
+        raise BenchError(f"PostgreSQL answers but could not recreate {database}: {exc}") from exc
     major, minor = divmod(server_version, 10000)
     return (
-        f"PostgreSQL {major}.{minor} (database {PG_DATABASE} on 127.0.0.1:5432, recreated)",
-        f"postgres://postgres@127.0.0.1:5432/{PG_DATABASE}",
+        f"PostgreSQL {major}.{minor} (database {database} on 127.0.0.1:5432, recreated)",
+        f"postgres://postgres@127.0.0.1:5432/{database}",
     )
 
 
-def bench_env(database_url: str | None) -> dict[str, str]:
+def bench_env(database_url: str | None, var_dir: Path = VAR_DIR) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)
     if database_url:
         env["DATABASE_URL"] = database_url
     else:
         for suffix in ("", "-wal", "-shm", "-journal"):
-            (VAR_DIR / f"yakusho.sqlite3{suffix}").unlink(missing_ok=True)
+            (var_dir / f"yakusho.sqlite3{suffix}").unlink(missing_ok=True)
     env.update(
         DJANGO_SETTINGS_MODULE="yakusho.settings",
-        YAKUSHO_VAR_DIR=str(VAR_DIR),
+        YAKUSHO_VAR_DIR=str(var_dir),
         YAKUSHO_SECRET_KEY=secrets.token_urlsafe(50),
         YAKUSHO_DEBUG="0",
         YAKUSHO_ALLOWED_HOSTS="127.0.0.1,localhost",
         # Nothing should send mail during a benchmark; if something does, it lands in a file.
         YAKUSHO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
-        YAKUSHO_EMAIL_FILE_PATH=str(VAR_DIR / "mail"),
+        YAKUSHO_EMAIL_FILE_PATH=str(var_dir / "mail"),
         YAKUSHO_BASE_URL=f"http://{HOST}",
         # gunicorn ≥ 25.1 opens a control socket at $XDG_RUNTIME_DIR/gunicorn.ctl (else
         # ~/.gunicorn/gunicorn.ctl), replacing any other instance's and deleting it on exit: keep
         # the benchmark server's socket to itself.
-        XDG_RUNTIME_DIR=str(RUN_DIR),
+        XDG_RUNTIME_DIR=str(var_dir / "run"),
     )
-    RUN_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (var_dir / "run").mkdir(mode=0o700, parents=True, exist_ok=True)
     return env
 
 
@@ -258,10 +260,12 @@ def serve_defaults() -> tuple[int, int]:
     return int(options.workers), int(options.threads)
 
 
-def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+def start_server(
+    env: dict[str, str], port: int, workers: int, threads: int, log_path: Path = SERVER_LOG
+) -> subprocess.Popen[bytes]:
     command = [_bin("yakusho"), "serve", "--host", HOST, "--port", str(port)]
     command += ["--workers", str(workers), "--threads", str(threads)]
-    with SERVER_LOG.open("wb") as log:
+    with log_path.open("wb") as log:
         return subprocess.Popen(  # noqa: S603 - fixed arguments, our own console script
             command,
             env=env,
@@ -311,14 +315,14 @@ def get(port: int, path: str, cookies: dict[str, str] | None = None, timeout: fl
         conn.close()
 
 
-def wait_until_ready(proc: subprocess.Popen[bytes], port: int) -> float:
+def wait_until_ready(proc: subprocess.Popen[bytes], port: int, log_path: Path = SERVER_LOG) -> float:
     """Seconds until /healthz answered 200; fails if the server exits or takes too long."""
     started = time.monotonic()
     while time.monotonic() - started < STARTUP_TIMEOUT:
         if proc.poll() is not None:
             raise BenchError(
                 f"the server exited with status {proc.returncode} before answering /healthz. "
-                f"Its output ({SERVER_LOG.relative_to(ROOT)}):\n{_log_tail(SERVER_LOG)}"
+                f"Its output ({log_path.relative_to(ROOT)}):\n{_log_tail(log_path)}"
             )
         try:
             if get(port, BASELINE.path, timeout=2)[0] == 200:
@@ -328,7 +332,7 @@ def wait_until_ready(proc: subprocess.Popen[bytes], port: int) -> float:
         time.sleep(0.2)
     raise BenchError(
         f"the server did not answer {BASELINE.path} within {STARTUP_TIMEOUT:.0f} s. "
-        f"Its output ({SERVER_LOG.relative_to(ROOT)}):\n{_log_tail(SERVER_LOG)}"
+        f"Its output ({log_path.relative_to(ROOT)}):\n{_log_tail(log_path)}"
     )
 
 
