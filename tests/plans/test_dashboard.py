@@ -348,6 +348,24 @@ def test_consortium_side_by_side(consortium_world) -> None:
     assert members["empty"] == []
 
 
+def test_a_finalised_cycles_kpi_tally_is_kept_and_an_open_ones_is_not(consortium_world) -> None:
+    """Finalised reviews cannot change, so their KPI tally is kept per process; an open one moves."""
+    from django.core.cache import caches
+
+    consortium, _staff = consortium_world
+    [here] = [m for m in dashboard.consortium_dashboard(consortium) if m.municipality.slug == "here"]
+    cycle = here.plans[0].cycle
+    assert cycle is not None and cycle.state == ReviewCycle.State.OPEN
+    key = f"plans:kpi-tally:{cycle.pk}"
+    assert caches["pages"].get(key) is None  # open: judged on every request
+    before = dict(here.plans[0].kpis.counts)
+    ReviewCycle.objects.filter(pk=cycle.pk).update(state=ReviewCycle.State.FINALISED)
+    [again] = [m for m in dashboard.consortium_dashboard(consortium) if m.municipality.slug == "here"]
+    assert dict(again.plans[0].kpis.counts) == before == caches["pages"].get(key)
+    [cached] = [m for m in dashboard.consortium_dashboard(consortium) if m.municipality.slug == "here"]
+    assert dict(cached.plans[0].kpis.counts) == before and cached.plans[0].kpis.percent == 50
+
+
 def test_consortium_dashboard_says_kpis_are_missing_not_zero(consortium_world, client: Client) -> None:
     consortium, staff = consortium_world
     login_verified(client, staff)

@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple, cast
 
+from django.core.cache import caches
 from django.db.models import Case, Count, DecimalField, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -556,6 +557,33 @@ class MemberFigures:
     plans: list[PlanFigures]
 
 
+def _tally_kpis(cycles: list[ReviewCycle], by_cycle: dict[int, PlanFigures]) -> None:
+    """KPIs by achievement word for each cycle's year. A finalised cycle's tally cannot change
+    (its edition is fixed and its year's actuals are refused after finalisation), so it is kept
+    per process and judged again only by a new process; open cycles are judged every time."""
+    cache = caches["pages"]
+    keys = {c.pk: f"plans:kpi-tally:{c.pk}" for c in cycles if c.state == ReviewCycle.State.FINALISED}
+    stored = cache.get_many(list(keys.values())) if keys else {}
+    todo: dict[int, ReviewCycle] = {}
+    for c in cycles:
+        tally = stored.get(keys.get(c.pk, ""))
+        if tally is None:
+            todo[c.edition_id] = c
+        else:
+            by_cycle[c.pk].kpis.counts.update(tally)
+    years = {e: (c.fiscal_year, c.edition.first_year, c.edition.last_year) for e, c in todo.items()}
+    for kpi in kpi_states(years, detail=False):
+        by_cycle[todo[kpi.edition_id].pk].kpis.add(kpi.status)
+    cache.set_many(
+        {keys[c.pk]: dict(by_cycle[c.pk].kpis.counts) for c in todo.values() if c.pk in keys},
+        timeout=FINALISED_TALLY_SECONDS,
+    )
+
+
+#: how long a process keeps a finalised cycle's KPI tally (it never changes; this bounds memory)
+FINALISED_TALLY_SECONDS = 6 * 60 * 60
+
+
 def consortium_dashboard(consortium: Any, today: date | None = None) -> list[MemberFigures]:
     """Each member's published plans with their latest review, side by side (fixed queries)."""
     from yakusho.plans.compare import member_plans
@@ -629,12 +657,7 @@ def consortium_dashboard(consortium: Any, today: date | None = None) -> list[Mem
             assert f.cycle is not None
             if today > f.cycle.due_date:
                 f.overdue += n
-    years = {
-        c.edition_id: (c.fiscal_year, c.edition.first_year, c.edition.last_year) for c in latest.values()
-    }
-    cycle_of_edition = {c.edition_id: c.pk for c in latest.values()}
-    for kpi in kpi_states(years, detail=False):
-        by_cycle[cycle_of_edition[kpi.edition_id]].kpis.add(kpi.status)
+    _tally_kpis(list(latest.values()), by_cycle)
     for cycle_id, f in by_cycle.items():
         counts = grade_counts[cycle_id]
         f.grades = [(code, counts[g]) for g, code in grade_rows.get(f.plan.municipality_id, [])]
