@@ -819,14 +819,8 @@ class KpiInfo:
     values: dict[str, str]  # label → shown value
 
 
-@dataclass(frozen=True)
-class FieldChange:
-    label: str
-    old: str
-    new: str
-
-    def html(self) -> SafeString:
-        return inline_diff(self.old, self.new)
+#: a changed field of a KPI (name, unit, baseline, targets) reads like a changed text
+FieldChange = TextChange
 
 
 @dataclass(frozen=True)
