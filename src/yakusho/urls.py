@@ -19,6 +19,7 @@ urlpatterns = [
     path("staff/", include("yakusho.plans.revision_urls")),
     path("staff/", include("yakusho.procedures.staff_urls")),
     path("staff/", include("yakusho.procedures.inbox_urls")),
+    path("staff/", include("yakusho.procedures.reader_urls")),
     path("staff/", include("yakusho.plans.joint_goal_urls")),
     path("staff/", include("yakusho.bookings.staff_urls")),
     path("staff/", include("yakusho.bookings.queue_staff_urls")),

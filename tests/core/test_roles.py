@@ -576,3 +576,54 @@ def test_booking_table_covers_every_view() -> None:
 
     names = {f"bookings_staff:{p.name}" for p in booking_staff_urls.urlpatterns}
     assert names == {name for name, _method in BOOKING_TABLE}, "add the new booking view to BOOKING_TABLE"
+
+
+#: Card-reader adapters (カードリーダー): administrators switch and configure them; counter staff and
+#: administrators list them and try a reading (Perm.READ_CARDS). (name, method) → roles allowed.
+CARD_READERS = frozenset({"admin", "counter"})
+READER_TABLE = {
+    ("readers_staff:list", "get"): CARD_READERS,
+    ("readers_staff:setting", "get"): ADMIN,
+    ("readers_staff:setting", "post"): ADMIN,
+    ("readers_staff:switch", "post"): ADMIN,
+    ("readers_staff:try", "get"): CARD_READERS,
+    ("readers_staff:try", "post"): CARD_READERS,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("name", "method"), sorted(READER_TABLE))
+def test_reader_role_table(world, client: Client, name: str, method: str, role: str) -> None:
+    from yakusho.procedures.models import ReaderSetting
+
+    town, _consortium, users, _objects = world
+    args: list[object] = [town.slug] if name == "readers_staff:list" else [town.slug, "manual"]
+    data = {
+        "readers_staff:setting": {"config": '{"require_kana": true}'},
+        "readers_staff:switch": {"enabled": "0"},
+        "readers_staff:try": {
+            "name": "試験 太郎",
+            "address": "試験町1",
+            "birth_date": "R1.5.1",
+            "sex": "male",
+        },
+    }.get(name)
+    if role != "anonymous":
+        login_verified(client, users[role])
+    response = getattr(client, method)(reverse(name, args=args), data if method == "post" else None)
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("staff:login"))
+    elif role in READER_TABLE[(name, method)]:
+        expected = 302 if method == "post" and name != "readers_staff:try" else 200
+        assert response.status_code == expected
+    else:
+        assert response.status_code == 403
+        assert not ReaderSetting.objects.exists()
+
+
+def test_reader_table_covers_every_view() -> None:
+    from yakusho.procedures import reader_urls
+
+    names = {f"readers_staff:{p.name}" for p in reader_urls.urlpatterns}
+    assert names == {name for name, _method in READER_TABLE}, "add the new card-reader view to READER_TABLE"

@@ -10,6 +10,8 @@ class ProceduresConfig(AppConfig):
     def ready(self) -> None:
         from yakusho.core.demo import demo_loaded
         from yakusho.procedures import audit, demo
+        from yakusho.procedures.readers.registry import autodiscover
 
         audit.register_models()
+        autodiscover()
         demo_loaded.connect(demo.load_demo_procedures, dispatch_uid="procedures-demo")

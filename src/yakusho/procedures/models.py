@@ -274,5 +274,7 @@ class FormDefinition(TenantOwned):
 
 TENANT_MODELS: list[Any] = [Procedure, ProcedureLifeEvent, ProcedureChannel, FormDefinition]
 
-# Submissions and the staff inbox (their own module; registered with the audit trail there).
+# Submissions and the staff inbox, and the card-reader switches per municipality (their own
+# modules; registered with the audit trail there).
+from yakusho.procedures.models_readers import *  # noqa: E402, F403
 from yakusho.procedures.models_submissions import *  # noqa: E402, F403
