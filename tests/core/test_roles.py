@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -64,6 +65,27 @@ TABLE: dict[str, Case] = {
 }
 ROLES = (*MUNI_ROLES, "consortium", "other", "anonymous")
 
+
+def login_as(client: Client, users: dict[str, Any], role: str) -> None:
+    if role != "anonymous":
+        login_verified(client, users[role])
+
+
+def check_access(response: Any, role: str, allowed: frozenset[str], ok: int | tuple[int, ...] = 200) -> bool:
+    """The role table's rule: anonymous visitors go to the login page, allowed roles get ``ok``,
+    every other role 403. Returns whether the request was refused (to check nothing changed)."""
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("staff:login"))
+        return True
+    if role in allowed:
+        expected = ok if isinstance(ok, tuple) else (ok,)
+        assert response.status_code in expected, (response.status_code, response.content[:500])
+        return False
+    assert response.status_code == 403
+    return True
+
+
 #: The yearly review's pages: every role of the municipality reads them; what each may *do* is
 #: the transition table (tests/plans/test_review.py).
 REVIEW_TABLE = {"reviews:list": ALL, "reviews:cycle": ALL, "reviews:node": ALL}
@@ -109,15 +131,9 @@ def test_review_role_table(world, client: Client, name: str, role: str) -> None:
     }[name]
     if name == "reviews:consortium_dashboard":
         args = [consortium.slug]
-    if role != "anonymous":
-        login_verified(client, users[role])
+    login_as(client, users, role)
     response = client.get(reverse(name, args=args))
-    if role == "anonymous":
-        assert response.status_code == 302
-    elif role in REVIEW_TABLE[name]:
-        assert response.status_code == 200
-    else:
-        assert response.status_code == 403
+    check_access(response, role, REVIEW_TABLE[name], 200)
 
 
 #: Joint goals: the consortium's goal pages for its staff only; the member page for every role of
@@ -145,22 +161,9 @@ def test_joint_goal_role_table(world, client: Client, name: str, role: str) -> N
         args = [consortium.slug, goal.key]
     else:
         args = [consortium.slug]
-    if role != "anonymous":
-        login_verified(client, users[role])
+    login_as(client, users, role)
     response = client.get(reverse(name, args=args))
-    if role == "anonymous":
-        assert response.status_code == 302
-    elif role in JOINT_GOAL_TABLE[name]:
-        assert response.status_code == 200
-    else:
-        assert response.status_code == 403
-
-
-def test_joint_goal_table_covers_every_view() -> None:
-    from yakusho.plans import joint_goal_urls
-
-    names = {f"joint_goals:{p.name}" for p in joint_goal_urls.urlpatterns}
-    assert names == set(JOINT_GOAL_TABLE), "add the new joint goal view to JOINT_GOAL_TABLE"
+    check_access(response, role, JOINT_GOAL_TABLE[name], 200)
 
 
 #: Plan revision: every role of the municipality reads the editions and the editor; only the DX推進室
@@ -204,23 +207,9 @@ def test_revision_role_table(world, client: Client, name: str, method: str, role
         "revisions:kpi_new": [draft.number],
         "revisions:adopt": [draft.number],
     }[name]
-    if role != "anonymous":
-        login_verified(client, users[role])
+    login_as(client, users, role)
     response = getattr(client, method)(reverse(name, args=args))
-    if role == "anonymous":
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("staff:login"))
-    elif role in REVISION_TABLE[(name, method)]:
-        assert response.status_code in ((200,) if method == "get" else (200, 302, 400)), response.status_code
-    else:
-        assert response.status_code == 403
-
-
-def test_revision_table_covers_every_view() -> None:
-    from yakusho.plans import revision_urls
-
-    names = {f"revisions:{p.name}" for p in revision_urls.urlpatterns}
-    assert names == {name for name, _method in REVISION_TABLE}, "add the new revision view to REVISION_TABLE"
+    check_access(response, role, REVISION_TABLE[(name, method)], 200 if method == "get" else (200, 302, 400))
 
 
 def _edition(town):
@@ -292,16 +281,9 @@ def test_role_table(world, client: Client, name: str, role: str) -> None:
             args.append(objects[case.obj].pk)
         args.extend(case.extra)
         url = reverse(f"staff:{name}", args=args)
-    if role != "anonymous":
-        login_verified(client, users[role])
+    login_as(client, users, role)
     response = getattr(client, case.method)(url)
-    if role == "anonymous":
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("staff:login"))
-    elif role in case.allowed:
-        assert response.status_code == (302 if case.method == "post" else 200), response.content[:500]
-    else:
-        assert response.status_code == 403
+    check_access(response, role, case.allowed, 302 if case.method == "post" else 200)
 
 
 def test_records_of_another_municipality_are_not_found(world, client: Client) -> None:
@@ -338,15 +320,9 @@ def test_procedure_role_table(world, client: Client, name: str, role: str) -> No
         municipality=town, department=objects["department"], key="p", name="試験の手続"
     )
     args: list[object] = [town.slug] + ([] if name == "procedures_staff:list" else [procedure.pk])
-    if role != "anonymous":
-        login_verified(client, users[role])
+    login_as(client, users, role)
     response = client.get(reverse(name, args=args))
-    if role == "anonymous":
-        assert response.status_code == 302
-    elif role in PROCEDURE_TABLE[name]:
-        assert response.status_code == 200
-    else:
-        assert response.status_code == 403
+    check_access(response, role, PROCEDURE_TABLE[name], 200)
 
 
 #: The submissions inbox: every role of the municipality reads it (department staff only their
@@ -408,24 +384,10 @@ def test_inbox_role_table(world, client: Client, settings, tmp_path, name: str, 
         "inbox:pdf": [town.slug, submission.pk],
         "inbox:action": [town.slug, submission.pk, "note"],
     }[name]
-    if role != "anonymous":
-        login_verified(client, users[role])
+    login_as(client, users, role)
     data = {"body": "メモ"} if method == "post" else None
     response = getattr(client, method)(reverse(name, args=args), data)
-    if role == "anonymous":
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("staff:login"))
-    elif role in allowed:
-        assert response.status_code == (302 if method == "post" else 200)
-    else:
-        assert response.status_code == 403
-
-
-def test_inbox_table_covers_every_view() -> None:
-    from yakusho.procedures import inbox_urls
-
-    names = {f"inbox:{p.name}" for p in inbox_urls.urlpatterns}
-    assert names == set(INBOX_TABLE), "add the new inbox view to INBOX_TABLE"
+    check_access(response, role, allowed, 302 if method == "post" else 200)
 
 
 #: Queue tickets (整理券): every role of the municipality reads the list and a service's board;
@@ -474,25 +436,11 @@ def test_queue_role_table(world, client: Client, name: str, method: str, role: s
         "queue_staff:action": [service.key, ticket.pk, "call"],
     }
     args: list[object] = [town.slug, *extra[name]]
-    if role != "anonymous":
-        login_verified(client, users[role])
+    login_as(client, users, role)
     data = {"window": "窓口1"} if method == "post" else None
     response = getattr(client, method)(reverse(name, args=args), data)
-    if role == "anonymous":
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("staff:login"))
-    elif role in QUEUE_TABLE[(name, method)]:
-        assert response.status_code == (302 if method == "post" else 200)
-    else:
-        assert response.status_code == 403
+    if check_access(response, role, QUEUE_TABLE[(name, method)], 302 if method == "post" else 200):
         assert list(QueueTicket.objects.values_list("status", flat=True)) == ["waiting"]
-
-
-def test_queue_table_covers_every_view() -> None:
-    from yakusho.bookings import queue_staff_urls
-
-    names = {f"queue_staff:{p.name}" for p in queue_staff_urls.urlpatterns}
-    assert names == {name for name, _method in QUEUE_TABLE}, "add the new queue view to QUEUE_TABLE"
 
 
 #: Bookings (予約): every role of the municipality reads the day and week views and exports; entering,
@@ -555,27 +503,13 @@ def test_booking_role_table(world, client: Client, name: str, method: str, role:
         "bookings_staff:session_add": [resource.pk],
     }
     args: list[object] = [town.slug, *extra[name]]
-    if role != "anonymous":
-        login_verified(client, users[role])
+    login_as(client, users, role)
     data = {"reason": "点検"} if method == "post" else None
     response = getattr(client, method)(reverse(name, args=args), data)
-    if role == "anonymous":
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("staff:login"))
-    elif role in BOOKING_TABLE[(name, method)]:
-        assert response.status_code == (302 if method == "post" else 200)
-    else:
-        assert response.status_code == 403
+    if check_access(response, role, BOOKING_TABLE[(name, method)], 302 if method == "post" else 200):
         booking.refresh_from_db()
         slot.refresh_from_db()
         assert booking.status == "confirmed" and not slot.is_blocked
-
-
-def test_booking_table_covers_every_view() -> None:
-    from yakusho.bookings import staff_urls as booking_staff_urls
-
-    names = {f"bookings_staff:{p.name}" for p in booking_staff_urls.urlpatterns}
-    assert names == {name for name, _method in BOOKING_TABLE}, "add the new booking view to BOOKING_TABLE"
 
 
 #: Card-reader adapters (カードリーダー): administrators switch and configure them; counter staff and
@@ -608,17 +542,10 @@ def test_reader_role_table(world, client: Client, name: str, method: str, role: 
             "sex": "male",
         },
     }.get(name)
-    if role != "anonymous":
-        login_verified(client, users[role])
+    login_as(client, users, role)
     response = getattr(client, method)(reverse(name, args=args), data if method == "post" else None)
-    if role == "anonymous":
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("staff:login"))
-    elif role in READER_TABLE[(name, method)]:
-        expected = 302 if method == "post" and name != "readers_staff:try" else 200
-        assert response.status_code == expected
-    else:
-        assert response.status_code == 403
+    ok = 302 if method == "post" and name != "readers_staff:try" else 200
+    if check_access(response, role, READER_TABLE[(name, method)], ok):
         assert not ReaderSetting.objects.exists()
 
 
@@ -627,3 +554,25 @@ def test_reader_table_covers_every_view() -> None:
 
     names = {f"readers_staff:{p.name}" for p in reader_urls.urlpatterns}
     assert names == {name for name, _method in READER_TABLE}, "add the new card-reader view to READER_TABLE"
+
+
+def _names(table: Any) -> set[str]:
+    return {key[0] if isinstance(key, tuple) else key for key in table}
+
+
+@pytest.mark.parametrize(
+    ("urlconf", "namespace", "table"),
+    [
+        ("yakusho.plans.joint_goal_urls", "joint_goals", "JOINT_GOAL_TABLE"),
+        ("yakusho.plans.revision_urls", "revisions", "REVISION_TABLE"),
+        ("yakusho.procedures.inbox_urls", "inbox", "INBOX_TABLE"),
+        ("yakusho.bookings.queue_staff_urls", "queue_staff", "QUEUE_TABLE"),
+        ("yakusho.bookings.staff_urls", "bookings_staff", "BOOKING_TABLE"),
+        ("yakusho.procedures.reader_urls", "readers_staff", "READER_TABLE"),
+    ],
+)
+def test_every_view_of_a_module_is_in_its_role_table(urlconf: str, namespace: str, table: str) -> None:
+    from importlib import import_module
+
+    names = {f"{namespace}:{p.name}" for p in import_module(urlconf).urlpatterns}
+    assert names == _names(globals()[table]), f"add the new view to {table}"
