@@ -16,6 +16,7 @@ from django.utils.datastructures import MultiValueDict
 from hypothesis import given
 from hypothesis import strategies as st
 
+from yakusho.core import normalize as norm
 from yakusho.procedures.formengine import (
     FORM_ERRORS,
     DefinitionError,
@@ -25,7 +26,6 @@ from yakusho.procedures.formengine import (
     check_successor,
     load_definition,
 )
-from yakusho.procedures.formengine import normalize as norm
 from yakusho.procedures.formengine.dates import parse_bound
 from yakusho.procedures.formengine.definition import composite_parts
 from yakusho.procedures.formengine.expressions import ExpressionError, evaluate, parse

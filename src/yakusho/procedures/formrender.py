@@ -17,7 +17,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from yakusho.procedures.formengine import expressions, uploads
+from yakusho.core import uploads
+from yakusho.procedures.formengine import expressions
 from yakusho.procedures.formengine.definition import SEX_OPTIONS, composite_parts
 from yakusho.procedures.formengine.engine import PART_LABELS
 from yakusho.procedures.formengine.schema import (

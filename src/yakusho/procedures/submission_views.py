@@ -29,10 +29,11 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django_ratelimit.decorators import ratelimit
 
+from yakusho.core import uploads
 from yakusho.core.models import Municipality
 from yakusho.core.views import public_form_ratelimit
 from yakusho.procedures import formrender, submission_files
-from yakusho.procedures.formengine import FORM_ERRORS, FormDefinition, load_definition, uploads
+from yakusho.procedures.formengine import FORM_ERRORS, FormDefinition, load_definition
 from yakusho.procedures.models import FormDefinition as FormDefinitionRow
 from yakusho.procedures.models import Procedure
 from yakusho.procedures.models_submissions import MessageDirection, Submission, SubmissionAttachment

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from yakusho.core.uploads import FileInfo
+
 from .definition import DefinitionError, parse_definition
 from .engine import FORM_ERRORS, FeeError, FormDefinition, Result, SummaryRow
 from .expressions import ExpressionError
-from .uploads import FileInfo
 
 __all__ = [
     "FORM_ERRORS",

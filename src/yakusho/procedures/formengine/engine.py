@@ -20,9 +20,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yakusho.core import normalize, uploads
 from yakusho.core.jcal import JapaneseDateError, format_wareki_date, parse_japanese_date
+from yakusho.core.uploads import FileInfo
 
-from . import expressions, normalize, uploads
+from . import expressions
 from .dates import parse_bound, today_in_japan
 from .definition import SEX_OPTIONS, DefinitionBase, FieldInfo, composite_parts
 from .expressions import ExpressionError, Node
@@ -45,7 +47,6 @@ from .schema import (
     TextareaField,
     TextField,
 )
-from .uploads import FileInfo
 
 FORM_ERRORS = "__form__"
 IGNORED_INPUTS = frozenset({"csrfmiddlewaretoken"})
