@@ -10,9 +10,15 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 TOKENS := src/yakusho/static/vendor/design-tokens/tokens.css
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
+## bench: timing figures on PostgreSQL (each script makes and drops its own database)
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/plan_import.py
+	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/report_pdf.py
+	$(BIN)/python bench/procedure_search.py
+	$(BIN)/python bench/bookings.py
+	$(BIN)/python bench/submissions.py
 
 .PHONY: bench run test install system-deps browser-deps assets lint typecheck migrations-check \
         test-sqlite test-postgres messages messages-check openapi plan-schema clean

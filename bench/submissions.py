@@ -19,11 +19,17 @@ Method
    POST with the form's hidden version and submission token; page 3 as multipart with a 70-byte
    PNG), and the check-your-answers page (GET, must show 「入力内容の確認」). Its rate is printed
    as information.
-3. Submitting (measured): the same residents post the final form of each of their drafts, one
+3. Submitting, all at once (measured): the residents post the final form of their drafts, one
    after the other (closed loop, all residents at once). Only these final POSTs are counted: a
    success is a 302 to the receipt page ``…/apply/done/<code>/``. Submissions per second = successes
    over the time from the first final POST to the last answer; p50/p95/p99 (nearest rank) of their
-   latency. Then every resident opens one receipt (must show the code).
+   latency. In a closed loop the mean latency is at least residents / rate (Little's law), so this
+   phase measures capacity, and its p99 is printed as information.
+   Paced (measured): the last ``--paced`` drafts (300) are posted by the same residents on a
+   schedule that offers ``--rate`` (60) final POSTs per second in all; latency counts from each
+   POST's scheduled moment (a late start counts against the server). This phase's p99 is the one
+   held against the target "p99 < 300 ms at 60 submissions/s". Then every resident opens one
+   receipt (must show the code).
 4. Retries and double clicks: the first ``--retries`` final forms are posted again (a retried
    request: it must lead to the same receipt), and ``--double`` new drafts are each posted twice at
    the same moment over two connections with the same session (both must lead to one receipt).
@@ -31,8 +37,9 @@ Method
    clicks), no idempotency key twice, the keys are exactly the posted submission tokens, one
    attachment and one queued receipt mail per submission, and the receipt codes are distinct.
 
-Targets (printed PASS/FAIL, not gating): ≥ 60 submissions/s and final-POST p99 < 300 ms. The exit
-status is 1 when the run failed or the exactly-once check found a difference.
+Targets (printed PASS/FAIL, not gating): ≥ 60 submissions/s all at once, and final-POST p99 < 300 ms
+at 60 submissions/s (paced). The exit status is 1 when the run failed or the exactly-once check
+found a difference.
 """
 
 from __future__ import annotations
@@ -303,6 +310,33 @@ async def submitter(port: int, drafts: list[Draft], tally: Tally) -> None:
         conn.close()
 
 
+async def paced_submitter(
+    port: int, drafts: list[Draft], times: list[float], t0: float, tally: Tally
+) -> None:
+    """Post each draft at its scheduled moment (``t0 + times[i]``); latency counts from that moment,
+    so a resident still waiting for an earlier answer does not hide the delay (no coordinated
+    omission)."""
+    conn = Connection(port)
+    try:
+        for draft, at in zip(drafts, times, strict=True):
+            scheduled = t0 + at
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tally.first_start = min(tally.first_start or scheduled, scheduled)
+            try:
+                draft.code = await final_post(conn, draft)
+            except (OSError, FlowError, TimeoutError, asyncio.IncompleteReadError) as exc:
+                conn.close()
+                tally.error(exc)
+                continue
+            end = time.perf_counter()
+            tally.last_end = max(tally.last_end, end)
+            tally.latencies_ns.append(int((end - scheduled) * 1e9))
+    finally:
+        conn.close()
+
+
 async def open_receipt(port: int, draft: Draft) -> None:
     conn = Connection(port)
     conn.cookies = dict(draft.cookies)
@@ -350,13 +384,32 @@ async def drive(port: int, args: argparse.Namespace) -> dict[str, Any]:
     if not fill.drafts:
         raise BenchError(f"no draft could be filled in: {fill.errors}\n{_log_tail(SERVER_LOG)}")
     extra = fill.drafts[-args.double :] if args.double else []
-    drafts = fill.drafts[: len(fill.drafts) - len(extra)]
+    rest = fill.drafts[: len(fill.drafts) - len(extra)]
+    paced = rest[len(rest) - args.paced :] if args.paced else []
+    drafts = rest[: len(rest) - len(paced)]
 
     print(f"Submitting: {len(drafts)} final POSTs by {args.residents} residents at once ...", flush=True)
     submit = Tally()
     await in_parallel([submitter(port, part, submit) for part in split(drafts, args.residents)])
     posted = [d for d in drafts if d.code]
     window = max(submit.last_end - submit.first_start, 1e-9)
+
+    pace = Tally()
+    if paced:
+        print(
+            f"Paced: {len(paced)} final POSTs offered at {args.rate:.0f}/s by {args.residents} residents ...",
+            flush=True,
+        )
+        parts = split(paced, args.residents)
+        n = args.residents
+        times = [[(k * n + r) / args.rate for k in range(len(part))] for r, part in enumerate(parts)]
+        t0 = time.perf_counter() + 0.2
+        await in_parallel(
+            [paced_submitter(port, part, at, t0, pace) for part, at in zip(parts, times, strict=True)]
+        )
+    paced_posted = [d for d in paced if d.code]
+    paced_latencies = sorted(pace.latencies_ns)
+    posted_all = posted + paced_posted
 
     receipt_errors = 0
     for result in await in_parallel([open_receipt(port, d) for d in posted[: args.residents]]):
@@ -398,8 +451,17 @@ async def drive(port: int, args: argparse.Namespace) -> dict[str, Any]:
         "retry_errors": retry_errors,
         "double_clicked": len(extra),
         "double_click_errors": double_errors,
-        "tokens": sorted(d.fields["_token"] for d in posted + doubled),
-        "codes": [d.code for d in posted + doubled],
+        "paced_offered": len(paced),
+        "paced_rate_offered": args.rate,
+        "paced_successful": len(paced_posted),
+        "paced_seconds": round(max(pace.last_end - pace.first_start, 1e-9), 3) if paced_posted else None,
+        "paced_p50_ms": percentile_ms(paced_latencies, 50),
+        "paced_p95_ms": percentile_ms(paced_latencies, 95),
+        "paced_p99_ms": percentile_ms(paced_latencies, 99),
+        "paced_max_ms": paced_latencies[-1] / 1e6 if paced_latencies else None,
+        "paced_errors": pace.errors,
+        "tokens": sorted(d.fields["_token"] for d in posted_all + doubled),
+        "codes": [d.code for d in posted_all + doubled],
     }
 
 
@@ -448,7 +510,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Submissions under load (see the module docstring).")
     parser.add_argument("--db", default=DEFAULT_DATABASE, help=f"PostgreSQL database ({DEFAULT_DATABASE})")
     parser.add_argument("--residents", type=int, default=50, help="concurrent residents (50)")
-    parser.add_argument("--per-resident", type=int, default=10, help="submissions per resident (10)")
+    parser.add_argument("--per-resident", type=int, default=16, help="drafts per resident (16)")
+    parser.add_argument("--paced", type=int, default=300, help="final POSTs of the paced phase (300)")
+    parser.add_argument("--rate", type=float, default=TARGET_RATE, help="paced phase's offered rate (60/s)")
     parser.add_argument("--retries", type=int, default=50, help="final forms posted again (50)")
     parser.add_argument("--double", type=int, default=20, help="drafts posted twice at once (20)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (yakusho serve's default)")
@@ -458,8 +522,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--db: lower-case letters, digits and _ only")
     if not 1 <= args.residents <= 500 or not 1 <= args.per_resident <= 1000:
         parser.error("--residents must be 1-500 and --per-resident 1-1000")
-    if not 0 <= args.double < args.residents * args.per_resident:
-        parser.error("--double must be less than the number of drafts")
+    if not 0 <= args.double + args.paced < args.residents * args.per_resident:
+        parser.error("--double plus --paced must be less than the number of drafts")
+    if args.rate <= 0:
+        parser.error("--rate must be positive")
     return args
 
 
@@ -490,7 +556,17 @@ def report(meta: dict[str, Any], figures: dict[str, Any], checks: list[dict[str,
         if figures["p50_ms"] is not None
         else "latency      -"
     )
-    for label in ("fill_errors", "submit_errors"):
+    if figures["paced_p50_ms"] is not None:
+        print(
+            f"paced        {figures['paced_successful']} of {figures['paced_offered']} final POSTs "
+            f"offered at "
+            f"{figures['paced_rate_offered']:.0f}/s by the same residents (latency from the scheduled moment)"
+        )
+        print(
+            f"latency      p50 {figures['paced_p50_ms']:.1f} ms  p95 {figures['paced_p95_ms']:.1f} ms  "
+            f"p99 {figures['paced_p99_ms']:.1f} ms  max {figures['paced_max_ms']:.1f} ms"
+        )
+    for label in ("fill_errors", "submit_errors", "paced_errors"):
         if figures[label]:
             print(f"ERRORS ({label.split('_')[0]}): {figures[label]}")
     print(
@@ -503,10 +579,20 @@ def report(meta: dict[str, Any], figures: dict[str, Any], checks: list[dict[str,
         print(f"  {'OK  ' if c['ok'] else 'FAIL'} {c['check']}: {c['got']} (want {c['want']})")
     print("targets:")
     rate_ok = figures["submissions_per_second"] >= TARGET_RATE
-    p99 = figures["p99_ms"]
-    print(f"  {'PASS' if rate_ok else 'FAIL':<6} ≥ {TARGET_RATE:.0f} submissions/s")
-    p99_ok = p99 is not None and p99 < TARGET_P99_MS
-    print(f"  {'PASS' if p99_ok else 'FAIL':<6} final POST p99 < {TARGET_P99_MS:.0f} ms")
+    print(f"  {'PASS' if rate_ok else 'FAIL':<6} ≥ {TARGET_RATE:.0f} submissions/s (all residents at once)")
+    p99 = figures["paced_p99_ms"]
+    p99_ok = p99 is not None and p99 < TARGET_P99_MS and figures["paced_rate_offered"] >= TARGET_RATE
+    print(
+        f"  {'PASS' if p99_ok else 'FAIL':<6} final POST p99 < {TARGET_P99_MS:.0f} ms "
+        f"at {figures['paced_rate_offered']:.0f} submissions/s (paced)"
+    )
+    saturated = figures["p99_ms"]
+    if saturated is not None:
+        print(
+            f"  info   p99 with all {meta['residents']} residents posting back to back: {saturated:.0f} ms "
+            f"(a closed loop: the mean latency is at least residents / rate = "
+            f"{meta['residents'] / max(figures['submissions_per_second'], 1e-9) * 1000:.0f} ms)"
+        )
     print(f"results   {RESULTS_FILE.relative_to(ROOT)}")
 
 

@@ -174,6 +174,9 @@ YAKUSHO_OUTBOX = {
     "LEASE_SECONDS": 300,
 }
 YAKUSHO_REVIEW_REMINDERS = {"DAYS_BEFORE": [14, 7, 1], "WEEKLY_WHEN_OVERDUE": True}
+# Counter visits not finished within this many hours are abandoned and their personal data erased
+# (`yakusho discard-counter-visits`).
+YAKUSHO_COUNTER_DISCARD_HOURS = int(os.environ.get("YAKUSHO_COUNTER_DISCARD_HOURS", "8"))
 # `yakusho demo` also loads the demo's yearly reviews (data/demo/reviews/); the tests load them
 # only where they ask for them.
 YAKUSHO_DEMO_REVIEWS = True
@@ -189,6 +192,9 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "yakusho_cache",
     },
+    # Rate-limit counters: one atomic statement per count (yakusho.core.ratecounter), shared
+    # through the database like the default cache.
+    "ratelimit": {"BACKEND": "yakusho.core.ratecounter.RateCounterCache"},
     # Rendered public pages, per process: each process can rebuild them, so nothing is lost by
     # not sharing this cache; it saves the database round trips on the most visited pages.
     "pages": {
@@ -207,10 +213,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/staff/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 
-# Rate limits on public forms (django-ratelimit). Its counters live in the database cache, whose
-# increment is not atomic: under a burst a few requests more than the limit may pass, which is
-# acceptable for throttling and keeps Yakusho free of a separate cache server. (The app itself is not
-# installed: its only content is a system check that insists on memcached or Redis.)
+# Rate limits on public forms (django-ratelimit). Its counters live in the database (the
+# "ratelimit" cache above: one atomic statement per count), so every server process shares them
+# and Yakusho needs no separate cache server. (The app itself is not installed: its only content is
+# a system check that insists on memcached or Redis.)
+RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_VIEW = "yakusho.core.views.ratelimited"
 RATELIMIT_PUBLIC_FORM = os.environ.get("YAKUSHO_RATELIMIT_PUBLIC_FORM", "20/m")
 

@@ -68,3 +68,13 @@ def test_add_business_days_lands_on_a_business_day(town, start: date, n: int) ->
     if n:
         assert cal.business_days_between(start, end) == n
         assert cal.business_days_between(start, end - timedelta(days=1)) == n - 1
+
+
+def test_warm_up_loads_the_default_span_once() -> None:
+    from yakusho.core import calendar
+
+    calendar._holidays_for.cache_clear()
+    calendar.warm_up()
+    info = calendar._holidays_for.cache_info()
+    calendar.japanese_holidays(calendar.default_years())  # what a calendar of today asks for
+    assert info.currsize == 1 and calendar._holidays_for.cache_info().hits == info.hits + 1

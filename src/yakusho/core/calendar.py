@@ -34,13 +34,25 @@ def _holidays_for(years: tuple[int, ...]) -> holidays.HolidayBase:
     return holidays.country_holidays("JP", years=list(years), language="ja")
 
 
+def default_years(today: date | None = None) -> range:
+    """The span a calendar loads unless told otherwise: last year to two years ahead."""
+    today = today or date.today()
+    return range(today.year - 1, today.year + 3)
+
+
+def warm_up() -> None:
+    """Load the holiday tables of the default span now (the ``holidays`` package imports every
+    country's module on first use, about 0.15 s): ``yakusho serve`` calls this before its workers
+    start, so no resident's request pays it."""
+    japanese_holidays(default_years())
+
+
 class BusinessCalendar:
     """Business days of one municipality over a span of years (closures loaded once)."""
 
     def __init__(self, municipality: Municipality, years: range | None = None) -> None:
         self.municipality = municipality
-        today = date.today()
-        self.years = years or range(today.year - 1, today.year + 3)
+        self.years = years or default_years()
 
     @cached_property
     def _holidays(self) -> holidays.HolidayBase:

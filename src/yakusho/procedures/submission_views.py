@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,7 +36,7 @@ from yakusho.core.views import public_form_ratelimit
 from yakusho.procedures import formrender, submission_files
 from yakusho.procedures.formengine import FORM_ERRORS, FormDefinition, load_definition
 from yakusho.procedures.models import FormDefinition as FormDefinitionRow
-from yakusho.procedures.models import Procedure
+from yakusho.procedures.models import Procedure, ProcedureChannel
 from yakusho.procedures.models_submissions import MessageDirection, Submission, SubmissionAttachment
 from yakusho.procedures.services import current_forms
 from yakusho.procedures.submissions import (
@@ -49,7 +50,7 @@ from yakusho.procedures.submissions import (
     status_text,
     transition,
 )
-from yakusho.procedures.views import can_apply_online, not_found, public_procedures
+from yakusho.procedures.views import can_apply_online, not_found
 
 SESSION_PREFIX = "apply-"
 RECEIPTS = "submission-receipts"
@@ -93,9 +94,16 @@ class ApplyBase(View):
         if municipality is None:
             return not_found(request, _("この自治体は見つかりません。"))
         self.municipality = municipality
-        procedure = public_procedures(municipality).filter(key=kwargs["procedure"]).first()
+        procedure = (
+            Procedure.objects.for_municipality(municipality)
+            .filter(published=True, key=kwargs["procedure"])
+            .select_related("department")
+            .prefetch_related(Prefetch("channels", queryset=ProcedureChannel.objects.order_by("order", "pk")))
+            .first()
+        )
         if procedure is None:
             return not_found(request, _("この手続は見つかりません。"), municipality)
+        procedure.municipality = municipality  # the same row: no second query for it later
         self.procedure = procedure
         form = current_forms([procedure]).get(procedure.pk)
         if form is None or not can_apply_online(procedure, True):
@@ -381,9 +389,12 @@ class ApplyCheckView(ApplyBase):
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         token = request.POST.get("_token", "")
-        done = Submission.objects.for_municipality(self.municipality).filter(idempotency_key=token).first()
-        if token and done is not None:
-            return redirect(self.url("done", done.code))  # the same final form posted again
+        if self.draft is None or token != self.draft["token"]:
+            # the same final form posted again after it was stored (the draft is gone or newer);
+            # a repeat while the draft is still here is caught by create_submission
+            done = Submission.objects.for_municipality(self.municipality).filter(idempotency_key=token)
+            if token and (done := done.first()) is not None:
+                return redirect(self.url("done", done.code))
         if self.draft is None:
             messages.error(request, _("入力の途中で時間がたったため、最初からやり直してください。"))
             return redirect(self.start_url())

@@ -2,6 +2,7 @@ from yakusho.core.models.accounts import Invitation, Membership, Role, User
 from yakusho.core.models.calendar import Closure
 from yakusho.core.models.outbox import OutboundEmail
 from yakusho.core.models.pages import PolicyPage
+from yakusho.core.models.ratelimit import RateCounter
 from yakusho.core.models.tenancy import (
     Consortium,
     ConsortiumMembership,
@@ -22,6 +23,7 @@ __all__ = [
     "Municipality",
     "OutboundEmail",
     "PolicyPage",
+    "RateCounter",
     "Role",
     "TenantOwned",
     "User",

@@ -29,13 +29,19 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from gunicorn.app.base import BaseApplication
 
+        from yakusho.core.calendar import warm_up
         from yakusho.wsgi import application
+
+        # Loaded once here and shared by the forked workers (preload_app): the first request of
+        # a worker costs no more than the others. No database connection is opened before the fork.
+        warm_up()
 
         config = {
             "bind": f"{options['host']}:{options['port']}",
             "workers": options["workers"],
             "threads": options["threads"],
             "worker_class": "gthread",
+            "preload_app": True,
             "timeout": 60,
             "graceful_timeout": 20,
             "keepalive": 5,
