@@ -392,8 +392,8 @@ class ApplyCheckView(ApplyBase):
         if self.draft is None or token != self.draft["token"]:
             # the same final form posted again after it was stored (the draft is gone or newer);
             # a repeat while the draft is still here is caught by create_submission
-            done = Submission.objects.for_municipality(self.municipality).filter(idempotency_key=token)
-            if token and (done := done.first()) is not None:
+            stored = Submission.objects.for_municipality(self.municipality).filter(idempotency_key=token)
+            if token and (done := stored.first()) is not None:
                 return redirect(self.url("done", done.code))
         if self.draft is None:
             messages.error(request, _("入力の途中で時間がたったため、最初からやり直してください。"))
