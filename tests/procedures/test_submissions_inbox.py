@@ -159,6 +159,51 @@ def test_reply_with_a_disguised_file_is_refused(town, client: Client) -> None:
     assert not SubmissionMessage.objects.exists()
 
 
+def test_staff_send_a_file_with_a_message_and_the_applicant_downloads_it(town, client: Client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    t = town["town"]
+    created = make_submission(town["dog"])
+    submission = created.submission
+    staff = Client()
+    login_verified(staff, town["staff"]["department"].user)
+    pdf = SimpleUploadedFile("hosei.pdf", b"%PDF-1.4\n% a form to fill\n", content_type="application/pdf")
+    response = staff.post(
+        action_url(t, submission, "message"), {"body": "補正用の様式を添付します。", "file": pdf}
+    )
+    assert response.status_code == 302
+    message = SubmissionMessage.objects.get(direction="to_applicant")
+    attachment = message.attachments.get()
+    assert (attachment.name, attachment.source, attachment.size) == ("hosei.pdf", "staff", 26)
+    mail = OutboundEmail.objects.filter(subject__contains="お知らせ").get()
+    assert "ファイルが添付されています" in mail.body
+    status_url = reverse("submissions:status", args=[t.slug, submission.code]) + f"?k={created.secret}"
+    page = client.get(status_url).content.decode()
+    assert "補正用の様式を添付します。" in page and "hosei.pdf" in page
+    file_url = reverse("submissions:status_file", args=[t.slug, submission.code, attachment.pk])
+    download = client.get(file_url + f"?k={created.secret}")
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
+    assert client.get(file_url + "?k=WRONGSECRET").status_code != 200
+
+
+def test_staff_file_disguised_or_of_another_kind_is_refused_and_nothing_is_sent(town) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    t = town["town"]
+    submission = make_submission(town["dog"]).submission
+    staff = Client()
+    login_verified(staff, town["staff"]["department"].user)
+    fake = SimpleUploadedFile("form.pdf", b"MZ\x90\x00 an executable", content_type="application/pdf")
+    exe = SimpleUploadedFile("tool.exe", b"MZ\x90\x00", content_type="application/octet-stream")
+    for upload, words in ((fake, "中身がPDFのファイルではありません"), (exe, "添付できません")):
+        response = staff.post(
+            action_url(t, submission, "message"), {"body": "どうぞ", "file": upload}, follow=True
+        )
+        assert words in response.content.decode()
+    assert not SubmissionMessage.objects.exists()
+    assert not OutboundEmail.objects.filter(subject__contains="お知らせ").exists()
+
+
 def test_resident_can_withdraw(town, client: Client) -> None:
     t = town["town"]
     created = make_submission(town["dog"])

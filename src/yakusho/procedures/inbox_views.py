@@ -28,7 +28,7 @@ from yakusho.core import shortcodes
 from yakusho.core.mixins import MunicipalityStaffMixin
 from yakusho.core.models import Membership, User
 from yakusho.core.permissions import Perm
-from yakusho.procedures import inbox_exports
+from yakusho.procedures import inbox_exports, submission_files
 from yakusho.procedures.models import Procedure
 from yakusho.procedures.models_submissions import (
     OPEN_STATUSES,
@@ -45,6 +45,7 @@ from yakusho.procedures.submissions import (
     allowed_actions,
     assign,
     can_handle,
+    check_staff_file,
     is_overdue,
     send_message,
     status_text,
@@ -190,7 +191,7 @@ class InboxActionView(InboxMixin, View):
             elif action == "message":
                 if not can_handle(self.membership, submission.procedure):
                     raise PermissionDenied
-                send_message(submission, request.POST.get("body", ""), author=user)
+                self.send_message(request, submission, user)
                 messages.success(request, _("申請者にメッセージを送りました。"))
             elif action == "note":
                 if not can_handle(self.membership, submission.procedure):
@@ -211,6 +212,23 @@ class InboxActionView(InboxMixin, View):
         except SubmissionError as exc:
             messages.error(request, str(exc))
         return redirect("inbox:detail", self.municipality.slug, submission.pk)
+
+    @staticmethod
+    def send_message(request: HttpRequest, submission: Submission, user: User) -> None:
+        """The message with its optional file: the file is checked before anything is stored."""
+        upload = request.FILES.get("file")
+        info = check_staff_file(upload) if upload is not None else None
+        temp_name = submission_files.save_temp_upload(upload) if upload is not None else None
+        try:
+            send_message(
+                submission,
+                request.POST.get("body", ""),
+                author=user,
+                upload=(info, temp_name) if info is not None and temp_name else None,
+            )
+        finally:
+            if temp_name:
+                submission_files.remove_temp([temp_name])
 
 
 class InboxPdfView(InboxMixin, View):

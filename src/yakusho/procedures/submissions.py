@@ -32,11 +32,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
-from yakusho.core import shortcodes
+from yakusho.core import shortcodes, uploads
 from yakusho.core.calendar import BusinessCalendar
 from yakusho.core.models import Membership, Role, User
 from yakusho.core.outbox import queue_mail
 from yakusho.core.services import absolute
+from yakusho.core.uploads import FileInfo
 from yakusho.procedures import submission_files
 from yakusho.procedures.formengine.schema import EmailField, NameField, ResidentField
 from yakusho.procedures.models import FormDefinition, Procedure
@@ -431,11 +432,53 @@ def _check_text(body: str, what: str) -> str:
     return body
 
 
+#: files staff may send to an applicant with a message (a 補正 form, a notice, a scanned letter)
+STAFF_FILE_KINDS = ("pdf", "jpeg", "png", "docx", "xlsx")
+STAFF_FILE_MAX = 20 * 1024 * 1024
+
+
+def check_staff_file(upload: Any) -> FileInfo:
+    """Check a file staff attach to a message (kind by content, size); :class:`SubmissionError`."""
+    try:
+        return uploads.check_upload(upload, _("添付ファイル"), STAFF_FILE_KINDS, STAFF_FILE_MAX)
+    except uploads.UploadRefused as exc:
+        raise SubmissionError(str(exc)) from None
+
+
+def _attach(message: SubmissionMessage, source: str, upload: tuple[Any, str]) -> SubmissionAttachment:
+    """Store a checked file (its info and temporary name) as an attachment of ``message``."""
+    info, temp_name = upload
+    submission = message.submission
+    relative, path = submission_files.store_temp(submission.municipality, temp_name)
+    try:
+        return SubmissionAttachment.objects.create(
+            municipality_id=submission.municipality_id,
+            submission=submission,
+            message=message,
+            source=source,
+            name=str(info["name"])[:200],
+            size=info["size"],
+            content_type=info["content_type"],
+            sha256=info["sha256"],
+            path=relative,
+        )
+    except Exception:
+        submission_files.remove_paths([path])
+        raise
+
+
 @transaction.atomic
 def send_message(
-    submission: Submission, body: str, *, author: User, status_changed: bool = False
+    submission: Submission,
+    body: str,
+    *,
+    author: User,
+    status_changed: bool = False,
+    upload: tuple[Any, str] | None = None,
 ) -> SubmissionMessage:
-    """A message from staff to the applicant: shown on the status page and e-mailed."""
+    """A message from staff to the applicant: shown on the status page and e-mailed. ``upload`` is
+    a file checked with :func:`check_staff_file` and its temporary name; the applicant downloads it
+    from the status page."""
     body = _check_text(body, _("メッセージ"))
     message = SubmissionMessage.objects.create(
         municipality_id=submission.municipality_id,
@@ -444,6 +487,8 @@ def send_message(
         body=body,
         author=author,
     )
+    if upload is not None:
+        _attach(message, AttachmentSource.STAFF, upload)
     if submission.applicant_email:
         _queue_status_mail(submission, message)
     return message
@@ -463,19 +508,7 @@ def resident_reply(submission: Submission, body: str, upload: Any = None) -> Sub
         body=body,
     )
     if upload is not None:
-        info, temp_name = upload
-        relative, _path = submission_files.store_temp(submission.municipality, temp_name)
-        SubmissionAttachment.objects.create(
-            municipality_id=submission.municipality_id,
-            submission=submission,
-            message=message,
-            source=AttachmentSource.RESIDENT_REPLY,
-            name=info["name"],
-            size=info["size"],
-            content_type=info["content_type"],
-            sha256=info["sha256"],
-            path=relative,
-        )
+        _attach(message, AttachmentSource.RESIDENT_REPLY, upload)
     if submission.status == SubmissionStatus.CORRECTION:
         transition(submission, "resident_reply")
     return message
