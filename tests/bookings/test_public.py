@@ -79,10 +79,16 @@ def test_resident_books_and_the_link_confirms(client: Client) -> None:
     link = re.search(r"http://[^\s]+/b/[^\s]+/", mail.body)
     assert link
     path = link.group(0).split("://", 1)[1].split("/", 1)[1]
-    response = client.get("/" + path)
-    assert response.status_code == 200 and "予約が確定しました" in response.content.decode()
+    response = client.get("/" + path)  # opening the link (or a mail scanner's preview) changes nothing
+    assert response.status_code == 200 and "予約を確定する" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.PENDING
+    response = client.post("/" + path, {"action": "confirm"}, follow=True)
+    assert "予約が確定しました" in response.content.decode()
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
+    again = client.post("/" + path, {"action": "confirm"}, follow=True)  # pressed twice: still one
+    assert again.status_code == 200 and Booking.objects.get().status == BookingStatus.CONFIRMED
     response = client.post("/" + path, {"action": "cancel"})
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
@@ -180,6 +186,38 @@ def test_full_slot_offers_the_waitlist(client: Client) -> None:
     response = client.post(_book_url(resource, day), GOOD | {"waitlist": "1"})
     assert response.status_code == 302
     assert Booking.objects.get(email="hanako@example.jp").status == BookingStatus.WAITING
+
+
+def test_an_offered_place_is_taken_only_by_the_button(client: Client) -> None:
+    resource = make_resource()
+    day = next_weekday(timezone.localdate())
+    slot = slot_at(resource, day)
+    first = services.book(slot.pk, contact(9))
+    waiting = services.book(slot.pk, contact(email="hanako@example.jp"), waitlist_if_full=True)
+    services.cancel(first)
+    waiting.refresh_from_db()
+    assert waiting.status == BookingStatus.OFFERED
+    url = reverse("bookings:manage", args=[resource.municipality.slug, services.token_for(waiting)])
+    page = client.get(url).content.decode()
+    assert "この枠で予約を確定する" in page
+    waiting.refresh_from_db()
+    assert waiting.status == BookingStatus.OFFERED  # opening the link is not accepting
+    response = client.post(url, {"action": "confirm"}, follow=True)
+    assert "空きの出た枠で予約が確定しました" in response.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.status == BookingStatus.CONFIRMED
+
+
+def test_a_cancelled_booking_cannot_be_confirmed(client: Client) -> None:
+    resource = make_resource()
+    slot = slot_at(resource, next_weekday(timezone.localdate()))
+    booking = services.book(slot.pk, contact())
+    services.cancel(booking)
+    url = reverse("bookings:manage", args=[resource.municipality.slug, services.token_for(booking)])
+    response = client.post(url, {"action": "confirm"})
+    assert response.status_code == 400 and "この予約は確定できません" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
 
 
 def test_a_bad_link_is_not_found(client: Client) -> None:

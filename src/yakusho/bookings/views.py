@@ -268,20 +268,12 @@ class TokenMixin:
 
 @public_form_ratelimit
 class ManageView(TokenMixin, View):
-    """The e-mailed link: confirms a pending booking or an offered place, shows it, cancels it."""
+    """The e-mailed link: shows the booking; its buttons confirm a pending booking or an offered
+    place, or cancel. Opening the link changes nothing (mail scanners and link previews open links
+    too), so confirming is a POST of the page's button."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         town, booking = self.booking()
-        if booking.status in (BookingStatus.PENDING, BookingStatus.OFFERED):
-            was = booking.status
-            services.confirm(booking)
-            if booking.status == BookingStatus.CONFIRMED:
-                messages.success(
-                    request,
-                    _("予約が確定しました。")
-                    if was == BookingStatus.PENDING
-                    else _("空きの出た枠で予約が確定しました。"),
-                )
         return self.page(request, town, booking)
 
     def page(
@@ -300,6 +292,7 @@ class ManageView(TokenMixin, View):
                 and booking.status in (*HOLDING, BookingStatus.WAITING)
                 and booking.status not in (BookingStatus.ATTENDED, BookingStatus.NO_SHOW),
                 "can_change": upcoming and booking.status == BookingStatus.CONFIRMED,
+                "can_confirm": upcoming and booking.status in (BookingStatus.PENDING, BookingStatus.OFFERED),
                 **_when(booking),
             },
             status=status,
@@ -307,7 +300,10 @@ class ManageView(TokenMixin, View):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         town, booking = self.booking()
-        if request.POST.get("action") != "cancel":
+        action = request.POST.get("action")
+        if action == "confirm":
+            return self.confirm(request, town, booking)
+        if action != "cancel":
             return self.page(request, town, booking, status=400)
         if booking.slot.starts_at <= timezone.now():
             messages.error(request, _("開始時刻を過ぎた予約は取り消せません。"))
@@ -315,6 +311,29 @@ class ManageView(TokenMixin, View):
         services.cancel(booking, reason=_("本人による取消"))
         messages.success(request, _("予約を取り消しました。"))
         return redirect("bookings:manage", municipality=town.slug, token=kwargs["token"])
+
+    def confirm(self, request: HttpRequest, town: Municipality, booking: Booking) -> HttpResponse:
+        was = booking.status
+        if was == BookingStatus.CONFIRMED:  # the button pressed twice: already done
+            return redirect("bookings:manage", municipality=town.slug, token=self.kwargs["token"])
+        if was not in (BookingStatus.PENDING, BookingStatus.OFFERED):
+            messages.error(
+                request,
+                _("この予約は確定できません（状態：%(status)s）。")
+                % {"status": booking.get_status_display()},
+            )
+            return self.page(request, town, booking, status=400)
+        services.confirm(booking)
+        if booking.status == BookingStatus.CONFIRMED:
+            messages.success(
+                request,
+                _("予約が確定しました。")
+                if was == BookingStatus.PENDING
+                else _("空きの出た枠で予約が確定しました。"),
+            )
+        else:
+            messages.error(request, _("この予約は確定できませんでした。期限が過ぎたか、枠が埋まりました。"))
+        return redirect("bookings:manage", municipality=town.slug, token=self.kwargs["token"])
 
 
 @public_form_ratelimit
