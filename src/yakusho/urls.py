@@ -4,6 +4,7 @@ from django.views.i18n import JavaScriptCatalog
 from yakusho.api import api
 from yakusho.core.urls import public_patterns, staff_patterns
 from yakusho.core.views import healthz, switch_language
+from yakusho.procedures import counter_urls
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -12,6 +13,7 @@ urlpatterns = [
     path("", include("yakusho.plans.urls")),
     path("", include("yakusho.procedures.urls")),
     path("", include("yakusho.procedures.submission_urls")),
+    path("", include(counter_urls.public_patterns)),
     path("", include("yakusho.bookings.urls")),
     path("", include("yakusho.bookings.queue_urls")),
     path("staff/", include(staff_patterns)),
@@ -20,6 +22,8 @@ urlpatterns = [
     path("staff/", include("yakusho.procedures.staff_urls")),
     path("staff/", include("yakusho.procedures.inbox_urls")),
     path("staff/", include("yakusho.procedures.reader_urls")),
+    path("staff/", include("yakusho.procedures.counter_urls")),
+    path("staff/", include("yakusho.procedures.designer_urls")),
     path("staff/", include("yakusho.plans.joint_goal_urls")),
     path("staff/", include("yakusho.bookings.staff_urls")),
     path("staff/", include("yakusho.bookings.queue_staff_urls")),

@@ -45,7 +45,28 @@ PUBLIC_PAGES: dict[str, Callable[[], str]] = {
             ).token
         ],
     ),
+    "counter_public:confirm": lambda: _counter_confirmation(),
 }
+
+
+def _counter_confirmation() -> str:
+    """The resident's confirmation page of a counter visit (書かない窓口) waiting for the resident."""
+    from tests.procedures.helpers import make_procedure, minimal_form
+    from yakusho.core.models import Department
+    from yakusho.procedures import counter
+    from yakusho.procedures.services import add_form_definition
+
+    town = Municipality.objects.get(slug="oe")
+    procedure = make_procedure(
+        town, Department.objects.for_municipality(town).earliest("pk"), "axe-counter", "窓口の確認"
+    )
+    add_form_definition(procedure, minimal_form("axe-counter"))
+    visit = counter.start_visit(town, None)
+    card = {"name": "大江 花子", "address": "東京都千代田区霞が関1-2-3", "birth_date": "S60.4.1", "sex": "女"}
+    counter.identify(visit, "manual", card)
+    (item,) = counter.set_procedures(visit, [procedure.pk])
+    counter.save_item(visit, item, {"name": ["大江 花子"]})
+    return reverse("counter_public:confirm", args=[counter.request_confirmation(visit)])
 
 
 def test_every_public_url_pattern_is_checked() -> None:

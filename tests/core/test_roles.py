@@ -556,6 +556,167 @@ def test_reader_table_covers_every_view() -> None:
     assert names == {name for name, _method in READER_TABLE}, "add the new card-reader view to READER_TABLE"
 
 
+#: The counter (書かない窓口): counter staff and administrators serve residents (Perm.SERVE_COUNTER);
+#: administrators configure the one-stop rules. (name, method) → roles allowed.
+COUNTER_STAFF = frozenset({"admin", "counter"})
+COUNTER_TABLE = {
+    ("counter:home", "get"): COUNTER_STAFF,
+    ("counter:home", "post"): COUNTER_STAFF,
+    ("counter:one_stop", "get"): ADMIN,
+    ("counter:one_stop_edit", "get"): ADMIN,
+    ("counter:one_stop_edit", "post"): ADMIN,
+    ("counter:visit", "get"): COUNTER_STAFF,
+    ("counter:status", "get"): COUNTER_STAFF,
+    ("counter:identify", "get"): COUNTER_STAFF,
+    ("counter:identify", "post"): COUNTER_STAFF,
+    ("counter:procedures", "get"): COUNTER_STAFF,
+    ("counter:procedures", "post"): COUNTER_STAFF,
+    ("counter:item", "get"): COUNTER_STAFF,
+    ("counter:item", "post"): COUNTER_STAFF,
+    ("counter:request_confirmation", "post"): COUNTER_STAFF,
+    ("counter:reopen", "post"): COUNTER_STAFF,
+    ("counter:finish", "post"): COUNTER_STAFF,
+    ("counter:abandon", "post"): COUNTER_STAFF,
+    ("counter:done", "get"): COUNTER_STAFF,
+    ("counter:paper", "get"): COUNTER_STAFF,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("name", "method"), sorted(COUNTER_TABLE))
+def test_counter_role_table(world, client: Client, name: str, method: str, role: str) -> None:
+    from tests.procedures.helpers import make_procedure, minimal_form
+    from yakusho.procedures import counter
+    from yakusho.procedures.models import CounterVisit, CounterVisitItem, OneStopRule
+    from yakusho.procedures.services import add_form_definition
+
+    town, _consortium, users, objects = world
+    procedure = make_procedure(town, objects["department"], "kakunin", "確認の手続", paper_at_counter=True)
+    add_form_definition(procedure, minimal_form("kakunin"))
+    visit = counter.start_visit(town, None)
+    counter.identify(
+        visit, "manual", {"name": "試験 太郎", "address": "試験町1", "birth_date": "R1.5.1", "sex": "1"}
+    )
+    (item,) = counter.set_procedures(visit, [procedure.pk])
+    if name in ("counter:done", "counter:paper"):
+        counter.save_item(visit, item, {"name": ["試験 太郎"]})
+        counter.request_confirmation(visit)
+        counter.resident_confirms(visit)
+        counter.finish(visit)
+    extra: dict[str, list[object]] = {
+        "counter:home": [],
+        "counter:one_stop": [],
+        "counter:one_stop_edit": ["moving-in"],
+        "counter:item": [visit.code, item.pk],
+    }
+    args: list[object] = [town.slug, *extra.get(name, [visit.code])]
+    data = {
+        "counter:identify": {
+            "reader": "manual",
+            "name": "試験 花子",
+            "address": "試験町2",
+            "birth_date": "R2.1.1",
+            "sex": "female",
+        },
+        "counter:procedures": {"procedures": [procedure.pk]},
+        "counter:item": {"name": "試験 次郎"},
+        "counter:one_stop_edit": {f"use_{procedure.pk}": "on", f"order_{procedure.pk}": "1"},
+    }.get(name, {})
+    before = (visit.status, CounterVisit.objects.count(), OneStopRule.objects.count())
+    login_as(client, users, role)
+    response = getattr(client, method)(reverse(name, args=args), data if method == "post" else None)
+    ok = 302 if method == "post" else 200
+    if check_access(response, role, COUNTER_TABLE[(name, method)], ok):
+        visit.refresh_from_db()
+        assert (visit.status, CounterVisit.objects.count(), OneStopRule.objects.count()) == before
+        assert visit.identity["name"] == "試験 太郎"
+        assert CounterVisitItem.objects.get().answers.get("name") != ["試験 次郎"]
+
+
+def test_the_residents_confirmation_page_needs_no_sign_in_only_its_token(world, client: Client) -> None:
+    from tests.procedures.helpers import make_procedure, minimal_form
+    from yakusho.procedures import counter
+    from yakusho.procedures.services import add_form_definition
+
+    town, _consortium, _users, objects = world
+    procedure = make_procedure(town, objects["department"], "kakunin", "確認の手続")
+    add_form_definition(procedure, minimal_form("kakunin"))
+    visit = counter.start_visit(town, None)
+    counter.identify(
+        visit, "manual", {"name": "試験 太郎", "address": "試験町1", "birth_date": "R1.5.1", "sex": "1"}
+    )
+    (item,) = counter.set_procedures(visit, [procedure.pk])
+    counter.save_item(visit, item, {"name": ["試験 太郎"]})
+    token = counter.request_confirmation(visit)
+    assert client.get(reverse("counter_public:confirm", args=[token])).status_code == 200
+    assert client.get(reverse("counter_public:confirm", args=[token[::-1]])).status_code == 404
+
+
+#: The form designer: administrators and department staff of the procedure's 課 (the fixture's
+#: department user is bound to it) — Perm.EDIT_FORMS and services.can_edit_forms. (name, method) → roles.
+FORM_EDITORS = frozenset({"admin", "department"})
+DESIGNER_TABLE = {
+    ("designer:procedure_create", "get"): FORM_EDITORS,
+    ("designer:overview", "get"): FORM_EDITORS,
+    ("designer:start", "post"): FORM_EDITORS,
+    ("designer:discard", "post"): FORM_EDITORS,
+    ("designer:settings", "get"): FORM_EDITORS,
+    ("designer:page_add", "post"): FORM_EDITORS,
+    ("designer:page", "get"): FORM_EDITORS,
+    ("designer:page_move", "post"): FORM_EDITORS,
+    ("designer:page_delete", "post"): FORM_EDITORS,
+    ("designer:field_add", "post"): FORM_EDITORS,
+    ("designer:field", "get"): FORM_EDITORS,
+    ("designer:field_type", "post"): FORM_EDITORS,
+    ("designer:field_move", "post"): FORM_EDITORS,
+    ("designer:field_delete", "post"): FORM_EDITORS,
+    ("designer:preview", "get"): FORM_EDITORS,
+    ("designer:preview_counter", "get"): FORM_EDITORS,
+    ("designer:publish", "get"): FORM_EDITORS,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("name", "method"), sorted(DESIGNER_TABLE))
+def test_designer_role_table(world, client: Client, name: str, method: str, role: str) -> None:
+    from tests.procedures.helpers import minimal_form
+    from yakusho.procedures import designer
+    from yakusho.procedures.services import add_form_definition
+
+    town, _consortium, users, objects = world
+    procedure = Procedure.objects.create(
+        municipality=town, department=objects["department"], key="p", name="試験の手続"
+    )
+    add_form_definition(procedure, minimal_form("p"))
+    draft = designer.start_draft(procedure)
+    before = (designer.stamp(draft), draft.definition)
+    extra: dict[str, list[object]] = {
+        "designer:procedure_create": [],
+        "designer:page": [procedure.pk, 0],
+        "designer:page_move": [procedure.pk, 0],
+        "designer:page_delete": [procedure.pk, 0],
+        "designer:field": [procedure.pk, "0-0"],
+        "designer:field_type": [procedure.pk, "0-0"],
+        "designer:field_move": [procedure.pk, "0-0"],
+        "designer:field_delete": [procedure.pk, "0-0"],
+    }
+    args: list[object] = [town.slug, *extra.get(name, [procedure.pk])]
+    data = {
+        "stamp": before[0],
+        "title": "追加",
+        "page": "0",
+        "type": "textarea",
+        "label": "追加",
+        "direction": "down",
+    }
+    login_as(client, users, role)
+    response = getattr(client, method)(reverse(name, args=args), data if method == "post" else None)
+    if check_access(response, role, DESIGNER_TABLE[(name, method)], 302 if method == "post" else 200):
+        draft.refresh_from_db()
+        assert (designer.stamp(draft), draft.definition) == before
+        assert Procedure.objects.count() == 1
+
+
 def _names(table: Any) -> set[str]:
     return {key[0] if isinstance(key, tuple) else key for key in table}
 
@@ -569,6 +730,8 @@ def _names(table: Any) -> set[str]:
         ("yakusho.bookings.queue_staff_urls", "queue_staff", "QUEUE_TABLE"),
         ("yakusho.bookings.staff_urls", "bookings_staff", "BOOKING_TABLE"),
         ("yakusho.procedures.reader_urls", "readers_staff", "READER_TABLE"),
+        ("yakusho.procedures.designer_urls", "designer", "DESIGNER_TABLE"),
+        ("yakusho.procedures.counter_urls", "counter", "COUNTER_TABLE"),
     ],
 )
 def test_every_view_of_a_module_is_in_its_role_table(urlconf: str, namespace: str, table: str) -> None:

@@ -133,8 +133,7 @@ def make_submission(procedure: Any, token: str = "", **answers: Any) -> Any:
     """A submission of the dog registration stored through the service (no files)."""
     import secrets as _secrets
 
-    from yakusho.procedures.services import current_forms
-    from yakusho.procedures.submission_views import definition_of
+    from yakusho.procedures.services import current_forms, definition_of
     from yakusho.procedures.submissions import create_submission
 
     form = current_forms([procedure])[procedure.pk]

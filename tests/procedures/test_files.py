@@ -157,3 +157,70 @@ def test_form_files_without_an_online_channel_are_reported(town, tmp_path: Path)
     (tmp_path / "here--sodai.json").write_text("{}", "utf-8")
     result = import_text(GOOD, "here.yaml", forms_directory=tmp_path)
     assert result.warnings and "here--sodai.json" in result.warnings[0]
+
+
+COUNTER_ONLY = """\
+municipality: here
+procedures:
+  - key: juminhyo
+    name: 住民票の写し等の交付申請
+    department: 町民課
+    issues_certificate: true
+    paper_at_counter: true
+    channels:
+      - {kind: counter}
+"""
+COUNTER_FORM = {
+    "key": "juminhyo",
+    "version": 1,
+    "title": "住民票の写し等の交付申請書",
+    "privacy_notice": "個人情報は交付のためにだけ使います。",
+    "pages": [
+        {
+            "key": "main",
+            "title": "請求",
+            "fields": [
+                {"key": "copies", "type": "number", "label": "部数", "fact": "certificate.copies", "min": 1}
+            ],
+        }
+    ],
+}
+
+
+def test_counter_flags_are_imported_and_a_counter_form_is_attached(town, tmp_path: Path) -> None:
+    import json
+
+    from yakusho.procedures.models import FormDefinition
+
+    (tmp_path / "here--juminhyo.json").write_text(json.dumps(COUNTER_FORM, ensure_ascii=False), "utf-8")
+    result = import_text(COUNTER_ONLY, "here.yaml", forms_directory=tmp_path)
+    assert (result.created, result.forms_added, result.warnings) == (1, 1, [])
+    procedure = Procedure.objects.get(municipality=town, key="juminhyo")
+    assert procedure.issues_certificate and procedure.paper_at_counter
+    assert FormDefinition.objects.get(procedure=procedure).version == 1
+    assert not procedure.channels.filter(kind="yakusho").exists()  # not offered online
+    again = import_text(COUNTER_ONLY, "here.yaml", forms_directory=tmp_path)
+    assert (again.unchanged, again.forms_added) == (1, 0)
+    off = import_text(
+        COUNTER_ONLY.replace("    paper_at_counter: true\n", ""), "here.yaml", forms_directory=tmp_path
+    )
+    assert off.updated == 1
+    procedure.refresh_from_db()
+    assert procedure.issues_certificate and not procedure.paper_at_counter
+
+
+def test_a_counter_procedure_needs_no_form_file(town, tmp_path: Path) -> None:
+    result = import_text(COUNTER_ONLY, "here.yaml", forms_directory=tmp_path)
+    assert (result.created, result.forms_added) == (1, 0)
+
+
+def test_paper_at_counter_needs_a_counter_channel(town, tmp_path: Path) -> None:
+    text = COUNTER_ONLY.replace("{kind: counter}", "{kind: counter, status: planned}")
+    with pytest.raises(ProcedureFileInvalid) as caught:
+        import_text(text, "here.yaml", forms_directory=tmp_path)
+    assert [str(e) for e in caught.value.errors] == [
+        "here.yaml:7 procedures[0].paper_at_counter: "
+        "paper_at_counter は窓口（counter）で受け付ける手続にだけ書けます "
+        "(paper_at_counter needs an available counter channel)"
+    ]
+    assert not Procedure.objects.exists()

@@ -237,6 +237,8 @@ def test_every_demo_form_renders_each_page(db, private_media, client: Client, pa
         assert "style=" not in body and "<script>" not in body
     # an empty first page gets messages, not an error page
     first = client.get(page_url(t, 1, data["key"]))
-    response = client.post(page_url(t, 1, data["key"]), {"_token": hidden(first, "_token"), "_version": "1"})
+    response = client.post(
+        page_url(t, 1, data["key"]), {"_token": hidden(first, "_token"), "_version": str(data["version"])}
+    )
     assert response.status_code == 200
     assert "入力内容を確認してください" in response.content.decode()

@@ -182,7 +182,7 @@ def test_staff_send_a_file_with_a_message_and_the_applicant_downloads_it(town, c
     assert "補正用の様式を添付します。" in page and "hosei.pdf" in page
     file_url = reverse("submissions:status_file", args=[t.slug, submission.code, attachment.pk])
     download = client.get(file_url + f"?k={created.secret}")
-    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
+    assert download.status_code == 200 and download.getvalue().startswith(b"%PDF")
     assert client.get(file_url + "?k=WRONGSECRET").status_code != 200
 
 

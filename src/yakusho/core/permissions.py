@@ -22,13 +22,14 @@ class Perm(StrEnum):
     EDIT_FORMS = "edit_forms"  # upload procedure form definitions (department staff: their 課 only)
     MANAGE_BOOKINGS = "manage_bookings"  # enter, cancel, mark bookings, block slots (課 staff: their 課 only)
     READ_CARDS = "read_cards"  # identify a resident through a card-reader adapter (窓口)
+    SERVE_COUNTER = "serve_counter"  # serve residents at the no-writing counter (書かない窓口)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm),
     Role.SECRETARIAT: frozenset({Perm.VIEW, Perm.OPEN_REVIEW, Perm.LINK_JOINT_GOALS, Perm.REVISE_PLAN}),
     Role.DEPARTMENT: frozenset({Perm.VIEW, Perm.EDIT_FORMS, Perm.MANAGE_BOOKINGS}),
-    Role.COUNTER: frozenset({Perm.VIEW, Perm.MANAGE_BOOKINGS, Perm.READ_CARDS}),
+    Role.COUNTER: frozenset({Perm.VIEW, Perm.MANAGE_BOOKINGS, Perm.READ_CARDS, Perm.SERVE_COUNTER}),
     Role.HQ: frozenset({Perm.VIEW, Perm.VIEW_AUDIT}),
 }
 

@@ -15,3 +15,6 @@ class ProceduresConfig(AppConfig):
         audit.register_models()
         autodiscover()
         demo_loaded.connect(demo.load_demo_procedures, dispatch_uid="procedures-demo")
+        from yakusho.procedures import counter_demo  # after the procedures: the rules name them
+
+        demo_loaded.connect(counter_demo.load_demo_one_stop, dispatch_uid="counter-one-stop-demo")

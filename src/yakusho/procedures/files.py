@@ -6,8 +6,10 @@ Errors name the file, line and field, in Japanese and English::
 
 Importing is a sync by key: procedures in the file are created or updated, their life events and
 channels replaced when they differ, and their form files (``data/forms/<slug>--<key>.json``)
-added as new form versions. A file that changes nothing writes nothing, so loading twice is a
-no-op. Procedures that the file does not name are left alone.
+added as new form versions. A form file is read for a procedure with an available ``yakusho``
+channel (required there) or an available ``counter`` channel (optional: the counter's form). A
+file that changes nothing writes nothing, so loading twice is a no-op. Procedures that the file
+does not name are left alone.
 """
 
 from __future__ import annotations
@@ -143,7 +145,7 @@ class _Checked:
     departments: dict[str, Department]
     priorities: dict[str, PriorityProcedure]
     forms: dict[str, Any]  # procedure key -> parsed JSON
-    unattached: list[str]  # form files of this municipality that no available yakusho channel uses
+    unattached: list[str]  # form files of this municipality that no available yakusho/counter channel uses
 
 
 def _semantics(doc: ProcedureFile, parsed: Parsed, forms_directory: Path) -> _Checked:
@@ -208,19 +210,26 @@ def _semantics(doc: ProcedureFile, parsed: Parsed, forms_directory: Path) -> _Ch
                     f"not in the national list ({entry.priority})",
                 )
             )
-        yakusho = [c for c in entry.channels if c.kind == ChannelKind.YAKUSHO]
+        available = {str(c.kind) for c in entry.channels if c.status == ChannelStatus.AVAILABLE}
         path = form_path(forms_directory, municipality, entry.key)
-        if any(c.status == ChannelStatus.AVAILABLE for c in yakusho):
-            if not path.exists():
-                errors.append(
-                    parsed.error(
-                        (*here, "channels"),
-                        f"このサイトで受け付ける手続のフォームファイルがありません（{path.name}）",
-                        f"no form file for an online channel ({path.name})",
-                    )
+        if ChannelKind.YAKUSHO.value in available and not path.exists():
+            errors.append(
+                parsed.error(
+                    (*here, "channels"),
+                    f"このサイトで受け付ける手続のフォームファイルがありません（{path.name}）",
+                    f"no form file for an online channel ({path.name})",
                 )
-            else:
-                forms[entry.key] = _read_form(path, parsed, here, errors)
+            )
+        elif available & {ChannelKind.YAKUSHO.value, ChannelKind.COUNTER.value} and path.exists():
+            forms[entry.key] = _read_form(path, parsed, here, errors)
+        if entry.paper_at_counter and ChannelKind.COUNTER.value not in available:
+            errors.append(
+                parsed.error(
+                    (*here, "paper_at_counter"),
+                    "paper_at_counter は窓口（counter）で受け付ける手続にだけ書けます",
+                    "paper_at_counter needs an available counter channel",
+                )
+            )
     if errors:
         raise ProcedureFileInvalid(errors)
     used = {form_path(forms_directory, municipality, key).name for key in forms}
@@ -260,6 +269,8 @@ def _values(entry: ProcedureEntry, checked: _Checked, order: int) -> dict[str, A
         "retention_years": entry.retention_years,
         "priority": checked.priorities.get(entry.priority) if entry.priority else None,
         "published": entry.published,
+        "issues_certificate": entry.issues_certificate,
+        "paper_at_counter": entry.paper_at_counter,
         "order": order,
         "note": entry.note,
     }
@@ -290,8 +301,8 @@ def _write(doc: ProcedureFile, parsed: Parsed, checked: _Checked) -> ImportResul
     municipality = checked.municipality
     result = ImportResult(municipality)
     result.warnings += [
-        f"{name}: 使われていないフォームファイルです（このサイトで受け付ける手続がありません） "
-        "(form file not used: no available yakusho channel)"
+        f"{name}: 使われていないフォームファイルです（このサイトでも窓口でも受け付ける手続がありません） "
+        "(form file not used: no available yakusho or counter channel)"
         for name in checked.unattached
     ]
     existing = {

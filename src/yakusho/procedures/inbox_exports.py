@@ -42,7 +42,7 @@ def _local(value: Any) -> str:
 
 
 def table(submissions: Sequence[Submission]) -> tuple[list[str], list[list[Any]]]:
-    from yakusho.procedures.submission_views import definition_of
+    from yakusho.procedures.services import definition_of
 
     answers: list[dict[str, str]] = []
     labels: list[str] = []

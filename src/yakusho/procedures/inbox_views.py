@@ -37,7 +37,8 @@ from yakusho.procedures.models_submissions import (
     SubmissionAttachment,
     SubmissionStatus,
 )
-from yakusho.procedures.submission_views import definition_of, file_response
+from yakusho.procedures.services import definition_of
+from yakusho.procedures.submission_views import file_response
 from yakusho.procedures.submissions import (
     TRANSITIONS,
     SubmissionError,

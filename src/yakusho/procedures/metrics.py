@@ -61,4 +61,5 @@ def online_planned(municipality: Municipality, period: Period) -> int:
     )
 
 
-from yakusho.procedures import metrics_submissions  # noqa: E402, F401  (figures of submissions)
+# figures of submissions and of the counter
+from yakusho.procedures import metrics_counter, metrics_submissions  # noqa: E402, F401

@@ -132,6 +132,12 @@ class Procedure(TenantOwned):
         related_name="procedures",
     )
     published = models.BooleanField(_("公開"), default=True)
+    issues_certificate = models.BooleanField(
+        _("証明書の交付"), default=False, help_text=_("証明書を交付する手続（交付部数を数えます）")
+    )
+    paper_at_counter = models.BooleanField(
+        _("窓口で紙の様式が必要"), default=False, help_text=_("窓口で受け付けたとき記入済みの様式を印刷する")
+    )
     order = models.PositiveIntegerField(_("表示順"), default=0)
     note = models.TextField(_("備考（職員用）"), blank=True)
     search_text = models.TextField(_("検索用テキスト"), blank=True, editable=False)
@@ -274,7 +280,9 @@ class FormDefinition(TenantOwned):
 
 TENANT_MODELS: list[Any] = [Procedure, ProcedureLifeEvent, ProcedureChannel, FormDefinition]
 
-# Submissions and the staff inbox, and the card-reader switches per municipality (their own
-# modules; registered with the audit trail there).
+# Submissions and the staff inbox, the card-reader switches per municipality, the form designer's
+# drafts and the counter's visits (their own modules; registered with the audit trail there).
+from yakusho.procedures.models_counter import *  # noqa: E402, F403
+from yakusho.procedures.models_designer import *  # noqa: E402, F403
 from yakusho.procedures.models_readers import *  # noqa: E402, F403
 from yakusho.procedures.models_submissions import *  # noqa: E402, F403

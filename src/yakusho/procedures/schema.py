@@ -64,6 +64,13 @@ class ProcedureEntry(Strict):
     retention_years: Annotated[int, Field(ge=1, le=100)] = 5
     priority: Key | None = Field(None, description="key in the national list (priority_version)")
     published: bool = True
+    issues_certificate: bool = Field(
+        False,
+        description="証明書の交付: copies issued at the counter are counted (counter_certificates)",
+    )
+    paper_at_counter: bool = Field(
+        False, description="still needs a signed paper form at the counter: the counter prints it filled in"
+    )
     channels: list[Channel] = Field(default_factory=list)
     note: Text = Field("", description="for staff: where this comes from")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
@@ -12,6 +13,8 @@ from django.db.models import Max, QuerySet
 
 from yakusho.core.calendar import BusinessCalendar
 from yakusho.core.models import Membership, Role
+from yakusho.procedures.formengine import FormDefinition as EngineForm
+from yakusho.procedures.formengine import load_definition
 from yakusho.procedures.models import FormDefinition, Procedure
 
 
@@ -68,6 +71,16 @@ def check_definition(procedure: Procedure, data: Any) -> tuple[Any, list[Definit
             )
         )
     return definition, problems
+
+
+@lru_cache(maxsize=256)
+def _parse_stored(text: str) -> EngineForm:
+    return load_definition(text)
+
+
+def definition_of(form: FormDefinition) -> EngineForm:
+    """The engine's form of a stored version, parsed once per process and content."""
+    return _parse_stored(json.dumps(form.definition, ensure_ascii=False, sort_keys=True))
 
 
 def current_version(procedure: Procedure) -> int:

@@ -22,6 +22,7 @@ from yakusho.core.mixins import MunicipalityStaffMixin
 from yakusho.core.permissions import Perm
 from yakusho.procedures.forms import FormDefinitionUploadForm, StaffFilterForm
 from yakusho.procedures.models import FormDefinition, Procedure, ProcedureChannel
+from yakusho.procedures.models_designer import FormDraft
 from yakusho.procedures.search import search
 from yakusho.procedures.services import (
     FormDefinitionInvalid,
@@ -89,6 +90,7 @@ class ProcedureDetailView(MunicipalityStaffMixin, DetailView):
                 .order_by("-version")
             ),
             can_upload=can_edit_forms(self.membership, procedure),
+            draft=FormDraft.objects.filter(procedure=procedure).first(),
             deadline=processing_deadline(procedure, today, BusinessCalendar(self.municipality)),
             today=today,
         )

@@ -13,9 +13,7 @@ idempotency key: posting the final form twice, or a retried request, stores one 
 
 from __future__ import annotations
 
-import json
 import secrets
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -38,7 +36,7 @@ from yakusho.procedures.formengine import FORM_ERRORS, FormDefinition, load_defi
 from yakusho.procedures.models import FormDefinition as FormDefinitionRow
 from yakusho.procedures.models import Procedure, ProcedureChannel
 from yakusho.procedures.models_submissions import MessageDirection, Submission, SubmissionAttachment
-from yakusho.procedures.services import current_forms
+from yakusho.procedures.services import current_forms, definition_of
 from yakusho.procedures.submissions import (
     SubmissionError,
     create_submission,
@@ -54,16 +52,6 @@ from yakusho.procedures.views import can_apply_online, not_found
 
 SESSION_PREFIX = "apply-"
 RECEIPTS = "submission-receipts"
-
-
-@lru_cache(maxsize=256)
-def _parse(text: str) -> FormDefinition:
-    return load_definition(text)
-
-
-def definition_of(form: FormDefinitionRow) -> FormDefinition:
-    """The engine's form for a stored version, parsed once per process and content."""
-    return _parse(json.dumps(form.definition, ensure_ascii=False, sort_keys=True))
 
 
 def _status_rate(group: str, request: HttpRequest) -> str:

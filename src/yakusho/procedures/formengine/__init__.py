@@ -6,6 +6,7 @@ Django-independent apart from translations and ``UploadedFile``; no models. See 
     result = form.validate(request.POST, request.FILES, page=0)
     if result.ok: ... result.cleaned ...
     form.fee(cleaned), form.summary(cleaned), form.visible_fields(cleaned)
+    form.fact_fields(), form.fact_values(cleaned), form.fact_input(facts)   # ワンスオンリー
 """
 
 from __future__ import annotations
@@ -17,17 +18,20 @@ from yakusho.core.uploads import FileInfo
 from .definition import DefinitionError, parse_definition
 from .engine import FORM_ERRORS, FeeError, FormDefinition, Result, SummaryRow
 from .expressions import ExpressionError
+from .facts import FactField, identity_facts
 
 __all__ = [
     "FORM_ERRORS",
     "DefinitionError",
     "ExpressionError",
+    "FactField",
     "FeeError",
     "FileInfo",
     "FormDefinition",
     "Result",
     "SummaryRow",
     "check_successor",
+    "identity_facts",
     "load_definition",
 ]
 

@@ -24,12 +24,14 @@ from pydantic import ValidationError
 from . import expressions
 from .dates import parse_bound
 from .expressions import ExpressionError, Node
+from .facts import FactField, field_facts
 from .schema import (
     FIELD_TYPES,
     AddressField,
     AnyField,
     CheckboxField,
     DateField,
+    FileField,
     FormDefinitionFile,
     GroupField,
     NameField,
@@ -53,6 +55,20 @@ RESIDENT_PARTS = {
     "sex": ("sex",),
 }
 SEX_OPTIONS = (("male", "男"), ("female", "女"))
+#: what a fact's kind is called in messages
+KIND_LABELS = {
+    "text": gettext_lazy("文字"),
+    "number": gettext_lazy("数値"),
+    "date": gettext_lazy("日付"),
+    "choice": gettext_lazy("選択（1つ）"),
+    "choices": gettext_lazy("選択（複数）"),
+    "email": gettext_lazy("メールアドレス"),
+    "phone": gettext_lazy("電話番号"),
+    "postal_code": gettext_lazy("郵便番号"),
+    "address": gettext_lazy("住所"),
+    "name": gettext_lazy("氏名"),
+    "consent": gettext_lazy("同意"),
+}
 D = TypeVar("D", bound="DefinitionBase")
 
 
@@ -189,6 +205,8 @@ class DefinitionBase:
         self.page_conditions: dict[int, Node] = {}
         self.order: list[str] = []
         self.fee_rules: list[FeeRule] = []
+        #: fact → the fields holding it, in form order (see :mod:`.facts`)
+        self.facts: dict[str, list[FactField]] = {}
 
     def __repr__(self) -> str:
         return f"<FormDefinition {self.key} v{self.version}>"
@@ -237,6 +255,7 @@ class _Checker:
             if isinstance(f, GroupField):
                 for j, sub in enumerate(f.fields):
                     self.field_rules(sub, f"{path}.fields[{j}]")
+        self.facts()
         if self.errors:
             return
         self.conditions()
@@ -331,6 +350,66 @@ class _Checker:
                     f"{path}.pattern",
                     _("正規表現として読めません（%(error)s）。") % {"error": exc},
                 )
+
+    # --- facts -------------------------------------------------------------------------------
+
+    def facts(self) -> None:
+        """Where a fact may be, and that two fields with the same fact can hold the same value."""
+        seen: dict[str, tuple[FactField, str]] = {}
+        for p, _i, f, path in _walk_fields(self.model):
+            if isinstance(f, GroupField):
+                if f.fact is not None:
+                    self.error(
+                        f"{path}.fact",
+                        _("繰り返し項目には fact を付けられません（行ごとの項目にも付けられません）。"),
+                    )
+                for j, sub in enumerate(f.fields):
+                    if sub.fact is not None:
+                        self.error(
+                            f"{path}.fields[{j}].fact",
+                            _(
+                                "繰り返し項目「%(group)s」の中の項目には fact を付けられません"
+                                "（行ごとに値が違うため、ほかの手続から引き継げません）。"
+                            )
+                            % {"group": f.label},
+                        )
+                continue
+            if isinstance(f, FileField):
+                if f.fact is not None:
+                    self.error(f"{path}.fact", _("ファイルの項目には fact を付けられません。"))
+                continue
+            names = tuple(f"{f.key}-{part}" for part in composite_parts(f)) or (f.key,)
+            where = f"{path}.fact" if f.fact is not None else f"{path}.parts"
+            for fact in field_facts(f, p, names):
+                self.form.facts.setdefault(fact.fact, []).append(fact)
+                if fact.fact not in seen:
+                    seen[fact.fact] = (fact, path)
+                    continue
+                first, first_path = seen[fact.fact]
+                if not fact.compatible_with(first):
+                    self.error(where, self.fact_mismatch(fact, first, first_path))
+
+    @staticmethod
+    def fact_mismatch(fact: FactField, first: FactField, first_path: str) -> str:
+        if fact.kind != first.kind:
+            reason = _("項目の種類が合いません（%(this)s と %(other)s）") % {
+                "this": KIND_LABELS.get(fact.kind, fact.kind),
+                "other": KIND_LABELS.get(first.kind, first.kind),
+            }
+        elif fact.decimals != first.decimals:
+            reason = _("小数点以下の桁数が違います（%(this)s と %(other)s）") % {
+                "this": fact.decimals,
+                "other": first.decimals,
+            }
+        else:
+            reason = _("選択肢の値が違います（%(this)s と %(other)s）") % {
+                "this": ", ".join(fact.options),
+                "other": ", ".join(first.options),
+            }
+        return _(
+            "fact「%(fact)s」は %(other)s でも使われていますが、同じ値を入れられません：%(reason)s。"
+            "同じ fact の項目は同じ種類にしてください。"
+        ) % {"fact": fact.fact, "other": first_path, "reason": reason}
 
     # --- expressions -------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from . import expressions
 from .dates import parse_bound, today_in_japan
 from .definition import SEX_OPTIONS, DefinitionBase, FieldInfo, composite_parts
 from .expressions import ExpressionError, Node
+from .facts import FactField
 from .schema import (
     AddressField,
     CheckboxField,
@@ -768,6 +769,55 @@ class FormDefinition(DefinitionBase):
         """(label, display value) for every field shown, in order: for check-your-answers, PDF, CSV."""
         return [row for _p, _title, rows in self.summary_by_page(cleaned, today=today) for row in rows]
 
+    # --- facts (see .facts) -------------------------------------------------------------------
+
+    def fact_fields(self) -> dict[str, list[FactField]]:
+        """fact → the fields holding it (a resident block: one entry per item), in form order.
+        Each :class:`.facts.FactField` names the field (``key``, ``item``), its ``label``, its
+        ``page`` and the input ``names`` it fills."""
+        return {fact: list(holders) for fact, holders in self.facts.items()}
+
+    def fact_values(self, cleaned: Mapping[str, Any], *, today: date | None = None) -> dict[str, Any]:
+        """fact → its value in these cleaned answers, from fields shown and filled (the first in
+        form order when several hold it). Resident block items give the item's parts."""
+        _pages, shown = self._visibility(cleaned, today or today_in_japan())
+        out: dict[str, Any] = {}
+        for fact, holders in self.facts.items():
+            for holder in holders:
+                if not shown.get(holder.key):
+                    continue
+                value = holder.value_of(cleaned.get(holder.key))
+                if not _is_empty(value):
+                    out[fact] = value
+                    break
+        return out
+
+    def fact_input(self, facts: Mapping[str, Any]) -> dict[str, list[str]]:
+        """Input names → values (as :meth:`validate` reads them) that fill this form's fact fields
+        from known facts (:meth:`fact_values` of other forms, or :func:`.facts.identity_facts`).
+        Only names this form has are given (a name without フリガナ gets no kana); validate as
+        usual: a value this form refuses (an option it does not offer) comes back as an error."""
+        raw: dict[str, list[str]] = {}
+        for fact, holders in self.facts.items():
+            value = facts.get(fact)
+            if _is_empty(value):
+                continue
+            for holder in holders:
+                piece: dict[str, list[str]] = {}
+                field = self.fields[holder.key]
+                if holder.item is None and not isinstance(field, GroupField):
+                    _to_input(field, holder.key, value, piece, {})
+                elif isinstance(value, Mapping):
+                    for part, part_value in value.items():
+                        if part_value is not None and part_value != "":
+                            piece[f"{holder.key}-{part}"] = [str(part_value)]
+                elif holder.names:
+                    piece[holder.names[0]] = [str(value)]
+                for name, values in piece.items():
+                    if name in holder.names:
+                        raw.setdefault(name, values)
+        return raw
+
     def to_input(self, cleaned: Mapping[str, Any]) -> tuple[dict[str, list[str]], dict[str, FileInfo]]:
         """Cleaned answers back into input names: to fill a form again (back button, correction).
         Validating the result gives the same cleaned answers."""
@@ -782,6 +832,12 @@ class FormDefinition(DefinitionBase):
             else:
                 _to_input(f, key, value, raw, files)
         return raw, files
+
+
+def _is_empty(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return all(_is_empty(v) for v in value.values())
+    return value is None or value == "" or value == []
 
 
 def _names_of(f: ScalarField) -> list[str]:

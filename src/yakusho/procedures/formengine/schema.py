@@ -18,6 +18,11 @@ Label = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Help = Annotated[str, StringConstraints(max_length=2000)]
 Markdown = Annotated[str, StringConstraints(max_length=50000)]
 Expression = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+FactSlug = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_.]{0,59}$"),
+    Field(description="a resident's fact, e.g. contact.phone, moving.previous_address"),
+]
 DateBound = Annotated[
     str,
     StringConstraints(pattern=r"^(\d{4}-\d{2}-\d{2}|today([+-]\d{1,5}[dy])?)$"),
@@ -45,6 +50,14 @@ class BaseField(Strict):
     required: bool = False
     visible_when: Expression | None = Field(
         None, description="shown (and validated, and kept) only when this expression is true"
+    )
+    fact: FactSlug | None = Field(
+        None,
+        description=(
+            "this answer is the resident's fact <slug>: at the counter, a field with the same fact in"
+            " another form of the visit is filled from it (not for file or group fields, nor inside a"
+            " group; on a resident block: the prefix of its parts' facts, default resident)"
+        ),
     )
 
 

@@ -1,0 +1,268 @@
+"""The no-writing counter in Chromium (issue 8's "done when").
+
+Counter staff of 大江町 start a visit, read a moving-in resident's simulated card, choose 転入 and
+get 転入届, 国民健康保険の加入届 and 児童手当の認定請求 filled with what the card and the other
+forms already say: they type only what is still missing, never the card's data. The resident
+confirms on a second screen (its own URL, no sign-in); staff finish: three counter submissions are
+in the inbox, the paper forms download as a PDF, and the metrics page shows the visit's handling
+time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import ContextFactory
+from tests.browser.test_staff_login import log_in
+from yakusho.procedures.models import CounterVisit, Submission, SubmissionChannel, VisitStatus
+
+pytestmark = pytest.mark.browser
+
+COUNTER_STAFF = "counter@example.jp"
+CARD = {
+    "format": "yakusho-card/1",
+    "name": "大江 花子",
+    "name_kana": "オオエ ハナコ",
+    "address": "東京都千代田区霞が関1-2-3",
+    "birth_date": "昭和60年4月1日",
+    "sex": "女",
+}
+PROCEDURES = ["転入届", "国民健康保険の加入届", "児童手当の認定請求"]
+
+
+def click(page: Page, name: str) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name=name).click()
+
+
+def fill(page: Page, values: dict[str, str]) -> None:
+    """Fill inputs by id (the engine's input names: f-<key>, f-<key>-<part>, f-<group>-<n>-<key>)."""
+    for input_id, value in values.items():
+        page.locator(f"#{input_id}").fill(value)
+
+
+def check(page: Page, *ids: str) -> None:
+    for input_id in ids:
+        page.locator(f"#{input_id}").check()
+
+
+def expect_values(page: Page, values: dict[str, str]) -> None:
+    for input_id, value in values.items():
+        expect(page.locator(f"#{input_id}")).to_have_value(value)
+
+
+def expect_source(page: Page, input_id: str, text: str) -> None:
+    expect(page.locator(f"#{input_id}-source")).to_have_text(text)
+
+
+def test_counter_staff_serve_a_moving_in_resident_without_retyping(
+    site_with_plans: str, new_context: ContextFactory
+) -> None:
+    base = site_with_plans
+    staff = new_context().new_page()
+    log_in(staff, base, COUNTER_STAFF)
+
+    # A new visit; identify the resident with the simulated card reader.
+    staff.goto(f"{base}/staff/m/oe/counter/")
+    expect(staff.get_by_role("heading", level=1)).to_have_text("書かない窓口")
+    click(staff, "受付を始める")
+    expect(staff.get_by_role("heading", level=1)).to_have_text("本人確認")
+    staff.get_by_label("カードのデータ（JSONまたはQRコードの内容）").fill('{"name": "大江 花子"}')
+    click(staff, "読み取る")
+    expect(staff.get_by_role("alert")).to_contain_text("住所がありません")  # malformed: nothing stored
+    staff.get_by_label("カードのデータ（JSONまたはQRコードの内容）").fill(
+        json.dumps(CARD, ensure_ascii=False)
+    )
+    click(staff, "読み取る")
+    expect(staff.locator(".messages")).to_contain_text("大江 花子さんの本人確認情報を読み取りました")
+    expect(staff.locator(".messages")).to_contain_text("住所が大江町ではありません")  # flagged, allowed
+
+    # 転入 proposes its one-stop procedures, all checked; this resident needs three of them.
+    expect(staff.get_by_role("heading", level=1)).to_have_text("手続の選択")
+    staff.get_by_label("ライフイベント").select_option("moving-in")
+    click(staff, "表示する")
+    for name in PROCEDURES:
+        expect(staff.get_by_role("checkbox", name=re.compile(f"^{name}"))).to_be_checked()
+    for label in staff.locator("label.choice").all():
+        if not any(label.inner_text().strip().startswith(name) for name in PROCEDURES):
+            label.locator("input").uncheck()
+    click(staff, "この手続で入力を始める")
+
+    # 転入届: the card filled the 届出人 and the 前住所; staff type only what the card cannot know.
+    expect(staff.get_by_role("heading", level=1)).to_contain_text("転入届")
+    expect_values(
+        staff,
+        {
+            "f-applicant-family_name": "大江",
+            "f-applicant-given_name": "花子",
+            "f-applicant-family_kana": "オオエ",
+            "f-applicant-given_kana": "ハナコ",
+            "f-applicant-birth_date": "1985-04-01",
+            "f-previous_address-address": "東京都千代田区霞が関1-2-3",
+        },
+    )
+    expect(staff.locator("#f-applicant-sex-1")).to_be_checked()  # 女
+    expect_source(staff, "f-applicant-family_name", "カードから")
+    expect_source(staff, "f-previous_address-address", "カードから")
+    fill(
+        staff,
+        {
+            "f-moved_on": "令和8年4月1日",
+            "f-address-postal_code": "990-1101",
+            "f-address-address": "山形県西村山郡大江町大字左沢882-1",
+            "f-previous_address-postal_code": "100-0013",
+            "f-phone": "090-1234-5678",
+            "f-head_name-family_name": "大江",
+            "f-head_name-given_name": "花子",
+            "f-head_name-family_kana": "オオエ",
+            "f-head_name-given_kana": "ハナコ",
+            "f-people-0-name-family_name": "大江",
+            "f-people-0-name-given_name": "太郎",
+            "f-people-0-name-family_kana": "オオエ",
+            "f-people-0-name-given_kana": "タロウ",
+            "f-people-0-birth_date": "令和2年5月5日",
+        },
+    )
+    check(
+        staff,
+        "f-proof-0",
+        "f-applicant_role-0",
+        "f-household_kind-0",
+        "f-people-0-sex-0",
+        "f-people-0-card-1",
+    )
+    staff.locator("#f-relationship").select_option("head")
+    staff.locator("#f-people-0-relationship").select_option("child")
+    click(staff, "保存して次へ")
+    expect(staff.locator(".error-summary")).to_contain_text("記入した内容に誤りがないことを確認しました")
+    expect_values(staff, {"f-moved_on": "令和8年4月1日", "f-applicant-family_name": "大江"})  # nothing lost
+    check(staff, "f-confirm")
+    click(staff, "保存して次へ")
+
+    # 国民健康保険: every fact given in 転入届 is there; only the insurance's own questions are left.
+    expect(staff.locator(".messages")).to_contain_text("「転入届」を保存しました")
+    expect(staff.get_by_role("heading", level=1)).to_contain_text("国民健康保険の加入届")
+    expect_values(
+        staff,
+        {
+            "f-moved_on": "2026-04-01",
+            "f-previous_address-postal_code": "100-0013",
+            "f-previous_address-address": "東京都千代田区霞が関1-2-3",
+            "f-address-address": "山形県西村山郡大江町大字左沢882-1",
+            "f-head_name-given_name": "花子",
+            "f-applicant-family_name": "大江",
+            "f-phone": "090-1234-5678",
+            "f-relationship": "head",
+        },
+    )
+    expect_source(staff, "f-phone", "他の手続から")
+    expect_source(staff, "f-applicant-given_name", "カードから")
+    check(staff, "f-reason-0", "f-insured-0-sex-0", "f-delivery-0", "f-confirm")
+    fill(
+        staff,
+        {
+            "f-insured-0-name-family_name": "大江",
+            "f-insured-0-name-given_name": "太郎",
+            "f-insured-0-name-family_kana": "オオエ",
+            "f-insured-0-name-given_kana": "タロウ",
+            "f-insured-0-birth_date": "令和2年5月5日",
+        },
+    )
+    staff.locator("#f-insured-0-relationship").select_option("child")
+    staff.locator("#f-insured-0-previous_insurance").select_option("kokuho")
+    click(staff, "保存して次へ")
+
+    # 児童手当: the 請求者, address, phone, the reason 転入 and its date and 前住所 are all filled.
+    expect(staff.get_by_role("heading", level=1)).to_contain_text("児童手当の認定請求")
+    expect_values(
+        staff,
+        {
+            "f-claimant-family_name": "大江",
+            "f-address-address": "山形県西村山郡大江町大字左沢882-1",
+            "f-phone": "090-1234-5678",
+            "f-moved_on": "2026-04-01",
+        },
+    )
+    expect(staff.locator("#f-reason-1")).to_be_checked()  # 転入した, as answered for 国民健康保険
+    check(staff, "f-pension-0", "f-children-0-living-0", "f-account_type-0", "f-confirm")
+    fill(
+        staff,
+        {
+            "f-children-0-name-family_name": "大江",
+            "f-children-0-name-given_name": "太郎",
+            "f-children-0-name-family_kana": "オオエ",
+            "f-children-0-name-given_kana": "タロウ",
+            "f-children-0-birth_date": "令和2年5月5日",
+            "f-bank_name": "山形銀行",
+            "f-branch_name": "左沢支店",
+            "f-account_number": "1234567",
+            "f-account_holder": "オオエ ハナコ",
+        },
+    )
+    staff.locator("#f-children-0-relationship").select_option("child")
+    click(staff, "保存して次へ")
+
+    # Every form is complete: the resident confirms on the second screen.
+    expect(staff.get_by_role("heading", level=1)).to_contain_text("来庁")
+    expect(staff.locator(".counter-item-list")).not_to_contain_text("未入力")
+    click(staff, "住民の方に確認をお願いする")
+    confirm_url = staff.locator(".counter-confirm-url a").get_attribute("href")
+    assert confirm_url and "/counter/confirm/" in confirm_url
+    expect(staff.locator(".counter-confirm-state")).to_contain_text("住民の方の確認を待っています")
+
+    resident = new_context().new_page()  # another device: no staff session
+    resident.goto(confirm_url)
+    expect(resident.get_by_role("heading", level=1)).to_have_text("申請内容のご確認")
+    main = resident.locator("main")
+    for text in [*PROCEDURES, "大江 花子", "山形県西村山郡大江町大字左沢882-1", "090-1234-5678", "山形銀行"]:
+        expect(main).to_contain_text(text)
+    click(resident, "この内容で申請する")
+    expect(resident.get_by_role("status")).to_contain_text("ご確認ありがとうございました")
+
+    # The staff page notices by polling and offers to finish.
+    expect(staff.get_by_role("button", name="申請を完了する")).to_be_visible()
+    click(staff, "申請を完了する")
+    expect(staff.get_by_role("heading", level=1)).to_have_text("申請を完了しました")
+    submissions = list(
+        Submission.objects.filter(procedure__municipality__slug="oe").select_related("procedure")
+    )
+    assert sorted(s.procedure.name for s in submissions) == sorted(PROCEDURES)
+    assert {s.channel for s in submissions} == {SubmissionChannel.COUNTER}
+    visit = CounterVisit.objects.get(municipality__slug="oe")
+    assert visit.status == VisitStatus.FINISHED and visit.started_at and visit.finished_at
+
+    with staff.expect_download() as download:
+        staff.get_by_role("link", name="記入済みの様式をダウンロード（PDF）").click()
+    path = download.value.path()
+    with open(path, "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+
+    # The three submissions are in the inbox.
+    staff.goto(f"{base}/staff/m/oe/submissions/")
+    for s in submissions:
+        expect(staff.get_by_role("row", name=re.compile(s.display_code))).to_contain_text(s.procedure.name)
+
+    # The metrics page shows the median handling time of this visit.
+    staff.goto(f"{base}/staff/m/oe/metrics/")
+    row = staff.get_by_role("row", name=re.compile("窓口の対応時間（中央値）"))
+    expect(row).to_contain_text(re.compile(r"\d+\.\d 分"))
+    expect(staff.get_by_role("row", name=re.compile("窓口の来庁件数"))).to_contain_text("1 件")
+
+
+def test_counter_pages_are_axe_clean(site: str, new_context: ContextFactory) -> None:
+    """The staff's counter pages at a narrow and a wide screen (the resident's page is in
+    test_accessibility.py's public list)."""
+    from tests.browser.test_accessibility import assert_fits, axe_violations, open_checked
+
+    for width in ("360", "1280"):
+        page = open_checked(new_context, f"{site}/staff/m/oe/counter/", width, login_as=COUNTER_STAFF)
+        assert axe_violations(page) == []
+        assert_fits(page, width)
+        with page.expect_navigation():
+            page.get_by_role("button", name="受付を始める").click()
+        assert axe_violations(page) == [], page.url
+        assert_fits(page, width)
