@@ -143,6 +143,35 @@ def test_staff_call_act_and_issue_from_the_board(client: Client, service) -> Non
     assert QueueTicket.objects.count() == 2 and "/print/" in response["Location"]
 
 
+def test_a_called_ticket_starts_a_counter_visit_that_arrived_when_the_ticket_was_taken(
+    client: Client, service
+) -> None:
+    from django.utils import timezone
+
+    from yakusho.procedures.models_counter import CounterVisit
+
+    staff = members(service)
+    slug = service.municipality.slug
+    ticket = queue.issue_ticket(service, channel="kiosk")
+    login_verified(client, staff["counter"].user)
+    client.post(reverse("queue_staff:call_next", args=[slug, service.key]), {"window": "窓口1"})
+    html = client.get(reverse("queue_staff:board", args=[slug, service.key])).content.decode()
+    issued = timezone.localtime(ticket.issued_at).strftime("%H:%M")
+    link = reverse("counter:home", args=[slug]) + f"?arrived={issued}&amp;ticket=A001"
+    assert link in html and "A001番の方を書かない窓口で受け付ける" in html
+    page = client.get(link.replace("&amp;", "&")).content.decode()
+    assert "整理券 A001番の方です。" in page and f'value="{issued}"' in page
+    response = client.post(reverse("counter:home", args=[slug]), {"arrived": issued})
+    assert response.status_code == 302
+    visit = CounterVisit.objects.get()
+    assert timezone.localtime(visit.arrived_at).strftime("%H:%M") == issued
+    # a role without the counter does not get the link
+    client.logout()
+    login_verified(client, staff["hq"].user)
+    html = client.get(reverse("queue_staff:board", args=[slug, service.key])).content.decode()
+    assert "書かない窓口で受け付ける" not in html
+
+
 def test_readers_see_the_board_but_may_not_act(client: Client, service) -> None:
     staff = members(service)
     slug = service.municipality.slug

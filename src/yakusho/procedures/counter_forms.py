@@ -29,6 +29,9 @@ class StartVisitForm(NormalizingMixin, forms.Form):
         help_text=gettext_lazy("空欄なら今の時刻です。整理券を取った時刻などを 9:05 のように入力できます。"),
     )
 
+    #: the queue ticket the visit starts from, shown above the form (not stored)
+    ticket = ""
+
     def clean_arrived(self) -> datetime | None:
         text = (self.cleaned_data.get("arrived") or "").strip().replace("：", ":")
         if not text:

@@ -61,12 +61,21 @@ class CounterHomeView(CounterMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         visits = list(counter.visits_of_day(self.municipality))
         context.update(
-            form=kwargs.get("form") or StartVisitForm(),
+            form=kwargs.get("form") or self.start_form(),
             active=[v for v in visits if v.is_active],
             closed=[v for v in visits if not v.is_active],
             can_configure=self.can(Perm.MANAGE_SETTINGS),
         )
         return context
+
+    def start_form(self) -> StartVisitForm:
+        """Empty, or prefilled from the queue board's link: the ticket's issue time is the arrival."""
+        arrived = self.request.GET.get("arrived", "")
+        ticket = self.request.GET.get("ticket", "")
+        initial = {"arrived": arrived[:5]} if arrived else {}
+        form = StartVisitForm(initial=initial)
+        form.ticket = ticket[:20]
+        return form
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = StartVisitForm(request.POST)
