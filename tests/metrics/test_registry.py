@@ -90,5 +90,19 @@ def test_business_days_of_fiscal_year_2026() -> None:
 def test_metrics_page_and_consortium_comparison(client: Client) -> None:
     membership = MembershipFactory(role=Role.SECRETARIAT)
     login_verified(client, membership.user)
-    page = client.get(reverse("staff:metrics", args=[membership.municipality.slug])).content.decode()
+    url = reverse("staff:metrics", args=[membership.municipality.slug])
+    page = client.get(url).content.decode()
     assert "core.active_staff" in page and "有効な職員アカウント数" in page
+    from django.utils import timezone
+
+    from yakusho.core.jcal import fiscal_year_of, format_fiscal_year
+
+    today = timezone.localdate()
+    this_year = format_fiscal_year(fiscal_year_of(today))
+    assert f"各機能が計測した数値です（{this_year}）" in page  # the current fiscal year by default
+    days = client.get(url + "?period=today").content.decode()
+    assert "令和" in days and "〜" in days and 'value="today" selected' in days
+    last = client.get(url + f"?period=fy{fiscal_year_of(today) - 1}").content.decode()
+    assert f"各機能が計測した数値です（{format_fiscal_year(fiscal_year_of(today) - 1)}）" in last
+    unknown = client.get(url + "?period=fy1900").content.decode()
+    assert f"各機能が計測した数値です（{this_year}）" in unknown  # anything else: the default

@@ -50,7 +50,7 @@ from yakusho.core.forms import (
     PolicyPageForm,
     TokenForm,
 )
-from yakusho.core.jcal import fiscal_year_of
+from yakusho.core.jcal import fiscal_year_of, format_fiscal_year
 from yakusho.core.middleware import has_totp_device
 from yakusho.core.mixins import ConsortiumStaffMixin, MunicipalityStaffMixin
 from yakusho.core.models import (
@@ -623,15 +623,45 @@ class OutboxView(MunicipalityStaffMixin, ListView):
     paginate_by = 50
 
 
+#: how many fiscal years back the metrics page offers
+METRICS_YEARS = 5
+
+
+def metrics_periods(today: date) -> list[tuple[str, str, Period]]:
+    """The periods the metrics page offers: today, this month, and the last fiscal years
+    (value for ``?period=``, label, period); the current fiscal year first among the years."""
+    month_end = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    year = fiscal_year_of(today)
+    options = [
+        ("today", _("今日（%(day)s）") % {"day": f"{today:%Y-%m-%d}"}, Period(today, today)),
+        (
+            "month",
+            _("今月（%(month)s）") % {"month": f"{today:%Y-%m}"},
+            Period(today.replace(day=1), month_end),
+        ),
+    ]
+    for y in range(year, year - METRICS_YEARS, -1):
+        options.append((f"fy{y}", format_fiscal_year(y), Period.fiscal_year(y)))
+    return options
+
+
 class MetricsView(MunicipalityStaffMixin, TemplateView):
+    """Every registered figure for one period: a fiscal year (default: the current one, as KPIs
+    ask), this month or today (a counter's day at a glance)."""
+
     template_name = "core/staff/metrics.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        year = fiscal_year_of(timezone.localdate())
-        period = Period.fiscal_year(year)
-        context["period"] = period
-        context["figures"] = [(p, registry.measure(p.key, self.municipality, period)) for p in registry.all()]
+        options = metrics_periods(timezone.localdate())
+        chosen = self.request.GET.get("period", "")
+        value, _label, period = next((o for o in options if o[0] == chosen), options[2])
+        context.update(
+            period=period,
+            period_value=value,
+            period_options=[(v, label) for v, label, _p in options],
+            figures=[(p, registry.measure(p.key, self.municipality, period)) for p in registry.all()],
+        )
         return context
 
 
