@@ -45,15 +45,11 @@ from yakusho.core.models import Municipality, User
 from yakusho.procedures import search
 from yakusho.procedures.formengine import FormDefinition, identity_facts
 from yakusho.procedures.formengine.definition import composite_parts
-from yakusho.procedures.formengine.facts import KINDS, FactField
+from yakusho.procedures.formengine.facts import KINDS, FactField, scalar_fact
 from yakusho.procedures.formengine.schema import (
-    CheckboxField,
     ConsentField,
     FileField,
     GroupField,
-    NumberField,
-    RadioField,
-    SelectField,
 )
 from yakusho.procedures.models import FormDefinition as FormDefinitionRow
 from yakusho.procedures.models import LifeEvent, Procedure, ProcedureLifeEvent
@@ -101,25 +97,10 @@ def fact_holders(definition: FormDefinition) -> dict[str, list[FactField]]:
             if f.key in taken:
                 continue
             fact = implicit_fact(f)
-            if fact is None:
+            if fact is None or isinstance(f, GroupField):
                 continue
             names = tuple(f"{f.key}-{p}" for p in composite_parts(f)) or (f.key,)
-            options: tuple[str, ...] = ()
-            if isinstance(f, SelectField | RadioField | CheckboxField):
-                options = tuple(o.value for o in f.options)
-            holders.setdefault(fact, []).append(
-                FactField(
-                    fact=fact,
-                    key=f.key,
-                    item=None,
-                    kind=KINDS[f.type],
-                    label=f.label,
-                    page=page_index,
-                    names=names,
-                    options=options,
-                    decimals=f.decimals if isinstance(f, NumberField) else None,
-                )
-            )
+            holders.setdefault(fact, []).append(scalar_fact(f, fact, page_index, names))
     return holders
 
 

@@ -125,22 +125,25 @@ def field_facts(f: ScalarField | GroupField, page: int, names: tuple[str, ...]) 
         return out
     if f.fact is None:
         return []
+    return [scalar_fact(f, f.fact, page, names)]
+
+
+def scalar_fact(f: ScalarField, fact: str, page: int, names: tuple[str, ...]) -> FactField:
+    """A plain field as the holder of ``fact`` (its own, or one the counter gives it)."""
     options: tuple[str, ...] = ()
     if isinstance(f, SelectField | RadioField | CheckboxField):
         options = tuple(o.value for o in f.options)
-    return [
-        FactField(
-            fact=f.fact,
-            key=f.key,
-            item=None,
-            kind=KINDS[f.type],
-            label=f.label,
-            page=page,
-            names=names,
-            options=options,
-            decimals=f.decimals if isinstance(f, NumberField) else None,
-        )
-    ]
+    return FactField(
+        fact=fact,
+        key=f.key,
+        item=None,
+        kind=KINDS[f.type],
+        label=f.label,
+        page=page,
+        names=names,
+        options=options,
+        decimals=f.decimals if isinstance(f, NumberField) else None,
+    )
 
 
 def identity_facts(identity: Mapping[str, Any]) -> dict[str, Any]:
