@@ -291,11 +291,21 @@ async def filler(port: int, resident: int, count: int, tally: Tally) -> None:
         conn.close()
 
 
-async def submitter(port: int, drafts: list[Draft], tally: Tally) -> None:
+async def submitter(
+    port: int, drafts: list[Draft], tally: Tally, times: list[float] | None = None, t0: float = 0.0
+) -> None:
+    """Post the drafts' final forms one after the other. With ``times``, each at its scheduled
+    moment (``t0 + times[i]``), its latency counted from that moment, so a resident still waiting
+    for an earlier answer does not hide the delay (no coordinated omission)."""
     conn = Connection(port)
     try:
-        for draft in drafts:
+        for i, draft in enumerate(drafts):
             start = time.perf_counter()
+            if times is not None:
+                scheduled = t0 + times[i]
+                if scheduled > start:
+                    await asyncio.sleep(scheduled - start)
+                start = scheduled
             tally.first_start = min(tally.first_start or start, start)
             try:
                 draft.code = await final_post(conn, draft)
@@ -306,33 +316,6 @@ async def submitter(port: int, drafts: list[Draft], tally: Tally) -> None:
             end = time.perf_counter()
             tally.last_end = max(tally.last_end, end)
             tally.latencies_ns.append(int((end - start) * 1e9))
-    finally:
-        conn.close()
-
-
-async def paced_submitter(
-    port: int, drafts: list[Draft], times: list[float], t0: float, tally: Tally
-) -> None:
-    """Post each draft at its scheduled moment (``t0 + times[i]``); latency counts from that moment,
-    so a resident still waiting for an earlier answer does not hide the delay (no coordinated
-    omission)."""
-    conn = Connection(port)
-    try:
-        for draft, at in zip(drafts, times, strict=True):
-            scheduled = t0 + at
-            delay = scheduled - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tally.first_start = min(tally.first_start or scheduled, scheduled)
-            try:
-                draft.code = await final_post(conn, draft)
-            except (OSError, FlowError, TimeoutError, asyncio.IncompleteReadError) as exc:
-                conn.close()
-                tally.error(exc)
-                continue
-            end = time.perf_counter()
-            tally.last_end = max(tally.last_end, end)
-            tally.latencies_ns.append(int((end - scheduled) * 1e9))
     finally:
         conn.close()
 
@@ -404,9 +387,8 @@ async def drive(port: int, args: argparse.Namespace) -> dict[str, Any]:
         n = args.residents
         times = [[(k * n + r) / args.rate for k in range(len(part))] for r, part in enumerate(parts)]
         t0 = time.perf_counter() + 0.2
-        await in_parallel(
-            [paced_submitter(port, part, at, t0, pace) for part, at in zip(parts, times, strict=True)]
-        )
+        jobs = [submitter(port, part, pace, at, t0) for part, at in zip(parts, times, strict=True)]
+        await in_parallel(jobs)
     paced_posted = [d for d in paced if d.code]
     paced_latencies = sorted(pace.latencies_ns)
     posted_all = posted + paced_posted
