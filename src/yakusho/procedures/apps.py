@@ -18,3 +18,6 @@ class ProceduresConfig(AppConfig):
         from yakusho.procedures import counter_demo  # after the procedures: the rules name them
 
         demo_loaded.connect(counter_demo.load_demo_one_stop, dispatch_uid="counter-one-stop-demo")
+        from yakusho.procedures import counter_demo_visits  # after the one-stop rules
+
+        demo_loaded.connect(counter_demo_visits.demo_loaded_receiver, dispatch_uid="counter-visits-demo")
