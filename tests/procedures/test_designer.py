@@ -485,7 +485,7 @@ def test_publishing_a_new_form_puts_it_in_the_catalogue_with_its_apply_button(wo
     catalogue = reverse("procedures:catalogue", args=[SLUG])
     assert "粗大ごみ収集の申込" not in client.get(catalogue).content.decode()
 
-    stored = designer.publish(procedure, draft, world["users"]["mine"])
+    stored = designer.publish(procedure, draft, world["users"]["mine"], online=True)
 
     assert (stored.version, stored.source, stored.created_by) == (1, "designer", world["users"]["mine"])
     assert not FormDraft.objects.exists()
@@ -545,6 +545,33 @@ def test_a_new_version_leaves_submissions_on_theirs(world) -> None:
     assert (submission.form_id, submission.form_version) == (v1.pk, 1)
     assert v1.definition == two_pages()
     assert [getattr(v, "submission_count", None) for v in designer.versions(procedure)] == [0, 1]
+
+
+def test_a_counter_only_form_stays_off_line_unless_staff_ask(world, client: Client) -> None:
+    from yakusho.procedures.models import ChannelKind, ProcedureChannel
+
+    procedure = world["procedure"]
+    ProcedureChannel.objects.filter(procedure=procedure).delete()
+    ProcedureChannel.objects.create(
+        municipality=procedure.municipality, procedure=procedure, kind=ChannelKind.COUNTER
+    )
+    assert not designer.online_by_default(procedure)
+    draft = designer.start_draft(procedure)
+    designer.apply(draft, designer.add_page(title="連絡先"))
+    login_verified(client, world["users"]["mine"])
+    page = client.get(url("publish", world)).content.decode()
+    assert (
+        "このサイトでオンライン申請を受け付ける" in page
+        and 'id="publish-online" value="1" checked' not in page
+    )
+    response = client.post(url("publish", world), {"stamp": stamp(world), "choice": "1"}, follow=True)
+    assert "窓口（書かない窓口）で使えます" in response.content.decode()
+    assert not designer.is_online(procedure)  # the form serves the counter; no online channel added
+    assert procedure.form_definitions.count() == 1
+    draft = designer.start_draft(procedure)
+    designer.apply(draft, designer.add_page(title="補足"))
+    client.post(url("publish", world), {"stamp": stamp(world), "choice": "1", "online": "1"})
+    assert designer.is_online(procedure)  # asked for: now residents can apply on the site
 
 
 def test_publishing_without_changes_is_refused(world) -> None:

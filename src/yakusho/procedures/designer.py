@@ -938,6 +938,22 @@ def changes(live: dict[str, Any] | None, draft: dict[str, Any]) -> Changes:
     return out
 
 
+def is_online(procedure: Procedure) -> bool:
+    """Residents can apply on this site now (an available 「オンライン（このサイト）」 channel)."""
+    return ProcedureChannel.objects.filter(
+        procedure=procedure, kind=ChannelKind.YAKUSHO, status=ChannelStatus.AVAILABLE
+    ).exists()
+
+
+def online_by_default(procedure: Procedure) -> bool:
+    """Whether publishing offers online applying unless staff say otherwise: yes when it is online
+    already or has no other way in (a procedure new from the designer); no for a procedure done at
+    a counter (its form serves the no-writing counter: 転入届 must be made in person)."""
+    if is_online(procedure):
+        return True
+    return not ProcedureChannel.objects.filter(procedure=procedure, status=ChannelStatus.AVAILABLE).exists()
+
+
 def ensure_online(procedure: Procedure) -> None:
     """Published, with an available 「オンライン（このサイト）」 channel: the catalogue then shows
     the procedure and its apply button (``views.can_apply_online``)."""
@@ -964,8 +980,15 @@ def ensure_online(procedure: Procedure) -> None:
 
 
 @transaction.atomic
-def publish(procedure: Procedure, draft: FormDraft, user: Any = None) -> FormDefinition:
-    """Publish the draft as the next version; refused (nothing changed) with the reasons."""
+def publish(
+    procedure: Procedure, draft: FormDraft, user: Any = None, *, online: bool | None = None
+) -> FormDefinition:
+    """Publish the draft as the next version; refused (nothing changed) with the reasons.
+
+    The procedure is published in the catalogue. With ``online`` (default
+    :func:`online_by_default`) residents can apply with the form on this site; without, the form
+    serves the counter only and the channels stay as they are (an online channel is never
+    removed here: that is the catalogue's business)."""
     Procedure.objects.select_for_update().filter(pk=procedure.pk).first()
     problems = publish_problems(procedure, draft)
     if problems:
@@ -984,7 +1007,13 @@ def publish(procedure: Procedure, draft: FormDraft, user: Any = None) -> FormDef
     except FormDefinitionInvalid as exc:
         raise DesignerError(_in_words(data, [(p.path, p.message) for p in exc.problems])) from None
     draft.delete()
-    ensure_online(procedure)
+    if online is None:
+        online = online_by_default(procedure)
+    if online:
+        ensure_online(procedure)
+    elif not procedure.published:
+        procedure.published = True
+        procedure.save(update_fields=["published"])
     return stored
 
 

@@ -550,6 +550,8 @@ class PublishView(DesignerMixin, View):
             live=live,
             next_version=(live.version if live else 0) + 1,
             will_publish=not self.procedure.published,
+            is_online=designer.is_online(self.procedure),
+            online_default=designer.online_by_default(self.procedure),
         )
         return render(self.request, self.template_name, context)
 
@@ -563,14 +565,16 @@ class PublishView(DesignerMixin, View):
             return self.overview()
         assert self.draft is not None
         try:
-            stored = designer.publish(self.procedure, self.draft, request.user)
+            # the page offers the choice only while the procedure is not online (「choice」 says so)
+            online = "online" in request.POST if "choice" in request.POST else None
+            stored = designer.publish(self.procedure, self.draft, request.user, online=online)
         except DesignerError as exc:
             return self.page(exc.messages)
-        messages.success(
-            request,
-            _("フォームの第%(v)s版を公開しました。住民向けの手続の案内から申請できます。")
-            % {"v": stored.version},
-        )
+        if designer.is_online(self.procedure):
+            done = _("フォームの第%(v)s版を公開しました。住民向けの手続の案内から申請できます。")
+        else:
+            done = _("フォームの第%(v)s版を公開しました。窓口（書かない窓口）で使えます。")
+        messages.success(request, done % {"v": stored.version})
         return self.overview()
 
 
