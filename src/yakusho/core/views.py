@@ -653,13 +653,17 @@ class MetricsView(MunicipalityStaffMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        options = metrics_periods(timezone.localdate())
-        chosen = self.request.GET.get("period", "")
-        value, _label, period = next((o for o in options if o[0] == chosen), options[2])
+        today = timezone.localdate()
+        choices = metrics_periods(today)
+        options = {value: period for value, _label, period in choices}
+        value = self.request.GET.get("period", "")
+        if value not in options:
+            value = f"fy{fiscal_year_of(today)}"  # what KPIs ask for
+        period = options[value]
         context.update(
             period=period,
             period_value=value,
-            period_options=[(v, label) for v, label, _p in options],
+            period_options=[(v, label) for v, label, _p in choices],
             figures=[(p, registry.measure(p.key, self.municipality, period)) for p in registry.all()],
         )
         return context

@@ -104,58 +104,15 @@ def fact_holders(definition: FormDefinition) -> dict[str, list[FactField]]:
     return holders
 
 
-def _empty(value: Any) -> bool:
-    if isinstance(value, Mapping):
-        return all(_empty(v) for v in value.values())
-    return value is None or value == "" or value == []
-
-
 def fact_values(definition: FormDefinition, cleaned: Mapping[str, Any]) -> dict[str, Any]:
-    """fact → value in these cleaned answers (fields shown and filled; the first in form order)."""
-    shown = {f.key for f in definition.visible_fields(cleaned)}
-    out: dict[str, Any] = {}
-    for fact, holders in fact_holders(definition).items():
-        for holder in holders:
-            if holder.key not in shown:
-                continue
-            value = holder.value_of(cleaned.get(holder.key))
-            if not _empty(value):
-                out[fact] = value
-                break
-    return out
-
-
-def _holder_input(definition: FormDefinition, holder: FactField, value: Any) -> dict[str, list[str]]:
-    """The inputs that put ``value`` into one holder; {} when the value cannot go there."""
-    if holder.options:
-        if isinstance(value, list):
-            value = [v for v in value if v in holder.options]
-        elif value not in holder.options:
-            return {}
-    piece: dict[str, list[str]] = {}
-    if holder.item is None:
-        raw, _files = definition.to_input({holder.key: value})
-        piece = raw
-    elif isinstance(value, Mapping):
-        for part, part_value in value.items():
-            if part_value is not None and part_value != "":
-                piece[f"{holder.key}-{part}"] = [str(part_value)]
-    elif holder.names and not isinstance(value, list | dict):
-        piece[holder.names[0]] = [str(value)]
-    return {name: values for name, values in piece.items() if name in holder.names}
+    """fact → value in these cleaned answers, implicit facts included (the first in form order)."""
+    return definition.fact_values(cleaned, holders=fact_holders(definition))
 
 
 def fill(definition: FormDefinition, facts: Mapping[str, Any]) -> dict[str, tuple[list[str], str]]:
-    """Input name → (values, fact) for every input of this form a known fact fills."""
-    out: dict[str, tuple[list[str], str]] = {}
-    for fact, holders in fact_holders(definition).items():
-        value = facts.get(fact)
-        if _empty(value):
-            continue
-        for holder in holders:
-            for name, values in _holder_input(definition, holder, value).items():
-                out.setdefault(name, (values, fact))
-    return out
+    """Input name → (values, fact) for every input of this form a known fact fills (a choice
+    only with a value it offers)."""
+    return definition.fact_sources(facts, holders=fact_holders(definition), offered_only=True)
 
 
 # --- visits ---------------------------------------------------------------------------------------

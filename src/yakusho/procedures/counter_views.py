@@ -27,6 +27,7 @@ from yakusho.procedures.counter_pdf import PaperEntry, render_paper_forms
 from yakusho.procedures.models import LIFE_EVENT_TITLES, LifeEvent
 from yakusho.procedures.models_counter import CounterVisit, CounterVisitItem, OneStopRule, VisitStatus
 from yakusho.procedures.reader_forms import ManualEntryForm, PayloadForm
+from yakusho.procedures.reader_views import add_reader_errors
 from yakusho.procedures.readers.base import ReaderError
 from yakusho.procedures.readers.service import ReaderState, reader_states
 
@@ -186,12 +187,7 @@ class IdentifyView(CounterMixin, TemplateView):
             messages.error(request, str(exc))
             return redirect(self.visit_url(visit))
         except ReaderError as exc:
-            general = []
-            for problem in exc.problems:
-                if problem.field and problem.field in form.fields:
-                    form.add_error(problem.field, problem.message)
-                else:
-                    general.append(problem.message)
+            general = add_reader_errors(form, exc)
             context = self.get_context_data(visit=visit, state=state, form=form, reader_errors=general)
             return self.render_to_response(context, status=400)
         messages.success(request, _("%(name)sさんの本人確認情報を読み取りました。") % {"name": identity.name})

@@ -29,6 +29,18 @@ from yakusho.procedures.readers.service import (
 )
 
 
+def add_reader_errors(form: Any, exc: ReaderError) -> list[str]:
+    """Put a reading's problems on the form's fields they name; returns the others (shown above
+    the form)."""
+    general = []
+    for problem in exc.problems:
+        if problem.field and problem.field in form.fields:
+            form.add_error(problem.field, problem.message)
+        else:
+            general.append(problem.message)
+    return general
+
+
 class ReaderStateMixin(MunicipalityStaffMixin):
     kwargs: dict[str, Any]
 
@@ -138,12 +150,7 @@ class ReaderTryView(ReaderStateMixin, TemplateView):
         try:
             identity = read_identity(self.municipality, state.key, form.cleaned_data)
         except ReaderError as exc:
-            general = []
-            for problem in exc.problems:
-                if problem.field and problem.field in form.fields:
-                    form.add_error(problem.field, problem.message)
-                else:
-                    general.append(problem.message)
+            general = add_reader_errors(form, exc)
             context = self.get_context_data(state=state, form=form, reader_errors=general)
             return self.render_to_response(context, status=400)
         return self.render_to_response(self.get_context_data(state=state, form=form, identity=identity))

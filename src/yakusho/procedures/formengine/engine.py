@@ -777,13 +777,20 @@ class FormDefinition(DefinitionBase):
         ``page`` and the input ``names`` it fills."""
         return {fact: list(holders) for fact, holders in self.facts.items()}
 
-    def fact_values(self, cleaned: Mapping[str, Any], *, today: date | None = None) -> dict[str, Any]:
+    def fact_values(
+        self,
+        cleaned: Mapping[str, Any],
+        *,
+        today: date | None = None,
+        holders: Mapping[str, list[FactField]] | None = None,
+    ) -> dict[str, Any]:
         """fact → its value in these cleaned answers, from fields shown and filled (the first in
-        form order when several hold it). Resident block items give the item's parts."""
+        form order when several hold it). Resident block items give the item's parts. ``holders``
+        replaces the form's own facts (the counter adds implicit ones)."""
         _pages, shown = self._visibility(cleaned, today or today_in_japan())
         out: dict[str, Any] = {}
-        for fact, holders in self.facts.items():
-            for holder in holders:
+        for fact, fact_holders in (self.facts if holders is None else holders).items():
+            for holder in fact_holders:
                 if not shown.get(holder.key):
                     continue
                 value = holder.value_of(cleaned.get(holder.key))
@@ -797,25 +804,43 @@ class FormDefinition(DefinitionBase):
         from known facts (:meth:`fact_values` of other forms, or :func:`.facts.identity_facts`).
         Only names this form has are given (a name without フリガナ gets no kana); validate as
         usual: a value this form refuses (an option it does not offer) comes back as an error."""
-        raw: dict[str, list[str]] = {}
-        for fact, holders in self.facts.items():
+        return {name: values for name, (values, _fact) in self.fact_sources(facts).items()}
+
+    def fact_sources(
+        self,
+        facts: Mapping[str, Any],
+        *,
+        holders: Mapping[str, list[FactField]] | None = None,
+        offered_only: bool = False,
+    ) -> dict[str, tuple[list[str], str]]:
+        """Input name → (values, the fact they come from): :meth:`fact_input` with where each
+        value came from. ``holders`` replaces the form's own facts; with ``offered_only`` a choice
+        is filled only with values it offers (the counter prefills, it never proposes an error)."""
+        raw: dict[str, tuple[list[str], str]] = {}
+        for fact, fact_holders in (self.facts if holders is None else holders).items():
             value = facts.get(fact)
             if _is_empty(value):
                 continue
-            for holder in holders:
+            for holder in fact_holders:
+                held = value
+                if offered_only and holder.options:
+                    if isinstance(held, list):
+                        held = [v for v in held if v in holder.options]
+                    elif held not in holder.options:
+                        continue
                 piece: dict[str, list[str]] = {}
                 field = self.fields[holder.key]
                 if holder.item is None and not isinstance(field, GroupField):
-                    _to_input(field, holder.key, value, piece, {})
-                elif isinstance(value, Mapping):
-                    for part, part_value in value.items():
+                    _to_input(field, holder.key, held, piece, {})
+                elif isinstance(held, Mapping):
+                    for part, part_value in held.items():
                         if part_value is not None and part_value != "":
                             piece[f"{holder.key}-{part}"] = [str(part_value)]
-                elif holder.names:
-                    piece[holder.names[0]] = [str(value)]
+                elif holder.names and not isinstance(held, list):
+                    piece[holder.names[0]] = [str(held)]
                 for name, values in piece.items():
                     if name in holder.names:
-                        raw.setdefault(name, values)
+                        raw.setdefault(name, (values, fact))
         return raw
 
     def to_input(self, cleaned: Mapping[str, Any]) -> tuple[dict[str, list[str]], dict[str, FileInfo]]:
