@@ -64,9 +64,12 @@ def test_only_integers_are_stored(counters) -> None:
 
 def test_expired_rows_are_culled(counters, monkeypatch) -> None:
     RateCounter.objects.create(key=":1:old", count=3, expires=int(time.time()) - 10)
-    monkeypatch.setattr(ratecounter, "CULL_EVERY", 1)  # cull on this add
+    monkeypatch.setattr(ratecounter, "_next_cull", 0.0)  # due: this add culls
     counters.add("new", 0, 60)
     assert list(RateCounter.objects.values_list("key", flat=True)) == [":1:new"]
+    RateCounter.objects.create(key=":1:old2", count=1, expires=int(time.time()) - 10)
+    counters.add("newer", 0, 60)  # not due again within CULL_SECONDS
+    assert RateCounter.objects.filter(key=":1:old2").exists()
 
 
 def test_a_rate_limited_post_costs_one_or_two_statements(counters, client) -> None:
@@ -74,7 +77,7 @@ def test_a_rate_limited_post_costs_one_or_two_statements(counters, client) -> No
         municipality=MembershipFactory().municipality, email="n@example.jp", role=Role.COUNTER
     )
     path = reverse("staff:invitation_accept", args=[invitation.token])
-    client.post(path, {"display_name": "x"})
+    client.post(path, {"display_name": "x"})  # (removes expired rows if due: not again for a minute)
     with CaptureQueriesContext(connection) as ctx:
         client.post(path, {"display_name": "x"})
     counter_sql = [q["sql"] for q in ctx.captured_queries if RateCounter._meta.db_table in q["sql"]]

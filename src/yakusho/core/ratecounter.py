@@ -10,12 +10,12 @@ server process through the database (``core.RateCounter``). PostgreSQL and SQLit
 both understand the statements.
 
 Only integer counters are stored: this backend is for ``RATELIMIT_USE_CACHE``, not a general cache.
-Expired rows are removed now and then by ``add`` (about one call in ``CULL_EVERY``).
+Expired rows are removed by ``add``, at most once every ``CULL_SECONDS`` per process (so a request
+that pays for it is rare and predictable).
 """
 
 from __future__ import annotations
 
-import random
 import time
 from typing import Any
 
@@ -24,7 +24,14 @@ from django.db import connection
 
 from yakusho.core.models import RateCounter
 
-CULL_EVERY = 200
+CULL_SECONDS = 60
+#: when this process next removes expired rows (Unix time)
+_next_cull = 0.0
+
+
+def _schedule_cull(now: float) -> None:
+    global _next_cull  # one timestamp per process
+    _next_cull = now + CULL_SECONDS
 
 
 class RateCounterCache(BaseCache):
@@ -49,7 +56,8 @@ class RateCounterCache(BaseCache):
         key = self.make_and_validate_key(key, version=version)
         now = int(time.time())
         with connection.cursor() as cursor:
-            if random.randrange(CULL_EVERY) == 0:  # noqa: S311 (not security-relevant)
+            if now >= _next_cull:
+                _schedule_cull(now)
                 cursor.execute(f"DELETE FROM {self.table} WHERE expires <= %s", [now])  # noqa: S608
             cursor.execute(
                 f'INSERT INTO {self.table} ("key", count, expires) VALUES (%s, %s, %s) '  # noqa: S608
