@@ -7,6 +7,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+# pytest-xdist processes per run (docs/testing.md): one per core measured fastest on 2 cores.
+TEST_WORKERS ?= 2
 TOKENS := src/yakusho/static/vendor/design-tokens/tokens.css
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -98,12 +100,12 @@ migrations-check: install
 
 test-sqlite: install
 	@echo "== pytest on SQLite (browser, PDF and Excel tests run in the PostgreSQL run) =="
-	$(BIN)/pytest -m "not browser and not pdf and not excel and not postgres"
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not browser and not pdf and not excel and not postgres"
 
 test-postgres: install browser-deps
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then
 	  echo "== pytest on PostgreSQL, with browser tests =="
-	  DATABASE_URL='$(PG_URL)' $(BIN)/pytest
+	  DATABASE_URL='$(PG_URL)' $(BIN)/pytest -n $(TEST_WORKERS)
 	elif [ "$${CI:-}" = "true" ]; then
 	  echo "PostgreSQL at $(PG_URL) does not answer: the PostgreSQL run is mandatory in CI." >&2
 	  exit 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import factory.random
 import pytest
@@ -34,25 +36,163 @@ def _private_media(settings, tmp_path_factory) -> None:
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
 
 
-@pytest.fixture
-def demo(db):
-    """The demo data of `yakusho demo`, loaded into the test database."""
+DEMO_CORE = "core"
+DEMO_PLANS = "plans"
+DEMO_REVIEWS = "reviews"
+# The fixture a test names → the layers of demo data it stands on, bottom first. The core-only demo is
+# its own branch: the full demo is loaded fresh, not over it, so each state is exactly what one
+# command (or the command and the review loader) leaves.
+DEMO_FIXTURES: dict[str, tuple[str, ...]] = {
+    "demo_with_reviews": (DEMO_PLANS, DEMO_REVIEWS),
+    "demo_with_plans": (DEMO_PLANS,),
+    "demo": (DEMO_CORE,),
+}
+
+
+def load_demo_layer(layer: str) -> None:
     from django.core.management import call_command
 
-    call_command("demo", quiet_logins=True, core_only=True, verbosity=0)
+    if layer == DEMO_CORE:
+        call_command("demo", quiet_logins=True, core_only=True, verbosity=0)
+    elif layer == DEMO_PLANS:
+        call_command("demo", quiet_logins=True, verbosity=0)
+    else:
+        from yakusho.plans.demo_reviews import load_demo_reviews
+
+        load_demo_reviews()
+
+
+def is_transactional(item: pytest.Item) -> bool:
+    """As pytest-django decides: such a test commits, so it cannot stand inside a kept transaction."""
+    names = getattr(item, "fixturenames", ())
+    marker = item.get_closest_marker("django_db")
+    flagged = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+    return flagged or "transactional_db" in names or "live_server" in names
+
+
+def demo_layers(item: pytest.Item) -> tuple[str, ...]:
+    names = getattr(item, "fixturenames", ())
+    if is_transactional(item):
+        return ()
+    for fixture, layers in DEMO_FIXTURES.items():
+        if fixture in names:
+            return layers
+    return ()
+
+
+class KeptDemo:
+    """Demo data loaded once per process and kept in open transactions (one savepoint per layer).
+
+    Loading the full demo takes seconds; most tests only read it or change it inside their own
+    transaction, which pytest-django's ``db`` opens as a savepoint inside these. A test that needs
+    other layers makes the kept ones roll back to the common base first; tests are ordered by their
+    layers (``pytest_collection_modifyitems``) so each process loads each state about once.
+    Transactional tests (live server, threads) see none of it and load the demo themselves.
+    """
+
+    def __init__(self) -> None:
+        self.layers: list[tuple[str, Any]] = []
+        self.loads = 0
+
+    @property
+    def kept(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.layers)
+
+    def ensure(self, wanted: tuple[str, ...]) -> None:
+        from django.db import connection, transaction
+
+        if len(connection.atomic_blocks) != len(self.layers):
+            raise RuntimeError("the kept demo layers must be set before the test's transaction opens")
+        common = 0
+        while common < min(len(wanted), len(self.layers)) and self.layers[common][0] == wanted[common]:
+            common += 1
+        self.rollback_to(common)
+        for layer in wanted[common:]:
+            block = transaction.atomic()
+            block.__enter__()
+            self.layers.append((layer, block))
+            try:
+                load_demo_layer(layer)
+            except BaseException:
+                self.rollback_to(len(self.layers) - 1)
+                raise
+            self.loads += 1
+
+    def rollback_to(self, depth: int) -> None:
+        from django.db import transaction
+
+        while len(self.layers) > depth:
+            _, block = self.layers.pop()
+            transaction.set_rollback(True)
+            block.__exit__(None, None, None)
+
+
+_kept: KeptDemo | None = None
+
+
+@pytest.fixture(scope="session")
+def _kept_demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[KeptDemo]:
+    global _kept
+    _kept = KeptDemo()
+    yield _kept
+    with django_db_blocker.unblock():
+        _kept.rollback_to(0)
+    _kept = None
 
 
 @pytest.fixture
-def demo_with_plans(db):
-    """The demo data with the five source plans imported."""
-    from django.core.management import call_command
+def _kept_demo_layers(request: pytest.FixtureRequest, django_db_blocker: Any) -> None:
+    """Keep exactly the demo layers this test stands on (none for a test that needs none or commits)."""
+    wanted = demo_layers(request.node)
+    if not wanted and not (_kept and _kept.layers):
+        return
+    kept: KeptDemo = request.getfixturevalue("_kept_demo")
+    with django_db_blocker.unblock():
+        kept.ensure(wanted)
 
-    call_command("demo", quiet_logins=True, verbosity=0)
+
+@pytest.fixture(autouse=True)
+def _django_db_marker(_kept_demo_layers: None, _django_db_marker: None) -> None:
+    """pytest-django's own fixture (named as a parameter, so it runs), after the kept demo layers.
+
+    pytest-django opens each test's transaction in this autouse fixture; overriding it here is how the
+    kept layers come first. ``KeptDemo.ensure`` fails loudly if a test's transaction is already open.
+    """
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Within pytest-django's order (database tests, transactional ones, the rest), group by demo layers."""
+    rank = {layers: i for i, layers in enumerate([(), *DEMO_FIXTURES.values()])}
+
+    def group(item: pytest.Item) -> int:
+        if is_transactional(item):
+            return 1
+        uses_db = "db" in getattr(item, "fixturenames", ()) or item.get_closest_marker("django_db")
+        return 0 if uses_db else 2
+
+    items.sort(key=lambda item: (group(item), rank[demo_layers(item)]))
+
+
+def _provide(layers: tuple[str, ...]) -> None:
+    """A kept layer is already there; otherwise (a transactional test) load it into the test's data."""
+    if _kept and _kept.kept[: len(layers)] == layers:
+        return
+    load_demo_layer(layers[-1])
 
 
 @pytest.fixture
-def demo_with_reviews(demo_with_plans):
+def demo(db: None) -> None:
+    """The demo data of `yakusho demo` (municipalities, departments, staff), without the other apps'."""
+    _provide(DEMO_FIXTURES["demo"])
+
+
+@pytest.fixture
+def demo_with_plans(db: None) -> None:
+    """The demo data with the five source plans and every other app's demo data."""
+    _provide(DEMO_FIXTURES["demo_with_plans"])
+
+
+@pytest.fixture
+def demo_with_reviews(demo_with_plans: None) -> None:
     """The demo data with the plans and the demo's yearly reviews (as `make run` loads them)."""
-    from yakusho.plans.demo_reviews import load_demo_reviews
-
-    load_demo_reviews()
+    _provide(DEMO_FIXTURES["demo_with_reviews"])

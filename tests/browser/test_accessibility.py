@@ -157,9 +157,10 @@ def test_office_status_is_refreshed_by_polling(site: str, new_context: ContextFa
     page.on("request", lambda r: requests.append(r.url))
     page.clock.install()
     page.goto(site + reverse("public:municipality", args=["oe"]))
-    page.clock.run_for(61_000)
-    page.wait_for_timeout(300)
-    assert any(u.endswith(reverse("public:office_status", args=["oe"])) for u in requests)
+    status_url = reverse("public:office_status", args=["oe"])
+    with page.expect_response(lambda r: r.url.endswith(status_url)):
+        page.clock.run_for(61_000)
+    assert any(u.endswith(status_url) for u in requests)
     text = page.inner_text("#office-status")
     assert "開庁中" in text or "閉庁中" in text
 

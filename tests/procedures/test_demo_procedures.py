@@ -47,8 +47,8 @@ from yakusho.procedures.models import (
 
 
 @pytest.fixture
-def demo_procedures(db):
-    call_command("demo", quiet_logins=True, verbosity=0)
+def demo_procedures(demo_with_plans) -> None:
+    """The full demo (procedures come with the other apps' demo data)."""
 
 
 def test_national_list(demo_procedures) -> None:
