@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,7 +9,8 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from yakusho.core import audit, checks  # noqa: F401 - registers models and checks
+        from yakusho.core.ui import panels
 
         audit.register_models()
         # Apps contribute staff-home panels and public links from their own `panels.py`.
-        autodiscover_modules("panels")
+        panels.autodiscover()

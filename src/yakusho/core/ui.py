@@ -1,5 +1,7 @@
 """Small registries through which apps contribute to shared pages.
 
+All three are :class:`yakusho.core.registry.Registry` instances.
+
 - **Staff home panels.** An app declares panels in its ``panels.py`` (discovered at start-up)::
 
       @panels.register("procedures.new_submissions", title=_("新着の申請"), roles={Role.DEPARTMENT},
@@ -24,6 +26,7 @@ from typing import Any
 from django.utils.functional import Promise
 
 from yakusho.core.models import Membership, Municipality
+from yakusho.core.registry import Registry
 
 PanelFunc = Callable[[Membership], dict[str, Any] | None]
 
@@ -44,23 +47,18 @@ class RenderedPanel:
     context: dict[str, Any]
 
 
-class PanelRegistry:
+class PanelRegistry(Registry[Panel]):
     def __init__(self) -> None:
-        self._panels: dict[str, Panel] = {}
+        super().__init__("panel", module="panels", sort_key=lambda key, p: (p.order, key))
 
     def register(
         self, key: str, *, title: str | Promise, template: str, roles: Iterable[str], order: int = 100
     ) -> Callable[[PanelFunc], PanelFunc]:
         def decorator(func: PanelFunc) -> PanelFunc:
-            if key in self._panels:
-                raise ValueError(f"panel {key!r} is already registered")
-            self._panels[key] = Panel(key, title, template, func, frozenset(roles), order)
+            self.add(key, Panel(key, title, template, func, frozenset(roles), order))
             return func
 
         return decorator
-
-    def all(self) -> list[Panel]:
-        return sorted(self._panels.values(), key=lambda p: (p.order, p.key))
 
     def for_membership(self, membership: Membership) -> list[RenderedPanel]:
         rendered = []
@@ -83,9 +81,9 @@ class PublicLink:
     kwargs: dict[str, str] = field(default_factory=dict)
 
 
-class PublicLinkRegistry:
+class PublicLinkRegistry(Registry[PublicLink]):
     def __init__(self) -> None:
-        self._links: dict[str, PublicLink] = {}
+        super().__init__("public link", sort_key=lambda key, link: (link.order, key))
 
     def register(
         self,
@@ -96,12 +94,10 @@ class PublicLinkRegistry:
         order: int = 100,
         description: str | Promise = "",
     ) -> None:
-        if key in self._links:
-            raise ValueError(f"public link {key!r} is already registered")
-        self._links[key] = PublicLink(key, label, url_name, order, description)
+        self.add(key, PublicLink(key, label, url_name, order, description))
 
     def for_municipality(self, municipality: Municipality) -> list[PublicLink]:
-        return sorted(self._links.values(), key=lambda link: (link.order, link.key))
+        return self.all()
 
 
 panels = PanelRegistry()
@@ -119,26 +115,24 @@ class ConsortiumSection:
     order: int = 100
 
 
-class ConsortiumSectionRegistry:
+class ConsortiumSectionRegistry(Registry[ConsortiumSection]):
     """Sections of a consortium's page, contributed by apps (the plans app's comparison first)."""
 
     def __init__(self) -> None:
-        self._sections: dict[str, ConsortiumSection] = {}
+        super().__init__("consortium section", sort_key=lambda key, section: (section.order, key))
 
     def register(
         self, key: str, *, template: str, order: int = 100
     ) -> Callable[[ConsortiumSectionFunc], ConsortiumSectionFunc]:
         def decorator(func: ConsortiumSectionFunc) -> ConsortiumSectionFunc:
-            if key in self._sections:
-                raise ValueError(f"consortium section {key!r} is already registered")
-            self._sections[key] = ConsortiumSection(key, template, func, order)
+            self.add(key, ConsortiumSection(key, template, func, order))
             return func
 
         return decorator
 
     def render(self, consortium: Any) -> list[tuple[ConsortiumSection, dict[str, Any]]]:
         out = []
-        for section in sorted(self._sections.values(), key=lambda s: (s.order, s.key)):
+        for section in self.all():
             context = section.func(consortium)
             if context is not None:
                 out.append((section, context))

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,4 +9,6 @@ class MetricsConfig(AppConfig):
 
     def ready(self) -> None:
         # Each app publishes its figures from a `metrics.py` module, found at start-up like admin.py.
-        autodiscover_modules("metrics")
+        from yakusho.metrics.registry import registry
+
+        registry.autodiscover()

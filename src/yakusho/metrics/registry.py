@@ -15,30 +15,25 @@ Tests use :func:`isolated_registry` to work on a registry of their own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.utils.translation import get_language
 
 from yakusho.core.jcal import fiscal_year_bounds, format_fiscal_year, format_wareki_date
+from yakusho.core.registry import AlreadyRegistered as AlreadyRegistered
+from yakusho.core.registry import NotRegistered as NotRegistered
+from yakusho.core.registry import Registry
 
 if TYPE_CHECKING:
     from yakusho.core.models import Municipality
 
 Number = int | Decimal | None
 MeasureFunc = Callable[["Municipality", "Period"], Number]
-
-
-class AlreadyRegistered(Exception):
-    pass
-
-
-class NotRegistered(KeyError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -81,17 +76,16 @@ class Figure:
     period: Period
 
 
-class MetricRegistry:
+class MetricRegistry(Registry[MetricProvider]):
+    """Metric providers by key (``<app>.<name>``), discovered in each app's ``metrics.py``."""
+
     def __init__(self) -> None:
-        self._providers: dict[str, MetricProvider] = {}
+        super().__init__("metric", module="metrics")
 
     def register(self, provider: MetricProvider) -> MetricProvider:
         if "." not in provider.key:
             raise ValueError(f"metric key {provider.key!r} must be '<app>.<name>'")
-        if provider.key in self._providers:
-            raise AlreadyRegistered(f"metric {provider.key!r} is already registered")
-        self._providers[provider.key] = provider
-        return provider
+        return self.add(provider.key, provider)
 
     def provider(
         self, key: str, *, label_ja: str, label_en: str, unit: str, description: str = ""
@@ -102,35 +96,14 @@ class MetricRegistry:
 
         return decorator
 
-    def get(self, key: str) -> MetricProvider:
-        try:
-            return self._providers[key]
-        except KeyError:
-            raise NotRegistered(key) from None
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._providers
-
-    def all(self) -> list[MetricProvider]:
-        return sorted(self._providers.values(), key=lambda p: p.key)
-
     def measure(self, key: str, municipality: Municipality, period: Period) -> Figure:
         provider = self.get(key)
         return Figure(key, provider.measure(municipality, period), provider.unit, period)
-
-    def _swap(self, providers: dict[str, MetricProvider]) -> dict[str, MetricProvider]:
-        old, self._providers = self._providers, providers
-        return old
 
 
 registry = MetricRegistry()
 
 
-@contextmanager
-def isolated_registry(*, keep: bool = False) -> Iterator[MetricRegistry]:
+def isolated_registry(*, keep: bool = False) -> AbstractContextManager[MetricRegistry]:
     """Within the block the global registry is empty (or a copy, with ``keep``); restored after."""
-    saved: dict[str, Any] = registry._swap(dict(registry._providers) if keep else {})
-    try:
-        yield registry
-    finally:
-        registry._swap(saved)
+    return registry.isolated(keep=keep)

@@ -19,62 +19,37 @@ procedures app's ``ready()`` calls :func:`autodiscover`, which imports the shipp
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from importlib import import_module
+from contextlib import AbstractContextManager
 
 from django.conf import settings
-from django.utils.module_loading import autodiscover_modules
 
+from yakusho.core.registry import AlreadyRegistered as AlreadyRegistered
+from yakusho.core.registry import NotRegistered as NotRegistered
+from yakusho.core.registry import Registry
 from yakusho.procedures.readers.base import CardReader
 
 #: the adapters shipped with Yakusho
 BUILTIN_MODULES = ("yakusho.procedures.readers.simulated", "yakusho.procedures.readers.manual")
-_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_SHIPPED_ORDER = {"simulated": 0, "manual": 1}
 
 
-class AlreadyRegistered(Exception):
-    pass
+class ReaderRegistry(Registry[type[CardReader]]):
+    """Card-reader adapter classes by key; the shipped ones first in their order, then by key."""
 
-
-class NotRegistered(KeyError):
-    pass
-
-
-class ReaderRegistry:
     def __init__(self) -> None:
-        self._readers: dict[str, type[CardReader]] = {}
+        super().__init__(
+            "card reader",
+            module="card_readers",
+            key_pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$",
+            sort_key=lambda key, _reader: (_SHIPPED_ORDER.get(key, 2), key),
+        )
 
     def register(self, reader: type[CardReader]) -> type[CardReader]:
         """Register an adapter class (usable as a class decorator)."""
         key = getattr(reader, "key", "")
-        if not isinstance(key, str) or not _KEY_RE.match(key):
-            raise ValueError(f"card reader key {key!r} must match {_KEY_RE.pattern}")
-        if not getattr(reader, "label", ""):
+        if isinstance(key, str) and not getattr(reader, "label", ""):
             raise ValueError(f"card reader {key!r} needs a label")
-        if key in self._readers:
-            raise AlreadyRegistered(f"card reader {key!r} is already registered")
-        self._readers[key] = reader
-        return reader
-
-    def get(self, key: str) -> type[CardReader]:
-        try:
-            return self._readers[key]
-        except KeyError:
-            raise NotRegistered(key) from None
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._readers
-
-    def all(self) -> list[type[CardReader]]:
-        """Every adapter, the shipped ones first in their order, then the others by key."""
-        order = {"simulated": 0, "manual": 1}
-        return sorted(self._readers.values(), key=lambda r: (order.get(r.key, 2), r.key))
-
-    def _swap(self, readers: dict[str, type[CardReader]]) -> dict[str, type[CardReader]]:
-        old, self._readers = self._readers, readers
-        return old
+        return self.add(key, reader)
 
 
 registry = ReaderRegistry()
@@ -82,16 +57,9 @@ registry = ReaderRegistry()
 
 def autodiscover() -> None:
     """Import the modules that register adapters (each import registers once)."""
-    for module in (*BUILTIN_MODULES, *getattr(settings, "YAKUSHO_CARD_READER_MODULES", ())):
-        import_module(module)
-    autodiscover_modules("card_readers")
+    registry.autodiscover(*BUILTIN_MODULES, *getattr(settings, "YAKUSHO_CARD_READER_MODULES", ()))
 
 
-@contextmanager
-def isolated_registry(*, keep: bool = False) -> Iterator[ReaderRegistry]:
+def isolated_registry(*, keep: bool = False) -> AbstractContextManager[ReaderRegistry]:
     """Within the block the global registry is empty (or a copy, with ``keep``); restored after."""
-    saved = registry._swap(dict(registry._readers) if keep else {})
-    try:
-        yield registry
-    finally:
-        registry._swap(saved)
+    return registry.isolated(keep=keep)
