@@ -10,6 +10,8 @@ import factory.random
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from tests.smtp import SmtpServer, free_port
+
 hypothesis_settings.register_profile("ci", max_examples=30, deadline=None)
 hypothesis_settings.register_profile("dev", max_examples=150, deadline=None)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
@@ -178,6 +180,27 @@ def _provide(layers: tuple[str, ...]) -> None:
     if _kept and _kept.kept[: len(layers)] == layers:
         return
     load_demo_layer(layers[-1])
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def smtp(smtp_port: int) -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a free port, and Django's SMTP backend pointed at it."""
+    from django.test import override_settings
+
+    server = SmtpServer(smtp_port).start()
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=smtp_port,
+        EMAIL_TIMEOUT=5,
+    ):
+        yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ published progress report."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from email.header import decode_header, make_header
 from pathlib import Path
@@ -13,13 +12,12 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from django.test import override_settings
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ContextFactory
 from tests.browser.test_staff_login import log_in
-from tests.smtp import SmtpServer, free_port
+from tests.smtp import SmtpServer
 from yakusho.core.jcal import format_wareki_date
 from yakusho.core.models import Department, Municipality
 from yakusho.core.outbox import deliver_due
@@ -32,17 +30,6 @@ pytestmark = pytest.mark.browser
 DEPARTMENT = "dept@example.jp"  # the demo's 担当課職員: 政策推進課 of 大江町
 SECRETARIAT = "dx@example.jp"
 HQ = "hq@example.jp"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    port = free_port()
-    server = SmtpServer(port).start()
-    with override_settings(
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=port
-    ):
-        yield server
-    server.stop()
 
 
 @pytest.fixture

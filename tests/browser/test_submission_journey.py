@@ -11,18 +11,16 @@ the resident then reads on the status page.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from email.header import decode_header, make_header
 from email.message import Message
 from urllib.parse import urlsplit
 
 import pytest
-from django.test import override_settings
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import PHONE, ContextFactory
 from tests.browser.test_staff_login import log_in
-from tests.smtp import SmtpServer, free_port
+from tests.smtp import SmtpServer
 from yakusho.core.outbox import deliver_due
 from yakusho.procedures.models import Submission, SubmissionAttachment, SubmissionStatus
 
@@ -36,17 +34,6 @@ PNG = (
 )
 CORRECTION = "注射済証の写真が読み取れません。明るい場所で撮り直して送ってください。"
 REPLY = "撮り直した写真を添付します。よろしくお願いします。"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    port = free_port()
-    server = SmtpServer(port).start()
-    with override_settings(
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=port
-    ):
-        yield server
-    server.stop()
 
 
 def subject(message: Message) -> str:

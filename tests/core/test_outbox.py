@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from email.header import decode_header, make_header
 
@@ -11,24 +10,11 @@ from django.test import override_settings
 from django.utils import timezone
 
 from tests.factories import DepartmentFactory, MunicipalityFactory
-from tests.smtp import SmtpServer, free_port
+from tests.smtp import SmtpServer
 from yakusho.core.models import OutboundEmail
 from yakusho.core.outbox import Attachment, backoff, claim, deliver_due, queue_mail
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
-
-
-@pytest.fixture
-def smtp_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def smtp(smtp_port: int) -> Iterator[SmtpServer]:
-    server = SmtpServer(smtp_port).start()
-    with override_settings(EMAIL_BACKEND=SMTP, EMAIL_HOST="127.0.0.1", EMAIL_PORT=smtp_port, EMAIL_TIMEOUT=5):
-        yield server
-    server.stop()
 
 
 def subject_of(message) -> str:

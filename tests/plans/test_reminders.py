@@ -3,15 +3,13 @@ each once, to the department's contacts; and the secretariat's digest."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from email.header import decode_header, make_header
 
 import pytest
 from django.core.management import call_command
-from django.test import override_settings
 
-from tests.smtp import SmtpServer, free_port
+from tests.smtp import SmtpServer
 from yakusho.core.models import Department, Membership, Municipality, Role, User
 from yakusho.core.outbox import deliver_due
 from yakusho.plans.models import NodeReview, Plan
@@ -20,17 +18,6 @@ from yakusho.plans.review import open_cycle
 
 pytestmark = pytest.mark.django_db
 DUE = date(2025, 5, 30)
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    port = free_port()
-    server = SmtpServer(port).start()
-    with override_settings(
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=port
-    ):
-        yield server
-    server.stop()
 
 
 def subjects(server: SmtpServer) -> list[str]:

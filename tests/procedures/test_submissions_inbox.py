@@ -3,8 +3,6 @@ logged, another municipality's staff, exports; and mail through a real SMTP serv
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from auditlog.models import LogEntry
 from django.test import Client, override_settings
@@ -343,17 +341,6 @@ def test_excel_export(town, client: Client) -> None:
     response = client.get(reverse("inbox:export", args=[t.slug, "xlsx"]))
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet["A1"].value == "受付番号" and sheet["A2"].value == submission.display_code
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    port = free_port()
-    server = SmtpServer(port).start()
-    with override_settings(
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=port
-    ):
-        yield server
-    server.stop()
 
 
 def test_receipt_mail_goes_through_smtp_and_waits_when_the_server_is_down(town, client: Client) -> None:
