@@ -91,6 +91,7 @@ $(TOKENS): node_modules/.package-lock.json
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	PYTHONPATH=src $(BIN)/lint-imports --no-cache
 
 typecheck: install
 	$(BIN)/mypy

@@ -27,6 +27,7 @@ urlpatterns = [
     path("staff/", include("yakusho.plans.joint_goal_urls")),
     path("staff/", include("yakusho.bookings.staff_urls")),
     path("staff/", include("yakusho.bookings.queue_staff_urls")),
+    path("staff/", include("yakusho.metrics.urls")),
     path("i18n/language/", switch_language, name="set_language"),
     path("i18n/catalog.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),
 ]

@@ -90,7 +90,7 @@ def test_business_days_of_fiscal_year_2026() -> None:
 def test_metrics_page_and_consortium_comparison(client: Client) -> None:
     membership = MembershipFactory(role=Role.SECRETARIAT)
     login_verified(client, membership.user)
-    url = reverse("staff:metrics", args=[membership.municipality.slug])
+    url = reverse("metrics:staff", args=[membership.municipality.slug])
     page = client.get(url).content.decode()
     assert "core.active_staff" in page and "有効な職員アカウント数" in page
     from django.utils import timezone

@@ -70,7 +70,6 @@ staff_patterns = (
         path(M + "audit/", views.AuditLogView.as_view(), name="audit_log"),
         path(M + "outbox/", views.OutboxView.as_view(), name="outbox"),
         path(M + "pages/<str:kind>/", views.PolicyPageEditView.as_view(), name="policy_page_edit"),
-        path(M + "metrics/", views.MetricsView.as_view(), name="metrics"),
         path("c/<slug:consortium>/", views.ConsortiumHomeView.as_view(), name="consortium"),
     ],
     "staff",

@@ -50,7 +50,6 @@ from yakusho.core.forms import (
     PolicyPageForm,
     TokenForm,
 )
-from yakusho.core.jcal import fiscal_year_of, format_fiscal_year
 from yakusho.core.middleware import has_totp_device
 from yakusho.core.mixins import ConsortiumStaffMixin, MunicipalityStaffMixin
 from yakusho.core.models import (
@@ -67,7 +66,6 @@ from yakusho.core.models import (
 from yakusho.core.office import office_status, upcoming_days
 from yakusho.core.permissions import Perm
 from yakusho.core.ui import consortium_sections, panels, public_links
-from yakusho.metrics.registry import Period, registry
 
 # --- public ---------------------------------------------------------------------------------
 
@@ -598,7 +596,7 @@ class ClosureDeleteView(MunicipalityStaffMixin, DeleteView):
         return reverse("staff:closure_list", args=[self.municipality.slug])
 
 
-# --- audit, outbox, metrics -----------------------------------------------------------------
+# --- audit, outbox -----------------------------------------------------------------------
 
 
 class AuditLogView(MunicipalityStaffMixin, ListView):
@@ -623,52 +621,6 @@ class OutboxView(MunicipalityStaffMixin, ListView):
     paginate_by = 50
 
 
-#: how many fiscal years back the metrics page offers
-METRICS_YEARS = 5
-
-
-def metrics_periods(today: date) -> list[tuple[str, str, Period]]:
-    """The periods the metrics page offers: today, this month, and the last fiscal years
-    (value for ``?period=``, label, period); the current fiscal year first among the years."""
-    month_end = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    year = fiscal_year_of(today)
-    options = [
-        ("today", _("今日（%(day)s）") % {"day": f"{today:%Y-%m-%d}"}, Period(today, today)),
-        (
-            "month",
-            _("今月（%(month)s）") % {"month": f"{today:%Y-%m}"},
-            Period(today.replace(day=1), month_end),
-        ),
-    ]
-    for y in range(year, year - METRICS_YEARS, -1):
-        options.append((f"fy{y}", format_fiscal_year(y), Period.fiscal_year(y)))
-    return options
-
-
-class MetricsView(MunicipalityStaffMixin, TemplateView):
-    """Every registered figure for one period: a fiscal year (default: the current one, as KPIs
-    ask), this month or today (a counter's day at a glance)."""
-
-    template_name = "core/staff/metrics.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        today = timezone.localdate()
-        choices = metrics_periods(today)
-        options = {value: period for value, _label, period in choices}
-        value = self.request.GET.get("period", "")
-        if value not in options:
-            value = f"fy{fiscal_year_of(today)}"  # what KPIs ask for
-        period = options[value]
-        context.update(
-            period=period,
-            period_value=value,
-            period_options=[(v, label) for v, label, _p in choices],
-            figures=[(p, registry.measure(p.key, self.municipality, period)) for p in registry.all()],
-        )
-        return context
-
-
 # --- consortium -----------------------------------------------------------------------------
 
 
@@ -677,18 +629,5 @@ class ConsortiumHomeView(ConsortiumStaffMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        members = list(
-            self.consortium.members.order_by("code").prefetch_related(
-                Prefetch("departments", queryset=Department.objects.order_by("order", "name"))
-            )
-        )
-        period = Period.fiscal_year(fiscal_year_of(timezone.localdate()))
-        providers = registry.all()
-        context.update(
-            sections=consortium_sections.render(self.consortium),
-            members=members,
-            period=period,
-            providers=providers,
-            rows=[(m, [registry.measure(p.key, m, period).value for p in providers]) for m in members],
-        )
+        context["sections"] = consortium_sections.render(self.consortium)
         return context

@@ -11,4 +11,4 @@ class MetricsConfig(AppConfig):
         # Each app publishes its figures from a `metrics.py` module, found at start-up like admin.py.
         from yakusho.metrics.registry import registry
 
-        registry.autodiscover()
+        registry.autodiscover("yakusho.metrics.core_figures")

@@ -1,4 +1,5 @@
-"""Figures the core app publishes to the metrics registry."""
+"""Figures of core's own data (staff, business days), published by the metrics app: core imports no
+other app, so its figures are registered from here (``MetricsConfig.ready``)."""
 
 from __future__ import annotations
 
