@@ -90,7 +90,7 @@ def test_every_transition_of_the_table_moves_between_its_states(town) -> None:
             submission = make_submission(town["dog"]).submission
             Submission.objects.filter(pk=submission.pk).update(status=source)
             submission.refresh_from_db()
-            actor = None if "resident" in t.roles and membership.role not in t.roles else membership
+            actor = None if "resident" in t.actors and membership.role not in t.actors else membership
             transition(submission, action, membership=actor, message="理由")
             submission.refresh_from_db()
             assert submission.status == t.target, (action, source)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -47,6 +46,7 @@ from yakusho.bookings.queue_models import (
 )
 from yakusho.core import shortcodes
 from yakusho.core.models import Membership, Municipality, Role
+from yakusho.core.workflow import Transition, TransitionRefused, Workflow
 from yakusho.metrics.registry import Period
 
 RESIDENT = "resident"  # the ticket holder, through the phone page (not a staff role)
@@ -60,31 +60,29 @@ RECENT_CALLS = 8
 MAX_TRANSFER_HOPS = 5
 
 
-class QueueError(Exception):
+class QueueError(TransitionRefused):
     """A refused queue action, with a message for the person who tried it."""
 
 
-@dataclass(frozen=True)
-class Transition:
-    label: str
-    source: frozenset[str]
-    target: str
-    actors: frozenset[str]
-
-
 S = TicketStatus
-TRANSITIONS: dict[str, Transition] = {
-    "call": Transition(N_("呼び出す"), frozenset({S.WAITING}), S.CALLED, QUEUE_STAFF),
-    "recall": Transition(N_("もう一度呼び出す"), frozenset({S.CALLED}), S.CALLED, QUEUE_STAFF),
-    "start": Transition(N_("対応を始める"), frozenset({S.CALLED}), S.SERVING, QUEUE_STAFF),
-    "finish": Transition(N_("対応を終える"), frozenset({S.CALLED, S.SERVING}), S.SERVED, QUEUE_STAFF),
-    "skip": Transition(N_("不在にする"), frozenset({S.WAITING, S.CALLED}), S.SKIPPED, QUEUE_STAFF),
-    "restore": Transition(N_("待ち列に戻す"), frozenset({S.SKIPPED}), S.WAITING, QUEUE_STAFF),
-    "transfer": Transition(
-        N_("他の窓口へ案内する"), frozenset({S.WAITING, S.CALLED, S.SERVING}), S.TRANSFERRED, QUEUE_STAFF
-    ),
-    "cancel": Transition(N_("取り消す"), frozenset({S.WAITING}), S.CANCELLED, QUEUE_STAFF | {RESIDENT}),
-}
+TRANSITIONS = Workflow(
+    {
+        "call": Transition(N_("呼び出す"), {S.WAITING}, S.CALLED, QUEUE_STAFF),
+        "recall": Transition(N_("もう一度呼び出す"), {S.CALLED}, S.CALLED, QUEUE_STAFF),
+        "start": Transition(N_("対応を始める"), {S.CALLED}, S.SERVING, QUEUE_STAFF),
+        "finish": Transition(N_("対応を終える"), {S.CALLED, S.SERVING}, S.SERVED, QUEUE_STAFF),
+        "skip": Transition(N_("不在にする"), {S.WAITING, S.CALLED}, S.SKIPPED, QUEUE_STAFF),
+        "restore": Transition(N_("待ち列に戻す"), {S.SKIPPED}, S.WAITING, QUEUE_STAFF),
+        "transfer": Transition(
+            N_("他の窓口へ案内する"), {S.WAITING, S.CALLED, S.SERVING}, S.TRANSFERRED, QUEUE_STAFF
+        ),
+        "cancel": Transition(N_("取り消す"), {S.WAITING}, S.CANCELLED, QUEUE_STAFF | {RESIDENT}),
+    },
+    model=QueueTicket,
+    error=QueueError,
+    wrong_actor=N_("この操作は、あなたの役割（%(role)s）ではできません。"),
+    wrong_state=N_("「%(status)s」の整理券（%(number)s）には、「%(action)s」はできません。"),
+)
 #: what the resident reads about each status on their phone (besides position and window)
 STATUS_TEXT = {
     S.WAITING: N_("順番をお待ちください。"),
@@ -99,7 +97,7 @@ ACTIVE = (S.WAITING, S.CALLED, S.SERVING)
 
 
 def transition_label(action: str) -> str:
-    return _(TRANSITIONS[action].label)
+    return TRANSITIONS.label(action)
 
 
 def status_text(ticket: QueueTicket) -> str:
@@ -125,11 +123,9 @@ def can_operate(membership: Membership | None, service: QueueService) -> bool:
     )
 
 
-def _check_actor(
-    service: QueueService, rule: Transition, membership: Membership | None, resident: bool
-) -> None:
+def _check_actor(service: QueueService, action: str, membership: Membership | None, resident: bool) -> None:
     if resident:
-        if RESIDENT not in rule.actors:
+        if RESIDENT not in TRANSITIONS[action].actors:
             raise QueueError(_("この操作は窓口の職員が行います。"))
         return
     if (
@@ -138,11 +134,7 @@ def _check_actor(
         or not membership.is_active
     ):
         raise QueueError(_("この団体の整理券を操作する権限がありません。"))
-    if membership.role not in rule.actors:
-        raise QueueError(
-            _("この操作は、あなたの役割（%(role)s）ではできません。")
-            % {"role": membership.get_role_display()}
-        )
+    TRANSITIONS.check_actor(action, membership.role, {"role": membership.get_role_display()})
     if not can_operate(membership, service):
         raise QueueError(_("所属していない課の窓口は操作できません。"))
 
@@ -150,7 +142,7 @@ def _check_actor(
 def allowed_actions(membership: Membership | None, ticket: QueueTicket) -> list[str]:
     if not can_operate(membership, ticket.service):
         return []
-    return [a for a, t in TRANSITIONS.items() if ticket.status in t.source and a != "call"]
+    return [a for a in TRANSITIONS.available(ticket.status) if a != "call"]
 
 
 # --- issuing ----------------------------------------------------------------------------------------
@@ -237,22 +229,14 @@ def transition(
     now: datetime | None = None,
 ) -> QueueTicket:
     """Apply one transition of ``TRANSITIONS``; returns the ticket (for ``transfer``, the new one)."""
-    rule = TRANSITIONS.get(action)
-    if rule is None:
-        raise QueueError(_("不明な操作です。"))
+    rule = TRANSITIONS.rule(action)
     now = now or timezone.now()
     ticket = _locked(ticket)
     service = ticket.service
-    _check_actor(service, rule, membership, resident)
-    if ticket.status not in rule.source:
-        raise QueueError(
-            _("「%(status)s」の整理券（%(number)s）には、「%(action)s」はできません。")
-            % {
-                "status": ticket.get_status_display(),
-                "number": ticket.display_number,
-                "action": transition_label(action),
-            }
-        )
+    _check_actor(service, action, membership, resident)
+    TRANSITIONS.check_state(
+        action, ticket.status, {"status": ticket.get_status_display(), "number": ticket.display_number}
+    )
     if action in ("call", "recall"):
         window = window or ticket.window
         if window not in service.window_labels:
@@ -306,7 +290,7 @@ def call_next(
     Transferred tickets come first, then by number. The called row is locked (skipping rows another
     window is calling at the same moment on PostgreSQL)."""
     now = now or timezone.now()
-    _check_actor(service, TRANSITIONS["call"], membership, False)
+    _check_actor(service, "call", membership, False)
     if window not in service.window_labels:
         raise QueueError(_("呼び出す窓口を選んでください。"))
     candidates = waiting_in_call_order(service, timezone.localdate(now))

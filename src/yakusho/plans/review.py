@@ -10,7 +10,6 @@ The workflow of a node review, as one table (``TRANSITIONS``)::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,9 +17,11 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from yakusho.core.models import Membership, Role
 from yakusho.core.uploads import UploadRefused, check_upload
+from yakusho.core.workflow import Transition, TransitionRefused, Workflow
 from yakusho.metrics.registry import Figure, Period, registry
 from yakusho.plans.models import (
     Kpi,
@@ -63,32 +64,34 @@ EDITORS = {Role.DEPARTMENT, Role.SECRETARIAT, Role.ADMIN}
 AMENDERS = frozenset({Role.SECRETARIAT, Role.ADMIN, Role.HQ})
 
 
-class ReviewError(Exception):
+class ReviewError(TransitionRefused):
     """A refused review action, with a message for the person who tried it."""
 
 
-@dataclass(frozen=True)
-class Transition:
-    source: frozenset[str]
-    target: str
-    roles: frozenset[str]
-    own_department_only: bool = False
-
+#: a department's staff make this transition only for their own 課
+OWN_DEPARTMENT = "own_department"
 
 S = NodeReview.State
-TRANSITIONS: dict[str, Transition] = {
-    "submit": Transition(
-        frozenset({S.DRAFT, S.RETURNED}),
-        S.SUBMITTED,
-        frozenset({Role.DEPARTMENT, Role.SECRETARIAT, Role.ADMIN}),
-        True,
-    ),
-    "return": Transition(
-        frozenset({S.SUBMITTED, S.ACCEPTED}), S.RETURNED, frozenset({Role.SECRETARIAT, Role.ADMIN})
-    ),
-    "accept": Transition(frozenset({S.SUBMITTED}), S.ACCEPTED, frozenset({Role.SECRETARIAT, Role.ADMIN})),
-    "finalise": Transition(frozenset({S.ACCEPTED}), S.FINALISED, frozenset({Role.HQ})),
-}
+TRANSITIONS = Workflow(
+    {
+        "submit": Transition(
+            N_("提出する"),
+            {S.DRAFT, S.RETURNED},
+            S.SUBMITTED,
+            {Role.DEPARTMENT, Role.SECRETARIAT, Role.ADMIN},
+            flags={OWN_DEPARTMENT},
+        ),
+        "return": Transition(
+            N_("差し戻す"), {S.SUBMITTED, S.ACCEPTED}, S.RETURNED, {Role.SECRETARIAT, Role.ADMIN}
+        ),
+        "accept": Transition(N_("受理する"), {S.SUBMITTED}, S.ACCEPTED, {Role.SECRETARIAT, Role.ADMIN}),
+        "finalise": Transition(N_("確定する"), {S.ACCEPTED}, S.FINALISED, {Role.HQ}),
+    },
+    model=NodeReview,
+    error=ReviewError,
+    wrong_actor=N_("この操作は、あなたの役割（%(role)s）ではできません。"),
+    wrong_state=N_("「%(state)s」の評価には、この操作はできません。"),
+)
 
 
 def grades_for(municipality: Any) -> list[ReviewGrade]:
@@ -150,32 +153,40 @@ def open_cycle(edition: PlanEdition, fiscal_year: int, due_date: date, opened_by
     return cycle
 
 
-def _check_role(review: NodeReview, membership: Membership, roles: frozenset[str], own_only: bool) -> None:
+def _check_member(review: NodeReview, membership: Membership) -> None:
     if membership.municipality_id != review.municipality_id or not membership.is_active:
         raise ReviewError(_("この団体の評価を操作する権限がありません。"))
-    if membership.role not in roles:
-        raise ReviewError(
-            _("この操作は、あなたの役割（%(role)s）ではできません。")
-            % {"role": membership.get_role_display()}
-        )
-    if own_only and membership.role == Role.DEPARTMENT:
+
+
+def _check_own_department(review: NodeReview, membership: Membership) -> None:
+    if membership.role == Role.DEPARTMENT:
         departments = {d.pk for d in membership.departments.all()}
         if review.department_id not in departments:
             raise ReviewError(_("所属していない課の評価は操作できません。"))
 
 
+def _check_role(review: NodeReview, membership: Membership, roles: frozenset[str], own_only: bool) -> None:
+    """For edits outside the transition table: a member of the municipality in one of ``roles``."""
+    _check_member(review, membership)
+    if membership.role not in roles:
+        raise ReviewError(
+            _("この操作は、あなたの役割（%(role)s）ではできません。")
+            % {"role": membership.get_role_display()}
+        )
+    if own_only:
+        _check_own_department(review, membership)
+
+
 @transaction.atomic
 def transition(review: NodeReview, action: str, membership: Membership, comment: str = "") -> NodeReview:
     """Apply one transition of ``TRANSITIONS``; the audit trail keeps it (NodeReview is audited)."""
-    rule = TRANSITIONS.get(action)
-    if rule is None:
-        raise ReviewError(_("不明な操作です。"))
+    TRANSITIONS.rule(action)
     review = NodeReview.objects.select_for_update().get(pk=review.pk)
-    _check_role(review, membership, rule.roles, rule.own_department_only)
-    if review.state not in rule.source:
-        raise ReviewError(
-            _("「%(state)s」の評価には、この操作はできません。") % {"state": review.get_state_display()}
-        )
+    _check_member(review, membership)
+    rule = TRANSITIONS.check_actor(action, membership.role, {"role": membership.get_role_display()})
+    if rule.has(OWN_DEPARTMENT):
+        _check_own_department(review, membership)
+    TRANSITIONS.check_state(action, review.state, {"state": review.get_state_display()})
     if action == "return" and not comment.strip():
         raise ReviewError(_("差し戻すときは、理由をコメントに書いてください。"))
     review.state = rule.target

@@ -85,7 +85,7 @@ class CycleView(MunicipalityStaffMixin, TemplateView):
         cycle = self.get_cycle()
         if request.POST.get("action") != "finalise_all":
             messages.error(request, _("不明な操作です。"))
-        elif self.membership.role not in review.TRANSITIONS["finalise"].roles:
+        elif self.membership.role not in review.TRANSITIONS["finalise"].actors:
             messages.error(request, _("評価を確定できるのは、DX推進本部員です。"))
         else:
             try:
@@ -114,7 +114,7 @@ class CycleView(MunicipalityStaffMixin, TemplateView):
             mine=[r for r in reviews if r.department_id in mine],
             reviews=reviews,
             counts={s.label: sum(1 for r in reviews if r.state == s) for s in NodeReview.State},
-            can_finalise=self.membership.role in review.TRANSITIONS["finalise"].roles
+            can_finalise=self.membership.role in review.TRANSITIONS["finalise"].actors
             and cycle.state == ReviewCycle.State.OPEN,
         )
         return context
@@ -157,11 +157,7 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
                 )
                 for k in kpis
             ],
-            actions=[
-                a
-                for a, rule in review.TRANSITIONS.items()
-                if node_review.state in rule.source and self.membership.role in rule.roles
-            ],
+            actions=review.TRANSITIONS.available(node_review.state, self.membership.role),
             # (django-stubs cannot type select_related() across these "+" relations to the user)
             evidence_files=list(node_review.evidence_files.select_related("uploaded_by")),  # type: ignore[misc]
             amendments=list(node_review.amendments.select_related("made_by").order_by("made_at")),  # type: ignore[misc]

@@ -40,6 +40,7 @@ from yakusho.procedures.models_submissions import (
 from yakusho.procedures.services import definition_of
 from yakusho.procedures.submission_views import file_response
 from yakusho.procedures.submissions import (
+    MESSAGE_REQUIRED,
     TRANSITIONS,
     SubmissionError,
     add_note,
@@ -162,7 +163,7 @@ class InboxDetailView(InboxMixin, LogAccessMixin, DetailView):
             notes=list(submission.notes.select_related("author")),
             attachments=list(submission.attachments.filter(message__isnull=True)),
             actions=[
-                (a, transition_label(a), TRANSITIONS[a].message_required)
+                (a, transition_label(a), TRANSITIONS[a].has(MESSAGE_REQUIRED))
                 for a in allowed_actions(self.membership, submission)
             ],
             can_handle=handle,

@@ -38,6 +38,7 @@ from yakusho.core.models import Membership, Role, User
 from yakusho.core.outbox import queue_mail
 from yakusho.core.services import absolute
 from yakusho.core.uploads import FileInfo
+from yakusho.core.workflow import Transition, TransitionRefused, Workflow
 from yakusho.procedures import submission_files
 from yakusho.procedures.formengine.schema import EmailField, NameField, ResidentField
 from yakusho.procedures.models import FormDefinition, Procedure
@@ -62,49 +63,43 @@ SECRET_LENGTH = 16
 MESSAGE_MAX = 4000
 
 
-class SubmissionError(Exception):
+class SubmissionError(TransitionRefused):
     """A refused action on a submission, with a message for the person who tried it."""
 
 
-@dataclass(frozen=True)
-class Transition:
-    label: str
-    source: frozenset[str]
-    target: str
-    roles: frozenset[str]
-    message_required: bool = False  # a message to the applicant must come with it
-
+#: a message to the applicant must come with the transition
+MESSAGE_REQUIRED = "message_required"
 
 S = SubmissionStatus
-TRANSITIONS: dict[str, Transition] = {
-    "start_review": Transition(
-        N_("審査を始める"), frozenset({S.RECEIVED, S.CORRECTION}), S.REVIEWING, HANDLERS
-    ),
-    "request_correction": Transition(
-        N_("補正を依頼する"),
-        frozenset({S.RECEIVED, S.REVIEWING}),
-        S.CORRECTION,
-        HANDLERS,
-        message_required=True,
-    ),
-    "resident_reply": Transition(
-        N_("補正に回答する"), frozenset({S.CORRECTION}), S.REVIEWING, frozenset({RESIDENT})
-    ),
-    "complete": Transition(N_("完了にする"), frozenset({S.REVIEWING}), S.COMPLETED, HANDLERS),
-    "reject": Transition(
-        N_("却下する"),
-        frozenset({S.RECEIVED, S.REVIEWING, S.CORRECTION}),
-        S.REJECTED,
-        HANDLERS,
-        message_required=True,
-    ),
-    "withdraw": Transition(
-        N_("取り下げる"),
-        frozenset({S.RECEIVED, S.REVIEWING, S.CORRECTION}),
-        S.WITHDRAWN,
-        HANDLERS | {RESIDENT},
-    ),
-}
+TRANSITIONS = Workflow(
+    {
+        "start_review": Transition(N_("審査を始める"), {S.RECEIVED, S.CORRECTION}, S.REVIEWING, HANDLERS),
+        "request_correction": Transition(
+            N_("補正を依頼する"),
+            {S.RECEIVED, S.REVIEWING},
+            S.CORRECTION,
+            HANDLERS,
+            flags={MESSAGE_REQUIRED},
+        ),
+        "resident_reply": Transition(N_("補正に回答する"), {S.CORRECTION}, S.REVIEWING, {RESIDENT}),
+        "complete": Transition(N_("完了にする"), {S.REVIEWING}, S.COMPLETED, HANDLERS),
+        "reject": Transition(
+            N_("却下する"),
+            {S.RECEIVED, S.REVIEWING, S.CORRECTION},
+            S.REJECTED,
+            HANDLERS,
+            flags={MESSAGE_REQUIRED},
+        ),
+        "withdraw": Transition(
+            N_("取り下げる"), {S.RECEIVED, S.REVIEWING, S.CORRECTION}, S.WITHDRAWN, HANDLERS | {RESIDENT}
+        ),
+    },
+    model=Submission,
+    error=SubmissionError,
+    unknown=N_("この操作はありません。"),
+    wrong_actor=N_("この操作（%(action)s）はできません：権限がありません。"),
+    wrong_state=N_("「%(status)s」の申請は「%(action)s」ことができません。"),
+)
 #: what the applicant reads about each status on the status page
 STATUS_TEXT = {
     S.RECEIVED: N_("申請を受け付けました。担当の課が内容を確認します。"),
@@ -121,7 +116,7 @@ STATUS_TEXT = {
 
 
 def transition_label(action: str) -> str:
-    return _(TRANSITIONS[action].label)
+    return TRANSITIONS.label(action)
 
 
 def status_text(status: str) -> str:
@@ -153,11 +148,7 @@ def visible_submissions(membership: Membership) -> QuerySet[Submission]:
 def allowed_actions(membership: Membership, submission: Submission) -> list[str]:
     if not can_handle(membership, submission.procedure):
         return []
-    return [
-        action
-        for action, t in TRANSITIONS.items()
-        if membership.role in t.roles and submission.status in t.source
-    ]
+    return TRANSITIONS.available(submission.status, membership.role)
 
 
 # --- secrets and codes --------------------------------------------------------------------------
@@ -350,18 +341,6 @@ def _queue_confirmation(submission: Submission, secret: str, definition: Any) ->
 # --- status transitions ----------------------------------------------------------------------------
 
 
-def _check(transition: Transition, role: str, submission: Submission) -> None:
-    if role not in transition.roles:
-        raise SubmissionError(
-            _("この操作（%(action)s）はできません：権限がありません。") % {"action": _(transition.label)}
-        )
-    if submission.status not in transition.source:
-        raise SubmissionError(
-            _("「%(status)s」の申請は「%(action)s」ことができません。")
-            % {"status": submission.get_status_display(), "action": _(transition.label)}
-        )
-
-
 @transaction.atomic
 def transition(
     submission: Submission,
@@ -374,9 +353,7 @@ def transition(
 
     A message to the applicant given with it is stored and e-mailed (required for 補正依頼 and 却下).
     """
-    if action not in TRANSITIONS:
-        raise SubmissionError(_("この操作はありません。"))
-    t = TRANSITIONS[action]
+    TRANSITIONS.rule(action)
     locked = (
         Submission.objects.select_for_update()
         .select_related("procedure", "municipality")
@@ -388,9 +365,11 @@ def transition(
         if not can_handle(membership, locked.procedure):
             raise SubmissionError(_("この申請を処理する権限がありません（担当の課の職員が処理します）。"))
         role = membership.role
-    _check(t, role, locked)
+    t = TRANSITIONS.check(
+        action, state=locked.status, actor=role, names={"status": locked.get_status_display()}
+    )
     message = (message or "").strip()
-    if t.message_required and not message:
+    if t.has(MESSAGE_REQUIRED) and not message:
         raise SubmissionError(
             _("「%(action)s」ときは、申請者へのメッセージ（理由や依頼の内容）を書いてください。")
             % {"action": _(t.label)}
