@@ -94,6 +94,7 @@ class KeptDemo:
 
     def __init__(self) -> None:
         self.layers: list[tuple[str, Any]] = []
+        self.connection: Any = None
         self.loads = 0
 
     @property
@@ -101,10 +102,13 @@ class KeptDemo:
         return tuple(name for name, _ in self.layers)
 
     def ensure(self, wanted: tuple[str, ...]) -> None:
-        from django.db import connection, transaction
+        from django.db import connection, connections, transaction
 
+        if self.layers and connections["default"] is not self.connection:
+            raise RuntimeError("the kept demo layers were opened on another connection object")
         if len(connection.atomic_blocks) != len(self.layers):
             raise RuntimeError("the kept demo layers must be set before the test's transaction opens")
+        self.connection = connections["default"]
         common = 0
         while common < min(len(wanted), len(self.layers)) and self.layers[common][0] == wanted[common]:
             common += 1
@@ -130,6 +134,14 @@ class KeptDemo:
 
 
 _kept: KeptDemo | None = None
+
+
+def release_kept_demo(django_db_blocker: Any) -> None:
+    """Roll the kept layers back now. The browser tests call this before Playwright starts: its event
+    loop gives Django another connection object in this thread, which could not roll them back."""
+    if _kept and _kept.layers:
+        with django_db_blocker.unblock():
+            _kept.rollback_to(0)
 
 
 @pytest.fixture(scope="session")

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize, sync_playwright
 from pytest_django.live_server_helper import LiveServer
+
+from tests.conftest import release_kept_demo
 
 CHROMIUM = os.environ.get("YAKUSHO_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -28,7 +31,8 @@ ContextFactory = Callable[..., BrowserContext]
 
 
 @pytest.fixture(scope="session")
-def playwright_instance() -> Iterator[Playwright]:
+def playwright_instance(django_db_blocker: Any) -> Iterator[Playwright]:
+    release_kept_demo(django_db_blocker)  # browser tests commit; tests are ordered so none keeps it after
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # only while browser tests run
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium")

@@ -13,23 +13,12 @@ from openpyxl.utils import get_column_letter
 
 from yakusho.core.jcal import format_fiscal_year
 from yakusho.plans.achievement import evaluate
-from yakusho.plans.models import Kpi, KpiActual, Node, NodeDepartment, PlanEdition, ScheduleEntry
+from yakusho.plans.models import Kpi, KpiActual, PlanEdition, ScheduleEntry
+from yakusho.plans.queries import nodes_with_links
 
 HEADER = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="E6E6E6")
 BAR_FILL = PatternFill("solid", fgColor="DBE4FF")
-
-
-def _nodes(edition: PlanEdition) -> list[Node]:
-    return list(
-        Node.objects.filter(edition=edition)
-        .select_related("parent")
-        .prefetch_related(
-            "national_items",
-            Prefetch("node_departments", queryset=NodeDepartment.objects.select_related("department")),
-        )
-        .order_by("order")
-    )
 
 
 def kpis_of(edition: PlanEdition) -> list[Kpi]:
@@ -91,7 +80,7 @@ def workbook(edition: PlanEdition) -> bytes:
     tree.append([edition.title])
     tree["A1"].font = Font(bold=True, size=14)
     tree.append(["階層", "番号", "名称", "担当課", "国の計画の関連項目"])
-    nodes = _nodes(edition)
+    nodes = nodes_with_links(edition)
     for n in nodes:
         tree.append(
             [

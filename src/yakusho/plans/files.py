@@ -38,6 +38,7 @@ from yakusho.plans.models import (
     ScheduleEntry,
     StandardIndicator,
 )
+from yakusho.plans.queries import nodes_with_links
 from yakusho.plans.reference import reference, sync_reference
 from yakusho.plans.schema import PlanFile
 
@@ -584,11 +585,7 @@ def _num(value: Decimal | None) -> Decimal | None:
 
 def export_edition(edition: PlanEdition) -> dict[str, Any]:
     """The edition as a plan file (a dict ready for YAML or JSON)."""
-    nodes = list(
-        edition.nodes.select_related("parent").prefetch_related(
-            "node_departments__department", "national_items"
-        )
-    )
+    nodes = nodes_with_links(edition)
     kpis = list(
         edition.kpis.select_related("node", "reprint_of", "indicator").prefetch_related("targets", "actuals")
     )

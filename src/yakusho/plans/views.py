@@ -23,6 +23,7 @@ from django.views.decorators.cache import cache_page
 from django.views.decorators.vary import vary_on_cookie
 from django.views.generic import TemplateView
 
+from yakusho.core import responses
 from yakusho.core.csvutil import csv_response
 from yakusho.core.jcal import fiscal_year_of, format_fiscal_year
 from yakusho.core.mixins import ConsortiumStaffMixin
@@ -58,9 +59,12 @@ def year_span(first: int, last: int) -> str:
 
 
 def not_found(request: HttpRequest, message: str, municipality: Municipality | None = None) -> HttpResponse:
-    return render(
-        request, "plans/not_found.html", {"message": message, "municipality": municipality}, status=404
-    )
+    """The 404 page, offering the municipality's plans."""
+    links = []
+    if municipality is not None:
+        label = _("%(name)sのDX推進計画の一覧") % {"name": municipality.name}
+        links.append((label, reverse("plans:list", args=[municipality.slug])))
+    return responses.not_found(request, message, municipality, links)
 
 
 def staff_membership(request: HttpRequest, municipality: Municipality) -> Membership | None:

@@ -14,11 +14,12 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from yakusho.core import responses
 from yakusho.core.calendar import BusinessCalendar
 from yakusho.core.models import Municipality
 from yakusho.procedures.forms import CHANNEL_FILTERS, CatalogueSearchForm
@@ -39,9 +40,12 @@ PAGE_SIZE = 20
 
 
 def not_found(request: HttpRequest, message: str, municipality: Municipality | None = None) -> HttpResponse:
-    return render(
-        request, "procedures/not_found.html", {"message": message, "municipality": municipality}, status=404
-    )
+    """The 404 page, offering the municipality's procedures."""
+    links = []
+    if municipality is not None:
+        label = _("%(name)sの手続の案内") % {"name": municipality.name}
+        links.append((label, reverse("procedures:catalogue", args=[municipality.slug])))
+    return responses.not_found(request, message, municipality, links)
 
 
 def public_procedures(municipality: Municipality) -> QuerySet[Procedure]:
