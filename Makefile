@@ -120,7 +120,7 @@ openapi: install
 
 ## messages: extract translatable strings into the English catalogue (then translate the new ones)
 plan-schema: install
-	$(BIN)/python -c "import json; from yakusho.plans.schema import json_schema; \
+	$(BIN)/python -c "import json; from yakusho.plans.planfile.schema import json_schema; \
 	  open('docs/plan-file.schema.json', 'w').write(json.dumps(json_schema(), ensure_ascii=False, indent=2, sort_keys=True) + '\n')"
 
 messages: install

@@ -120,7 +120,7 @@ def generate(members: int, nodes_per_plan: int, kpis_per_node: int, seed: int) -
         ReviewGrade,
     )
     from yakusho.plans.reference import sync_reference
-    from yakusho.plans.review import DEFAULT_GRADES
+    from yakusho.plans.review.services import DEFAULT_GRADES
 
     rng = random.Random(seed)  # noqa: S311 - bench data, not secrets
     sync_reference()

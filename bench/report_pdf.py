@@ -122,7 +122,7 @@ def _sentences(rng: random.Random, title: str, kind: str) -> str:
 def open_and_fill(seed: int) -> tuple[Any, dict[str, Any]]:
     """Open a cycle for the largest source plan and fill it; returns the cycle and its sizes."""
     from yakusho.plans.models import Kpi, KpiActual, NodeReview, Plan, ReviewCycle, ReviewGrade
-    from yakusho.plans.review import open_cycle
+    from yakusho.plans.review.services import open_cycle
 
     plans = Plan.objects.filter(current_edition__isnull=False).select_related(
         "current_edition", "municipality"
@@ -220,8 +220,8 @@ def main() -> int:
 
     django.setup()
     from yakusho.plans.models import ReviewCycle
-    from yakusho.plans.report import build
-    from yakusho.plans.report_exports import report_pdf
+    from yakusho.plans.report.build import build
+    from yakusho.plans.report.exports import report_pdf
 
     cycle, sizes = open_and_fill(options.seed)
     timings, pdf = [], b""

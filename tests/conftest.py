@@ -59,7 +59,7 @@ def load_demo_layer(layer: str) -> None:
     elif layer == DEMO_PLANS:
         call_command("demo", quiet_logins=True, verbosity=0)
     else:
-        from yakusho.plans.demo_reviews import load_demo_reviews
+        from yakusho.plans.review.demo import load_demo_reviews
 
         load_demo_reviews()
 

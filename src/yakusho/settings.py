@@ -218,7 +218,7 @@ AXES_USERNAME_FORM_FIELD = "username"
 # and Yakusho needs no separate cache server. (The app itself is not installed: its only content is
 # a system check that insists on memcached or Redis.)
 RATELIMIT_USE_CACHE = "ratelimit"
-RATELIMIT_VIEW = "yakusho.core.views.ratelimited"
+RATELIMIT_VIEW = "yakusho.core.views.public.ratelimited"
 RATELIMIT_PUBLIC_FORM = os.environ.get("YAKUSHO_RATELIMIT_PUBLIC_FORM", "20/m")
 
 # Content-Security-Policy (django-csp): our own scripts and styles only, nothing inline.

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFactory
-from yakusho.bookings.queue_models import QueueService, QueueTicket
+from yakusho.bookings.queue.models import QueueService, QueueTicket
 from yakusho.core.models import Membership, Role
 
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -10,9 +10,9 @@ from auditlog.models import LogEntry
 
 from tests.bookings.queue_helpers import at, make_service, members, served
 from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFactory
-from yakusho.bookings import queue
-from yakusho.bookings.queue import QueueError
-from yakusho.bookings.queue_models import QueueDayCounter, QueueTicket, TicketStatus
+from yakusho.bookings.queue import services as queue
+from yakusho.bookings.queue.models import QueueDayCounter, QueueTicket, TicketStatus
+from yakusho.bookings.queue.services import QueueError
 
 pytestmark = pytest.mark.django_db
 NOW = at("2026-02-16", "10:00")

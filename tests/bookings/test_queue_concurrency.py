@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 
 from tests.bookings.queue_helpers import make_service, members
-from yakusho.bookings import queue
-from yakusho.bookings.queue_models import QueueTicket, TicketStatus
+from yakusho.bookings.queue import services as queue
+from yakusho.bookings.queue.models import QueueTicket, TicketStatus
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 32

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from tests.bookings.queue_helpers import make_service, served
-from yakusho.bookings.queue import p90_wait_minutes, season_period
-from yakusho.bookings.queue_demo import load_demo_queues
-from yakusho.bookings.queue_models import QueueService, QueueTicket
+from yakusho.bookings.queue.demo import load_demo_queues
+from yakusho.bookings.queue.models import QueueService, QueueTicket
+from yakusho.bookings.queue.services import p90_wait_minutes, season_period
 from yakusho.core.models import Municipality
 from yakusho.metrics.registry import Period, registry
 

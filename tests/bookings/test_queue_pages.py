@@ -14,8 +14,8 @@ from django.urls import reverse
 from tests.bookings.queue_helpers import make_service, members, served
 from tests.factories import MembershipFactory, MunicipalityFactory
 from tests.helpers import login_verified
-from yakusho.bookings import queue
-from yakusho.bookings.queue_models import QueueService, QueueTicket, TicketStatus
+from yakusho.bookings.queue import services as queue
+from yakusho.bookings.queue.models import QueueService, QueueTicket, TicketStatus
 from yakusho.core.ui import panels
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +148,7 @@ def test_a_called_ticket_starts_a_counter_visit_that_arrived_when_the_ticket_was
 ) -> None:
     from django.utils import timezone
 
-    from yakusho.procedures.models_counter import CounterVisit
+    from yakusho.procedures.models.counter import CounterVisit
 
     staff = members(service)
     slug = service.municipality.slug

@@ -53,8 +53,8 @@ def _counter_confirmation() -> str:
     """The resident's confirmation page of a counter visit (書かない窓口) waiting for the resident."""
     from tests.procedures.helpers import make_procedure, minimal_form
     from yakusho.core.models import Department
-    from yakusho.procedures import counter
-    from yakusho.procedures.services import add_form_definition
+    from yakusho.procedures.catalogue.services import add_form_definition
+    from yakusho.procedures.counter import services as counter
 
     town = Municipality.objects.get(slug="oe")
     procedure = make_procedure(

@@ -21,9 +21,10 @@ from tests.browser.test_accessibility import WIDTHS, ContextFactory, assert_fits
 from tests.browser.test_procedure_pages import PUBLIC as CATALOGUE_PAGES
 from tests.browser.test_submission_journey import PNG, click, field
 from yakusho.core.models import Membership, Role
-from yakusho.procedures import submission_urls, urls
+from yakusho.procedures.catalogue import urls
 from yakusho.procedures.models import Submission
-from yakusho.procedures.submissions import transition
+from yakusho.procedures.submissions import urls as submission_urls
+from yakusho.procedures.submissions.services import transition
 
 pytestmark = pytest.mark.browser
 

@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import PHONE, ContextFactory
 from tests.browser.test_accessibility import assert_fits, axe_violations, open_checked
 from tests.browser.test_staff_login import log_in
-from yakusho.bookings import queue
-from yakusho.bookings.queue_models import QueueService, QueueTicket
+from yakusho.bookings.queue import services as queue
+from yakusho.bookings.queue.models import QueueService, QueueTicket
 from yakusho.core.models import Municipality
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from tests.browser.test_accessibility import ContextFactory, assert_fits, axe_violations, open_checked
 from yakusho.plans.models import NodeReview, Plan, ReviewCycle, ReviewGrade
-from yakusho.plans.review import open_cycle
+from yakusho.plans.review.services import open_cycle
 
 pytestmark = pytest.mark.browser
 

@@ -21,9 +21,9 @@ from tests.smtp import SmtpServer
 from yakusho.core.jcal import format_wareki_date
 from yakusho.core.models import Department, Municipality
 from yakusho.core.outbox import deliver_due
-from yakusho.plans.files import import_file
 from yakusho.plans.models import NodeReview, ReviewCycle
-from yakusho.plans.reminders import send_reminders
+from yakusho.plans.planfile.files import import_file
+from yakusho.plans.review.reminders import send_reminders
 
 pytestmark = pytest.mark.browser
 

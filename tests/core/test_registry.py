@@ -7,7 +7,7 @@ import pytest
 from yakusho.core.registry import AlreadyRegistered, NotRegistered, Registry
 from yakusho.core.ui import consortium_sections, panels, public_links
 from yakusho.metrics.registry import registry as metrics
-from yakusho.procedures.readers.registry import registry as readers
+from yakusho.procedures.counter.readers.registry import registry as readers
 
 
 def test_add_get_order_and_errors() -> None:

@@ -15,10 +15,10 @@ from tests.helpers import login_verified
 from yakusho.core.models import Closure, Consortium, ConsortiumMembership, Invitation, Role
 from yakusho.core.urls import staff_patterns
 from yakusho.metrics import urls as metrics_urls
-from yakusho.plans import review_urls
 from yakusho.plans.models import Node, NodeReview, Plan, PlanEdition, ReviewEvidence
-from yakusho.plans.review import open_cycle
-from yakusho.procedures import staff_urls as procedure_staff_urls
+from yakusho.plans.review import urls as review_urls
+from yakusho.plans.review.services import open_cycle
+from yakusho.procedures.catalogue import staff_urls as procedure_staff_urls
 from yakusho.procedures.models import Procedure
 
 MUNI_ROLES = ("admin", "secretariat", "department", "counter", "hq")
@@ -191,7 +191,7 @@ REVISION_TABLE = {
 def test_revision_role_table(world, client: Client, name: str, method: str, role: str) -> None:
     import datetime
 
-    from yakusho.plans import revision
+    from yakusho.plans.revision import services as revision
 
     town, _consortium, users, _objects = world
     plan = _edition(town).plan
@@ -358,8 +358,8 @@ INBOX_TABLE: dict[str, tuple[frozenset[str], str]] = {
 @pytest.mark.parametrize("name", sorted(INBOX_TABLE))
 def test_inbox_role_table(world, client: Client, settings, tmp_path, name: str, role: str) -> None:
     from tests.procedures.helpers import minimal_form
+    from yakusho.procedures.catalogue.services import add_form_definition
     from yakusho.procedures.models import Submission, SubmissionAttachment
-    from yakusho.procedures.services import add_form_definition
 
     settings.MEDIA_ROOT = tmp_path
     town, _consortium, users, objects = world
@@ -425,7 +425,7 @@ QUEUE_TABLE = {
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("name", "method"), sorted(QUEUE_TABLE))
 def test_queue_role_table(world, client: Client, name: str, method: str, role: str) -> None:
-    from yakusho.bookings.queue_models import QueueDayCounter, QueueService, QueueTicket
+    from yakusho.bookings.queue.models import QueueDayCounter, QueueService, QueueTicket
 
     town, _consortium, users, objects = world
     service = QueueService.objects.create(
@@ -565,7 +565,7 @@ def test_reader_role_table(world, client: Client, name: str, method: str, role: 
 
 
 def test_reader_table_covers_every_view() -> None:
-    from yakusho.procedures import reader_urls
+    from yakusho.procedures.counter.readers import urls as reader_urls
 
     names = {f"readers_staff:{p.name}" for p in reader_urls.urlpatterns}
     assert names == {name for name, _method in READER_TABLE}, "add the new card-reader view to READER_TABLE"
@@ -601,9 +601,9 @@ COUNTER_TABLE = {
 @pytest.mark.parametrize(("name", "method"), sorted(COUNTER_TABLE))
 def test_counter_role_table(world, client: Client, name: str, method: str, role: str) -> None:
     from tests.procedures.helpers import make_procedure, minimal_form
-    from yakusho.procedures import counter
+    from yakusho.procedures.catalogue.services import add_form_definition
+    from yakusho.procedures.counter import services as counter
     from yakusho.procedures.models import CounterVisit, CounterVisitItem, OneStopRule
-    from yakusho.procedures.services import add_form_definition
 
     town, _consortium, users, objects = world
     procedure = make_procedure(town, objects["department"], "kakunin", "確認の手続", paper_at_counter=True)
@@ -650,8 +650,8 @@ def test_counter_role_table(world, client: Client, name: str, method: str, role:
 
 def test_the_residents_confirmation_page_needs_no_sign_in_only_its_token(world, client: Client) -> None:
     from tests.procedures.helpers import make_procedure, minimal_form
-    from yakusho.procedures import counter
-    from yakusho.procedures.services import add_form_definition
+    from yakusho.procedures.catalogue.services import add_form_definition
+    from yakusho.procedures.counter import services as counter
 
     town, _consortium, _users, objects = world
     procedure = make_procedure(town, objects["department"], "kakunin", "確認の手続")
@@ -695,8 +695,8 @@ DESIGNER_TABLE = {
 @pytest.mark.parametrize(("name", "method"), sorted(DESIGNER_TABLE))
 def test_designer_role_table(world, client: Client, name: str, method: str, role: str) -> None:
     from tests.procedures.helpers import minimal_form
-    from yakusho.procedures import designer
-    from yakusho.procedures.services import add_form_definition
+    from yakusho.procedures.catalogue.services import add_form_definition
+    from yakusho.procedures.designer import services as designer
 
     town, _consortium, users, objects = world
     procedure = Procedure.objects.create(
@@ -739,14 +739,14 @@ def _names(table: Any) -> set[str]:
 @pytest.mark.parametrize(
     ("urlconf", "namespace", "table"),
     [
-        ("yakusho.plans.joint_goal_urls", "joint_goals", "JOINT_GOAL_TABLE"),
-        ("yakusho.plans.revision_urls", "revisions", "REVISION_TABLE"),
-        ("yakusho.procedures.inbox_urls", "inbox", "INBOX_TABLE"),
-        ("yakusho.bookings.queue_staff_urls", "queue_staff", "QUEUE_TABLE"),
+        ("yakusho.plans.joint_goals.urls", "joint_goals", "JOINT_GOAL_TABLE"),
+        ("yakusho.plans.revision.urls", "revisions", "REVISION_TABLE"),
+        ("yakusho.procedures.submissions.inbox_urls", "inbox", "INBOX_TABLE"),
+        ("yakusho.bookings.queue.staff_urls", "queue_staff", "QUEUE_TABLE"),
         ("yakusho.bookings.staff_urls", "bookings_staff", "BOOKING_TABLE"),
-        ("yakusho.procedures.reader_urls", "readers_staff", "READER_TABLE"),
-        ("yakusho.procedures.designer_urls", "designer", "DESIGNER_TABLE"),
-        ("yakusho.procedures.counter_urls", "counter", "COUNTER_TABLE"),
+        ("yakusho.procedures.counter.readers.urls", "readers_staff", "READER_TABLE"),
+        ("yakusho.procedures.designer.urls", "designer", "DESIGNER_TABLE"),
+        ("yakusho.procedures.counter.urls", "counter", "COUNTER_TABLE"),
     ],
 )
 def test_every_view_of_a_module_is_in_its_role_table(urlconf: str, namespace: str, table: str) -> None:

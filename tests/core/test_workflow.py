@@ -6,14 +6,14 @@ import pytest
 from auditlog.registry import auditlog
 from django.utils import translation
 
-from yakusho.bookings.queue import TRANSITIONS as QUEUE
-from yakusho.bookings.queue import QueueError
+from yakusho.bookings.queue.services import TRANSITIONS as QUEUE
+from yakusho.bookings.queue.services import QueueError
 from yakusho.core.models import Municipality
 from yakusho.core.workflow import Transition, TransitionRefused, Workflow
-from yakusho.plans.review import TRANSITIONS as REVIEWS
-from yakusho.plans.review import ReviewError
-from yakusho.procedures.submissions import TRANSITIONS as SUBMISSIONS
-from yakusho.procedures.submissions import SubmissionError
+from yakusho.plans.review.services import TRANSITIONS as REVIEWS
+from yakusho.plans.review.services import ReviewError
+from yakusho.procedures.submissions.services import TRANSITIONS as SUBMISSIONS
+from yakusho.procedures.submissions.services import SubmissionError
 
 
 class DoorError(TransitionRefused):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from yakusho.plans.schema import PlanFile
+from yakusho.plans.planfile.schema import PlanFile
 
 PLANS = Path(__file__).resolve().parents[2] / "data" / "plans"
 

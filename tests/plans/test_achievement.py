@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from yakusho.plans.achievement import Status, evaluate
-from yakusho.plans.files import import_file
 from yakusho.plans.models import Kpi
+from yakusho.plans.planfile.files import import_file
 
 pytestmark = pytest.mark.django_db
 

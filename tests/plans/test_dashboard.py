@@ -19,9 +19,8 @@ from django.urls import reverse
 from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFactory, UserFactory
 from tests.helpers import login_verified
 from yakusho.core.models import Consortium, ConsortiumMembership, Department, Municipality, Role
-from yakusho.plans import dashboard
 from yakusho.plans.achievement import Status, evaluate
-from yakusho.plans.files import import_file
+from yakusho.plans.dashboard import figures as dashboard
 from yakusho.plans.models import (
     Kpi,
     KpiActual,
@@ -37,7 +36,8 @@ from yakusho.plans.models import (
     ReviewGrade,
 )
 from yakusho.plans.panels import member_reviews
-from yakusho.plans.review import open_cycle
+from yakusho.plans.planfile.files import import_file
+from yakusho.plans.review.services import open_cycle
 from yakusho.plans.synthetic import generate
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from yakusho.plans.files import canonical, read
-from yakusho.plans.schema import PlanFile
+from yakusho.plans.planfile.files import canonical, read
+from yakusho.plans.planfile.schema import PlanFile
 
 pytestmark = pytest.mark.django_db
 OE = Path(__file__).resolve().parents[2] / "data" / "plans" / "oe-2024.yaml"

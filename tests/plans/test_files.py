@@ -9,9 +9,16 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
-from yakusho.plans.files import PlanFileInvalid, canonical, export_edition, import_file, read, validate
 from yakusho.plans.models import Kpi, KpiTarget, Node, Plan, PlanEdition, ScheduleEntry
-from yakusho.plans.schema import PlanFile
+from yakusho.plans.planfile.files import (
+    PlanFileInvalid,
+    canonical,
+    export_edition,
+    import_file,
+    read,
+    validate,
+)
+from yakusho.plans.planfile.schema import PlanFile
 from yakusho.plans.synthetic import generate
 
 PLANS = sorted((Path(__file__).resolve().parents[2] / "data" / "plans").glob("*.yaml"))

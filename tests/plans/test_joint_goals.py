@@ -16,8 +16,8 @@ from tests.factories import MembershipFactory, UserFactory
 from tests.helpers import login_verified
 from yakusho.core.jcal import format_fiscal_year
 from yakusho.core.models import Consortium, ConsortiumMembership, Membership, Municipality, Role, User
-from yakusho.plans import joint_goals
-from yakusho.plans.joint_goals import JointGoalError, State
+from yakusho.plans.joint_goals import services as joint_goals
+from yakusho.plans.joint_goals.services import JointGoalError, State
 from yakusho.plans.models import (
     JointGoal,
     JointGoalLink,

@@ -13,8 +13,8 @@ from tests.smtp import SmtpServer
 from yakusho.core.models import Department, Membership, Municipality, Role, User
 from yakusho.core.outbox import deliver_due
 from yakusho.plans.models import NodeReview, Plan
-from yakusho.plans.reminders import send_reminders
-from yakusho.plans.review import open_cycle
+from yakusho.plans.review.reminders import send_reminders
+from yakusho.plans.review.services import open_cycle
 
 pytestmark = pytest.mark.django_db
 DUE = date(2025, 5, 30)

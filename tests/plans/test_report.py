@@ -23,8 +23,6 @@ from openpyxl import load_workbook
 from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFactory
 from tests.helpers import login_verified
 from yakusho.core.models import Department, Role
-from yakusho.plans import report
-from yakusho.plans.files import import_file
 from yakusho.plans.models import (
     Kpi,
     KpiActual,
@@ -37,7 +35,9 @@ from yakusho.plans.models import (
     ReviewCycle,
     ReviewGrade,
 )
-from yakusho.plans.review import open_cycle
+from yakusho.plans.planfile.files import import_file
+from yakusho.plans.report import build as report
+from yakusho.plans.review.services import open_cycle
 from yakusho.plans.synthetic import generate
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,9 @@ from auditlog.models import LogEntry
 
 from tests.factories import MembershipFactory
 from yakusho.core.models import Department, Membership, Municipality, Role
-from yakusho.plans.files import import_file
 from yakusho.plans.models import Kpi, KpiActual, NodeReview, PlanEdition, ReviewAmendment, ReviewCycle
-from yakusho.plans.review import (
+from yakusho.plans.planfile.files import import_file
+from yakusho.plans.review.services import (
     TRANSITIONS,
     ReviewError,
     amend,
@@ -237,7 +237,7 @@ def test_a_metric_bound_kpi_takes_the_registrys_figure_or_an_override_with_a_rea
     plan: PlanEdition,
 ) -> None:
     from yakusho.metrics.registry import isolated_registry
-    from yakusho.plans.review import confirm_metric
+    from yakusho.plans.review.services import confirm_metric
 
     cycle = open_cycle(plan, 2025, date(2026, 5, 31))
     kpi = Kpi.objects.get(edition=plan, key="count")
@@ -266,7 +266,7 @@ def test_a_metric_bound_kpi_takes_the_registrys_figure_or_an_override_with_a_rea
 
 
 def test_confirming_a_kpi_without_a_metric_is_refused(plan: PlanEdition) -> None:
-    from yakusho.plans.review import confirm_metric
+    from yakusho.plans.review.services import confirm_metric
 
     cycle = open_cycle(plan, 2025, date(2026, 5, 31))
     kpi = Kpi.objects.get(edition=plan, key="count")
@@ -276,7 +276,7 @@ def test_confirming_a_kpi_without_a_metric_is_refused(plan: PlanEdition) -> None
 
 
 def test_the_hq_finalises_a_cycle_at_once_only_when_every_review_is_accepted(plan: PlanEdition) -> None:
-    from yakusho.plans.review import finalise_cycle
+    from yakusho.plans.review.services import finalise_cycle
 
     cycle = open_cycle(plan, 2024, date(2025, 5, 31))
     dx, hq = member(Role.SECRETARIAT), member(Role.HQ)
@@ -308,8 +308,8 @@ def test_evidence_files_are_checked_by_content_and_kept_until_finalised(plan: Pl
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from yakusho.plans import review as service
     from yakusho.plans.models import ReviewEvidence
+    from yakusho.plans.review import services as service
 
     cycle = open_cycle(plan, 2024, date(2025, 5, 31))
     node_review = cycle.node_reviews.get(node__key="a")

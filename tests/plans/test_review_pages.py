@@ -121,7 +121,7 @@ def test_evidence_files_through_the_node_page(demo_with_plans, client: Client) -
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from yakusho.plans.models import Plan
-    from yakusho.plans.review import open_cycle
+    from yakusho.plans.review.services import open_cycle
 
     plan = Plan.objects.get(key="misato-dx-action-plan")
     assert plan.current_edition is not None

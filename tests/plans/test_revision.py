@@ -20,8 +20,6 @@ from tests.factories import MembershipFactory
 from tests.helpers import login_verified
 from tests.plans.helpers import PLANS
 from yakusho.core.models import Consortium, Department, Municipality, Role
-from yakusho.plans import revision
-from yakusho.plans.files import PlanFileInvalid, _set_current, export_edition, import_file
 from yakusho.plans.models import (
     GlossaryTerm,
     JointGoal,
@@ -37,8 +35,10 @@ from yakusho.plans.models import (
     PlanEdition,
     ScheduleEntry,
 )
-from yakusho.plans.review import open_cycle
-from yakusho.plans.revision import RevisionError, TargetInput
+from yakusho.plans.planfile.files import PlanFileInvalid, _set_current, export_edition, import_file
+from yakusho.plans.review.services import open_cycle
+from yakusho.plans.revision import services as revision
+from yakusho.plans.revision.services import RevisionError, TargetInput
 from yakusho.plans.synthetic import generate
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from yakusho.plans.schema import PlanFile, json_schema
+from yakusho.plans.planfile.schema import PlanFile, json_schema
 
 SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "plan-file.schema.json"
 

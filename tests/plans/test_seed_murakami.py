@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from yakusho.plans.schema import PlanFile
+from yakusho.plans.planfile.schema import PlanFile
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "plans"
 

@@ -33,7 +33,7 @@ import pytest
 import yaml
 
 from tests.plans.helpers import depth_of as depth
-from yakusho.plans.schema import PlanFile
+from yakusho.plans.planfile.schema import PlanFile
 
 PLAN_PATH = Path(__file__).resolve().parents[2] / "data" / "plans" / "oe-2024.yaml"
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFactory
 from tests.procedures.helpers import make_procedure
 from yakusho.core.models import Role
-from yakusho.procedures.services import add_form_definition
+from yakusho.procedures.catalogue.services import add_form_definition
 
 FORMS = Path(__file__).resolve().parents[2] / "data" / "forms"
 PNG = (
@@ -133,8 +133,8 @@ def make_submission(procedure: Any, token: str = "", **answers: Any) -> Any:
     """A submission of the dog registration stored through the service (no files)."""
     import secrets as _secrets
 
-    from yakusho.procedures.services import current_forms, definition_of
-    from yakusho.procedures.submissions import create_submission
+    from yakusho.procedures.catalogue.services import current_forms, definition_of
+    from yakusho.procedures.submissions.services import create_submission
 
     form = current_forms([procedure])[procedure.pk]
     definition = definition_of(form)

@@ -18,13 +18,13 @@ from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFa
 from tests.helpers import login_verified
 from tests.procedures.helpers import make_procedure
 from yakusho.core.models import Role
-from yakusho.procedures import counter
-from yakusho.procedures.counter import CARD, OTHER, CounterError
+from yakusho.procedures.catalogue.services import add_form_definition
+from yakusho.procedures.counter import services as counter
+from yakusho.procedures.counter.readers.base import ReaderError
+from yakusho.procedures.counter.readers.service import set_enabled
+from yakusho.procedures.counter.services import CARD, OTHER, CounterError
 from yakusho.procedures.models import Submission, SubmissionChannel
-from yakusho.procedures.models_counter import CounterVisit, CounterVisitItem, OneStopRule, VisitStatus
-from yakusho.procedures.readers.base import ReaderError
-from yakusho.procedures.readers.service import set_enabled
-from yakusho.procedures.services import add_form_definition
+from yakusho.procedures.models.counter import CounterVisit, CounterVisitItem, OneStopRule, VisitStatus
 
 PRIVACY = "入力された個人情報は、この手続にのみ使います。"
 CONFIRM = {"key": "confirm", "type": "consent", "label": "内容を確認しました", "required": True}
@@ -478,7 +478,7 @@ def test_tenancy(world, client: Client) -> None:
 
 
 def test_the_demo_one_stop_rules_name_existing_procedures(demo) -> None:
-    from yakusho.procedures.counter_demo import load_one_stop
+    from yakusho.procedures.counter.demo import load_one_stop
     from yakusho.procedures.demo import load_demo_procedures
 
     load_demo_procedures(None)

@@ -23,14 +23,15 @@ from tests.procedures.helpers import make_procedure
 from yakusho.core.calendar import BusinessCalendar
 from yakusho.core.models import Municipality, OutboundEmail
 from yakusho.metrics.registry import Period, registry
-from yakusho.procedures import counter, counter_demo_visits
-from yakusho.procedures.counter_demo_visits import CERTIFICATES, DAYS, load_demo_visits
-from yakusho.procedures.files import import_file
+from yakusho.procedures.catalogue.files import import_file
+from yakusho.procedures.catalogue.reference import sync_priority_procedures
+from yakusho.procedures.catalogue.services import add_form_definition, definition_of
+from yakusho.procedures.counter import demo_visits as counter_demo_visits
+from yakusho.procedures.counter import services as counter
+from yakusho.procedures.counter.demo_visits import CERTIFICATES, DAYS, load_demo_visits
 from yakusho.procedures.models import FormDefinition
-from yakusho.procedures.models_counter import CounterVisit, CounterVisitItem, VisitStatus
-from yakusho.procedures.models_submissions import Submission, SubmissionChannel, SubmissionStatus
-from yakusho.procedures.reference import sync_priority_procedures
-from yakusho.procedures.services import add_form_definition, definition_of
+from yakusho.procedures.models.counter import CounterVisit, CounterVisitItem, VisitStatus
+from yakusho.procedures.models.submissions import Submission, SubmissionChannel, SubmissionStatus
 
 TODAY = date(2026, 6, 1)  # a Monday
 FY2025, FY2026 = Period.fiscal_year(2025), Period.fiscal_year(2026)

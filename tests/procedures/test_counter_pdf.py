@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.factories import DepartmentFactory, MunicipalityFactory
-from yakusho.procedures.counter_pdf import CONFIRMATION, PaperEntry, render_paper_forms
+from yakusho.procedures.counter.pdf import CONFIRMATION, PaperEntry, render_paper_forms
 from yakusho.procedures.formengine import FormDefinition, load_definition
 from yakusho.procedures.models import Procedure
 

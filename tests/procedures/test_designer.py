@@ -16,8 +16,9 @@ from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFa
 from tests.helpers import login_verified
 from tests.procedures.helpers import make_procedure
 from yakusho.core.models import Role
-from yakusho.procedures import designer
-from yakusho.procedures.designer import DesignerError, FieldRef
+from yakusho.procedures.catalogue.services import add_form_definition
+from yakusho.procedures.designer import services as designer
+from yakusho.procedures.designer.services import DesignerError, FieldRef
 from yakusho.procedures.formengine import load_definition
 from yakusho.procedures.models import (
     FormDefinition,
@@ -27,7 +28,6 @@ from yakusho.procedures.models import (
     ProcedureLifeEvent,
     Submission,
 )
-from yakusho.procedures.services import add_form_definition
 
 SLUG = "dtown"
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.factories import DepartmentFactory, MunicipalityFactory
-from yakusho.procedures.files import ProcedureFileInvalid, import_text
+from yakusho.procedures.catalogue.files import ProcedureFileInvalid, import_text
 from yakusho.procedures.models import Procedure, ProcedureChannel, ProcedureLifeEvent
 
 GOOD = """\

@@ -16,8 +16,8 @@ from tests.factories import DepartmentFactory, MunicipalityFactory
 from tests.procedures.helpers import make_procedure, minimal_form
 from yakusho.metrics.registry import Period, registry
 from yakusho.procedures.models import FormDefinition, Procedure
-from yakusho.procedures.models_counter import CounterVisit, CounterVisitItem, VisitStatus
-from yakusho.procedures.models_submissions import Submission, SubmissionChannel, SubmissionTally
+from yakusho.procedures.models.counter import CounterVisit, CounterVisitItem, VisitStatus
+from yakusho.procedures.models.submissions import Submission, SubmissionChannel, SubmissionTally
 
 FY = Period.fiscal_year(2026)  # 2026-04-01 … 2027-03-31
 IN_FY = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)  # 10:00 in Japan

@@ -15,12 +15,17 @@ from django.utils.translation import gettext_lazy as _
 from tests.factories import MembershipFactory, MunicipalityFactory
 from tests.helpers import login_verified
 from yakusho.core.models import Role
+from yakusho.procedures.counter.readers.base import CardReader, ReaderError, ResidentIdentity, Sex
+from yakusho.procedures.counter.readers.manual import ManualEntry
+from yakusho.procedures.counter.readers.registry import (
+    AlreadyRegistered,
+    NotRegistered,
+    isolated_registry,
+    registry,
+)
+from yakusho.procedures.counter.readers.service import check, read_identity, reader_states, set_enabled
+from yakusho.procedures.counter.readers.simulated import SimulatedReader, qr_payload
 from yakusho.procedures.models import ReaderSetting
-from yakusho.procedures.readers.base import CardReader, ReaderError, ResidentIdentity, Sex
-from yakusho.procedures.readers.manual import ManualEntry
-from yakusho.procedures.readers.registry import AlreadyRegistered, NotRegistered, isolated_registry, registry
-from yakusho.procedures.readers.service import check, read_identity, reader_states, set_enabled
-from yakusho.procedures.readers.simulated import SimulatedReader, qr_payload
 
 GOOD = {
     "format": "yakusho-card/1",

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from tests.factories import DepartmentFactory, MunicipalityFactory
 from tests.procedures.helpers import make_procedure
+from yakusho.procedures.catalogue.search import katakana_to_hiragana, normalize, query_words, reading, search
 from yakusho.procedures.models import Procedure
-from yakusho.procedures.search import katakana_to_hiragana, normalize, query_words, reading, search
 
 
 def test_normalize_folds_width_case_katakana_and_spaces() -> None:

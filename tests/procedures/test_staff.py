@@ -13,8 +13,8 @@ from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFa
 from tests.helpers import login_verified
 from tests.procedures.helpers import make_procedure, minimal_form
 from yakusho.core.models import Role
+from yakusho.procedures.catalogue.services import FormDefinitionInvalid, add_form_definition
 from yakusho.procedures.models import FormDefinition
-from yakusho.procedures.services import FormDefinitionInvalid, add_form_definition
 
 
 @pytest.fixture

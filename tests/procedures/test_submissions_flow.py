@@ -182,7 +182,7 @@ def test_group_rows_can_be_added_without_javascript(db, private_media, client: C
     from tests.factories import DepartmentFactory, MunicipalityFactory
     from tests.procedures.helpers import make_procedure
     from tests.procedures.submission_helpers import form_data
-    from yakusho.procedures.services import add_form_definition
+    from yakusho.procedures.catalogue.services import add_form_definition
 
     t = MunicipalityFactory(slug="gomi-town")
     procedure = make_procedure(
@@ -220,7 +220,7 @@ def test_status_page_with_a_wrong_secret_is_refused(town, client: Client) -> Non
 def test_every_demo_form_renders_each_page(db, private_media, client: Client, path: str) -> None:
     from tests.factories import DepartmentFactory, MunicipalityFactory
     from tests.procedures.helpers import make_procedure
-    from yakusho.procedures.services import add_form_definition
+    from yakusho.procedures.catalogue.services import add_form_definition
 
     data = form_data(path)
     t = MunicipalityFactory(slug="form-town")

@@ -19,7 +19,7 @@ from tests.smtp import SmtpServer, free_port
 from yakusho.core.models import OutboundEmail, Role
 from yakusho.core.outbox import deliver_due
 from yakusho.procedures.models import Submission, SubmissionMessage, SubmissionStatus
-from yakusho.procedures.submissions import TRANSITIONS, SubmissionError, transition
+from yakusho.procedures.submissions.services import TRANSITIONS, SubmissionError, transition
 
 
 def detail_url(t, s) -> str:
@@ -272,7 +272,7 @@ def test_pagination_keeps_the_filters(town, client: Client, monkeypatch) -> None
     import html
     import re
 
-    from yakusho.procedures.inbox_views import InboxListView
+    from yakusho.procedures.submissions.inbox_views import InboxListView
 
     monkeypatch.setattr(InboxListView, "paginate_by", 2)
     t = town["town"]
@@ -385,7 +385,7 @@ def test_receipt_mail_goes_through_smtp_and_waits_when_the_server_is_down(town, 
 def test_staff_message_is_mailed(town, smtp: SmtpServer) -> None:
     from email.header import decode_header, make_header
 
-    from yakusho.procedures.submissions import send_message
+    from yakusho.procedures.submissions.services import send_message
 
     submission = make_submission(town["dog"]).submission
     deliver_due()

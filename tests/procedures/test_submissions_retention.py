@@ -19,7 +19,6 @@ from tests.procedures.submission_helpers import (
     make_submission,
 )
 from yakusho.metrics.registry import Period, registry
-from yakusho.procedures import submission_files
 from yakusho.procedures.models import (
     Submission,
     SubmissionAttachment,
@@ -28,8 +27,9 @@ from yakusho.procedures.models import (
     SubmissionStatus,
     SubmissionTally,
 )
-from yakusho.procedures.retention import apply_retention, erase_from
-from yakusho.procedures.submissions import send_message
+from yakusho.procedures.submissions import files as submission_files
+from yakusho.procedures.submissions.retention import apply_retention, erase_from
+from yakusho.procedures.submissions.services import send_message
 
 JST = ZoneInfo("Asia/Tokyo")
 

@@ -17,6 +17,8 @@ class BookingsConfig(AppConfig):
         audit.register_models()
         post_save.connect(signals.closure_saved, sender=Closure, dispatch_uid="bookings-closure")
         demo_loaded.connect(demo.load_demo_bookings, dispatch_uid="bookings-demo")
-        from yakusho.bookings import queue_setup  # the queue tickets (整理券): metrics, panel, demo
+        from yakusho.bookings.queue import (
+            setup as queue_setup,  # the queue tickets (整理券): metrics, panel, demo
+        )
 
         queue_setup.ready()

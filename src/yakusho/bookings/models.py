@@ -295,4 +295,4 @@ class BookingMail(TenantOwned):
 TENANT_MODELS: list[type[TenantOwned]] = [Resource, ResourceClosure, Slot, Booking, BookingMail]
 
 
-from yakusho.bookings.queue_models import *  # noqa: E402, F403  (queue tickets: 整理券)
+from yakusho.bookings.queue.models import *  # noqa: E402, F403  (queue tickets: 整理券)

@@ -33,7 +33,7 @@ from yakusho.bookings.models import (
 from yakusho.bookings.rules import Rules, day_slots, local_day, month_days, slot_info
 from yakusho.core.jcal import format_wareki_date
 from yakusho.core.models import Municipality
-from yakusho.core.views import public_form_ratelimit
+from yakusho.core.views.public import public_form_ratelimit
 
 SENT = "bookings-sent"
 

@@ -1,4 +1,4 @@
-"""Staff URLs of the metrics app (mounted under /staff/, namespace ``metrics``)."""
+"""URLs of the metrics app: the staff 指標 page (namespace ``metrics``)."""
 
 from django.urls import path
 
@@ -6,5 +6,5 @@ from yakusho.metrics import views
 
 app_name = "metrics"
 urlpatterns = [
-    path("m/<slug:municipality>/metrics/", views.MetricsView.as_view(), name="staff"),
+    path("staff/m/<slug:municipality>/metrics/", views.MetricsView.as_view(), name="staff"),
 ]

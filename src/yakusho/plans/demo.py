@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from yakusho.plans.files import PlanFileInvalid, import_file
+from yakusho.plans.planfile.files import PlanFileInvalid, import_file
 
 
 def plan_files() -> list[Path]:
@@ -23,7 +23,7 @@ def load_demo_plans(sender: Any, **kwargs: Any) -> str:
                 imported += 1
         except PlanFileInvalid as exc:
             raise CommandError(str(exc)) from None
-    from yakusho.plans.demo_reviews import load_demo_reviews
+    from yakusho.plans.review.demo import load_demo_reviews
 
     reviews = load_demo_reviews() if settings.YAKUSHO_DEMO_REVIEWS else 0
     return (

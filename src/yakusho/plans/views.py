@@ -34,7 +34,6 @@ from yakusho.plans import exports
 from yakusho.plans.achievement import LABELS, Status, evaluate, statuses
 from yakusho.plans.charts import chart
 from yakusho.plans.compare import compare, member_plans
-from yakusho.plans.files import dump_json, dump_yaml, export_edition
 from yakusho.plans.models import (
     GlossaryTerm,
     Kpi,
@@ -47,9 +46,10 @@ from yakusho.plans.models import (
     ScheduleEntry,
 )
 from yakusho.plans.pdf import plan_pdf
-from yakusho.plans.review import ReviewError, add_note
-from yakusho.plans.review_forms import NoteForm
-from yakusho.plans.revision import adopted, is_draft, node_history
+from yakusho.plans.planfile.files import dump_json, dump_yaml, export_edition
+from yakusho.plans.review.forms import NoteForm
+from yakusho.plans.review.services import ReviewError, add_note
+from yakusho.plans.revision.services import adopted, is_draft, node_history
 
 
 def year_span(first: int, last: int) -> str:

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from yakusho.procedures.files import ProcedureFileInvalid, import_file, procedure_files
-from yakusho.procedures.reference import sync_priority_procedures
+from yakusho.procedures.catalogue.files import ProcedureFileInvalid, import_file, procedure_files
+from yakusho.procedures.catalogue.reference import sync_priority_procedures
 
 
 def load_demo_procedures(sender: Any, **kwargs: Any) -> str:

@@ -62,4 +62,5 @@ def online_planned(municipality: Municipality, period: Period) -> int:
 
 
 # figures of submissions and of the counter
-from yakusho.procedures import metrics_counter, metrics_submissions  # noqa: E402, F401
+from yakusho.procedures.counter import metrics as metrics_counter  # noqa: E402, F401
+from yakusho.procedures.submissions import metrics as metrics_submissions  # noqa: E402, F401

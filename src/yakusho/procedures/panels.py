@@ -12,4 +12,4 @@ public_links.register(
     description=_("必要な手続を探して、申請の方法・持ち物・手数料を確認できます"),
 )
 
-from yakusho.procedures import panels_submissions  # noqa: E402, F401  (the inbox's staff-home panel)
+from yakusho.procedures.submissions import panels as panels_submissions  # noqa: E402, F401  (the inbox's staff-home panel)

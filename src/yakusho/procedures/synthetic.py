@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 from yakusho.core.models import Department, Municipality
+from yakusho.procedures.catalogue.search import procedure_search_text
 from yakusho.procedures.models import (
     ChannelKind,
     ChannelStatus,
@@ -13,7 +14,6 @@ from yakusho.procedures.models import (
     ProcedureChannel,
     ProcedureLifeEvent,
 )
-from yakusho.procedures.search import procedure_search_text
 
 _SUBJECTS = [
     ("住民票", "じゅうみんひょう"),

@@ -1,16 +1,18 @@
-"""Public pages of the procedure catalogue (namespace ``procedures``)."""
+"""Every URL of the procedures app: the public catalogue, applying and the status pages, the counter's
+confirmation page and, under /staff/, the catalogue, inbox, card readers, counter and designer (each
+included module keeps its own namespace)."""
 
-from django.urls import path
+from django.urls import include, path
 
-from yakusho.procedures import views
-from yakusho.procedures.submission_views import ApplyStartView
+from yakusho.procedures.counter import urls as counter_urls
 
-M = "m/<slug:municipality>/procedures/"
-
-app_name = "procedures"
 urlpatterns = [
-    path(M, views.CatalogueView.as_view(), name="catalogue"),
-    path(M + "life/<slug:event>/", views.LifeEventView.as_view(), name="life_event"),
-    path(M + "<slug:procedure>/", views.ProcedureView.as_view(), name="detail"),
-    path(M + "<slug:procedure>/apply/", ApplyStartView.as_view(), name="apply"),
+    path("", include("yakusho.procedures.catalogue.urls")),
+    path("", include("yakusho.procedures.submissions.urls")),
+    path("", include(counter_urls.public_patterns)),
+    path("staff/", include("yakusho.procedures.catalogue.staff_urls")),
+    path("staff/", include("yakusho.procedures.submissions.inbox_urls")),
+    path("staff/", include("yakusho.procedures.counter.readers.urls")),
+    path("staff/", include("yakusho.procedures.counter.urls")),
+    path("staff/", include("yakusho.procedures.designer.urls")),
 ]

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from yakusho.plans.files import dump_json, dump_yaml, export_edition
 from yakusho.plans.models import Plan
+from yakusho.plans.planfile.files import dump_json, dump_yaml, export_edition
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from yakusho.core.models import Department, Municipality
-from yakusho.plans.files import dump_yaml
+from yakusho.plans.planfile.files import dump_yaml
 from yakusho.plans.synthetic import generate
 
 

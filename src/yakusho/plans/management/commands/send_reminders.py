@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from yakusho.plans.reminders import send_reminders
+from yakusho.plans.review.reminders import send_reminders
 
 
 class Command(BaseCommand):

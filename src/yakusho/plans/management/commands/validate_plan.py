@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from yakusho.plans.files import PlanFileInvalid, read, validate_semantics
+from yakusho.plans.planfile.files import PlanFileInvalid, read, validate_semantics
 from yakusho.plans.reference import sync_reference
 
 

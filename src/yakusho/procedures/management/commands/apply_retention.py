@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from yakusho.procedures.retention import apply_retention
+from yakusho.procedures.submissions.retention import apply_retention
 
 
 class Command(BaseCommand):

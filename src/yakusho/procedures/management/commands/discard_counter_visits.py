@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from yakusho.procedures.counter import discard_hours, discard_stale
+from yakusho.procedures.counter.services import discard_hours, discard_stale
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from yakusho.procedures.files import ProcedureFileInvalid, import_file
+from yakusho.procedures.catalogue.files import ProcedureFileInvalid, import_file
 
 
 class Command(BaseCommand):

@@ -1,0 +1,37 @@
+from django.urls import path, re_path
+
+from yakusho.plans import views
+from yakusho.plans.report import views as report_views
+from yakusho.plans.revision import views as revision_views
+
+P = "m/<slug:municipality>/plans/<slug:plan>/"
+
+app_name = "plans"
+urlpatterns = [
+    path("compare/", views.CompareView.as_view(), name="compare"),
+    path(
+        "staff/c/<slug:consortium>/compare/", views.ConsortiumCompareView.as_view(), name="consortium_compare"
+    ),
+    path("m/<slug:municipality>/plans/", views.PlanListView.as_view(), name="list"),
+    path("m/<slug:municipality>/glossary/", views.GlossaryView.as_view(), name="glossary"),
+    path(P, views.OverviewView.as_view(), name="overview"),
+    path(P + "roadmap/", views.RoadmapView.as_view(), name="roadmap"),
+    path(P + "kpis/", views.KpiListView.as_view(), name="kpis"),
+    path(P + "alignment/", views.AlignmentView.as_view(), name="alignment"),
+    path(P + "nodes/<str:node>/", views.NodeView.as_view(), name="node"),
+    re_path(
+        r"^m/(?P<municipality>[-\w]+)/plans/(?P<plan>[-\w]+)/export\.(?P<format>xlsx|pdf|csv|yaml|json)$",
+        views.ExportView.as_view(),
+        name="export",
+    ),
+    path(P + "departments/<int:department>/", views.DepartmentView.as_view(), name="department"),
+    path(P + "editions/", revision_views.PublicEditionsView.as_view(), name="editions"),
+    path(P + "editions/diff/", revision_views.PublicDiffView.as_view(), name="edition_diff"),
+    path(P + "reports/", report_views.PublicReportListView.as_view(), name="reports"),
+    path(P + "reports/<int:fiscal_year>/", report_views.PublicReportView.as_view(), name="report"),
+    re_path(
+        r"^m/(?P<municipality>[-\w]+)/plans/(?P<plan>[-\w]+)/reports/(?P<fiscal_year>[0-9]{4})/report\.(?P<format>pdf|xlsx)$",
+        report_views.PublicReportDownloadView.as_view(),
+        name="report_download",
+    ),
+]

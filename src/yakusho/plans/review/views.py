@@ -1,0 +1,240 @@
+"""Staff pages of the yearly review: open a cycle, the worklists, a node's review form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView, View
+
+from yakusho.core.mixins import MunicipalityStaffMixin
+from yakusho.core.models import Role
+from yakusho.core.permissions import Perm
+from yakusho.plans.models import Kpi, NodeReview, Plan, ReviewCycle, ReviewEvidence
+from yakusho.plans.review import services as review
+from yakusho.plans.review.forms import (
+    ActualForm,
+    AmendmentForm,
+    NodeReviewForm,
+    OpenCycleForm,
+    TransitionForm,
+)
+
+
+class ReviewListView(MunicipalityStaffMixin, TemplateView):
+    """A plan's yearly reviews, and the form that opens one (DX推進室)."""
+
+    template_name = "plans/review/list.html"
+
+    def plan(self) -> Plan:
+        return get_object_or_404(
+            Plan.objects.for_municipality(self.municipality).select_related("current_edition"),
+            key=self.kwargs["plan"],
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        plan = self.plan()
+        context.update(
+            plan=plan,
+            cycles=ReviewCycle.objects.for_municipality(self.municipality).filter(edition__plan=plan),
+            form=kwargs.get("form") or OpenCycleForm(),
+        )
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not self.can(Perm.OPEN_REVIEW):
+            messages.error(request, _("進捗評価を始められるのは、DX推進室と団体管理者です。"))
+            return redirect(request.path)
+        plan = self.plan()
+        form = OpenCycleForm(request.POST)
+        if form.is_valid() and plan.current_edition is not None:
+            try:
+                cycle = review.open_cycle(
+                    plan.current_edition,
+                    form.cleaned_data["fiscal_year"],
+                    form.cleaned_data["due_date"],
+                    request.user,
+                )
+            except review.ReviewError as exc:
+                form.add_error("fiscal_year", str(exc))
+            else:
+                messages.success(request, _("進捗評価を始めました。"))
+                return redirect("reviews:cycle", self.municipality.slug, cycle.pk)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class CycleView(MunicipalityStaffMixin, TemplateView):
+    """Every node review of a cycle, by department; department staff see their own first.
+    The DX推進本部 finalises the accepted reviews here at once."""
+
+    template_name = "plans/review/cycle.html"
+
+    def get_cycle(self) -> ReviewCycle:
+        return get_object_or_404(
+            ReviewCycle.objects.for_municipality(self.municipality).select_related("edition__plan"),
+            pk=self.kwargs["cycle"],
+        )
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        cycle = self.get_cycle()
+        if request.POST.get("action") != "finalise_all":
+            messages.error(request, _("不明な操作です。"))
+        elif self.membership.role not in review.TRANSITIONS["finalise"].actors:
+            messages.error(request, _("評価を確定できるのは、DX推進本部員です。"))
+        else:
+            try:
+                n = review.finalise_cycle(cycle, self.membership)
+            except review.ReviewError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("%(n)d件の評価を確定しました。") % {"n": n})
+        return redirect("reviews:cycle", self.municipality.slug, cycle.pk)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        cycle = self.get_cycle()
+        reviews = list(
+            cycle.node_reviews.select_related("node", "department", "grade").order_by(
+                "department__order", "node__order"
+            )
+        )
+        mine = (
+            {d.pk for d in self.membership.departments.all()}
+            if self.membership.role == Role.DEPARTMENT
+            else set()
+        )
+        context.update(
+            cycle=cycle,
+            mine=[r for r in reviews if r.department_id in mine],
+            reviews=reviews,
+            counts={s.label: sum(1 for r in reviews if r.state == s) for s in NodeReview.State},
+            can_finalise=self.membership.role in review.TRANSITIONS["finalise"].actors
+            and cycle.state == ReviewCycle.State.OPEN,
+        )
+        return context
+
+
+class NodeReviewView(MunicipalityStaffMixin, TemplateView):
+    template_name = "plans/review/node.html"
+
+    def get_review(self) -> NodeReview:
+        return get_object_or_404(
+            NodeReview.objects.for_municipality(self.municipality).select_related(
+                "cycle__edition", "node", "department"
+            ),
+            pk=self.kwargs["review"],
+            cycle_id=self.kwargs["cycle"],
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        node_review = kwargs.get("node_review") or self.get_review()
+        kpis = list(Kpi.objects.filter(node=node_review.node).prefetch_related("actuals").order_by("order"))
+        context.update(
+            node_review=node_review,
+            cycle=node_review.cycle,
+            form=kwargs.get("form")
+            or (
+                AmendmentForm(instance=node_review)
+                if node_review.state == NodeReview.State.FINALISED
+                else NodeReviewForm(instance=node_review)
+            ),
+            finalised=node_review.state == NodeReview.State.FINALISED,
+            can_amend=self.membership.role in review.AMENDERS,
+            kpis=[
+                (
+                    k,
+                    next(
+                        (a for a in k.actuals.all() if a.fiscal_year == node_review.cycle.fiscal_year), None
+                    ),
+                    review.metric_figure(k, node_review.cycle),
+                )
+                for k in kpis
+            ],
+            actions=review.TRANSITIONS.available(node_review.state, self.membership.role),
+            # (django-stubs cannot type select_related() across these "+" relations to the user)
+            evidence_files=list(node_review.evidence_files.select_related("uploaded_by")),  # type: ignore[misc]
+            amendments=list(node_review.amendments.select_related("made_by").order_by("made_at")),  # type: ignore[misc]
+        )
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        node_review = self.get_review()
+        here = reverse("reviews:node", args=[self.municipality.slug, node_review.cycle_id, node_review.pk])
+        try:
+            if "action" in request.POST:
+                t = TransitionForm(request.POST)
+                if t.is_valid():
+                    review.transition(
+                        node_review, t.cleaned_data["action"], self.membership, t.cleaned_data["comment"]
+                    )
+                    messages.success(request, _("評価の状態を変更しました。"))
+            elif isinstance(upload := request.FILES.get("evidence"), UploadedFile):
+                review.add_evidence(node_review, self.membership, upload)
+                messages.success(request, _("根拠資料のファイルを登録しました。"))
+            elif "remove_evidence" in request.POST:
+                evidence = get_object_or_404(
+                    ReviewEvidence, pk=request.POST["remove_evidence"], review=node_review
+                )
+                review.remove_evidence(evidence, self.membership)
+                messages.success(request, _("根拠資料のファイルを削除しました。"))
+            elif "kpi" in request.POST:
+                a = ActualForm(request.POST)
+                if not a.is_valid():
+                    raise review.ReviewError(" ".join(str(e) for errors in a.errors.values() for e in errors))
+                kpi = get_object_or_404(Kpi, pk=a.cleaned_data["kpi"], node=node_review.node)
+                if a.cleaned_data["confirm_metric"]:
+                    review.confirm_metric(kpi, node_review.cycle, self.membership, a.cleaned_data["note"])
+                    messages.success(request, _("計測値を実績値として確認しました。"))
+                else:
+                    review.record_actual(
+                        kpi,
+                        node_review.cycle,
+                        self.membership,
+                        value=a.cleaned_data["value"],
+                        text=a.cleaned_data["text"],
+                        on=a.cleaned_data["on"],
+                        note=a.cleaned_data["note"],
+                        override_reason=a.cleaned_data["override_reason"],
+                    )
+                    messages.success(request, _("実績値を記録しました。"))
+            elif node_review.state == NodeReview.State.FINALISED:
+                amendment = AmendmentForm(request.POST, instance=self.get_review())
+                if not amendment.is_valid():
+                    return self.render_to_response(
+                        self.get_context_data(form=amendment, node_review=node_review)
+                    )
+                fields = {k: amendment.cleaned_data[k] for k in amendment.changed_data if k != "reason"}
+                if not fields:
+                    raise review.ReviewError(_("訂正する項目がありません。値を変えてから訂正してください。"))
+                review.amend(node_review, self.membership, amendment.cleaned_data["reason"], **fields)
+                messages.success(request, _("訂正を記録しました。"))
+            else:
+                form = NodeReviewForm(request.POST, instance=self.get_review())
+                if not form.is_valid():
+                    return self.render_to_response(self.get_context_data(form=form, node_review=node_review))
+                fields = {k: form.cleaned_data[k] for k in form.changed_data}
+                review.update_review(node_review, self.membership, **fields)
+                messages.success(request, _("評価を保存しました。"))
+        except review.ReviewError as exc:
+            messages.error(request, str(exc))
+        return redirect(here)
+
+
+class EvidenceDownloadView(MunicipalityStaffMixin, View):
+    """A review's evidence file, to the municipality's staff only (files are never served directly)."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> FileResponse:
+        evidence = get_object_or_404(
+            ReviewEvidence.objects.for_municipality(self.municipality),
+            pk=self.kwargs["evidence"],
+            review_id=self.kwargs["review"],
+            review__cycle_id=self.kwargs["cycle"],
+        )
+        return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)

@@ -1,0 +1,203 @@
+"""Public pages of a municipality's procedure catalogue: search, life events, one procedure.
+
+Every page reads with a fixed number of queries whatever the number of procedures: procedures
+with their 課, channels and life events come in bulk (``select_related`` / ``prefetch_related``)
+and which of them have a form is one more query.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from yakusho.core import responses
+from yakusho.core.calendar import BusinessCalendar
+from yakusho.core.models import Municipality
+from yakusho.procedures.catalogue.forms import CHANNEL_FILTERS, CatalogueSearchForm
+from yakusho.procedures.catalogue.search import search
+from yakusho.procedures.catalogue.services import current_forms, processing_deadline
+from yakusho.procedures.models import (
+    LIFE_EVENT_TITLES,
+    ChannelKind,
+    ChannelStatus,
+    FormDefinition,
+    LifeEvent,
+    Procedure,
+    ProcedureChannel,
+    ProcedureLifeEvent,
+)
+
+PAGE_SIZE = 20
+
+
+def not_found(request: HttpRequest, message: str, municipality: Municipality | None = None) -> HttpResponse:
+    """The 404 page, offering the municipality's procedures."""
+    links = []
+    if municipality is not None:
+        label = _("%(name)sの手続の案内") % {"name": municipality.name}
+        links.append((label, reverse("procedures:catalogue", args=[municipality.slug])))
+    return responses.not_found(request, message, municipality, links)
+
+
+def public_procedures(municipality: Municipality) -> QuerySet[Procedure]:
+    """Published procedures with what a list shows, fetched in bulk."""
+    return (
+        Procedure.objects.for_municipality(municipality)
+        .filter(published=True)
+        .select_related("department")
+        .prefetch_related(
+            Prefetch("channels", queryset=ProcedureChannel.objects.order_by("order", "pk")),
+            Prefetch("life_event_links", queryset=ProcedureLifeEvent.objects.order_by("pk")),
+        )
+        .annotate(has_form=Exists(FormDefinition.objects.filter(procedure=OuterRef("pk"))))
+    )
+
+
+def filter_by_channel(queryset: QuerySet[Procedure], channel: str) -> QuerySet[Procedure]:
+    kinds = CHANNEL_FILTERS[channel][1]
+    available = ProcedureChannel.objects.filter(
+        procedure=OuterRef("pk"), kind__in=kinds, status=ChannelStatus.AVAILABLE
+    )
+    return queryset.filter(Exists(available))
+
+
+def filter_by_event(queryset: QuerySet[Procedure], event: str) -> QuerySet[Procedure]:
+    return queryset.filter(Exists(ProcedureLifeEvent.objects.filter(procedure=OuterRef("pk"), event=event)))
+
+
+def can_apply_online(procedure: Procedure, has_form: bool) -> bool:
+    """A Yakusho form exists and the procedure's Yakusho channel is available."""
+    return has_form and any(
+        c.kind == ChannelKind.YAKUSHO and c.status == ChannelStatus.AVAILABLE
+        for c in procedure.channels.all()
+    )
+
+
+def life_event_links() -> list[dict[str, Any]]:
+    return [{"value": e.value, "label": e.label, "title": LIFE_EVENT_TITLES[e]} for e in LifeEvent]
+
+
+class MunicipalityPage(TemplateView):
+    municipality: Municipality
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        municipality = Municipality.objects.filter(slug=kwargs["municipality"]).first()
+        if municipality is None:
+            return not_found(request, _("この自治体は見つかりません。"))
+        self.municipality = municipality
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404 as exc:
+            return not_found(request, str(exc), municipality)
+
+
+class CatalogueView(MunicipalityPage):
+    """手続の案内: search (kanji, kana, readings), filters by life event and channel, pages of 20."""
+
+    template_name = "procedures/catalogue.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = CatalogueSearchForm(self.request.GET or None)
+        procedures = public_procedures(self.municipality)
+        query = event = channel = ""
+        if form.is_valid():
+            query = form.cleaned_data["q"]
+            event = form.cleaned_data["event"]
+            channel = form.cleaned_data["channel"]
+            if query:
+                procedures = search(procedures, query)
+            if event:
+                procedures = filter_by_event(procedures, event)
+            if channel:
+                procedures = filter_by_channel(procedures, channel)
+        paginator = Paginator(procedures.order_by("order", "kana", "name", "pk"), PAGE_SIZE)
+        page = paginator.get_page(self.request.GET.get("page"))
+        kept = {k: v for k, v in (("q", query), ("event", event), ("channel", channel)) if v}
+        context.update(
+            municipality=self.municipality,
+            form=form,
+            page_obj=page,
+            procedures=[(p, can_apply_online(p, p.has_form)) for p in page.object_list],  # type: ignore[attr-defined]
+            query=query,
+            filtered=bool(kept),
+            query_string=urlencode(kept),
+            life_events=life_event_links(),
+        )
+        return context
+
+
+class LifeEventView(MunicipalityPage):
+    """転入：引っ越してきたときの手続 — the event's procedures by 課, and what to bring."""
+
+    template_name = "procedures/life_event.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        try:
+            event = LifeEvent(kwargs["event"])
+        except ValueError:
+            raise Http404(_("このライフイベントはありません。")) from None
+        procedures = list(
+            filter_by_event(public_procedures(self.municipality), event.value).order_by(
+                "department__order", "department__name", "order", "kana", "pk"
+            )
+        )
+        groups: OrderedDict[Any, list[tuple[Procedure, bool]]] = OrderedDict()
+        bring: OrderedDict[str, list[Procedure]] = OrderedDict()
+        for procedure in procedures:
+            groups.setdefault(procedure.department, []).append(
+                (procedure, can_apply_online(procedure, procedure.has_form))  # type: ignore[attr-defined]
+            )
+            for document in procedure.documents or []:
+                bring.setdefault(str(document), []).append(procedure)
+        context.update(
+            municipality=self.municipality,
+            event=event,
+            event_title=LIFE_EVENT_TITLES[event],
+            groups=list(groups.items()),
+            count=len(procedures),
+            bring=list(bring.items()),
+            life_events=life_event_links(),
+        )
+        return context
+
+
+class ProcedureView(MunicipalityPage):
+    """Everything a resident needs about one procedure."""
+
+    template_name = "procedures/detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        procedure = (
+            public_procedures(self.municipality)
+            .select_related("priority")
+            .filter(key=kwargs["procedure"])
+            .first()
+        )
+        if procedure is None:
+            raise Http404(_("この手続は見つかりません。"))
+        today = timezone.localdate()
+        deadline = processing_deadline(procedure, today, BusinessCalendar(self.municipality))
+        form = current_forms([procedure]).get(procedure.pk)
+        context.update(
+            municipality=self.municipality,
+            procedure=procedure,
+            channels=list(procedure.channels.all()),
+            events=[(link.event, link.get_event_display()) for link in procedure.life_event_links.all()],
+            can_apply=can_apply_online(procedure, form is not None),
+            form_definition=form,
+            today=today,
+            deadline=deadline,
+        )
+        return context

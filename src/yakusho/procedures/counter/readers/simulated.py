@@ -1,0 +1,149 @@
+"""The simulated card reader: the four basic items from a JSON document or a QR payload.
+
+For the demo, training and tests, in place of a My Number card. The format (docs/counter-readers.md)::
+
+    {"format": "yakusho-card/1", "name": "大江 花子", "name_kana": "オオエ ハナコ",
+     "address": "山形県西村山郡大江町大字左沢882-1", "birth_date": "昭和60年4月1日", "sex": "女"}
+
+The keys may also be the card's own words (氏名, フリガナ, 住所, 生年月日, 性別). A QR payload is
+``YKCARD1:`` followed by the same JSON, UTF-8, in base64url (padding optional), so that a QR
+code scanned by a keyboard-wedge scanner arrives as plain ASCII.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext_lazy as _
+
+from yakusho.procedures.counter.readers.base import (
+    CardReader,
+    ConfigProblem,
+    ReaderError,
+    ResidentIdentity,
+    clean_items,
+)
+from yakusho.procedures.counter.readers.registry import registry
+
+if TYPE_CHECKING:
+    from yakusho.core.models import Municipality
+
+FORMAT = "yakusho-card/1"
+QR_PREFIX = "YKCARD1:"
+DEFAULT_MAX_BYTES = 8192
+#: the card's own words for the items
+JAPANESE_KEYS = {
+    "氏名": "name",
+    "フリガナ": "name_kana",
+    "住所": "address",
+    "生年月日": "birth_date",
+    "性別": "sex",
+}
+KNOWN_KEYS = {"format", "name", "name_kana", "address", "birth_date", "sex"}
+
+
+def qr_payload(document: Mapping[str, Any]) -> str:
+    """The QR payload for a document (the demo prints these; tests use them)."""
+    data = json.dumps(dict(document), ensure_ascii=False, separators=(",", ":")).encode()
+    return QR_PREFIX + base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+@registry.register
+class SimulatedReader(CardReader):
+    key = "simulated"
+    label = _("模擬カードリーダー（JSON・QR）")
+    description = _(
+        "マイナンバーカードの代わりに、基本4情報を書いたJSONまたはQRコードの内容を読み取ります。デモ・研修・試験用です。"
+    )
+    input_kind = "payload"
+    config_schema = {"max_bytes": int}
+
+    @classmethod
+    def default_enabled(cls, municipality: Municipality) -> bool:
+        """On in the demo municipalities (``yakusho demo``), off elsewhere until switched on."""
+        return municipality.is_demo
+
+    @property
+    def max_bytes(self) -> int:
+        value = self.config.get("max_bytes", DEFAULT_MAX_BYTES)
+        return (
+            value
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0
+            else DEFAULT_MAX_BYTES
+        )
+
+    def read(self, request_data: Mapping[str, Any]) -> ResidentIdentity:
+        payload = request_data.get("payload", "")
+        if not isinstance(payload, str) or not payload.strip():
+            raise ReaderError(str(_("読み取るデータ（JSONまたはQRコードの内容）がありません。")))
+        if len(payload.encode()) > self.max_bytes:
+            raise ReaderError(
+                str(_("読み取るデータが大きすぎます（%(limit)sバイトまで）。") % {"limit": self.max_bytes})
+            )
+        document = self.decode(payload.strip())
+        return self.identity(**clean_items(self.items(document)))
+
+    def decode(self, text: str) -> dict[str, Any]:
+        if text.upper().startswith(QR_PREFIX):
+            encoded = text[len(QR_PREFIX) :].strip()
+            try:
+                padded = encoded + "=" * (-len(encoded) % 4)
+                text = base64.b64decode(padded, altchars=b"-_", validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError, ValueError):
+                raise ReaderError(
+                    str(_("QRコードの内容を読み取れません（YKCARD1: の後が正しくありません）。"))
+                ) from None
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ReaderError(
+                str(
+                    _("JSONとして読み取れません（%(line)s行目%(column)s文字目）。")
+                    % {"line": exc.lineno, "column": exc.colno}
+                )
+            ) from None
+        if not isinstance(document, dict):
+            raise ReaderError(str(_("JSONはオブジェクト（{ … }）にしてください。")))
+        return document
+
+    def items(self, document: dict[str, Any]) -> dict[str, Any]:
+        items: dict[str, Any] = {}
+        unknown: list[str] = []
+        for key, value in document.items():
+            name = JAPANESE_KEYS.get(key, key)
+            if name not in KNOWN_KEYS:
+                unknown.append(str(key))
+            elif name in items:
+                raise ReaderError(str(_("項目「%(key)s」が二重に書かれています。") % {"key": key}))
+            else:
+                items[name] = value
+        if unknown:
+            raise ReaderError(str(_("不明な項目があります：%(keys)s") % {"keys": "、".join(unknown)}))
+        if items.pop("format", FORMAT) != FORMAT:
+            raise ReaderError(str(_("format は「%(format)s」にしてください。") % {"format": FORMAT}))
+        return items
+
+    def check_config(self, municipality: Municipality) -> list[ConfigProblem]:
+        problems = super().check_config(municipality)
+        value = self.config.get("max_bytes")
+        if isinstance(value, int) and not isinstance(value, bool) and not 256 <= value <= 65536:
+            problems.append(
+                ConfigProblem(str(_("max_bytes は256から65536の間にしてください。")), "max_bytes")
+            )
+        if not municipality.is_demo:
+            problems.append(
+                ConfigProblem(
+                    str(
+                        _(
+                            "模擬リーダーは実際のカードを読まず、入力された内容をそのまま信用します。"
+                            "研修や試験のとき以外は無効にしてください。"
+                        )
+                    ),
+                    level="warning",
+                )
+            )
+        return problems

@@ -1,0 +1,33 @@
+"""URLs of the counter (書かない窓口): staff pages (mounted under /staff/, namespace ``counter``)
+and the resident's confirmation page (``public_patterns``, namespace ``counter_public``)."""
+
+from django.urls import path
+
+from yakusho.procedures.counter import views
+
+M = "m/<slug:municipality>/counter/"
+V = M + "<str:code>/"
+
+app_name = "counter"
+urlpatterns = [
+    path(M, views.CounterHomeView.as_view(), name="home"),
+    path(M + "one-stop/", views.OneStopListView.as_view(), name="one_stop"),
+    path(M + "one-stop/<slug:event>/", views.OneStopEditView.as_view(), name="one_stop_edit"),
+    path(V, views.VisitView.as_view(), name="visit"),
+    path(V + "status/", views.VisitStatusView.as_view(), name="status"),
+    path(V + "identify/", views.IdentifyView.as_view(), name="identify"),
+    path(V + "procedures/", views.ProceduresView.as_view(), name="procedures"),
+    path(V + "items/<int:item>/", views.ItemView.as_view(), name="item"),
+    path(V + "confirm/", views.VisitActionView.as_view(action="confirm"), name="request_confirmation"),
+    path(V + "reopen/", views.VisitActionView.as_view(action="reopen"), name="reopen"),
+    path(V + "finish/", views.VisitActionView.as_view(action="finish"), name="finish"),
+    path(V + "abandon/", views.VisitActionView.as_view(action="abandon"), name="abandon"),
+    path(V + "done/", views.DoneView.as_view(), name="done"),
+    path(V + "paper.pdf", views.PaperPdfView.as_view(), name="paper"),
+]
+
+#: The resident's confirmation: no sign-in, reached only by its unguessable token.
+public_patterns = (
+    [path("counter/confirm/<str:token>/", views.ResidentConfirmView.as_view(), name="confirm")],
+    "counter_public",
+)

@@ -1,0 +1,115 @@
+"""A submission as a printable application form (A4 portrait PDF, reportlab).
+
+Uses reportlab's built-in Japanese CID font (HeiseiKakuGo-W5): no font file on the server, and
+the text stays selectable and searchable. The document, paragraph and table helpers here are
+shared with the counter's paper forms (:mod:`.counter_pdf`).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any
+from xml.sax.saxutils import escape
+
+from django.utils import timezone
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from yakusho.core.jcal import format_wareki_date
+from yakusho.procedures.formengine import FormDefinition
+from yakusho.procedures.models.submissions import Submission
+
+FONT = "HeiseiKakuGo-W5"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+BODY = ParagraphStyle("submission-body", fontName=FONT, fontSize=9.5, leading=14, wordWrap="CJK")
+TITLE = ParagraphStyle("submission-title", parent=BODY, fontSize=16, leading=22, alignment=1)
+SMALL = ParagraphStyle("submission-small", parent=BODY, fontSize=8, leading=11)
+
+
+#: label column and value column of the tables, on A4 with 18 mm margins
+WIDTHS = [55 * mm, 119 * mm]
+
+
+def para(text: object, style: ParagraphStyle = BODY) -> Paragraph:
+    """Text as a paragraph (escaped; line breaks kept)."""
+    return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
+
+
+def a4_document(out: io.BytesIO, *, title: str, author: str) -> SimpleDocTemplate:
+    """An A4 portrait document with the margins of the application forms."""
+    return SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=title,
+        author=author,
+    )
+
+
+def grid_style() -> TableStyle:
+    """Label–value tables: a grid, grey label column, text at the top of each cell."""
+    return TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+            ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f2f2")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
+    )
+
+
+def answer_rows(definition: FormDefinition, cleaned: Mapping[str, Any]) -> list[list[Paragraph]]:
+    """One row per field shown, as the engine summarises it (label, display value)."""
+    return [[para(label), para(value)] for label, value in definition.summary(cleaned)]
+
+
+def submission_pdf(submission: Submission) -> bytes:
+    from yakusho.procedures.catalogue.services import definition_of
+
+    procedure = submission.procedure
+    out = io.BytesIO()
+    doc = a4_document(
+        out, title=f"{procedure.name} {submission.display_code}", author=submission.municipality.name
+    )
+    received = timezone.localtime(submission.submitted_at)
+    channel = submission.get_channel_display()
+    head = [
+        [para("受付番号"), para(submission.display_code)],
+        [
+            para("受付日時"),
+            para(f"{format_wareki_date(received.date())} {received:%H:%M}（{channel}）"),
+        ],
+        [para("状況"), para(submission.get_status_display())],
+        [para("処理期限"), para(format_wareki_date(submission.deadline) if submission.deadline else "—")],
+        [para("担当課"), para(procedure.department.name)],
+        [para("フォーム"), para(f"第{submission.form_version}版")],
+    ]
+    rows = answer_rows(definition_of(submission.form), submission.data)
+    attachments = [a.name for a in submission.attachments.filter(message__isnull=True)]
+    if attachments:
+        rows.append([para("添付ファイル"), para("\n".join(attachments))])
+    if submission.fee_yen:
+        rows.append([para("手数料"), para(f"{submission.fee_yen:,}円")])
+    style = grid_style()
+    widths = WIDTHS
+    story = [
+        para(f"{submission.municipality.name}長 様", BODY),
+        Spacer(1, 4 * mm),
+        para(procedure.name, TITLE),
+        Spacer(1, 6 * mm),
+        Table(head, colWidths=widths, style=style),
+        Spacer(1, 6 * mm),
+        Table(rows, colWidths=widths, style=style, repeatRows=0),
+        Spacer(1, 6 * mm),
+        para(f"{timezone.localdate():%Y-%m-%d} 出力（Yakusho）", SMALL),
+    ]
+    doc.build(story)
+    return out.getvalue()

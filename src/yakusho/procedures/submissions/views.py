@@ -1,0 +1,645 @@
+"""The resident's side: applying online, the receipt, and the status page.
+
+Applying is one thing per page (GOV.UK): the privacy notice, the form's pages with 「2 / 3」,
+back and next without losing input, check your answers with change links, submit, receipt.
+The draft lives in the session (answers as typed, the engine's metadata of uploaded files) and
+the uploaded files in the private temporary area; the form version is fixed when the resident
+agrees to the notice. The engine validates every page on the server and again on submit.
+
+Posts are refused when they carry inputs that are not on the page (or not in the form), or a
+changed hidden field (form version, submission token). The submission token is the
+idempotency key: posting the final form twice, or a retried request, stores one submission.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django_ratelimit.decorators import ratelimit
+
+from yakusho.core import uploads
+from yakusho.core.models import Municipality
+from yakusho.core.views.public import public_form_ratelimit
+from yakusho.procedures import formrender
+from yakusho.procedures.catalogue.services import current_forms, definition_of
+from yakusho.procedures.catalogue.views import can_apply_online, not_found
+from yakusho.procedures.formengine import FORM_ERRORS, FormDefinition, load_definition
+from yakusho.procedures.models import FormDefinition as FormDefinitionRow
+from yakusho.procedures.models import Procedure, ProcedureChannel
+from yakusho.procedures.models.submissions import MessageDirection, Submission, SubmissionAttachment
+from yakusho.procedures.submissions import files as submission_files
+from yakusho.procedures.submissions.services import (
+    SubmissionError,
+    create_submission,
+    find_for_resident,
+    format_secret,
+    normalize_secret,
+    resident_reply,
+    status_path,
+    status_text,
+    transition,
+)
+
+SESSION_PREFIX = "apply-"
+RECEIPTS = "submission-receipts"
+
+
+def _status_rate(group: str, request: HttpRequest) -> str:
+    return str(settings.RATELIMIT_PUBLIC_FORM)
+
+
+#: the status page answers a code and a secret: every request counts, not only posts
+status_ratelimit = method_decorator(
+    ratelimit(key="ip", rate=_status_rate, method=ratelimit.ALL, block=True), name="dispatch"
+)
+
+
+class Refused(Exception):
+    """A tampered or stale post: answered with 400 and a message, nothing saved."""
+
+
+class ApplyBase(View):
+    """Resolve municipality, procedure and its current form; load the draft from the session."""
+
+    municipality: Municipality
+    procedure: Procedure
+    form_row: FormDefinitionRow
+    definition: FormDefinition
+    draft: dict[str, Any] | None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        municipality = Municipality.objects.filter(slug=kwargs["municipality"]).first()
+        if municipality is None:
+            return not_found(request, _("この自治体は見つかりません。"))
+        self.municipality = municipality
+        procedure = (
+            Procedure.objects.for_municipality(municipality)
+            .filter(published=True, key=kwargs["procedure"])
+            .select_related("department")
+            .prefetch_related(Prefetch("channels", queryset=ProcedureChannel.objects.order_by("order", "pk")))
+            .first()
+        )
+        if procedure is None:
+            return not_found(request, _("この手続は見つかりません。"), municipality)
+        procedure.municipality = municipality  # the same row: no second query for it later
+        self.procedure = procedure
+        form = current_forms([procedure]).get(procedure.pk)
+        if form is None or not can_apply_online(procedure, True):
+            return render(
+                request,
+                "procedures/apply_placeholder.html",
+                {
+                    "municipality": municipality,
+                    "procedure": procedure,
+                    "channels": list(procedure.channels.all()),
+                },
+            )
+        self.draft = request.session.get(self.session_key)
+        if self.draft is not None and self.draft.get("form") != form.pk:
+            pinned = FormDefinitionRow.objects.filter(pk=self.draft.get("form"), procedure=procedure).first()
+            form = pinned or form  # a draft keeps the version it started with
+        self.form_row = form
+        self.definition = definition_of(form)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except Refused as exc:
+            return render(
+                request,
+                "procedures/apply/refused.html",
+                {"municipality": municipality, "procedure": procedure, "message": str(exc)},
+                status=400,
+            )
+
+    @property
+    def session_key(self) -> str:
+        return f"{SESSION_PREFIX}{self.procedure.pk}"
+
+    def save_draft(self) -> None:
+        self.request.session[self.session_key] = self.draft
+        self.request.session.modified = True
+
+    def url(self, name: str, *args: Any) -> str:
+        return reverse(f"submissions:{name}", args=[self.municipality.slug, self.procedure.key, *args])
+
+    def start_url(self) -> str:
+        return reverse("procedures:apply", args=[self.municipality.slug, self.procedure.key])
+
+    def page_url(self, index: int) -> str:
+        return self.url("page", index + 1)
+
+    def visible_pages(self) -> list[int]:
+        assert self.draft is not None
+        return self.definition.visible_pages(self.draft["cleaned"])
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        return {
+            "municipality": self.municipality,
+            "procedure": self.procedure,
+            "form": self.definition,
+            "form_row": self.form_row,
+            **extra,
+        }
+
+    def check_hidden(self, request: HttpRequest) -> None:
+        """Hidden fields must be the draft's own: the form version and the submission token."""
+        assert self.draft is not None
+        if (
+            request.POST.get("_version") != str(self.form_row.version)
+            or request.POST.get("_token") != self.draft["token"]
+        ):
+            raise Refused(
+                _("送信されたフォームの内容が正しくありません（フォームの版または送信番号が違います）。")
+            )
+
+
+@public_form_ratelimit
+class ApplyStartView(ApplyBase):
+    """The privacy notice; agreeing starts a draft on the current form version."""
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        return render(
+            request, "procedures/apply/privacy.html", self.context(has_draft=self.draft is not None)
+        )
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        if request.POST.get("agree") != "yes":
+            return render(
+                request,
+                "procedures/apply/privacy.html",
+                self.context(error=_("「個人情報の取扱いに同意する」にチェックを入れてください。")),
+                status=400,
+            )
+        if self.draft is None or request.POST.get("restart"):
+            if self.draft is not None:
+                submission_files.remove_temp(self.draft.get("temp", {}).values())
+            current = current_forms([self.procedure])[self.procedure.pk]
+            self.form_row = current
+            self.definition = definition_of(current)
+            self.draft = {
+                "form": current.pk,
+                "token": secrets.token_urlsafe(24),
+                "raw": {},
+                "files": {},
+                "temp": {},
+                "cleaned": {},
+                "done": [],
+                "rows": {},
+            }
+            self.save_draft()
+        return redirect(self.page_url(0))
+
+
+@public_form_ratelimit
+class ApplyPageView(ApplyBase):
+    """One page of the form."""
+
+    def setup_page(self, number: int) -> int | None:
+        if self.draft is None:
+            return None
+        index = number - 1
+        if not 0 <= index < len(self.definition.pages):
+            raise Http404
+        return index
+
+    def render_page(
+        self, index: int, raw: dict[str, list[str]], errors: dict[str, list[str]], status: int = 200
+    ) -> HttpResponse:
+        assert self.draft is not None
+        visible = self.visible_pages()
+        if index not in visible:
+            visible = sorted({*visible, index})
+        position = visible.index(index) + 1
+        earlier = [p for p in visible if p < index]
+        back = self.page_url(earlier[-1]) if earlier else self.start_url()
+        blocks = formrender.page_blocks(
+            self.definition,
+            index,
+            self.draft["cleaned"],
+            raw,
+            self.draft["files"],
+            errors,
+            self.draft["rows"],
+        )
+        page = self.definition.pages[index]
+        return render(
+            self.request,
+            "procedures/apply/page.html",
+            self.context(
+                page=page,
+                index=index,
+                position=position,
+                total=len(visible),
+                blocks=blocks,
+                errors=errors,
+                error_links=formrender.error_links(errors),
+                back_url=back,
+                returning=self.request.GET.get("return") == "check"
+                or self.request.POST.get("_return") == "check",
+                token=self.draft["token"],
+            ),
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, number: int, **kwargs: Any) -> HttpResponse:
+        index = self.setup_page(number)
+        if index is None:
+            return redirect(self.start_url())
+        assert self.draft is not None
+        return self.render_page(index, self.draft["raw"], {})
+
+    def post(self, request: HttpRequest, number: int, **kwargs: Any) -> HttpResponse:
+        index = self.setup_page(number)
+        if index is None:
+            messages.error(request, _("入力の途中で時間がたったため、最初からやり直してください。"))
+            return redirect(self.start_url())
+        assert self.draft is not None
+        self.check_hidden(request)
+        names, patterns = formrender.page_input_names(self.definition, index)
+        posted: dict[str, list[str]] = {}
+        for name in request.POST:
+            if name.startswith("_") or name == "csrfmiddlewaretoken":
+                continue
+            if not formrender.belongs_to_page(name, names, patterns):
+                raise Refused(_("このページにない項目「%(name)s」が送信されました。") % {"name": name[:60]})
+            posted[name] = request.POST.getlist(name)
+        for name in request.FILES:
+            if not formrender.belongs_to_page(name, names, patterns):
+                raise Refused(
+                    _("このページにないファイル項目「%(name)s」が送信されました。") % {"name": name[:60]}
+                )
+        raw = {
+            k: v for k, v in self.draft["raw"].items() if not formrender.belongs_to_page(k, names, patterns)
+        }
+        raw.update(posted)
+        kept_files = {
+            k: v
+            for k, v in self.draft["files"].items()
+            if not (formrender.belongs_to_page(k, names, patterns) and k in request.FILES)
+            and request.POST.get(f"_remove-{k}") != "1"
+        }
+        add_row = request.POST.get("_add_row")
+        if add_row:
+            # Keep what was typed and show one more row; validation waits for 「次へ」.
+            if add_row in self.definition.fields:
+                self.draft["rows"][add_row] = self.draft["rows"].get(add_row, 0) + 1
+            self.draft["raw"] = raw
+            self.save_draft()
+            return self.render_page(index, raw, {})
+        files: dict[str, Any] = {**kept_files, **request.FILES.dict()}
+        result = self.definition.validate(raw, files, page=index)
+        if not result.ok:
+            return self.render_page(index, raw, result.errors, status=200)
+        page_files = {k: v for k, v in kept_files.items() if formrender.belongs_to_page(k, names, patterns)}
+        removed = [
+            self.draft["temp"].pop(k)
+            for k in list(self.draft["temp"])
+            if formrender.belongs_to_page(k, names, patterns) and k not in page_files
+        ]
+        submission_files.remove_temp(removed)
+        for name, upload in request.FILES.items():
+            from yakusho.procedures.submissions.services import _file_info
+
+            info = _file_info(result.cleaned, name)
+            if info is None:
+                continue
+            self.draft["temp"][name] = submission_files.save_temp_upload(upload)
+            page_files[name] = info
+        other_files = {
+            k: v for k, v in self.draft["files"].items() if not formrender.belongs_to_page(k, names, patterns)
+        }
+        self.draft["files"] = {**other_files, **page_files}
+        self.draft["raw"] = raw
+        page_keys = {f.key for f in self.definition.pages[index].fields}
+        cleaned = {k: v for k, v in self.draft["cleaned"].items() if k not in page_keys}
+        cleaned.update(result.cleaned)
+        self.draft["cleaned"] = cleaned
+        self.draft["done"] = sorted({*self.draft["done"], index})
+        self.save_draft()
+        if request.POST.get("_return") == "check":
+            return redirect(self.url("check"))
+        later = [p for p in self.definition.visible_pages(cleaned) if p > index]
+        if later:
+            return redirect(self.page_url(later[0]))
+        return redirect(self.url("check"))
+
+
+@public_form_ratelimit
+class ApplyCheckView(ApplyBase):
+    """Check your answers, then submit (exactly once)."""
+
+    def validate_all(self) -> Any:
+        assert self.draft is not None
+        return self.definition.validate(self.draft["raw"], self.draft["files"])
+
+    def first_page_with_errors(self, errors: dict[str, list[str]]) -> int:
+        for name in errors:
+            key = name.split("-", 1)[0]
+            if key in self.definition.info:
+                return self.definition.info[key].page
+        return 0
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        if self.draft is None:
+            return redirect(self.start_url())
+        result = self.validate_all()
+        missing = [p for p in self.visible_pages() if p not in self.draft["done"]]
+        if missing:
+            return redirect(self.page_url(missing[0]))
+        if not result.ok:
+            return redirect(self.page_url(self.first_page_with_errors(result.errors)))
+        return render(request, "procedures/apply/check.html", self.check_context(result))
+
+    def check_context(self, result: Any, **extra: Any) -> dict[str, Any]:
+        assert self.draft is not None
+        sections = [
+            (title, rows, self.page_url(p) + "?return=check")
+            for p, title, rows in self.definition.summary_by_page(result.cleaned)
+        ]
+        visible = self.visible_pages()
+        return self.context(
+            sections=sections,
+            fee=result.fee,
+            fee_rows=self.definition.fee_breakdown(result.cleaned) if self.definition.has_fee else [],
+            token=self.draft["token"],
+            back_url=self.page_url(visible[-1]) if visible else self.start_url(),
+            **extra,
+        )
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        token = request.POST.get("_token", "")
+        if self.draft is None or token != self.draft["token"]:
+            # the same final form posted again after it was stored (the draft is gone or newer);
+            # a repeat while the draft is still here is caught by create_submission
+            stored = Submission.objects.for_municipality(self.municipality).filter(idempotency_key=token)
+            if token and (done := stored.first()) is not None:
+                return redirect(self.url("done", done.code))
+        if self.draft is None:
+            messages.error(request, _("入力の途中で時間がたったため、最初からやり直してください。"))
+            return redirect(self.start_url())
+        self.check_hidden(request)
+        extra = [n for n in request.POST if not n.startswith("_") and n != "csrfmiddlewaretoken"]
+        if extra or request.FILES:
+            raise Refused(
+                _("確認ページに入力項目「%(name)s」が送信されました。")
+                % {"name": (extra or list(request.FILES))[0][:60]}
+            )
+        result = self.validate_all()
+        if not result.ok:
+            return redirect(self.page_url(self.first_page_with_errors(result.errors)))
+        created = create_submission(
+            procedure=self.procedure,
+            form=self.form_row,
+            definition=self.definition,
+            cleaned=result.cleaned,
+            temp_files=dict(self.draft["temp"]),
+            idempotency_key=self.draft["token"],
+            fee=result.fee,
+        )
+        submission = created.submission
+        if created.secret is not None:
+            receipts = request.session.get(RECEIPTS, {})
+            receipts[submission.code] = created.secret
+            request.session[RECEIPTS] = dict(list(receipts.items())[-10:])
+        temp = list(self.draft["temp"].values())
+        transaction.on_commit(lambda: submission_files.remove_temp(temp))
+        request.session.pop(self.session_key, None)
+        return redirect(self.url("done", submission.code))
+
+
+class ApplyDoneView(ApplyBase):
+    """The receipt: code, secret and the status page link (the secret only to this session)."""
+
+    def get(self, request: HttpRequest, code: str, **kwargs: Any) -> HttpResponse:
+        submission = (
+            Submission.objects.for_municipality(self.municipality)
+            .filter(code=code, procedure=self.procedure)
+            .first()
+        )
+        secret = request.session.get(RECEIPTS, {}).get(code)
+        if submission is None or secret is None:
+            return not_found(
+                request, _("この受付番号の控えは、このブラウザでは表示できません。"), self.municipality
+            )
+        return render(
+            request,
+            "procedures/apply/done.html",
+            self.context(
+                submission=submission,
+                secret=format_secret(secret),
+                status_url=request.build_absolute_uri(status_path(submission, secret)),
+            ),
+        )
+
+
+# --- the status page -----------------------------------------------------------------------------
+
+REPLY_FORM = load_definition(
+    {
+        "key": "reply",
+        "version": 1,
+        "title": "返信",
+        "privacy_notice": "-",
+        "pages": [
+            {
+                "key": "reply",
+                "title": "返信",
+                "fields": [
+                    {
+                        "key": "body",
+                        "type": "textarea",
+                        "label": "返信",
+                        "required": True,
+                        "max_length": 4000,
+                    },
+                    {
+                        "key": "file",
+                        "type": "file",
+                        "label": "添付ファイル",
+                        "accept": ["pdf", "jpeg", "png", "heic"],
+                        "max_size": 10 * 1024 * 1024,
+                    },
+                ],
+            }
+        ],
+    }
+)
+
+
+class StatusBase(View):
+    municipality: Municipality
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        municipality = Municipality.objects.filter(slug=kwargs["municipality"]).first()
+        if municipality is None:
+            return not_found(request, _("この自治体は見つかりません。"))
+        self.municipality = municipality
+        return super().dispatch(request, *args, **kwargs)
+
+
+@public_form_ratelimit
+class LookupView(StatusBase):
+    """Enter the receipt code and the secret to open the status page."""
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        return render(request, "procedures/submissions/lookup.html", {"municipality": self.municipality})
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        code = request.POST.get("code", "")
+        secret = request.POST.get("secret", "")
+        submission = find_for_resident(self.municipality, code, secret)
+        if submission is None:
+            return render(
+                request,
+                "procedures/submissions/lookup.html",
+                {
+                    "municipality": self.municipality,
+                    "code": code[:20],
+                    "error": _("受付番号または照会キーが正しくありません。控えをご確認ください。"),
+                },
+                status=404,
+            )
+        submission.municipality = self.municipality
+        return redirect(status_path(submission, secret))
+
+
+@status_ratelimit
+class StatusView(StatusBase):
+    """The applicant's status page: status in words, deadline, messages, a reply form."""
+
+    def find(self, request: HttpRequest, code: str) -> Submission | None:
+        secret = request.GET.get("k") or request.POST.get("k") or ""
+        submission = find_for_resident(self.municipality, code, secret)
+        if submission is not None:
+            submission.municipality = self.municipality
+            self.secret = normalize_secret(secret)
+        return submission
+
+    def refused(self, request: HttpRequest) -> HttpResponse:
+        return render(
+            request,
+            "procedures/submissions/lookup.html",
+            {
+                "municipality": self.municipality,
+                "error": _("受付番号または照会キーが正しくありません。控えをご確認ください。"),
+            },
+            status=404,
+        )
+
+    def page(
+        self,
+        request: HttpRequest,
+        submission: Submission,
+        errors: dict[str, list[str]] | None = None,
+        body: str = "",
+    ) -> HttpResponse:
+        definition = definition_of(submission.form)
+        thread = list(submission.messages.prefetch_related("attachments").order_by("created_at", "pk"))
+        status = 400 if errors else 200
+        return render(
+            request,
+            "procedures/submissions/status.html",
+            {
+                "municipality": self.municipality,
+                "submission": submission,
+                "procedure": submission.procedure,
+                "status_text": status_text(submission.status),
+                "thread": thread,
+                "directions": MessageDirection,
+                "summary": definition.summary(submission.data),
+                "attachments": list(submission.attachments.filter(message__isnull=True)),
+                "secret": self.secret,
+                "errors": errors or {},
+                "error_links": formrender.error_links(errors or {}),
+                "body": body,
+                "can_reply": not submission.is_closed,
+            },
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, code: str, **kwargs: Any) -> HttpResponse:
+        submission = self.find(request, code)
+        if submission is None:
+            return self.refused(request)
+        return self.page(request, submission)
+
+    def post(self, request: HttpRequest, code: str, **kwargs: Any) -> HttpResponse:
+        submission = self.find(request, code)
+        if submission is None:
+            return self.refused(request)
+        if request.POST.get("_action") == "withdraw":
+            if request.POST.get("confirm") != "yes":
+                return self.page(
+                    request,
+                    submission,
+                    {"confirm": [_("取り下げるときは、確認のチェックを入れてください。")]},
+                )
+            try:
+                transition(submission, "withdraw")
+            except SubmissionError as exc:
+                return self.page(request, submission, {FORM_ERRORS: [str(exc)]})
+            messages.success(request, _("申請を取り下げました。"))
+            return redirect(status_path(submission, self.secret))
+        raw = {k: request.POST.getlist(k) for k in request.POST if k not in ("k", "_action")}
+        reply_files: dict[str, Any] = dict(request.FILES.items())
+        result = REPLY_FORM.validate(raw, reply_files)
+        body = request.POST.get("body", "")
+        if not result.ok:
+            return self.page(request, submission, result.errors, body)
+        upload = None
+        temp_name = None
+        if result.cleaned.get("file"):
+            temp_name = submission_files.save_temp_upload(request.FILES["file"])
+            upload = (result.cleaned["file"], temp_name)
+        try:
+            resident_reply(submission, result.cleaned["body"], upload)
+        except SubmissionError as exc:
+            return self.page(request, submission, {FORM_ERRORS: [str(exc)]}, body)
+        finally:
+            if temp_name:
+                submission_files.remove_temp([temp_name])
+        messages.success(request, _("返信を送りました。担当の課からの連絡をお待ちください。"))
+        return redirect(status_path(submission, self.secret))
+
+
+@status_ratelimit
+class StatusFileView(StatusView):
+    """A file of the submission, for its applicant (code and secret checked like the page)."""
+
+    def get(self, request: HttpRequest, code: str, pk: int = 0, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
+        submission = self.find(request, code)
+        if submission is None:
+            return self.refused(request)
+        attachment = SubmissionAttachment.objects.filter(submission=submission, pk=pk).first()
+        if attachment is None:
+            raise Http404
+        return file_response(attachment)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return HttpResponse(status=405)
+
+
+def file_response(attachment: SubmissionAttachment) -> FileResponse:
+    try:
+        path = submission_files.absolute_path(attachment.path)
+        handle = path.open("rb")
+    except (OSError, ValueError):
+        raise Http404(_("ファイルが見つかりません。")) from None
+    kind = uploads.kind_of_extension(attachment.name)
+    inline = kind in ("pdf", "jpeg", "png", "gif", "webp")
+    response = FileResponse(handle, as_attachment=not inline, filename=attachment.name)
+    response["Content-Type"] = attachment.content_type
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
