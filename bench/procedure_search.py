@@ -74,7 +74,7 @@ def main() -> int:
     from django.urls import reverse
 
     from yakusho.core.models import Municipality
-    from yakusho.procedures.synthetic import generate
+    from yakusho.procedures.demo.synthetic import generate
 
     call_command("migrate", verbosity=0)
     call_command("demo", quiet_logins=True, core_only=True, verbosity=0)

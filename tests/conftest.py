@@ -10,6 +10,7 @@ import factory.random
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from tests import demo_snapshot
 from tests.smtp import SmtpServer, free_port
 
 hypothesis_settings.register_profile("ci", max_examples=30, deadline=None)
@@ -59,7 +60,7 @@ def load_demo_layer(layer: str) -> None:
     elif layer == DEMO_PLANS:
         call_command("demo", quiet_logins=True, verbosity=0)
     else:
-        from yakusho.plans.review.demo import load_demo_reviews
+        from yakusho.plans.demo.reviews import load_demo_reviews
 
         load_demo_reviews()
 
@@ -187,11 +188,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: (group(item), rank[demo_layers(item)]))
 
 
-def _provide(layers: tuple[str, ...]) -> None:
-    """A kept layer is already there; otherwise (a transactional test) load it into the test's data."""
+#: (test, layers) the current transactional test already holds
+_provided: tuple[str, tuple[str, ...]] | None = None
+
+
+def _provide(request: pytest.FixtureRequest, layers: tuple[str, ...]) -> None:
+    """A kept layer is already there. A transactional test gets the deepest layers it asks for at
+    once: copied back from the process's snapshot on PostgreSQL (``tests/demo_snapshot.py``),
+    otherwise loaded into its own committed data."""
+    global _provided
     if _kept and _kept.kept[: len(layers)] == layers:
         return
-    load_demo_layer(layers[-1])
+    node = request.node.nodeid
+    if _provided and _provided[0] == node and _provided[1][: len(layers)] == layers:
+        return
+    full = next((chain for name, chain in DEMO_FIXTURES.items() if name in request.fixturenames), layers)
+    if full[: len(layers)] != layers:
+        full = layers
+
+    def load() -> None:
+        for layer in full:
+            load_demo_layer(layer)
+
+    demo_snapshot.provide(full, load)
+    _provided = (node, full)
 
 
 @pytest.fixture
@@ -216,18 +236,18 @@ def smtp(smtp_port: int) -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def demo(db: None) -> None:
+def demo(request: pytest.FixtureRequest, db: None) -> None:
     """The demo data of `yakusho demo` (municipalities, departments, staff), without the other apps'."""
-    _provide(DEMO_FIXTURES["demo"])
+    _provide(request, DEMO_FIXTURES["demo"])
 
 
 @pytest.fixture
-def demo_with_plans(db: None) -> None:
+def demo_with_plans(request: pytest.FixtureRequest, db: None) -> None:
     """The demo data with the five source plans and every other app's demo data."""
-    _provide(DEMO_FIXTURES["demo_with_plans"])
+    _provide(request, DEMO_FIXTURES["demo_with_plans"])
 
 
 @pytest.fixture
-def demo_with_reviews(demo_with_plans: None) -> None:
+def demo_with_reviews(request: pytest.FixtureRequest, demo_with_plans: None) -> None:
     """The demo data with the plans and the demo's yearly reviews (as `make run` loads them)."""
-    _provide(DEMO_FIXTURES["demo_with_reviews"])
+    _provide(request, DEMO_FIXTURES["demo_with_reviews"])

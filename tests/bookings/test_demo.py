@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from yakusho.bookings.demo import load_demo_bookings
+from yakusho.bookings.demo.bookings import load_demo_bookings
 from yakusho.bookings.models import Resource, Slot
 
 pytestmark = pytest.mark.django_db

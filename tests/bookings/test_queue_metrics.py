@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from tests.bookings.queue_helpers import make_service, served
-from yakusho.bookings.queue.demo import load_demo_queues
+from yakusho.bookings.demo.queues import load_demo_queues
 from yakusho.bookings.queue.models import QueueService, QueueTicket
 from yakusho.bookings.queue.services import p90_wait_minutes, season_period
 from yakusho.core.models import Municipality

@@ -21,6 +21,7 @@ from tests.helpers import login_verified
 from yakusho.core.models import Consortium, ConsortiumMembership, Department, Municipality, Role
 from yakusho.plans.achievement import Status, evaluate
 from yakusho.plans.dashboard import figures as dashboard
+from yakusho.plans.demo.synthetic import generate
 from yakusho.plans.models import (
     Kpi,
     KpiActual,
@@ -38,7 +39,6 @@ from yakusho.plans.models import (
 from yakusho.plans.panels import member_reviews
 from yakusho.plans.planfile.files import import_file
 from yakusho.plans.review.services import open_cycle
-from yakusho.plans.synthetic import generate
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.test import Client
 
 from tests.helpers import login_verified
 from yakusho.core.models import Municipality, User
+from yakusho.plans.demo.reviews import fixture_files, load_demo_reviews
 from yakusho.plans.models import KpiActual, NodeReview, ReviewCycle
-from yakusho.plans.review.demo import fixture_files, load_demo_reviews
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,7 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
+from yakusho.plans.demo.synthetic import generate
 from yakusho.plans.models import Kpi, KpiTarget, Node, Plan, PlanEdition, ScheduleEntry
 from yakusho.plans.planfile.files import (
     PlanFileInvalid,
@@ -19,7 +20,6 @@ from yakusho.plans.planfile.files import (
     validate,
 )
 from yakusho.plans.planfile.schema import PlanFile
-from yakusho.plans.synthetic import generate
 
 PLANS = sorted((Path(__file__).resolve().parents[2] / "data" / "plans").glob("*.yaml"))
 

@@ -16,9 +16,9 @@ from django.urls import reverse
 from tests.factories import MembershipFactory
 from tests.helpers import login_verified
 from yakusho.core.models import Department, Municipality, Role
+from yakusho.plans.demo.synthetic import generate
 from yakusho.plans.models import Plan
 from yakusho.plans.planfile.files import import_file
-from yakusho.plans.synthetic import generate
 
 pytestmark = pytest.mark.django_db
 

@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFactory
 from tests.helpers import login_verified
 from yakusho.core.models import Department, Role
+from yakusho.plans.demo.synthetic import generate
 from yakusho.plans.models import (
     Kpi,
     KpiActual,
@@ -38,7 +39,6 @@ from yakusho.plans.models import (
 from yakusho.plans.planfile.files import import_file
 from yakusho.plans.report import build as report
 from yakusho.plans.review.services import open_cycle
-from yakusho.plans.synthetic import generate
 
 pytestmark = pytest.mark.django_db
 

@@ -20,6 +20,7 @@ from tests.factories import MembershipFactory
 from tests.helpers import login_verified
 from tests.plans.helpers import PLANS
 from yakusho.core.models import Consortium, Department, Municipality, Role
+from yakusho.plans.demo.synthetic import generate
 from yakusho.plans.models import (
     GlossaryTerm,
     JointGoal,
@@ -39,7 +40,6 @@ from yakusho.plans.planfile.files import PlanFileInvalid, _set_current, export_e
 from yakusho.plans.review.services import open_cycle
 from yakusho.plans.revision import services as revision
 from yakusho.plans.revision.services import RevisionError, TargetInput
-from yakusho.plans.synthetic import generate
 
 pytestmark = pytest.mark.django_db
 

@@ -478,8 +478,8 @@ def test_tenancy(world, client: Client) -> None:
 
 
 def test_the_demo_one_stop_rules_name_existing_procedures(demo) -> None:
-    from yakusho.procedures.counter.demo import load_one_stop
-    from yakusho.procedures.demo import load_demo_procedures
+    from yakusho.procedures.demo.one_stop import load_one_stop
+    from yakusho.procedures.demo.procedures import load_demo_procedures
 
     load_demo_procedures(None)
     result = load_one_stop()

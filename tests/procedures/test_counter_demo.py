@@ -26,9 +26,9 @@ from yakusho.metrics.registry import Period, registry
 from yakusho.procedures.catalogue.files import import_file
 from yakusho.procedures.catalogue.reference import sync_priority_procedures
 from yakusho.procedures.catalogue.services import add_form_definition, definition_of
-from yakusho.procedures.counter import demo_visits as counter_demo_visits
 from yakusho.procedures.counter import services as counter
-from yakusho.procedures.counter.demo_visits import CERTIFICATES, DAYS, load_demo_visits
+from yakusho.procedures.demo import counter_visits as counter_demo_visits
+from yakusho.procedures.demo.counter_visits import CERTIFICATES, DAYS, load_demo_visits
 from yakusho.procedures.models import FormDefinition
 from yakusho.procedures.models.counter import CounterVisit, CounterVisitItem, VisitStatus
 from yakusho.procedures.models.submissions import Submission, SubmissionChannel, SubmissionStatus

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from tests.factories import DepartmentFactory, MunicipalityFactory
 from tests.procedures.helpers import make_procedure, minimal_form
+from yakusho.procedures.demo.synthetic import generate
 from yakusho.procedures.models import FormDefinition
-from yakusho.procedures.synthetic import generate
 
 
 @pytest.fixture

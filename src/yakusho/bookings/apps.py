@@ -10,7 +10,8 @@ class BookingsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
-        from yakusho.bookings import audit, demo, signals
+        from yakusho.bookings import audit, signals
+        from yakusho.bookings.demo import bookings as demo
         from yakusho.core.demo import demo_loaded
         from yakusho.core.models import Closure
 

@@ -9,17 +9,14 @@ class ProceduresConfig(AppConfig):
 
     def ready(self) -> None:
         from yakusho.core.demo import demo_loaded
-        from yakusho.procedures import audit, demo
+        from yakusho.procedures import audit
         from yakusho.procedures.counter.readers.registry import autodiscover
+        from yakusho.procedures.demo import counter_visits, one_stop
+        from yakusho.procedures.demo import procedures as demo
 
         audit.register_models()
         autodiscover()
         demo_loaded.connect(demo.load_demo_procedures, dispatch_uid="procedures-demo")
-        from yakusho.procedures.counter import (
-            demo as counter_demo,  # after the procedures: the rules name them
-        )
-
-        demo_loaded.connect(counter_demo.load_demo_one_stop, dispatch_uid="counter-one-stop-demo")
-        from yakusho.procedures.counter import demo_visits as counter_demo_visits  # after the one-stop rules
-
-        demo_loaded.connect(counter_demo_visits.demo_loaded_receiver, dispatch_uid="counter-visits-demo")
+        # after the procedures (the one-stop rules name them), then the visits (they follow the rules)
+        demo_loaded.connect(one_stop.load_demo_one_stop, dispatch_uid="counter-one-stop-demo")
+        demo_loaded.connect(counter_visits.demo_loaded_receiver, dispatch_uid="counter-visits-demo")

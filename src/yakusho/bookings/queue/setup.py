@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 def ready() -> None:
-    from yakusho.bookings.queue import demo as queue_demo
+    from yakusho.bookings.demo import queues as queue_demo
     from yakusho.bookings.queue import metrics, panels  # noqa: F401 - they register on import
     from yakusho.core.demo import demo_loaded
 

@@ -562,14 +562,3 @@ def _load_answer(
         municipality=municipality,
         defaults={"plan": plan, "kpi": kpi, "observation": observation, "note": answer.get("note", "")},
     )
-
-
-def load_demo_joint_goals(sender: Any, **kwargs: Any) -> str:
-    """``demo_loaded`` receiver: the demo consortium's goals (after the plans are imported)."""
-    from django.core.management.base import CommandError
-
-    try:
-        goals, answers = load_file(demo_file())
-    except JointGoalError as exc:
-        raise CommandError(str(exc)) from None
-    return f"Joint goals: {goals} goals of the demo consortium, {answers} members' answers."

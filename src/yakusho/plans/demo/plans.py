@@ -23,7 +23,7 @@ def load_demo_plans(sender: Any, **kwargs: Any) -> str:
                 imported += 1
         except PlanFileInvalid as exc:
             raise CommandError(str(exc)) from None
-    from yakusho.plans.review.demo import load_demo_reviews
+    from yakusho.plans.demo.reviews import load_demo_reviews
 
     reviews = load_demo_reviews() if settings.YAKUSHO_DEMO_REVIEWS else 0
     return (
