@@ -90,13 +90,13 @@ class KeptDemo:
     transaction, which pytest-django's ``db`` opens as a savepoint inside these. A test that needs
     other layers makes the kept ones roll back to the common base first; tests are ordered by their
     layers (``pytest_collection_modifyitems``) so each process loads each state about once.
-    Transactional tests (live server, threads) see none of it and load the demo themselves.
+    Transactional tests (live server, threads) see none of it: ``_provide`` gives them the demo in
+    their own committed data (copied back from a per-process snapshot on PostgreSQL).
     """
 
     def __init__(self) -> None:
         self.layers: list[tuple[str, Any]] = []
         self.connection: Any = None
-        self.loads = 0
 
     @property
     def kept(self) -> tuple[str, ...]:
@@ -123,7 +123,6 @@ class KeptDemo:
             except BaseException:
                 self.rollback_to(len(self.layers) - 1)
                 raise
-            self.loads += 1
 
     def rollback_to(self, depth: int) -> None:
         from django.db import transaction
