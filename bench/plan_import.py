@@ -83,7 +83,7 @@ def main() -> int:
             out=path,
         )
         if fmt == "json":
-            from yakusho.plans.planfile.fastyaml import load
+            from yakusho.core.fastyaml import load
 
             data = load(path.read_text("utf-8"))
             path.write_text(json.dumps(data, ensure_ascii=False, default=str), "utf-8")

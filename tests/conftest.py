@@ -250,3 +250,77 @@ def demo_with_plans(request: pytest.FixtureRequest, db: None) -> None:
 def demo_with_reviews(request: pytest.FixtureRequest, demo_with_plans: None) -> None:
     """The demo data with the plans and the demo's yearly reviews (as `make run` loads them)."""
     _provide(request, DEMO_FIXTURES["demo_with_reviews"])
+
+
+# --- small plans and staff of one role ---------------------------------------------------------
+
+
+@pytest.fixture
+def plan_from(tmp_path: Any, db: None) -> Any:
+    """``plan_from(data)``: write a plan file (a dict in the plan-file format) and import it; returns
+    the import's result (``.edition``). The municipality and departments it names must exist."""
+    import yaml
+
+    from yakusho.plans.planfile.importer import import_file
+
+    def make(data: dict[str, Any], name: str | None = None) -> Any:
+        path = tmp_path / (name or f"{data['key']}.yaml")
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+        return import_file(path)
+
+    return make
+
+
+@pytest.fixture
+def synthetic_plan(plan_from: Any) -> Any:
+    """``synthetic_plan(town, key, nodes=, kpis=, years=3, seed=3)``: a generated plan of a
+    municipality (a slug or the object) over its own departments, imported; returns its edition."""
+    from yakusho.core.models import Department, Municipality
+    from yakusho.plans.demo.synthetic import generate
+
+    def make(town: Any, key: str, *, nodes: int, kpis: int, years: int = 3, seed: int = 3) -> Any:
+        if isinstance(town, str):
+            town = Municipality.objects.get(slug=town)
+        departments = list(Department.objects.filter(municipality=town).values_list("name", flat=True))
+        data = generate(
+            town.code, nodes=nodes, kpis=kpis, years=years, departments=departments, key=key, seed=seed
+        )
+        return plan_from(data, f"{town.slug}-{key}.yaml").edition
+
+    return make
+
+
+@pytest.fixture
+def staff_of(db: None) -> Any:
+    """``staff_of(town, role, departments=())``: a new staff member of one role (and 課, given as
+    objects or names) in a municipality (a slug or the object); returns the membership (``.user``)."""
+    from tests.factories import MembershipFactory
+    from yakusho.core.models import Department, Municipality
+
+    def make(town: Any, role: str, departments: Any = ()) -> Any:
+        if isinstance(town, str):
+            town = Municipality.objects.get(slug=town)
+        membership = MembershipFactory(municipality=town, role=role)
+        if departments:
+            membership.departments.set(
+                [
+                    d if isinstance(d, Department) else Department.objects.get(municipality=town, name=d)
+                    for d in departments
+                ]
+            )
+        return membership
+
+    return make
+
+
+@pytest.fixture
+def signed_in(client: Any, staff_of: Any) -> Any:
+    """``signed_in(town, role, departments=())``: the test client, signed in (with a verified second
+    factor) as a new staff member of that role."""
+    from tests.helpers import login_verified
+
+    def make(town: Any, role: str, departments: Any = ()) -> Any:
+        login_verified(client, staff_of(town, role, departments).user)
+        return client
+
+    return make

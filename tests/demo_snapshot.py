@@ -26,13 +26,22 @@ class Snapshot:
     rows: dict[str, bytes] = field(default_factory=dict)
 
 
-#: tables with rows before any demo was loaded (content types, permissions, …), by process
+#: tables that Django refills after every flush (content types, permissions), by process
 _base_tables: set[str] | None = None
 _snapshots: dict[tuple[str, ...], Snapshot] = {}
 
 
 def _tables() -> list[str]:
     return sorted(connection.introspection.django_table_names(only_existing=True, include_views=False))
+
+
+def _post_migrate_tables() -> set[str]:
+    """The tables that Django's own post_migrate handlers fill after every flush (content types and
+    permissions: no app of ours has a post_migrate handler) — rows there are not a fixture's."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    return {ContentType._meta.db_table, Permission._meta.db_table}
 
 
 def _non_empty(tables: list[str]) -> set[str]:
@@ -88,7 +97,7 @@ def provide(key: tuple[str, ...], load: Callable[[], None]) -> None:
         return
     tables = _tables()
     if _base_tables is None:
-        _base_tables = _non_empty(tables)
+        _base_tables = _post_migrate_tables()
     if _non_empty([t for t in tables if t not in _base_tables]):
         load()  # a fixture wrote rows of its own first: keep them
         return

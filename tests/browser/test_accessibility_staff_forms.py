@@ -25,10 +25,10 @@ from tests.browser.conftest import ContextFactory
 from tests.browser.test_accessibility import WIDTHS, axe_violations
 from tests.browser.test_staff_login import log_in
 from yakusho.core.models import Municipality, User
+from yakusho.procedures import designer
 from yakusho.procedures.counter import services as counter
 from yakusho.procedures.demo.one_stop import load_demo_one_stop
 from yakusho.procedures.demo.procedures import load_demo_procedures
-from yakusho.procedures.designer import services as designer
 from yakusho.procedures.models import CounterVisit, Procedure, VisitStatus
 
 pytestmark = pytest.mark.browser

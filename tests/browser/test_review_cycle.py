@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from email.header import decode_header, make_header
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -22,7 +20,6 @@ from yakusho.core.jcal import format_wareki_date
 from yakusho.core.models import Department, Municipality
 from yakusho.core.outbox import deliver_due
 from yakusho.plans.models import NodeReview, ReviewCycle
-from yakusho.plans.planfile.files import import_file
 from yakusho.plans.review.reminders import send_reminders
 
 pytestmark = pytest.mark.browser
@@ -33,7 +30,7 @@ HQ = "hq@example.jp"
 
 
 @pytest.fixture
-def small_plan(site: str, tmp_path: Path) -> str:
+def small_plan(site: str, plan_from) -> str:
     """A two-measure plan of 大江町, both measures of 政策推進課, one with a KPI."""
     data = {
         "format": "yakusho-plan/1",
@@ -65,9 +62,7 @@ def small_plan(site: str, tmp_path: Path) -> str:
             }
         ],
     }
-    path = tmp_path / "cycle-test.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
-    import_file(path)
+    plan_from(data)
     oe = Municipality.objects.get(slug="oe")
     Department.objects.filter(municipality=oe, name="政策推進課").update(email="seisaku@town.oe.example.jp")
     return site

@@ -191,7 +191,7 @@ REVISION_TABLE = {
 def test_revision_role_table(world, client: Client, name: str, method: str, role: str) -> None:
     import datetime
 
-    from yakusho.plans.revision import services as revision
+    from yakusho.plans.revision import editing as revision
 
     town, _consortium, users, _objects = world
     plan = _edition(town).plan
@@ -695,8 +695,8 @@ DESIGNER_TABLE = {
 @pytest.mark.parametrize(("name", "method"), sorted(DESIGNER_TABLE))
 def test_designer_role_table(world, client: Client, name: str, method: str, role: str) -> None:
     from tests.procedures.helpers import minimal_form
+    from yakusho.procedures import designer
     from yakusho.procedures.catalogue.services import add_form_definition
-    from yakusho.procedures.designer import services as designer
 
     town, _consortium, users, objects = world
     procedure = Procedure.objects.create(

@@ -37,7 +37,6 @@ def test_a_table_reads_like_a_mapping_and_answers_what_is_possible() -> None:
     assert DOOR["close"].has("loud") and not DOOR["open"].has("loud")
     assert DOOR.available("closed") == ["open", "lock"]
     assert DOOR.available("closed", "resident") == ["open"]
-    assert DOOR.targets("closed") == {"open", "locked"}
 
 
 def test_refusals_are_the_workflows_own_error_with_its_wording() -> None:

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-import yaml
 
 from yakusho.plans.achievement import Status, evaluate
 from yakusho.plans.models import Kpi
-from yakusho.plans.planfile.files import import_file
 
 pytestmark = pytest.mark.django_db
 
 
-def kpi_with(
-    tmp_path: Path, *, direction: str = "increase", baseline: int | None = 100, targets=(), actuals=()
-):
+def kpi_with(plan_from, *, direction: str = "increase", baseline: int | None = 100, targets=(), actuals=()):
     data = {
         "format": "yakusho-plan/1",
         "municipality": "063240",
@@ -46,34 +41,32 @@ def kpi_with(
             }
         ],
     }
-    path = tmp_path / "a.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
-    import_file(path)
+    plan_from(data)
     return Kpi.objects.prefetch_related("targets", "actuals").select_related("edition").get(key="k")
 
 
-def test_straight_path_to_the_final_target(demo, tmp_path: Path) -> None:
+def test_straight_path_to_the_final_target(demo, plan_from) -> None:
     # 100 in R5 → 700 in R11: the path is +100 a year; R7 (2025) expects 300.
-    kpi = kpi_with(tmp_path, targets=[(2029, 700)], actuals=[(2025, 320)])
+    kpi = kpi_with(plan_from, targets=[(2029, 700)], actuals=[(2025, 320)])
     result = evaluate(kpi)
     assert result.expected == Decimal(300) and result.status == Status.ON_TRACK
     assert result.progress == Decimal("0.367") and result.percent == 37 and result.label == "順調"
 
 
-def test_behind_the_stated_target_of_the_year(demo, tmp_path: Path) -> None:
-    kpi = kpi_with(tmp_path, targets=[(2025, 400), (2029, 700)], actuals=[(2025, 320)])
+def test_behind_the_stated_target_of_the_year(demo, plan_from) -> None:
+    kpi = kpi_with(plan_from, targets=[(2025, 400), (2029, 700)], actuals=[(2025, 320)])
     result = evaluate(kpi, 2025)
     assert result.expected == Decimal(400) and result.status == Status.BEHIND and result.label == "遅れ"
 
 
-def test_achieved_and_decrease(demo, tmp_path: Path) -> None:
-    kpi = kpi_with(tmp_path, direction="decrease", baseline=90, targets=[(2029, 45)], actuals=[(2026, 40)])
+def test_achieved_and_decrease(demo, plan_from) -> None:
+    kpi = kpi_with(plan_from, direction="decrease", baseline=90, targets=[(2029, 45)], actuals=[(2026, 40)])
     result = evaluate(kpi)
     assert result.status == Status.ACHIEVED and result.progress == Decimal("1.111")
 
 
-def test_no_data_and_qualitative(demo, tmp_path: Path) -> None:
-    assert evaluate(kpi_with(tmp_path, targets=[(2029, 700)])).status == Status.NO_DATA
+def test_no_data_and_qualitative(demo, plan_from) -> None:
+    assert evaluate(kpi_with(plan_from, targets=[(2029, 700)])).status == Status.NO_DATA
     Kpi.objects.all().delete()
     qualitative = Kpi(direction="qualitative")
     assert evaluate(qualitative).status == Status.QUALITATIVE

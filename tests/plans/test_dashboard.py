@@ -7,10 +7,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-import yaml
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -18,10 +16,10 @@ from django.urls import reverse
 
 from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFactory, UserFactory
 from tests.helpers import login_verified
-from yakusho.core.models import Consortium, ConsortiumMembership, Department, Municipality, Role
+from yakusho.core.models import Consortium, ConsortiumMembership, Municipality, Role
 from yakusho.plans.achievement import Status, evaluate
-from yakusho.plans.dashboard import figures as dashboard
-from yakusho.plans.demo.synthetic import generate
+from yakusho.plans.dashboard import cycle as dashboard
+from yakusho.plans.dashboard.consortium import consortium_dashboard
 from yakusho.plans.models import (
     Kpi,
     KpiActual,
@@ -37,7 +35,6 @@ from yakusho.plans.models import (
     ReviewGrade,
 )
 from yakusho.plans.panels import member_reviews
-from yakusho.plans.planfile.files import import_file
 from yakusho.plans.review.services import open_cycle
 
 pytestmark = pytest.mark.django_db
@@ -335,7 +332,7 @@ def consortium_world(plan_world):
 
 def test_consortium_side_by_side(consortium_world) -> None:
     consortium, _staff = consortium_world
-    members = {m.municipality.slug: m.plans for m in dashboard.consortium_dashboard(consortium)}
+    members = {m.municipality.slug: m.plans for m in consortium_dashboard(consortium)}
     [here] = members["here"]
     assert here.cycle is not None and here.cycle.fiscal_year == 2025  # the latest of two
     assert (here.reviews, here.submitted, here.kpis.percent) == (6, 3, 50)
@@ -353,16 +350,16 @@ def test_a_finalised_cycles_kpi_tally_is_kept_and_an_open_ones_is_not(consortium
     from django.core.cache import caches
 
     consortium, _staff = consortium_world
-    [here] = [m for m in dashboard.consortium_dashboard(consortium) if m.municipality.slug == "here"]
+    [here] = [m for m in consortium_dashboard(consortium) if m.municipality.slug == "here"]
     cycle = here.plans[0].cycle
     assert cycle is not None and cycle.state == ReviewCycle.State.OPEN
     key = f"plans:kpi-tally:{cycle.pk}"
     assert caches["pages"].get(key) is None  # open: judged on every request
     before = dict(here.plans[0].kpis.counts)
     ReviewCycle.objects.filter(pk=cycle.pk).update(state=ReviewCycle.State.FINALISED)
-    [again] = [m for m in dashboard.consortium_dashboard(consortium) if m.municipality.slug == "here"]
+    [again] = [m for m in consortium_dashboard(consortium) if m.municipality.slug == "here"]
     assert dict(again.plans[0].kpis.counts) == before == caches["pages"].get(key)
-    [cached] = [m for m in dashboard.consortium_dashboard(consortium) if m.municipality.slug == "here"]
+    [cached] = [m for m in consortium_dashboard(consortium) if m.municipality.slug == "here"]
     assert dict(cached.plans[0].kpis.counts) == before and cached.plans[0].kpis.percent == 50
 
 
@@ -405,12 +402,7 @@ def test_consortium_dashboard_of_another_consortium_is_refused(consortium_world,
 # --- query counts -------------------------------------------------------------------------------
 
 
-def _import_synthetic(tmp_path: Path, slug: str, code: str, key: str, nodes: int, kpis: int) -> PlanEdition:
-    departments = list(Department.objects.filter(municipality__slug=slug).values_list("name", flat=True))
-    data = generate(code, nodes=nodes, kpis=kpis, years=3, departments=departments, key=key, seed=3)
-    path = tmp_path / f"{slug}-{key}.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
-    edition = import_file(path).edition
+def _with_reviews(edition: PlanEdition) -> PlanEdition:
     open_cycle(edition, 2026, DUE)
     cycle = open_cycle(edition, 2027, DUE)
     grades = list(ReviewGrade.objects.filter(municipality=edition.municipality))
@@ -435,9 +427,9 @@ def _count(client: Client, url: str) -> int:
     return len(queries)
 
 
-def test_cycle_dashboard_queries_do_not_grow(demo, client: Client, tmp_path: Path) -> None:
-    tiny = _import_synthetic(tmp_path, "oe", "063240", "tiny", 10, 10)
-    huge = _import_synthetic(tmp_path, "oe", "063240", "huge", 300, 600)
+def test_cycle_dashboard_queries_do_not_grow(demo, client: Client, synthetic_plan) -> None:
+    tiny = _with_reviews(synthetic_plan("oe", "tiny", nodes=10, kpis=10))
+    huge = _with_reviews(synthetic_plan("oe", "huge", nodes=300, kpis=600))
     login_verified(client, MembershipFactory(municipality=tiny.municipality, role=Role.HQ).user)
     counts = [
         _count(client, reverse("reviews:dashboard", args=["oe", e.reviews.get(fiscal_year=2027).pk]))
@@ -446,10 +438,10 @@ def test_cycle_dashboard_queries_do_not_grow(demo, client: Client, tmp_path: Pat
     assert counts[0] == counts[1], counts
 
 
-def test_consortium_dashboard_queries_do_not_grow(demo, client: Client, tmp_path: Path) -> None:
-    _import_synthetic(tmp_path, "oe", "063240", "tiny", 10, 10)
-    _import_synthetic(tmp_path, "itako", "082236", "huge", 300, 600)
-    _import_synthetic(tmp_path, "murakami", "152129", "mid", 100, 200)
+def test_consortium_dashboard_queries_do_not_grow(demo, client: Client, synthetic_plan) -> None:
+    _with_reviews(synthetic_plan("oe", "tiny", nodes=10, kpis=10))
+    _with_reviews(synthetic_plan("itako", "huge", nodes=300, kpis=600))
+    _with_reviews(synthetic_plan("murakami", "mid", nodes=100, kpis=200))
     small = Consortium.objects.create(slug="small", name="小", kind="prefecture")
     small.members.set(Municipality.objects.filter(slug="oe"))
     big = Consortium.objects.create(slug="big", name="大", kind="prefecture")

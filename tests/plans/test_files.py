@@ -11,14 +11,9 @@ from django.core.management import CommandError, call_command
 
 from yakusho.plans.demo.synthetic import generate
 from yakusho.plans.models import Kpi, KpiTarget, Node, Plan, PlanEdition, ScheduleEntry
-from yakusho.plans.planfile.files import (
-    PlanFileInvalid,
-    canonical,
-    export_edition,
-    import_file,
-    read,
-    validate,
-)
+from yakusho.plans.planfile.export import export_edition
+from yakusho.plans.planfile.files import PlanFileInvalid, canonical, read, validate
+from yakusho.plans.planfile.importer import import_file
 from yakusho.plans.planfile.schema import PlanFile
 
 PLANS = sorted((Path(__file__).resolve().parents[2] / "data" / "plans").glob("*.yaml"))
@@ -157,7 +152,7 @@ BAD_INPUTS = [
     ("unknown_municipality", "municipality: 団体コード 999991 の団体がありません (no such municipality)"),
     ("unknown_national_item", "nodes[0].national_items[0]: 国の項目 jdx9.moon は"),
     ("missing_title", "title: 必須の項目がありません (required)"),
-    ("bad_direction", "kpis[0].direction: 使える値ではありません"),
+    ("bad_direction", "kpis[0].direction: 「up」は使えません"),
     (
         "unknown_metric",
         "kpis[0].metric: 指標レジストリに core.nothing がありません (no such metric in the registry)",

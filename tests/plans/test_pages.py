@@ -3,10 +3,7 @@ grow with the plan."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 from django.core.cache import caches
 from django.db import connection
 from django.test import Client
@@ -16,9 +13,7 @@ from django.urls import reverse
 from tests.factories import MembershipFactory
 from tests.helpers import login_verified
 from yakusho.core.models import Department, Municipality, Role
-from yakusho.plans.demo.synthetic import generate
 from yakusho.plans.models import Plan
-from yakusho.plans.planfile.files import import_file
 
 pytestmark = pytest.mark.django_db
 
@@ -140,18 +135,10 @@ def test_unpublished_plans_are_for_staff_only(demo_with_plans, client: Client) -
     assert client.get(url).status_code == 404
 
 
-def _import_synthetic(tmp_path: Path, key: str, nodes: int, kpis: int) -> None:
-    departments = list(Department.objects.filter(municipality__slug="oe").values_list("name", flat=True))
-    data = generate("063240", nodes=nodes, kpis=kpis, years=10, departments=departments, key=key, seed=2)
-    path = tmp_path / f"{key}.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
-    import_file(path)
-
-
 @pytest.mark.parametrize("page", ["overview", "roadmap", "kpis", "alignment"])
-def test_query_count_does_not_grow_with_the_plan(demo, client: Client, tmp_path: Path, page: str) -> None:
-    _import_synthetic(tmp_path, "tiny", 10, 10)
-    _import_synthetic(tmp_path, "huge", 400, 600)
+def test_query_count_does_not_grow_with_the_plan(demo, client: Client, page: str, synthetic_plan) -> None:
+    synthetic_plan("oe", "tiny", nodes=10, kpis=10, years=10, seed=2)
+    synthetic_plan("oe", "huge", nodes=400, kpis=600, years=10, seed=2)
     counts = []
     for key in ("tiny", "huge"):
         client.get(reverse(f"plans:{page}", args=["oe", key]))  # warm caches
@@ -162,9 +149,9 @@ def test_query_count_does_not_grow_with_the_plan(demo, client: Client, tmp_path:
     assert counts[0] == counts[1], counts
 
 
-def test_compare_query_count_does_not_grow_with_the_plan(demo, client: Client, tmp_path: Path) -> None:
-    _import_synthetic(tmp_path, "tiny", 10, 10)
-    _import_synthetic(tmp_path, "huge", 400, 600)
+def test_compare_query_count_does_not_grow_with_the_plan(demo, client: Client, synthetic_plan) -> None:
+    synthetic_plan("oe", "tiny", nodes=10, kpis=10, years=10, seed=2)
+    synthetic_plan("oe", "huge", nodes=400, kpis=600, years=10, seed=2)
     counts = []
     for key in ("tiny", "huge"):
         url = reverse("plans:compare") + f"?plans=oe/{key}"

@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import yaml
 from django.core.cache import caches
 from django.db import connection
 from django.test import Client
@@ -20,10 +19,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFactory
-from tests.helpers import login_verified
-from yakusho.core.models import Department, Role
-from yakusho.plans.demo.synthetic import generate
+from tests.factories import DepartmentFactory, MunicipalityFactory
+from yakusho.core.models import Role
 from yakusho.plans.models import (
     Kpi,
     KpiActual,
@@ -36,7 +33,6 @@ from yakusho.plans.models import (
     ReviewCycle,
     ReviewGrade,
 )
-from yakusho.plans.planfile.files import import_file
 from yakusho.plans.report import build as report
 from yakusho.plans.review.services import open_cycle
 
@@ -176,11 +172,6 @@ def _finalise(cycle: ReviewCycle) -> None:
     cycle.refresh_from_db()
 
 
-def _staff(client: Client, town, role: str = Role.COUNTER) -> Client:
-    login_verified(client, MembershipFactory(municipality=town, role=role).user)
-    return client
-
-
 def _public_url(cycle: ReviewCycle, fmt: str | None = None) -> str:
     args = [cycle.municipality.slug, cycle.edition.plan.key, cycle.fiscal_year]
     return reverse("plans:report_download", args=[*args, fmt]) if fmt else reverse("plans:report", args=args)
@@ -272,8 +263,8 @@ def test_missing_year_and_unpublished_plan_are_helpful_404s(cycle: ReviewCycle, 
     assert client.get(_public_url(cycle)).status_code == 404
 
 
-def test_staff_page_marks_an_open_cycle_as_not_final(cycle: ReviewCycle, client: Client) -> None:
-    _staff(client, cycle.municipality)
+def test_staff_page_marks_an_open_cycle_as_not_final(cycle: ReviewCycle, client: Client, signed_in) -> None:
+    signed_in(cycle.municipality, Role.COUNTER)
     page = client.get(reverse("reviews:report", args=[cycle.municipality.slug, cycle.pk])).content.decode()
     assert "未確定" in page and "この評価はまだ確定していません" in page
     assert "項目p1-aの取組" in page and "オンライン申請数" in page
@@ -284,8 +275,8 @@ def test_staff_page_marks_an_open_cycle_as_not_final(cycle: ReviewCycle, client:
     assert reverse("reviews:report", args=[cycle.municipality.slug, cycle.pk]) in cycle_page
 
 
-def test_demo_cycles_carry_the_banner_on_every_page(cycle: ReviewCycle, client: Client) -> None:
-    _staff(client, cycle.municipality)
+def test_demo_cycles_carry_the_banner_on_every_page(cycle: ReviewCycle, client: Client, signed_in) -> None:
+    signed_in(cycle.municipality, Role.COUNTER)
     staff_url = reverse("reviews:report", args=[cycle.municipality.slug, cycle.pk])
     assert str(report.DEMO_BANNER) not in client.get(staff_url).content.decode()
     ReviewCycle.objects.filter(pk=cycle.pk).update(demo=True)
@@ -295,9 +286,9 @@ def test_demo_cycles_carry_the_banner_on_every_page(cycle: ReviewCycle, client: 
     assert str(report.DEMO_BANNER) in Client().get(_public_url(cycle)).content.decode()
 
 
-def test_another_municipalitys_staff_cannot_read_it(cycle: ReviewCycle, client: Client) -> None:
+def test_another_municipalitys_staff_cannot_read_it(cycle: ReviewCycle, client: Client, signed_in) -> None:
     elsewhere = MunicipalityFactory(slug="elsewhere")
-    _staff(client, elsewhere, Role.ADMIN)
+    signed_in(elsewhere, Role.ADMIN)
     town = cycle.municipality.slug
     assert client.get(reverse("reviews:report", args=[town, cycle.pk])).status_code == 403
     assert client.get(reverse("reviews:report", args=["elsewhere", cycle.pk])).status_code == 404
@@ -311,10 +302,10 @@ def test_another_municipalitys_staff_cannot_read_it(cycle: ReviewCycle, client: 
 
 @pytest.mark.pdf
 def test_pdf_has_node_titles_and_kpi_names_as_text(
-    cycle: ReviewCycle, client: Client, tmp_path: Path
+    cycle: ReviewCycle, client: Client, tmp_path: Path, signed_in
 ) -> None:
     ReviewCycle.objects.filter(pk=cycle.pk).update(demo=True)
-    _staff(client, cycle.municipality)
+    signed_in(cycle.municipality, Role.COUNTER)
     response = client.get(reverse("reviews:report_download", args=[cycle.municipality.slug, cycle.pk, "pdf"]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert response["Content-Disposition"].endswith('-draft.pdf"')
@@ -371,14 +362,8 @@ def test_workbook_reads_back_with_the_same_figures(cycle: ReviewCycle, client: C
 # --- queries --------------------------------------------------------------------------------
 
 
-def _synthetic_cycle(tmp_path: Path, town, key: str, nodes: int, kpis: int) -> ReviewCycle:
-    departments = list(Department.objects.filter(municipality=town).values_list("name", flat=True))
-    data = generate(town.code, nodes=nodes, kpis=kpis, years=3, departments=departments, key=key, seed=3)
-    path = tmp_path / f"{key}.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
-    import_file(path)
-    edition = Plan.objects.get(municipality=town, key=key).current_edition
-    assert edition is not None
+def _synthetic_cycle(edition: PlanEdition) -> ReviewCycle:
+    town = edition.municipality
     cycle = open_cycle(edition, edition.first_year, date(2027, 5, 31))
     grades = list(ReviewGrade.objects.filter(municipality=town))
     for i, r in enumerate(cycle.node_reviews.all()):
@@ -388,13 +373,13 @@ def _synthetic_cycle(tmp_path: Path, town, key: str, nodes: int, kpis: int) -> R
     return cycle
 
 
-def test_query_count_does_not_grow_with_the_plan(town, client: Client, tmp_path: Path) -> None:
+def test_query_count_does_not_grow_with_the_plan(town, client: Client, synthetic_plan, signed_in) -> None:
     for name in ("企画課", "総務課", "税務課"):
         DepartmentFactory(municipality=town, name=name)
-    small = _synthetic_cycle(tmp_path, town, "small", 10, 10)
-    big = _synthetic_cycle(tmp_path, town, "big", 300, 400)
+    small = _synthetic_cycle(synthetic_plan(town, "small", nodes=10, kpis=10))
+    big = _synthetic_cycle(synthetic_plan(town, "big", nodes=300, kpis=400))
     assert big.node_reviews.count() > 10 * small.node_reviews.count()
-    _staff(client, town)
+    signed_in(town, Role.COUNTER)
     counts = []
     for cycle in (small, big):
         url = reverse("reviews:report", args=[town.slug, cycle.pk])

@@ -7,13 +7,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import yaml
 from auditlog.models import LogEntry
 
 from tests.factories import MembershipFactory
-from yakusho.core.models import Department, Membership, Municipality, Role
+from yakusho.core.models import Role
 from yakusho.plans.models import Kpi, KpiActual, NodeReview, PlanEdition, ReviewAmendment, ReviewCycle
-from yakusho.plans.planfile.files import import_file
 from yakusho.plans.review.services import (
     TRANSITIONS,
     ReviewError,
@@ -28,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def plan(demo, tmp_path: Path) -> PlanEdition:
+def plan(demo, plan_from) -> PlanEdition:
     """A small plan of 大江町: one measure owned by 総務課, KPIs of each kind."""
     data = {
         "format": "yakusho-plan/1",
@@ -72,17 +70,13 @@ def plan(demo, tmp_path: Path) -> PlanEdition:
             },
         ],
     }
-    path = tmp_path / "review-test.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
-    return import_file(path).edition
+    return plan_from(data).edition
 
 
-def member(role: str, department: str | None = None) -> Membership:
-    oe = Municipality.objects.get(slug="oe")
-    membership = MembershipFactory(municipality=oe, role=role)
-    if department:
-        membership.departments.set([Department.objects.get(municipality=oe, name=department)])
-    return membership
+@pytest.fixture
+def member(staff_of):
+    """``member(role, 課 or None)``: a new staff member of 大江町."""
+    return lambda role, department=None: staff_of("oe", role, [department] if department else ())
 
 
 def test_opening_makes_one_review_per_node_and_department(plan: PlanEdition) -> None:
@@ -98,7 +92,7 @@ def test_opening_makes_one_review_per_node_and_department(plan: PlanEdition) -> 
         open_cycle(plan, 2030, date(2031, 5, 31))
 
 
-def test_a_full_cycle_through_the_transition_table(plan: PlanEdition) -> None:
+def test_a_full_cycle_through_the_transition_table(plan: PlanEdition, member) -> None:
     cycle = open_cycle(plan, 2024, date(2025, 5, 31))
     review = cycle.node_reviews.get(node__key="a")
     dept, dx, hq = member(Role.DEPARTMENT, "総務課"), member(Role.SECRETARIAT), member(Role.HQ)
@@ -143,7 +137,9 @@ def test_a_full_cycle_through_the_transition_table(plan: PlanEdition) -> None:
         ("finalise", "submitted", Role.HQ, False),
     ],
 )
-def test_transition_table(plan: PlanEdition, action: str, state: str, role: str, allowed: bool) -> None:
+def test_transition_table(
+    plan: PlanEdition, action: str, state: str, role: str, allowed: bool, member
+) -> None:
     cycle = open_cycle(plan, 2024, date(2025, 5, 31))
     review = cycle.node_reviews.get(node__key="a")
     NodeReview.objects.filter(pk=review.pk).update(state=state)
@@ -159,7 +155,7 @@ def test_transition_table(plan: PlanEdition, action: str, state: str, role: str,
         assert review.state == state
 
 
-def test_department_staff_act_only_for_their_own_department(plan: PlanEdition) -> None:
+def test_department_staff_act_only_for_their_own_department(plan: PlanEdition, member) -> None:
     cycle = open_cycle(plan, 2024, date(2025, 5, 31))
     review = cycle.node_reviews.get(node__key="a")
     outsider = member(Role.DEPARTMENT, "健康福祉課")
@@ -172,7 +168,7 @@ def test_department_staff_act_only_for_their_own_department(plan: PlanEdition) -
         transition(review, "accept", elsewhere)
 
 
-def test_finalised_reviews_change_only_by_amendment(plan: PlanEdition) -> None:
+def test_finalised_reviews_change_only_by_amendment(plan: PlanEdition, member) -> None:
     cycle = open_cycle(plan, 2024, date(2025, 5, 31))
     review = cycle.node_reviews.get(node__key="a")
     NodeReview.objects.filter(pk=review.pk).update(state=NodeReview.State.FINALISED, progress=50)
@@ -198,7 +194,7 @@ def test_finalised_reviews_change_only_by_amendment(plan: PlanEdition) -> None:
         ("share", {"value": Decimal("-0.5")}, "0から100"),
     ],
 )
-def test_bad_actuals_are_refused(plan: PlanEdition, kpi_key: str, kwargs: dict, message: str) -> None:
+def test_bad_actuals_are_refused(plan: PlanEdition, kpi_key: str, kwargs: dict, message: str, member) -> None:
     cycle = open_cycle(plan, 2024, date(2025, 5, 31))
     kpi = Kpi.objects.get(edition=plan, key=kpi_key)
     before = list(KpiActual.objects.filter(kpi=kpi).values_list("fiscal_year", "value", "source"))
@@ -207,7 +203,7 @@ def test_bad_actuals_are_refused(plan: PlanEdition, kpi_key: str, kwargs: dict, 
     assert list(KpiActual.objects.filter(kpi=kpi).values_list("fiscal_year", "value", "source")) == before
 
 
-def test_the_review_writes_the_one_series_of_actuals(plan: PlanEdition) -> None:
+def test_the_review_writes_the_one_series_of_actuals(plan: PlanEdition, member) -> None:
     cycle = open_cycle(plan, 2024, date(2025, 5, 31))
     kpi = Kpi.objects.get(edition=plan, key="count")
     actual = record_actual(kpi, cycle, member(Role.DEPARTMENT, "総務課"), value=Decimal(25), text="25件")
@@ -221,7 +217,7 @@ def test_the_review_writes_the_one_series_of_actuals(plan: PlanEdition) -> None:
         record_actual(kpi, cycle, member(Role.SECRETARIAT), value=Decimal(30))
 
 
-def test_copy_forward_starts_from_last_years_texts(plan: PlanEdition) -> None:
+def test_copy_forward_starts_from_last_years_texts(plan: PlanEdition, member) -> None:
     first = open_cycle(plan, 2024, date(2025, 5, 31))
     review = first.node_reviews.get(node__key="a")
     update_review(
@@ -234,7 +230,7 @@ def test_copy_forward_starts_from_last_years_texts(plan: PlanEdition) -> None:
 
 
 def test_a_metric_bound_kpi_takes_the_registrys_figure_or_an_override_with_a_reason(
-    plan: PlanEdition,
+    plan: PlanEdition, member
 ) -> None:
     from yakusho.metrics.registry import isolated_registry
     from yakusho.plans.review.services import confirm_metric
@@ -265,7 +261,7 @@ def test_a_metric_bound_kpi_takes_the_registrys_figure_or_an_override_with_a_rea
         assert KpiActual.objects.filter(kpi=kpi).count() == 2  # the plan's 2024 and this 2025: one series
 
 
-def test_confirming_a_kpi_without_a_metric_is_refused(plan: PlanEdition) -> None:
+def test_confirming_a_kpi_without_a_metric_is_refused(plan: PlanEdition, member) -> None:
     from yakusho.plans.review.services import confirm_metric
 
     cycle = open_cycle(plan, 2025, date(2026, 5, 31))
@@ -275,7 +271,9 @@ def test_confirming_a_kpi_without_a_metric_is_refused(plan: PlanEdition) -> None
     assert not KpiActual.objects.filter(kpi=kpi, fiscal_year=2025).exists()
 
 
-def test_the_hq_finalises_a_cycle_at_once_only_when_every_review_is_accepted(plan: PlanEdition) -> None:
+def test_the_hq_finalises_a_cycle_at_once_only_when_every_review_is_accepted(
+    plan: PlanEdition, member
+) -> None:
     from yakusho.plans.review.services import finalise_cycle
 
     cycle = open_cycle(plan, 2024, date(2025, 5, 31))
@@ -303,8 +301,9 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def test_evidence_files_are_checked_by_content_and_kept_until_finalised(plan: PlanEdition, settings) -> None:
-    from pathlib import Path
+def test_evidence_files_are_checked_by_content_and_kept_until_finalised(
+    plan: PlanEdition, settings, member
+) -> None:
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -16,11 +16,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import MembershipFactory
-from tests.helpers import login_verified
 from tests.plans.helpers import PLANS
 from yakusho.core.models import Consortium, Department, Municipality, Role
-from yakusho.plans.demo.synthetic import generate
 from yakusho.plans.models import (
     GlossaryTerm,
     JointGoal,
@@ -36,10 +33,14 @@ from yakusho.plans.models import (
     PlanEdition,
     ScheduleEntry,
 )
-from yakusho.plans.planfile.files import PlanFileInvalid, _set_current, export_edition, import_file
+from yakusho.plans.planfile.export import export_edition
+from yakusho.plans.planfile.files import PlanFileInvalid
+from yakusho.plans.planfile.importer import _set_current, import_file
 from yakusho.plans.review.services import open_cycle
-from yakusho.plans.revision import services as revision
-from yakusho.plans.revision.services import RevisionError, TargetInput
+from yakusho.plans.revision import editing as revision
+from yakusho.plans.revision.diff import diff, inline_diff
+from yakusho.plans.revision.editing import TargetInput
+from yakusho.plans.revision.editions import RevisionError, is_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -50,14 +51,6 @@ def murakami(demo) -> Plan:
     import_file(PLANS / "murakami-2022-2.0.yaml")
     import_file(PLANS / "murakami-2022-2.3.yaml")
     return Plan.objects.select_related("current_edition").get(key="murakami-dx")
-
-
-def _synthetic(tmp_path: Path, key: str, nodes: int, kpis: int) -> Plan:
-    departments = list(Department.objects.filter(municipality__slug="oe").values_list("name", flat=True))
-    data = generate("063240", nodes=nodes, kpis=kpis, years=10, departments=departments, key=key, seed=2)
-    path = tmp_path / f"{key}.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
-    return import_file(path).edition.plan
 
 
 def _counts(edition: PlanEdition) -> dict[str, int]:
@@ -86,7 +79,7 @@ def test_copy_of_murakami_is_faithful(murakami: Plan) -> None:
     source = murakami.current_edition
     assert source is not None
     draft = revision.new_edition(murakami, "2.4", date(2024, 10, 1), "試験の改訂")
-    assert revision.is_draft(draft) and draft.draft and draft.digest == ""
+    assert is_draft(draft) and draft.draft and draft.digest == ""
     assert _counts(draft) == _counts(source)
     assert _counts(draft)["nodes"] == 33 and _counts(draft)["glossary"] == 28
     assert set(draft.nodes.values_list("key", flat=True)) == set(source.nodes.values_list("key", flat=True))
@@ -99,8 +92,8 @@ def test_copy_of_murakami_is_faithful(murakami: Plan) -> None:
     assert murakami.current_edition_id == source.pk  # a draft is not current
 
 
-def test_copy_keeps_kpis_targets_actuals_and_reprints(demo, tmp_path: Path) -> None:
-    plan = _synthetic(tmp_path, "copy", 30, 40)
+def test_copy_keeps_kpis_targets_actuals_and_reprints(demo, synthetic_plan) -> None:
+    plan = synthetic_plan("oe", "copy", nodes=30, kpis=40, years=10, seed=2).plan
     source = plan.current_edition
     assert source is not None
     first = Kpi.objects.filter(edition=source).order_by("order")
@@ -112,8 +105,8 @@ def test_copy_keeps_kpis_targets_actuals_and_reprints(demo, tmp_path: Path) -> N
     assert reprint.reprint_of is not None and reprint.reprint_of.edition_id == draft.pk
 
 
-def test_copy_is_made_in_bulk_not_row_by_row(demo, tmp_path: Path) -> None:
-    plan = _synthetic(tmp_path, "big", 200, 300)
+def test_copy_is_made_in_bulk_not_row_by_row(demo, synthetic_plan) -> None:
+    plan = synthetic_plan("oe", "big", nodes=200, kpis=300, years=10, seed=2).plan
     with CaptureQueriesContext(connection) as queries:
         draft = revision.new_edition(plan, "2.0", date(2030, 4, 1))
     rows = sum(_counts(draft).values())
@@ -182,7 +175,7 @@ def test_edits_on_a_draft_and_their_diff(murakami: Plan) -> None:
     assert keys.index("g2-f3-1") == keys.index("g2-f3-security") + 1
     assert node("g3-f1-opendata").depth == 3
 
-    d = revision.diff(current, draft)
+    d = diff(current, draft)
     assert [n.key for n in d.added] == ["g2-f3-1"]
     assert [n.key for n in d.removed] == ["g3-f2-learning"]
     assert [(c.key, str(c.old_parent), str(c.new_parent)) for c in d.moved] == [
@@ -239,7 +232,7 @@ def test_diff_of_murakami_2_0_and_2_3(murakami: Plan) -> None:
     old = PlanEdition.objects.get(plan=murakami, number="2.0")
     new = murakami.current_edition
     assert new is not None
-    d = revision.diff(old, new)
+    d = diff(old, new)
     assert [n.key for n in d.added] == ["g2-f1-eltax"]
     assert d.added[0].title == "公金収納におけるeLTAXの活用"
     assert [n.key for n in d.removed] == ["g2-f2-meeting"]
@@ -282,23 +275,23 @@ def test_diff_of_murakami_2_0_and_2_3(murakami: Plan) -> None:
     assert not d.kpis_added and not d.kpis_changed  # 村上市's plan has no KPIs
 
 
-def test_diff_takes_a_fixed_number_of_queries(demo, tmp_path: Path) -> None:
+def test_diff_takes_a_fixed_number_of_queries(demo, synthetic_plan) -> None:
     counts = []
     for key, nodes, kpis in (("small", 10, 10), ("big", 300, 400)):
-        plan = _synthetic(tmp_path, key, nodes, kpis)
+        plan = synthetic_plan("oe", key, nodes=nodes, kpis=kpis, years=10, seed=2).plan
         draft = revision.new_edition(plan, "2.0", date(2030, 4, 1))
         with CaptureQueriesContext(connection) as queries:
-            d = revision.diff(plan.current_edition, draft)  # type: ignore[arg-type]
+            d = diff(plan.current_edition, draft)
         assert d.empty
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 8, counts
 
 
 def test_inline_diff_escapes_and_marks_changes() -> None:
-    html = revision.inline_diff("<b>古い</b>文章", "<b>新しい</b>文章")
+    html = inline_diff("<b>古い</b>文章", "<b>新しい</b>文章")
     assert "<b>" not in html and "&lt;b&gt;" in html
     assert "<del>" in html and "<ins>" in html and "文章" in html
-    assert revision.inline_diff("同じ", "同じ") == "同じ"
+    assert inline_diff("同じ", "同じ") == "同じ"
 
 
 # --- adoption and history --------------------------------------------------------------------
@@ -314,7 +307,7 @@ def test_adopt_switches_current_and_old_reviews_stay(murakami: Plan) -> None:
     murakami.refresh_from_db()
     draft.refresh_from_db()
     assert murakami.current_edition_id == draft.pk and result.previous == current
-    assert not revision.is_draft(draft) and len(draft.digest) == 64
+    assert not is_draft(draft) and len(draft.digest) == 64
     cycle.refresh_from_db()
     assert cycle.edition_id == current.pk
     assert set(NodeReview.objects.filter(node__edition=current).values_list("pk", flat=True)) == reviews
@@ -342,8 +335,8 @@ def test_imports_never_make_a_draft_current(murakami: Plan, tmp_path: Path) -> N
         import_file(path)
 
 
-def test_adopt_carries_actuals_and_joint_goal_links(demo, tmp_path: Path) -> None:
-    plan = _synthetic(tmp_path, "goals", 10, 5)
+def test_adopt_carries_actuals_and_joint_goal_links(demo, synthetic_plan) -> None:
+    plan = synthetic_plan("oe", "goals", nodes=10, kpis=5, years=10, seed=2).plan
     old = plan.current_edition
     assert old is not None
     kept = Kpi.objects.get(edition=old, key="k0")
@@ -371,10 +364,6 @@ def test_adopt_carries_actuals_and_joint_goal_links(demo, tmp_path: Path) -> Non
 # --- pages -----------------------------------------------------------------------------------
 
 
-def _staff(plan: Plan, role: str = Role.SECRETARIAT) -> Any:
-    return MembershipFactory(municipality=plan.municipality, role=role).user
-
-
 def test_public_editions_and_diff_pages(murakami: Plan, client: Client) -> None:
     overview = client.get(reverse("plans:overview", args=["murakami", "murakami-dx"])).content.decode()
     editions_url = reverse("plans:editions", args=["murakami", "murakami-dx"])
@@ -400,7 +389,7 @@ def test_unknown_editions_get_a_helpful_404(murakami: Plan, client: Client, quer
     assert "版は見つかりません" in page and reverse("public:home") in page
 
 
-def test_drafts_are_for_staff_only(murakami: Plan, client: Client) -> None:
+def test_drafts_are_for_staff_only(murakami: Plan, client: Client, signed_in) -> None:
     revision.new_edition(murakami, "2.4", date(2024, 10, 1))
     overview = reverse("plans:overview", args=["murakami", "murakami-dx"]) + "?edition=2.4"
     diff = reverse("plans:edition_diff", args=["murakami", "murakami-dx"]) + "?from=2.3&to=2.4"
@@ -410,7 +399,7 @@ def test_drafts_are_for_staff_only(murakami: Plan, client: Client) -> None:
         not in client.get(reverse("plans:editions", args=["murakami", "murakami-dx"])).content.decode()
     )
     assert client.get("/api/v1/plans/murakami/murakami-dx?edition=2.4").status_code == 404
-    login_verified(client, _staff(murakami, Role.COUNTER))
+    signed_in(murakami.municipality, Role.COUNTER)
     assert client.get(overview).status_code == 200
     assert client.get(diff).status_code == 200
 
@@ -449,10 +438,10 @@ def test_node_page_query_count_does_not_grow_with_editions_or_reviews(murakami: 
     assert count() == before
 
 
-def test_diff_page_query_count_does_not_grow_with_the_plan(demo, client: Client, tmp_path: Path) -> None:
+def test_diff_page_query_count_does_not_grow_with_the_plan(demo, client: Client, synthetic_plan) -> None:
     counts = []
     for key, nodes, kpis in (("tiny", 10, 10), ("huge", 400, 600)):
-        plan = _synthetic(tmp_path, key, nodes, kpis)
+        plan = synthetic_plan("oe", key, nodes=nodes, kpis=kpis, years=10, seed=2).plan
         draft = revision.new_edition(plan, "2.0", date(2030, 4, 1))
         for node in Node.objects.select_related("edition").filter(edition=draft).order_by("order")[:3]:
             revision.update_node(node, title=node.title + "（改）", description="書き換えました。")
@@ -467,8 +456,8 @@ def test_diff_page_query_count_does_not_grow_with_the_plan(demo, client: Client,
     assert counts[0] == counts[1], counts
 
 
-def test_staff_make_edit_and_adopt_an_edition(murakami: Plan, client: Client) -> None:
-    login_verified(client, _staff(murakami))
+def test_staff_make_edit_and_adopt_an_edition(murakami: Plan, client: Client, signed_in) -> None:
+    signed_in(murakami.municipality, Role.SECRETARIAT)
     slug, key = "murakami", "murakami-dx"
     response = client.post(
         reverse("revisions:list", args=[slug, key]),
@@ -509,9 +498,11 @@ def test_staff_make_edit_and_adopt_an_edition(murakami: Plan, client: Client) ->
     assert murakami.current_edition_id == draft.pk
 
 
-def test_bad_input_is_refused_with_a_message_and_nothing_saved(murakami: Plan, client: Client) -> None:
+def test_bad_input_is_refused_with_a_message_and_nothing_saved(
+    murakami: Plan, client: Client, signed_in
+) -> None:
     draft = revision.new_edition(murakami, "2.4", date(2024, 10, 1))
-    login_verified(client, _staff(murakami, Role.ADMIN))
+    signed_in(murakami.municipality, Role.ADMIN)
     node_url = reverse("revisions:node", args=["murakami", "murakami-dx", "2.4", "g2"])
     response = client.post(node_url, {"action": "edit", "title": "", "code": "9"})
     assert response.status_code == 400
@@ -544,8 +535,10 @@ def test_bad_input_is_refused_with_a_message_and_nothing_saved(murakami: Plan, c
     assert not Kpi.objects.filter(edition=draft).exists()
 
 
-def test_editing_the_current_edition_through_the_page_is_refused(murakami: Plan, client: Client) -> None:
-    login_verified(client, _staff(murakami))
+def test_editing_the_current_edition_through_the_page_is_refused(
+    murakami: Plan, client: Client, signed_in
+) -> None:
+    signed_in(murakami.municipality, Role.SECRETARIAT)
     url = reverse("revisions:node", args=["murakami", "murakami-dx", "2.3", "g2"])
     assert (
         "この版は編集できません"
@@ -557,9 +550,9 @@ def test_editing_the_current_edition_through_the_page_is_refused(murakami: Plan,
 
 
 @pytest.mark.parametrize("role", [Role.DEPARTMENT, Role.COUNTER, Role.HQ])
-def test_read_only_roles_cannot_revise(murakami: Plan, client: Client, role: str) -> None:
+def test_read_only_roles_cannot_revise(murakami: Plan, client: Client, role: str, signed_in) -> None:
     revision.new_edition(murakami, "2.4", date(2024, 10, 1))
-    login_verified(client, _staff(murakami, role))
+    signed_in(murakami.municipality, role)
     slug, key = "murakami", "murakami-dx"
     assert client.get(reverse("revisions:draft", args=[slug, key, "2.4"])).status_code == 200
     node_url = reverse("revisions:node", args=[slug, key, "2.4", "g2"])

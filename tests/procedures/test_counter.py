@@ -20,9 +20,10 @@ from tests.procedures.helpers import make_procedure
 from yakusho.core.models import Role
 from yakusho.procedures.catalogue.services import add_form_definition
 from yakusho.procedures.counter import services as counter
+from yakusho.procedures.counter.prefill import CARD, OTHER
 from yakusho.procedures.counter.readers.base import ReaderError
 from yakusho.procedures.counter.readers.service import set_enabled
-from yakusho.procedures.counter.services import CARD, OTHER, CounterError
+from yakusho.procedures.counter.services import CounterError
 from yakusho.procedures.models import Submission, SubmissionChannel
 from yakusho.procedures.models.counter import CounterVisit, CounterVisitItem, OneStopRule, VisitStatus
 

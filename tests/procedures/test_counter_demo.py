@@ -28,7 +28,8 @@ from yakusho.procedures.catalogue.reference import sync_priority_procedures
 from yakusho.procedures.catalogue.services import add_form_definition, definition_of
 from yakusho.procedures.counter import services as counter
 from yakusho.procedures.demo import counter_visits as counter_demo_visits
-from yakusho.procedures.demo.counter_visits import CERTIFICATES, DAYS, load_demo_visits
+from yakusho.procedures.demo.counter_scenarios import CERTIFICATES
+from yakusho.procedures.demo.counter_visits import DAYS, load_demo_visits
 from yakusho.procedures.models import FormDefinition
 from yakusho.procedures.models.counter import CounterVisit, CounterVisitItem, VisitStatus
 from yakusho.procedures.models.submissions import Submission, SubmissionChannel, SubmissionStatus

@@ -12,13 +12,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFactory
+from tests.factories import DepartmentFactory, MunicipalityFactory
 from tests.helpers import login_verified
 from tests.procedures.helpers import make_procedure
 from yakusho.core.models import Role
+from yakusho.procedures import designer
 from yakusho.procedures.catalogue.services import add_form_definition
-from yakusho.procedures.designer import services as designer
-from yakusho.procedures.designer.services import DesignerError, FieldRef
+from yakusho.procedures.designer.operations import DesignerError, FieldRef
 from yakusho.procedures.formengine import load_definition
 from yakusho.procedures.models import (
     FormDefinition,
@@ -33,7 +33,7 @@ SLUG = "dtown"
 
 
 @pytest.fixture
-def world(db):
+def world(db, staff_of):
     town = MunicipalityFactory(slug=SLUG, name="設計町")
     own = DepartmentFactory(municipality=town, name="町民課")
     other = DepartmentFactory(municipality=town, name="建設課")
@@ -46,9 +46,7 @@ def world(db):
         ("counter", Role.COUNTER, []),
         ("secretariat", Role.SECRETARIAT, []),
     ):
-        membership = MembershipFactory(municipality=town, role=role)
-        membership.departments.set(depts)
-        users[name] = membership.user
+        users[name] = staff_of(town, role, depts).user
     return {"town": town, "own": own, "other": other, "procedure": procedure, "users": users}
 
 
@@ -287,7 +285,7 @@ def test_field_attributes_are_edited(world) -> None:
         (
             FieldRef(1, 0),
             {"key": "phone", "label": ""},
-            "2ページ目「連絡先」の項目「phone」：ラベル：必須の項目がありません。",
+            "2ページ目「連絡先」の項目「phone」：ラベル：必須の項目がありません",
         ),
     ],
 )
@@ -458,7 +456,7 @@ def test_title_description_privacy_and_fee_are_edited(world) -> None:
     assert refused(
         draft,
         designer.set_form_settings(title="", description="", privacy_notice="p", fee_items=[], fee_note=""),
-    ) == ["フォームの題名：1文字以上で書いてください。"]
+    ) == ["フォームの題名：空にできません"]
 
 
 def test_paths_in_words() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.factories import DepartmentFactory, MunicipalityFactory
+from tests.procedures.helpers import minimal_form
 from yakusho.procedures.catalogue.files import ProcedureFileInvalid, import_text
 from yakusho.procedures.models import Procedure, ProcedureChannel, ProcedureLifeEvent
 
@@ -81,7 +83,7 @@ def test_importing_twice_changes_nothing(town, tmp_path: Path) -> None:
         (
             "{kind: counter}",
             "{kind: fax}",
-            "here.yaml:12 procedures[0].channels[1].kind: 使える値ではありません",
+            "here.yaml:12 procedures[0].channels[1].kind: 「fax」は使えません",
         ),
         (
             '{kind: external, service: マイナポータル, url: "https://myna.go.jp/"}',
@@ -223,4 +225,23 @@ def test_paper_at_counter_needs_a_counter_channel(town, tmp_path: Path) -> None:
         "paper_at_counter は窓口（counter）で受け付ける手続にだけ書けます "
         "(paper_at_counter needs an available counter channel)"
     ]
+    assert not Procedure.objects.exists()
+
+
+def test_a_faulty_form_file_is_named_with_its_own_line_and_nothing_is_saved(town, tmp_path: Path) -> None:
+    text = GOOD.replace("status: planned, target_fiscal_year: 2027", "status: available")
+    form = json.dumps(minimal_form("sodai"), ensure_ascii=False, indent=2).replace(
+        '"version": 1', '"version": "one"'
+    )
+    (tmp_path / "here--sodai.json").write_text(form, "utf-8")
+    with pytest.raises(ProcedureFileInvalid) as caught:
+        import_text(text, "here.yaml", forms_directory=tmp_path)
+    line = next(n for n, row in enumerate(form.splitlines(), 1) if '"version"' in row)
+    assert str(caught.value.errors[0]) == f"here--sodai.json:{line} version: 整数で書いてください"
+    (tmp_path / "here--sodai.json").write_text('{\n  "key": \n}', "utf-8")
+    with pytest.raises(ProcedureFileInvalid) as caught:
+        import_text(text, "here.yaml", forms_directory=tmp_path)
+    assert str(caught.value.errors[0]).startswith(
+        "here--sodai.json:3: JSONとして読み取れません（3行目 1文字目）"
+    )
     assert not Procedure.objects.exists()

@@ -107,7 +107,7 @@ def test_schema_refuses_unknown_keys_and_names_field_types() -> None:
     assert schema["additionalProperties"] is False
     assert "ResidentField" in schema["$defs"]  # type: ignore[operator]
     errors = refused(definition({"key": "a", "type": "text", "label": "A", "colour": "red"}))
-    assert errors == [("$.pages[0].fields[0].colour", "定義にない項目です。")]
+    assert errors == [("$.pages[0].fields[0].colour", "不明な項目です")]
 
 
 def test_refuses_unknown_field_type_with_path() -> None:
@@ -120,14 +120,14 @@ def test_refuses_missing_required_keys_and_bad_values() -> None:
     data = definition({"key": "a", "type": "text", "label": "A", "max_length": 0})
     del data["privacy_notice"]
     paths = dict(refused(data))
-    assert paths["$.privacy_notice"] == "必須の項目がありません。"
-    assert paths["$.pages[0].fields[0].max_length"] == "1以上にしてください。"
+    assert paths["$.privacy_notice"] == "必須の項目がありません"
+    assert paths["$.pages[0].fields[0].max_length"] == "1以上にしてください"
 
 
 def test_refuses_key_that_is_not_a_slug() -> None:
     errors = refused(definition({"key": "Bad-Key", "type": "text", "label": "A"}))
     assert errors[0][0] == "$.pages[0].fields[0].key"
-    assert "形式が正しくありません" in errors[0][1]
+    assert "書式が正しくありません" in errors[0][1]
 
 
 def test_refuses_invalid_json_text() -> None:

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFactory
+from tests.factories import DepartmentFactory, MunicipalityFactory
 from tests.helpers import login_verified
 from tests.procedures.helpers import make_procedure, minimal_form
 from yakusho.core.models import Role
@@ -18,7 +18,7 @@ from yakusho.procedures.models import FormDefinition
 
 
 @pytest.fixture
-def world(db):
+def world(db, staff_of):
     town = MunicipalityFactory(slug="here")
     own = DepartmentFactory(municipality=town, name="町民課")
     other = DepartmentFactory(municipality=town, name="建設課")
@@ -30,9 +30,7 @@ def world(db):
         ("theirs", Role.DEPARTMENT, [other]),
         ("counter", Role.COUNTER, []),
     ):
-        membership = MembershipFactory(municipality=town, role=role)
-        membership.departments.set(depts)
-        users[name] = membership.user
+        users[name] = staff_of(town, role, depts).user
     return town, procedure, users
 
 
@@ -80,6 +78,18 @@ def test_bad_definitions_are_refused_with_the_json_path(
     html = response.content.decode()
     assert "フォーム定義に誤りがあります" in html
     assert message in html
+    assert not FormDefinition.objects.exists()
+
+
+def test_a_fault_names_the_line_of_the_uploaded_file(world, client: Client) -> None:
+    _town, procedure, users = world
+    login_verified(client, users["admin"])
+    text = json.dumps(minimal_form("sodai"), ensure_ascii=False, indent=2).replace(
+        '"version": 1', '"version": "one"'
+    )
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if '"version"' in row)
+    html = upload(client, procedure, text.encode()).content.decode()
+    assert f"{line}行目 <code>$.version</code>：整数で書いてください" in html
     assert not FormDefinition.objects.exists()
 
 

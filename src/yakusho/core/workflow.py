@@ -141,7 +141,3 @@ class Workflow(Mapping[str, Transition]):
             for action, rule in self._transitions.items()
             if state in rule.source and (actor is None or actor in rule.actors)
         ]
-
-    def targets(self, state: str) -> set[str]:
-        """The states one transition leads to from ``state``."""
-        return {rule.target for rule in self._transitions.values() if state in rule.source}

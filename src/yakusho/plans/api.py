@@ -12,7 +12,7 @@ from ninja import Router, Schema
 
 from yakusho.plans.achievement import evaluate
 from yakusho.plans.models import Kpi, KpiActual, Node, Plan, PlanEdition
-from yakusho.plans.revision.services import adopted
+from yakusho.plans.revision.editions import adopted
 
 router = Router(tags=["plans"])
 

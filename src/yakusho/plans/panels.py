@@ -89,6 +89,6 @@ def reviews_due(membership: Membership) -> dict[str, Any] | None:
 @consortium_sections.register("plans.reviews", template="plans/review/consortium_section.html", order=30)
 def member_reviews(consortium: Any) -> dict[str, Any]:
     """Each member's latest yearly review in headline figures (the full table: its dashboard)."""
-    from yakusho.plans.dashboard.figures import consortium_dashboard
+    from yakusho.plans.dashboard.consortium import consortium_dashboard
 
     return {"members": consortium_dashboard(consortium), "consortium": consortium}

@@ -46,10 +46,11 @@ from yakusho.plans.models import (
     ScheduleEntry,
 )
 from yakusho.plans.pdf import plan_pdf
-from yakusho.plans.planfile.files import dump_json, dump_yaml, export_edition
+from yakusho.plans.planfile.export import dump_json, dump_yaml, export_edition
 from yakusho.plans.review.forms import NoteForm
 from yakusho.plans.review.services import ReviewError, add_note
-from yakusho.plans.revision.services import adopted, is_draft, node_history
+from yakusho.plans.revision.diff import node_history
+from yakusho.plans.revision.editions import adopted, is_draft
 
 
 def year_span(first: int, last: int) -> str:

@@ -1,1 +1,2 @@
-"""Review dashboards: a cycle's and a consortium's figures (``figures``) and their pages (``views``)."""
+"""Review dashboards: a cycle's figures and the KPI tallies (``cycle``), a consortium's
+(``consortium``), and their pages (``views``)."""

@@ -9,7 +9,8 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 
 from yakusho.core.mixins import ConsortiumStaffMixin, MunicipalityStaffMixin
-from yakusho.plans.dashboard import figures as dashboard
+from yakusho.plans.dashboard import cycle as dashboard
+from yakusho.plans.dashboard.consortium import consortium_dashboard
 from yakusho.plans.models import ReviewCycle
 
 
@@ -39,7 +40,7 @@ class ConsortiumDashboardView(ConsortiumStaffMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context.update(
-            members=dashboard.consortium_dashboard(self.consortium),
+            members=consortium_dashboard(self.consortium),
             progress_labels=[p.label for p in dashboard.PROGRESS],
         )
         return context

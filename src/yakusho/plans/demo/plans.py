@@ -8,7 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from yakusho.plans.planfile.files import PlanFileInvalid, import_file
+from yakusho.plans.planfile.files import PlanFileInvalid
+from yakusho.plans.planfile.importer import import_file
 
 
 def plan_files() -> list[Path]:

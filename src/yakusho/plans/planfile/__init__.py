@@ -1,2 +1,3 @@
-"""Plan files: the format (``schema``, pydantic, source of the JSON Schema), reading and writing them
-(``files``) and the fast YAML reader for large files (``fastyaml``)."""
+"""Plan files: the format (``schema``, pydantic, source of the JSON Schema), reading and checking
+them (``files``, on the shared reader ``core.datafiles``), importing them (``importer``) and
+writing an edition back out (``export``)."""

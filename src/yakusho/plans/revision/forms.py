@@ -14,7 +14,7 @@ from yakusho.core.jcal import JapaneseDateError, format_fiscal_year, parse_fisca
 from yakusho.core.models import Department
 from yakusho.core.validators import normalize_text
 from yakusho.plans.models import Kpi, Node, PlanEdition
-from yakusho.plans.revision.services import TargetInput
+from yakusho.plans.revision.editing import TargetInput
 
 
 class NewEditionForm(forms.Form):

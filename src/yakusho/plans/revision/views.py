@@ -18,7 +18,16 @@ from django.views.generic import TemplateView
 from yakusho.core.mixins import MunicipalityStaffMixin
 from yakusho.core.permissions import Perm
 from yakusho.plans.models import Kpi, KpiTarget, Node, NodeDepartment, Plan, PlanEdition
-from yakusho.plans.revision import services as revision
+from yakusho.plans.revision import editing as revision
+from yakusho.plans.revision.diff import diff
+from yakusho.plans.revision.editions import (
+    NODE_TEXTS,
+    RevisionError,
+    edition_state,
+    is_draft,
+    order_key,
+    require_draft,
+)
 from yakusho.plans.revision.forms import (
     KpiForm,
     MoveForm,
@@ -27,7 +36,6 @@ from yakusho.plans.revision.forms import (
     TargetFormSet,
     target_initial,
 )
-from yakusho.plans.revision.services import RevisionError, is_draft
 from yakusho.plans.views import EditionMixin, cached_page, not_found
 
 
@@ -57,7 +65,7 @@ class RevisionMixin(MunicipalityStaffMixin):
     def refuse(self, edition: PlanEdition) -> HttpResponse:
         """A change to the current or a past edition: the reason, back on the editor page."""
         try:
-            revision.require_draft(edition)
+            require_draft(edition)
         except RevisionError as exc:
             messages.error(self.request, str(exc))
         return redirect(self.editor_url(edition))
@@ -83,10 +91,10 @@ class EditionListView(RevisionMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         plan = self.get_plan()
-        editions = sorted(PlanEdition.objects.filter(plan=plan), key=revision.order_key, reverse=True)
+        editions = sorted(PlanEdition.objects.filter(plan=plan), key=order_key, reverse=True)
         context.update(
             plan=plan,
-            editions=[(e, revision.edition_state(e, plan)) for e in editions],
+            editions=[(e, edition_state(e, plan)) for e in editions],
             form=kwargs.get("form") or NewEditionForm(),
         )
         return context
@@ -128,7 +136,7 @@ class DraftView(RevisionMixin, TemplateView):
         context.update(
             plan=plan,
             edition=edition,
-            state=revision.edition_state(edition, plan),
+            state=edition_state(edition, plan),
             editable=is_draft(edition),
             nodes=list(Node.objects.filter(edition=edition).order_by("order")),
             kpis=list(Kpi.objects.filter(edition=edition).select_related("node").order_by("order")),
@@ -154,7 +162,7 @@ class DraftView(RevisionMixin, TemplateView):
                     title=d["title"],
                     departments=list(d["departments"]),
                     lead=d["lead"],
-                    **{k: d[k] for k in revision.NODE_TEXTS},
+                    **{k: d[k] for k in NODE_TEXTS},
                 )
             except RevisionError as exc:
                 _form_error(form, exc)
@@ -190,7 +198,7 @@ class NodeEditView(RevisionMixin, TemplateView):
             "title": node.title,
             "departments": [nd.department_id for nd in links],
             "lead": next((nd.department_id for nd in links if nd.lead), None),
-            **{k: getattr(node, k) for k in revision.NODE_TEXTS},
+            **{k: getattr(node, k) for k in NODE_TEXTS},
         }
         context.update(
             plan=plan,
@@ -211,7 +219,7 @@ class NodeEditView(RevisionMixin, TemplateView):
         action = request.POST.get("action")
         extra: dict[str, Any] = {"edition": edition, "node_obj": node}
         try:
-            revision.require_draft(edition)
+            require_draft(edition)
             if action == "remove":
                 title = node.title
                 revision.remove_node(node)
@@ -242,7 +250,7 @@ class NodeEditView(RevisionMixin, TemplateView):
                             lead=d["lead"],
                             code=d["code"],
                             title=d["title"],
-                            **{k: d[k] for k in revision.NODE_TEXTS},
+                            **{k: d[k] for k in NODE_TEXTS},
                         )
                     except RevisionError as exc:
                         _form_error(form, exc)
@@ -358,7 +366,7 @@ class AdoptView(RevisionMixin, TemplateView):
             edition=edition,
             editable=is_draft(edition),
             current=current,
-            diff=revision.diff(current, edition) if current and is_draft(edition) else None,
+            diff=diff(current, edition) if current and is_draft(edition) else None,
         )
         return context
 
@@ -395,7 +403,7 @@ class PublicEditionsView(EditionMixin):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        editions = sorted(context["editions"], key=revision.order_key)
+        editions = sorted(context["editions"], key=order_key)
         rows = [(e, editions[i - 1] if i else None) for i, e in enumerate(editions)]
         context["rows"] = list(reversed(rows))
         return context
@@ -410,7 +418,7 @@ class PublicDiffView(EditionMixin):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        editions = sorted(context["editions"], key=revision.order_key)
+        editions = sorted(context["editions"], key=order_key)
         by_number = {e.number: e for e in editions}
         current = self.plan.current_edition
         to_number = self.request.GET.get("to") or (current.number if current else "")
@@ -418,7 +426,7 @@ class PublicDiffView(EditionMixin):
         if new is None:
             context["missing"] = _("第%(n)s版は見つかりません。") % {"n": to_number}
             return context
-        before = [e for e in editions if revision.order_key(e) < revision.order_key(new)]
+        before = [e for e in editions if order_key(e) < order_key(new)]
         from_number = self.request.GET.get("from") or (before[-1].number if before else "")
         old = by_number.get(from_number)
         if old is None:
@@ -435,7 +443,7 @@ class PublicDiffView(EditionMixin):
         context.update(
             old=old,
             new=new,
-            diff=revision.diff(old, new),
+            diff=diff(old, new),
             choices=editions,
             from_query=query(old),
             to_query=query(new),

@@ -14,17 +14,14 @@ does not name are left alone.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.conf import settings
 from django.db import transaction
-from pydantic import ValidationError
 
-from yakusho.core.datafiles import DataFileInvalid, FileError, Path_, format_path, line_map, pydantic_message
+from yakusho.core.datafiles import DataFile, DataFileInvalid, FileError, Path_, parse_path
 from yakusho.core.models import Department, Municipality
 from yakusho.procedures.catalogue.reference import sync_priority_procedures
 from yakusho.procedures.catalogue.schema import ProcedureEntry, ProcedureFile
@@ -64,37 +61,6 @@ class ImportResult:
         )
 
 
-class Parsed:
-    def __init__(self, text: str, file: str) -> None:
-        self.file = file
-        try:
-            self.data = yaml.safe_load(text)
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise ProcedureFileInvalid(
-                [
-                    FileError(
-                        file,
-                        mark.line + 1 if mark is not None else None,
-                        "",
-                        f"YAMLとして読み取れません: {problem}",
-                        f"not valid YAML: {problem}",
-                    )
-                ]
-            ) from None
-        self.lines: dict[Path_, int] = {}
-        if root is not None:
-            line_map(root, (), self.lines)
-
-    def error(self, path: Path_, ja: str, en: str) -> FileError:
-        probe = path
-        while probe and probe not in self.lines:
-            probe = probe[:-1]
-        return FileError(self.file, self.lines.get(probe), format_path(path), ja, en)
-
-
 _VALUE_ERRORS: dict[str, tuple[str, str]] = {
     "external_needs_service": (
         "外部サービス（external）には service（サービス名）が必要です",
@@ -107,28 +73,19 @@ _VALUE_ERRORS: dict[str, tuple[str, str]] = {
 }
 
 
-def _structure(parsed: Parsed) -> ProcedureFile:
-    if not isinstance(parsed.data, dict):
-        raise ProcedureFileInvalid(
-            [parsed.error((), "項目の集まり（マッピング）で書いてください", "must be a mapping")]
-        )
-    try:
-        return ProcedureFile.model_validate(parsed.data)
-    except ValidationError as exc:
-        errors = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            if err["type"] == "value_error":
-                code = str(err.get("ctx", {}).get("error", ""))
-                if code.startswith("unknown_life_event:"):
-                    value = code.split(":", 1)[1]
-                    ja, en = f"ライフイベントにない値です（{value}）", f"not a life event ({value})"
-                else:
-                    ja, en = _VALUE_ERRORS.get(code, ("値が正しくありません", code))
-            else:
-                ja, en = pydantic_message(err)
-            errors.append(parsed.error(loc, ja, en))
-        raise ProcedureFileInvalid(errors) from None
+def _value_error(err: Any) -> tuple[str, str] | None:
+    """The wording of the procedure schema's own validators (None: the shared wording)."""
+    if err["type"] != "value_error":
+        return None
+    code = str(err.get("ctx", {}).get("error", ""))
+    if code.startswith("unknown_life_event:"):
+        value = code.split(":", 1)[1]
+        return f"ライフイベントにない値です（{value}）", f"not a life event ({value})"
+    return _VALUE_ERRORS.get(code, ("値が正しくありません", code))
+
+
+def _structure(parsed: DataFile) -> ProcedureFile:
+    return parsed.validate(ProcedureFile, invalid=ProcedureFileInvalid, message=_value_error)
 
 
 def forms_dir() -> Path:
@@ -144,11 +101,11 @@ class _Checked:
     municipality: Municipality
     departments: dict[str, Department]
     priorities: dict[str, PriorityProcedure]
-    forms: dict[str, Any]  # procedure key -> parsed JSON
+    forms: dict[str, DataFile | None]  # procedure key -> the form file read
     unattached: list[str]  # form files of this municipality that no available yakusho/counter channel uses
 
 
-def _semantics(doc: ProcedureFile, parsed: Parsed, forms_directory: Path) -> _Checked:
+def _semantics(doc: ProcedureFile, parsed: DataFile, forms_directory: Path) -> _Checked:
     errors: list[FileError] = []
     municipality = Municipality.objects.filter(slug=doc.municipality).first()
     if municipality is None:
@@ -174,7 +131,7 @@ def _semantics(doc: ProcedureFile, parsed: Parsed, forms_directory: Path) -> _Ch
                 )
             )
     seen: dict[str, int] = {}
-    forms: dict[str, Any] = {}
+    forms: dict[str, DataFile | None] = {}
     for i, entry in enumerate(doc.procedures):
         here: Path_ = ("procedures", i)
         if entry.key in seen:
@@ -221,7 +178,7 @@ def _semantics(doc: ProcedureFile, parsed: Parsed, forms_directory: Path) -> _Ch
                 )
             )
         elif available & {ChannelKind.YAKUSHO.value, ChannelKind.COUNTER.value} and path.exists():
-            forms[entry.key] = _read_form(path, parsed, here, errors)
+            forms[entry.key] = _read_form(path, errors)
         if entry.paper_at_counter and ChannelKind.COUNTER.value not in available:
             errors.append(
                 parsed.error(
@@ -239,17 +196,11 @@ def _semantics(doc: ProcedureFile, parsed: Parsed, forms_directory: Path) -> _Ch
     return _Checked(municipality, departments, priorities, forms, unattached)
 
 
-def _read_form(path: Path, parsed: Parsed, here: Path_, errors: list[FileError]) -> Any:
+def _read_form(path: Path, errors: list[FileError]) -> DataFile | None:
     try:
-        return json.loads(path.read_text("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        errors.append(
-            parsed.error(
-                (*here, "channels"),
-                f"フォームファイルをJSONとして読み取れません（{path.name}: {exc}）",
-                f"form file is not valid JSON ({path.name})",
-            )
-        )
+        return DataFile.read(path.read_bytes(), path.name, fmt="json")
+    except DataFileInvalid as exc:
+        errors.extend(exc.errors)
         return None
 
 
@@ -287,17 +238,19 @@ def _existing_channel_rows(procedure: Procedure) -> list[tuple[Any, ...]]:
     ]
 
 
-def import_text(text: str, file: str = "<text>", *, forms_directory: Path | None = None) -> ImportResult:
+def import_text(
+    text: str | bytes, file: str = "<text>", *, forms_directory: Path | None = None
+) -> ImportResult:
     """Validate everything first, then write in one transaction (nothing on any error)."""
     sync_priority_procedures()
-    parsed = Parsed(text, file)
+    parsed = DataFile.read(text, file, invalid=ProcedureFileInvalid)
     doc = _structure(parsed)
     checked = _semantics(doc, parsed, forms_directory or forms_dir())
     with transaction.atomic():
         return _write(doc, parsed, checked)
 
 
-def _write(doc: ProcedureFile, parsed: Parsed, checked: _Checked) -> ImportResult:
+def _write(doc: ProcedureFile, parsed: DataFile, checked: _Checked) -> ImportResult:
     municipality = checked.municipality
     result = ImportResult(municipality)
     result.warnings += [
@@ -363,8 +316,8 @@ def _write(doc: ProcedureFile, parsed: Parsed, checked: _Checked) -> ImportResul
                     order=order,
                 )
             changed = True
-        form_data = checked.forms.get(entry.key)
-        if form_data is not None and _attach_form(procedure, form_data, parsed, ("procedures", i), errors):
+        form = checked.forms.get(entry.key)
+        if form is not None and _attach_form(procedure, form, parsed, ("procedures", i), errors):
             result.forms_added += 1
         if procedure.pk and entry.key in existing:
             if changed:
@@ -378,19 +331,20 @@ def _write(doc: ProcedureFile, parsed: Parsed, checked: _Checked) -> ImportResul
 
 
 def _attach_form(
-    procedure: Procedure, data: Any, parsed: Parsed, here: Path_, errors: list[FileError]
+    procedure: Procedure, form: DataFile, parsed: DataFile, here: Path_, errors: list[FileError]
 ) -> bool:
-    """Add the form file as a new version unless that version is already stored (same content)."""
-    name = f"{procedure.municipality.slug}--{procedure.key}.json"
+    """Add the form file as a new version unless that version is already stored (same content).
+    A fault of the form names the form file and its line."""
+    name = form.file
+    data = form.data
     try:
         definition, problems = check_definition(procedure, data)
     except FormDefinitionInvalid as exc:
-        for p in exc.problems:
-            errors.append(parsed.error((*here, "channels"), f"{name} {p.path}: {p.message}", "invalid form"))
-        return False
+        problems = exc.problems
+        definition = None
     for p in problems:
-        errors.append(parsed.error((*here, "channels"), f"{name} {p.path}: {p.message}", "invalid form"))
-    if problems:
+        errors.append(form.error(parse_path(p.path), p.message, ""))  # the engine words it (gettext)
+    if definition is None or problems:
         return False
     stored = FormDefinition.objects.filter(procedure=procedure, version=definition.version).first()
     if stored is not None:
@@ -424,13 +378,9 @@ def _attach_form(
 
 def import_file(path: str | Path, *, forms_directory: Path | None = None) -> ImportResult:
     path = Path(path)
-    try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProcedureFileInvalid(
-            [FileError(path.name, None, "", f"ファイルを読めません: {exc}", f"cannot read the file: {exc}")]
-        ) from None
-    return import_text(text, path.name, forms_directory=forms_directory)
+    return import_text(
+        DataFile.raw(path, invalid=ProcedureFileInvalid), path.name, forms_directory=forms_directory
+    )
 
 
 def procedure_files() -> list[Path]:

@@ -10,8 +10,10 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, QuerySet
+from django.utils.translation import get_language
 
 from yakusho.core.calendar import BusinessCalendar
+from yakusho.core.datafiles import DataFile, DataFileInvalid, parse_path
 from yakusho.core.models import Membership, Role
 from yakusho.procedures.formengine import FormDefinition as EngineForm
 from yakusho.procedures.formengine import load_definition
@@ -22,6 +24,7 @@ from yakusho.procedures.models import FormDefinition, Procedure
 class DefinitionProblem:
     path: str  # JSON path, "$" for the whole document
     message: str
+    line: int | None = None  # in the file it came from, when it came from one
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -33,20 +36,21 @@ class FormDefinitionInvalid(Exception):
         self.problems = problems
 
 
-def parse_definition_json(raw: bytes | str) -> Any:
-    """JSON text (UTF-8, a BOM allowed) to data, or :class:`FormDefinitionInvalid` in Japanese."""
+def read_definition(raw: bytes | str, name: str) -> DataFile:
+    """An uploaded form definition (JSON, UTF-8, a BOM allowed), read with its lines; or
+    :class:`FormDefinitionInvalid` saying in the reader's language why it cannot be read."""
     try:
-        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw.lstrip("\ufeff")
-    except UnicodeDecodeError:
+        return DataFile.read(raw, name, fmt="json")
+    except DataFileInvalid as exc:
+        language = get_language()
         raise FormDefinitionInvalid(
-            [DefinitionProblem("$", "UTF-8 の JSON ファイルではありません。")]
+            [DefinitionProblem("$", e.text(language), e.line) for e in exc.errors]
         ) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FormDefinitionInvalid(
-            [DefinitionProblem("$", f"JSONとして読み取れません（{exc.lineno}行目 {exc.colno}文字目）。")]
-        ) from None
+
+
+def with_lines(problems: list[DefinitionProblem], form: DataFile) -> list[DefinitionProblem]:
+    """The problems with the line of the form file each one is about."""
+    return [DefinitionProblem(p.path, p.message, form.line(parse_path(p.path))) for p in problems]
 
 
 def check_definition(procedure: Procedure, data: Any) -> tuple[Any, list[DefinitionProblem]]:

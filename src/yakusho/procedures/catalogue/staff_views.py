@@ -27,8 +27,9 @@ from yakusho.procedures.catalogue.services import (
     add_form_definition,
     can_edit_forms,
     current_forms,
-    parse_definition_json,
     processing_deadline,
+    read_definition,
+    with_lines,
 )
 from yakusho.procedures.models import FormDefinition, Procedure, ProcedureChannel
 from yakusho.procedures.models.designer import FormDraft
@@ -129,10 +130,17 @@ class FormUploadView(MunicipalityStaffMixin, FormView):
     def form_valid(self, form: FormDefinitionUploadForm) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
-            data = parse_definition_json(upload.read())
-            stored = add_form_definition(self.procedure, data, user=self.request.user, source=upload.name)
+            form_file = read_definition(upload.read(), upload.name)
         except FormDefinitionInvalid as exc:
             self.problems = exc.problems
+            form.add_error("file", _("フォーム定義に誤りがあります。下の一覧を確認してください。"))
+            return self.form_invalid(form)
+        try:
+            stored = add_form_definition(
+                self.procedure, form_file.data, user=self.request.user, source=upload.name
+            )
+        except FormDefinitionInvalid as exc:
+            self.problems = with_lines(exc.problems, form_file)
             form.add_error("file", _("フォーム定義に誤りがあります。下の一覧を確認してください。"))
             return self.form_invalid(form)
         messages.success(

@@ -2,7 +2,8 @@
 confirmation under /counter/confirm/<token>/ (namespace ``counter_public``, no sign-in).
 
 Staff pages need ``Perm.SERVE_COUNTER`` (counter staff, administrators); the one-stop
-configuration needs ``Perm.MANAGE_SETTINGS``. Every rule is in ``yakusho.procedures.counter.services``.
+configuration needs ``Perm.MANAGE_SETTINGS``. Every rule is in ``yakusho.procedures.counter.services``
+(what is filled in for staff in ``prefill``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from yakusho.procedures import formrender
 from yakusho.procedures.counter import services as counter
 from yakusho.procedures.counter.forms import OneStopForm, ProcedureChoiceForm, StartVisitForm
 from yakusho.procedures.counter.pdf import PaperEntry, render_paper_forms
+from yakusho.procedures.counter.prefill import SOURCE_LABELS
 from yakusho.procedures.counter.readers.base import ReaderError
 from yakusho.procedures.counter.readers.forms import ManualEntryForm, PayloadForm
 from yakusho.procedures.counter.readers.service import ReaderState, reader_states
@@ -275,7 +277,7 @@ def _mark_sources(blocks: list[Any], sources: dict[str, str]) -> None:
         for control in block.inputs:
             source = sources.get(control.name, "")
             control.source = source  # read by the counter's input template
-            control.source_label = str(counter.SOURCE_LABELS[source]) if source else ""
+            control.source_label = str(SOURCE_LABELS[source]) if source else ""
         for row in block.rows:
             _mark_sources(row.inputs, sources)
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from yakusho.core import uploads
 from yakusho.core.models import Department, Municipality
-from yakusho.procedures.designer import services as designer
+from yakusho.procedures import designer
 from yakusho.procedures.formengine import schema
 from yakusho.procedures.models import LifeEvent, Procedure
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from yakusho.procedures.designer import views
+from yakusho.procedures.designer import publish_views, views
 
 M = "m/<slug:municipality>/procedures/"
 D = M + "<int:pk>/designer/"
@@ -23,7 +23,7 @@ urlpatterns = [
     path(D + "fields/<str:ref>/type/", views.FieldTypeView.as_view(), name="field_type"),
     path(D + "fields/<str:ref>/move/", views.FieldMoveView.as_view(), name="field_move"),
     path(D + "fields/<str:ref>/delete/", views.FieldDeleteView.as_view(), name="field_delete"),
-    path(D + "preview/", views.PreviewView.as_view(), name="preview"),
-    path(D + "preview/counter/", views.CounterPreviewView.as_view(), name="preview_counter"),
-    path(D + "publish/", views.PublishView.as_view(), name="publish"),
+    path(D + "preview/", publish_views.PreviewView.as_view(), name="preview"),
+    path(D + "preview/counter/", publish_views.CounterPreviewView.as_view(), name="preview_counter"),
+    path(D + "publish/", publish_views.PublishView.as_view(), name="publish"),
 ]

@@ -1,18 +1,16 @@
-"""Back-office pages of the form designer (mounted under /staff/, namespace ``designer``).
+"""Back-office pages of the form designer's editor (mounted under /staff/, namespace ``designer``).
 
 Administrators and department staff of the procedure's 課 (``Perm.EDIT_FORMS`` and
-``services.can_edit_forms``) build a procedure's form without code: an outline of pages and fields
-with small POST forms to move and delete them, editors for a page, a field and the form's
-settings and fee, previews as a resident on a phone and at the counter, and publishing with a
-summary of the changes against the live version. Every change goes through
-``procedures.designer``, which saves nothing the form engine would refuse. Every form carries the
-draft's ``stamp``: a page that is out of date (another tab, another colleague) cannot act on
-items that have moved since.
+``catalogue.services.can_edit_forms``) build a procedure's form without code: an outline of pages
+and fields with small POST forms to move and delete them, editors for a page, a field and the
+form's settings and fee, and a new procedure to design; the previews and publishing are in
+``publish_views``. Every change goes through ``procedures.designer``, which saves nothing the form
+engine would refuse. Every form carries the draft's ``stamp``: a page that is out of date (another
+tab, another colleague) cannot act on items that have moved since.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -27,9 +25,8 @@ from django.views.generic import TemplateView
 from yakusho.core.mixins import MunicipalityStaffMixin
 from yakusho.core.models import Department, Role
 from yakusho.core.permissions import Perm
-from yakusho.procedures import formrender
+from yakusho.procedures import designer
 from yakusho.procedures.catalogue.services import can_edit_forms
-from yakusho.procedures.designer import services as designer
 from yakusho.procedures.designer.forms import (
     AddFieldForm,
     AddPageForm,
@@ -41,9 +38,7 @@ from yakusho.procedures.designer.forms import (
     SettingsForm,
     generate_key,
 )
-from yakusho.procedures.designer.services import DesignerError, FieldRef
-from yakusho.procedures.formengine import load_definition
-from yakusho.procedures.formengine.engine import FormDefinition as EngineForm
+from yakusho.procedures.designer.operations import DesignerError, FieldRef
 from yakusho.procedures.models import Procedure, ProcedureLifeEvent
 from yakusho.procedures.models.designer import FormDraft
 
@@ -428,154 +423,6 @@ class FieldDeleteView(DesignerMixin, View):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not self.stale(request):
             self.run(designer.delete_field(_field_ref(kwargs["ref"])), _("項目を削除しました。"))
-        return self.overview()
-
-
-# --- preview ---------------------------------------------------------------------------------------
-
-
-def _raw(post: Mapping[str, Any]) -> dict[str, list[str]]:
-    return {
-        k: post.getlist(k)  # type: ignore[attr-defined]
-        for k in post
-        if not k.startswith("_") and k not in ("csrfmiddlewaretoken", "stamp")
-    }
-
-
-def preview_pages(
-    form: EngineForm,
-    raw: Mapping[str, list[str]],
-    errors: Mapping[str, list[str]],
-    extra_rows: Mapping[str, int],
-) -> list[dict[str, Any]]:
-    """Every page with every field, rendered by the residents' renderer (``formrender``); a field or
-    page shown only under a condition carries it."""
-    pages = []
-    for p, page in enumerate(form.pages):
-        blocks = []
-        for f in page.fields:
-            info = form.info[f.key]
-            blocks.append(
-                formrender.block_for(
-                    form,
-                    f,
-                    p,
-                    raw,
-                    {},
-                    errors,
-                    extra_rows.get(f.key, 0),
-                    conditional=info.condition is not None,
-                )
-            )
-        pages.append({"number": p + 1, "page": page, "blocks": blocks})
-    return pages
-
-
-class PreviewView(DesignerMixin, View):
-    """The draft (or the live version) as residents see it: all pages, the real renderer; posting
-    sample answers shows the engine's messages, or the summary and fee when they pass."""
-
-    template_name = "procedures/designer/preview.html"
-    mode = "phone"
-
-    def definition(self) -> tuple[EngineForm, str] | None:
-        if self.draft is not None:
-            return designer.check(self.draft.definition), _("下書き")
-        live = designer.live_form(self.procedure)
-        if live is None:
-            return None
-        return load_definition(live.definition), _("公開中の第%(v)s版") % {"v": live.version}
-
-    def show(
-        self,
-        raw: dict[str, list[str]],
-        errors: dict[str, list[str]],
-        rows: dict[str, int],
-        result: Any = None,
-    ) -> HttpResponse:
-        found = self.definition()
-        if found is None:
-            return self.overview()
-        form, source = found
-        context = self.base_context(
-            form=form,
-            source=source,
-            mode=self.mode,
-            pages=preview_pages(form, raw, errors, rows),
-            error_links=formrender.error_links(errors),
-            result=result,
-            summary=form.summary(result.cleaned) if result is not None and result.ok else [],
-            rows=rows,
-        )
-        return render(self.request, self.template_name, context)
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.show({}, {}, {})
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        found = self.definition()
-        if found is None:
-            return self.overview()
-        form, _source = found
-        raw = _raw(request.POST)
-        rows = {}
-        for key in form.fields:
-            try:
-                rows[key] = max(0, min(int(request.POST.get(f"_rows-{key}", 0)), 100))
-            except ValueError:
-                rows[key] = 0
-        add_row = request.POST.get("_add_row")
-        if add_row in form.fields:
-            rows[add_row] = rows.get(add_row, 0) + 1
-            return self.show(raw, {}, rows)
-        result = form.validate(raw, request.FILES)
-        return self.show(raw, result.errors, rows, result)
-
-
-class CounterPreviewView(PreviewView):
-    mode = "counter"
-
-
-# --- publish ---------------------------------------------------------------------------------------
-
-
-class PublishView(DesignerMixin, View):
-    template_name = "procedures/designer/publish.html"
-
-    def page(self, problems: list[str]) -> HttpResponse:
-        assert self.draft is not None
-        live = designer.live_form(self.procedure)
-        context = self.base_context(
-            problems=problems,
-            changes=designer.changes(live.definition if live else None, self.draft.definition),
-            live=live,
-            next_version=(live.version if live else 0) + 1,
-            will_publish=not self.procedure.published,
-            is_online=designer.is_online(self.procedure),
-            online_default=designer.online_by_default(self.procedure),
-        )
-        return render(self.request, self.template_name, context)
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if self.draft is None:
-            return self.overview()
-        return self.page(designer.publish_problems(self.procedure, self.draft))
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if self.stale(request):
-            return self.overview()
-        assert self.draft is not None
-        try:
-            # the page offers the choice only while the procedure is not online (「choice」 says so)
-            online = "online" in request.POST if "choice" in request.POST else None
-            stored = designer.publish(self.procedure, self.draft, request.user, online=online)
-        except DesignerError as exc:
-            return self.page(exc.messages)
-        if designer.is_online(self.procedure):
-            done = _("フォームの第%(v)s版を公開しました。住民向けの手続の案内から申請できます。")
-        else:
-            done = _("フォームの第%(v)s版を公開しました。窓口（書かない窓口）で使えます。")
-        messages.success(request, done % {"v": stored.version})
         return self.overview()
 
 

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any, TypeVar
 
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from pydantic import ValidationError
+
+from yakusho.core.datafiles import DataFile, DataFileInvalid, pydantic_message
 
 from . import expressions
 from .dates import parse_bound
@@ -118,53 +120,13 @@ def _path(loc: Sequence[int | str]) -> str:
     return out
 
 
-_PYDANTIC_MESSAGES: dict[str, Any] = {
-    "missing": gettext_lazy("必須の項目がありません。"),
-    "extra_forbidden": gettext_lazy("定義にない項目です。"),
-    "string_type": gettext_lazy("文字列で書いてください。"),
-    "int_type": gettext_lazy("整数で書いてください。"),
-    "int_parsing": gettext_lazy("整数で書いてください。"),
-    "int_from_float": gettext_lazy("整数で書いてください。"),
-    "float_type": gettext_lazy("数で書いてください。"),
-    "float_parsing": gettext_lazy("数で書いてください。"),
-    "bool_type": gettext_lazy("true か false で書いてください。"),
-    "bool_parsing": gettext_lazy("true か false で書いてください。"),
-    "list_type": gettext_lazy("配列で書いてください。"),
-    "model_type": gettext_lazy("オブジェクトで書いてください。"),
-    "model_attributes_type": gettext_lazy("オブジェクトで書いてください。"),
-    "dict_type": gettext_lazy("オブジェクトで書いてください。"),
-}
-
-
 def _pydantic_message(err: Any) -> str:
-    kind = err["type"]
-    ctx = err.get("ctx") or {}
-    if kind in _PYDANTIC_MESSAGES:
-        return str(_PYDANTIC_MESSAGES[kind])
-    if kind in ("union_tag_invalid", "literal_error"):
-        given = ctx.get("tag", err.get("input"))
-        expected = ctx.get("expected_tags") or ctx.get("expected") or ""
-        return _("「%(value)s」は使えません（使える値：%(expected)s）。") % {
-            "value": given,
-            "expected": expected,
-        }
-    if kind == "union_tag_not_found":
-        return _("type がありません（使える値：%(expected)s）。") % {"expected": ", ".join(FIELD_TYPES)}
-    if kind == "string_pattern_mismatch":
-        return _("形式が正しくありません（%(pattern)s に合いません）。") % {"pattern": ctx.get("pattern", "")}
-    if kind == "string_too_short":
-        return _("%(min)s文字以上で書いてください。") % {"min": ctx.get("min_length")}
-    if kind == "string_too_long":
-        return _("%(max)s文字以内で書いてください。") % {"max": ctx.get("max_length")}
-    if kind == "too_short":
-        return _("%(min)s個以上必要です。") % {"min": ctx.get("min_length")}
-    if kind == "too_long":
-        return _("%(max)s個までです。") % {"max": ctx.get("max_length")}
-    if kind in ("greater_than_equal", "greater_than"):
-        return _("%(limit)s以上にしてください。") % {"limit": ctx.get("ge", ctx.get("gt"))}
-    if kind in ("less_than_equal", "less_than"):
-        return _("%(limit)s以下にしてください。") % {"limit": ctx.get("le", ctx.get("lt"))}
-    return str(err["msg"])
+    """The shared wording of data files (``core.datafiles``), in the reader's language; a field
+    without ``type`` names the types there are."""
+    if err["type"] == "union_tag_not_found":
+        return _("type がありません（使える値：%(expected)s）") % {"expected": ", ".join(FIELD_TYPES)}
+    ja, en = pydantic_message(err)
+    return en if (get_language() or "ja").startswith("en") else ja
 
 
 @dataclass
@@ -650,17 +612,10 @@ class _Checker:
 def parse_definition(data: dict[str, Any] | str, cls: type[D]) -> D:
     if isinstance(data, str | bytes):
         try:
-            data = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise DefinitionError(
-                [
-                    (
-                        "$",
-                        _("JSONとして読み取れません（%(line)s行目 %(col)s文字目）：%(error)s")
-                        % {"line": exc.lineno, "col": exc.colno, "error": exc.msg},
-                    )
-                ]
-            ) from None
+            data = DataFile.read(data, "form.json", fmt="json").data
+        except DataFileInvalid as exc:
+            language = get_language()
+            raise DefinitionError([("$", e.text(language)) for e in exc.errors]) from None
     if not isinstance(data, dict):
         raise DefinitionError([("$", _("フォーム定義はJSONオブジェクトでなければなりません。"))])
     try:

@@ -55,7 +55,7 @@ from yakusho.procedures.submissions.services import (
     transition_label,
     visible_submissions,
 )
-from yakusho.procedures.submissions.views import file_response
+from yakusho.procedures.submissions.status_views import file_response
 
 PAGE_SIZE = 50
 

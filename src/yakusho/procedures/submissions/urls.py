@@ -5,7 +5,7 @@ The first page of applying (the privacy notice) is ``procedures:apply``.
 
 from django.urls import path
 
-from yakusho.procedures.submissions import views
+from yakusho.procedures.submissions import status_views, views
 
 A = "m/<slug:municipality>/procedures/<slug:procedure>/apply/"
 S = "m/<slug:municipality>/submissions/"
@@ -15,7 +15,7 @@ urlpatterns = [
     path(A + "page/<int:number>/", views.ApplyPageView.as_view(), name="page"),
     path(A + "check/", views.ApplyCheckView.as_view(), name="check"),
     path(A + "done/<str:code>/", views.ApplyDoneView.as_view(), name="done"),
-    path(S, views.LookupView.as_view(), name="lookup"),
-    path(S + "<str:code>/", views.StatusView.as_view(), name="status"),
-    path(S + "<str:code>/files/<int:pk>/", views.StatusFileView.as_view(), name="status_file"),
+    path(S, status_views.LookupView.as_view(), name="lookup"),
+    path(S + "<str:code>/", status_views.StatusView.as_view(), name="status"),
+    path(S + "<str:code>/files/<int:pk>/", status_views.StatusFileView.as_view(), name="status_file"),
 ]

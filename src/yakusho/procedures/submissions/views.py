@@ -1,4 +1,5 @@
-"""The resident's side: applying online, the receipt, and the status page.
+"""The resident's side of applying online: the form, page by page, and the receipt (the status page
+afterwards is ``status_views``).
 
 Applying is one thing per page (GOV.UK): the privacy notice, the form's pages with 「2 / 3」,
 back and next without losing input, check your answers with change links, submit, receipt.
@@ -16,53 +17,29 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
-from django_ratelimit.decorators import ratelimit
 
-from yakusho.core import uploads
 from yakusho.core.models import Municipality
 from yakusho.core.views.public import public_form_ratelimit
 from yakusho.procedures import formrender
 from yakusho.procedures.catalogue.services import current_forms, definition_of
 from yakusho.procedures.catalogue.views import can_apply_online, not_found
-from yakusho.procedures.formengine import FORM_ERRORS, FormDefinition, load_definition
+from yakusho.procedures.formengine import FormDefinition
 from yakusho.procedures.models import FormDefinition as FormDefinitionRow
 from yakusho.procedures.models import Procedure, ProcedureChannel
-from yakusho.procedures.models.submissions import MessageDirection, Submission, SubmissionAttachment
+from yakusho.procedures.models.submissions import Submission
 from yakusho.procedures.submissions import files as submission_files
-from yakusho.procedures.submissions.services import (
-    SubmissionError,
-    create_submission,
-    find_for_resident,
-    format_secret,
-    normalize_secret,
-    resident_reply,
-    status_path,
-    status_text,
-    transition,
-)
+from yakusho.procedures.submissions.services import create_submission, format_secret, status_path
 
 SESSION_PREFIX = "apply-"
 RECEIPTS = "submission-receipts"
-
-
-def _status_rate(group: str, request: HttpRequest) -> str:
-    return str(settings.RATELIMIT_PUBLIC_FORM)
-
-
-#: the status page answers a code and a secret: every request counts, not only posts
-status_ratelimit = method_decorator(
-    ratelimit(key="ip", rate=_status_rate, method=ratelimit.ALL, block=True), name="dispatch"
-)
 
 
 class Refused(Exception):
@@ -440,206 +417,3 @@ class ApplyDoneView(ApplyBase):
                 status_url=request.build_absolute_uri(status_path(submission, secret)),
             ),
         )
-
-
-# --- the status page -----------------------------------------------------------------------------
-
-REPLY_FORM = load_definition(
-    {
-        "key": "reply",
-        "version": 1,
-        "title": "返信",
-        "privacy_notice": "-",
-        "pages": [
-            {
-                "key": "reply",
-                "title": "返信",
-                "fields": [
-                    {
-                        "key": "body",
-                        "type": "textarea",
-                        "label": "返信",
-                        "required": True,
-                        "max_length": 4000,
-                    },
-                    {
-                        "key": "file",
-                        "type": "file",
-                        "label": "添付ファイル",
-                        "accept": ["pdf", "jpeg", "png", "heic"],
-                        "max_size": 10 * 1024 * 1024,
-                    },
-                ],
-            }
-        ],
-    }
-)
-
-
-class StatusBase(View):
-    municipality: Municipality
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        municipality = Municipality.objects.filter(slug=kwargs["municipality"]).first()
-        if municipality is None:
-            return not_found(request, _("この自治体は見つかりません。"))
-        self.municipality = municipality
-        return super().dispatch(request, *args, **kwargs)
-
-
-@public_form_ratelimit
-class LookupView(StatusBase):
-    """Enter the receipt code and the secret to open the status page."""
-
-    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        return render(request, "procedures/submissions/lookup.html", {"municipality": self.municipality})
-
-    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        code = request.POST.get("code", "")
-        secret = request.POST.get("secret", "")
-        submission = find_for_resident(self.municipality, code, secret)
-        if submission is None:
-            return render(
-                request,
-                "procedures/submissions/lookup.html",
-                {
-                    "municipality": self.municipality,
-                    "code": code[:20],
-                    "error": _("受付番号または照会キーが正しくありません。控えをご確認ください。"),
-                },
-                status=404,
-            )
-        submission.municipality = self.municipality
-        return redirect(status_path(submission, secret))
-
-
-@status_ratelimit
-class StatusView(StatusBase):
-    """The applicant's status page: status in words, deadline, messages, a reply form."""
-
-    def find(self, request: HttpRequest, code: str) -> Submission | None:
-        secret = request.GET.get("k") or request.POST.get("k") or ""
-        submission = find_for_resident(self.municipality, code, secret)
-        if submission is not None:
-            submission.municipality = self.municipality
-            self.secret = normalize_secret(secret)
-        return submission
-
-    def refused(self, request: HttpRequest) -> HttpResponse:
-        return render(
-            request,
-            "procedures/submissions/lookup.html",
-            {
-                "municipality": self.municipality,
-                "error": _("受付番号または照会キーが正しくありません。控えをご確認ください。"),
-            },
-            status=404,
-        )
-
-    def page(
-        self,
-        request: HttpRequest,
-        submission: Submission,
-        errors: dict[str, list[str]] | None = None,
-        body: str = "",
-    ) -> HttpResponse:
-        definition = definition_of(submission.form)
-        thread = list(submission.messages.prefetch_related("attachments").order_by("created_at", "pk"))
-        status = 400 if errors else 200
-        return render(
-            request,
-            "procedures/submissions/status.html",
-            {
-                "municipality": self.municipality,
-                "submission": submission,
-                "procedure": submission.procedure,
-                "status_text": status_text(submission.status),
-                "thread": thread,
-                "directions": MessageDirection,
-                "summary": definition.summary(submission.data),
-                "attachments": list(submission.attachments.filter(message__isnull=True)),
-                "secret": self.secret,
-                "errors": errors or {},
-                "error_links": formrender.error_links(errors or {}),
-                "body": body,
-                "can_reply": not submission.is_closed,
-            },
-            status=status,
-        )
-
-    def get(self, request: HttpRequest, code: str, **kwargs: Any) -> HttpResponse:
-        submission = self.find(request, code)
-        if submission is None:
-            return self.refused(request)
-        return self.page(request, submission)
-
-    def post(self, request: HttpRequest, code: str, **kwargs: Any) -> HttpResponse:
-        submission = self.find(request, code)
-        if submission is None:
-            return self.refused(request)
-        if request.POST.get("_action") == "withdraw":
-            if request.POST.get("confirm") != "yes":
-                return self.page(
-                    request,
-                    submission,
-                    {"confirm": [_("取り下げるときは、確認のチェックを入れてください。")]},
-                )
-            try:
-                transition(submission, "withdraw")
-            except SubmissionError as exc:
-                return self.page(request, submission, {FORM_ERRORS: [str(exc)]})
-            messages.success(request, _("申請を取り下げました。"))
-            return redirect(status_path(submission, self.secret))
-        raw = {k: request.POST.getlist(k) for k in request.POST if k not in ("k", "_action")}
-        reply_files: dict[str, Any] = dict(request.FILES.items())
-        result = REPLY_FORM.validate(raw, reply_files)
-        body = request.POST.get("body", "")
-        if not result.ok:
-            return self.page(request, submission, result.errors, body)
-        upload = None
-        temp_name = None
-        if result.cleaned.get("file"):
-            temp_name = submission_files.save_temp_upload(request.FILES["file"])
-            upload = (result.cleaned["file"], temp_name)
-        try:
-            resident_reply(submission, result.cleaned["body"], upload)
-        except SubmissionError as exc:
-            return self.page(request, submission, {FORM_ERRORS: [str(exc)]}, body)
-        finally:
-            if temp_name:
-                submission_files.remove_temp([temp_name])
-        messages.success(request, _("返信を送りました。担当の課からの連絡をお待ちください。"))
-        return redirect(status_path(submission, self.secret))
-
-
-@status_ratelimit
-class StatusFileView(StatusView):
-    """A file of the submission, for its applicant (code and secret checked like the page)."""
-
-    def get(self, request: HttpRequest, code: str, pk: int = 0, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
-        submission = self.find(request, code)
-        if submission is None:
-            return self.refused(request)
-        attachment = SubmissionAttachment.objects.filter(submission=submission, pk=pk).first()
-        if attachment is None:
-            raise Http404
-        return file_response(attachment)
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return HttpResponse(status=405)
-
-
-def file_response(attachment: SubmissionAttachment) -> FileResponse:
-    try:
-        path = submission_files.absolute_path(attachment.path)
-        handle = path.open("rb")
-    except (OSError, ValueError):
-        raise Http404(_("ファイルが見つかりません。")) from None
-    kind = uploads.kind_of_extension(attachment.name)
-    inline = kind in ("pdf", "jpeg", "png", "gif", "webp")
-    response = FileResponse(handle, as_attachment=not inline, filename=attachment.name)
-    response["Content-Type"] = attachment.content_type
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from yakusho.plans.models import Plan
-from yakusho.plans.planfile.files import dump_json, dump_yaml, export_edition
+from yakusho.plans.planfile.export import dump_json, dump_yaml, export_edition
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from yakusho.core.models import Department, Municipality
 from yakusho.plans.demo.synthetic import generate
-from yakusho.plans.planfile.files import dump_yaml
+from yakusho.plans.planfile.export import dump_yaml
 
 
 class Command(BaseCommand):

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from yakusho.plans.planfile.files import PlanFileInvalid, import_file
+from yakusho.plans.planfile.files import PlanFileInvalid
+from yakusho.plans.planfile.importer import import_file
 
 
 class Command(BaseCommand):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from yakusho.core.datafiles import DataFile, DataFileInvalid
 from yakusho.procedures.counter.readers.base import FIELD_LABELS, Sex
 
 MAX_UPLOAD_BYTES = 65536
@@ -26,12 +27,9 @@ class ReaderConfigForm(forms.Form):
         if not text:
             return {}
         try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(
-                _("JSONとして読み取れません（%(line)s行目%(column)s文字目）。"),
-                params={"line": exc.lineno, "column": exc.colno},
-            ) from None
+            value = DataFile.read(text, "config.json", fmt="json").data
+        except DataFileInvalid as exc:
+            raise forms.ValidationError(exc.errors[0].text(get_language())) from None
         if not isinstance(value, dict):
             raise forms.ValidationError(_("JSONはオブジェクト（{ … }）にしてください。"))
         return value

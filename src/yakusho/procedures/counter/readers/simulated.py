@@ -18,8 +18,10 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from yakusho.core.datafiles import DataFile, DataFileInvalid
 from yakusho.procedures.counter.readers.base import (
     CardReader,
     ConfigProblem,
@@ -98,14 +100,9 @@ class SimulatedReader(CardReader):
                     str(_("QRコードの内容を読み取れません（YKCARD1: の後が正しくありません）。"))
                 ) from None
         try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ReaderError(
-                str(
-                    _("JSONとして読み取れません（%(line)s行目%(column)s文字目）。")
-                    % {"line": exc.lineno, "column": exc.colno}
-                )
-            ) from None
+            document = DataFile.read(text, "card.json", fmt="json").data
+        except DataFileInvalid as exc:
+            raise ReaderError(exc.errors[0].text(get_language())) from None
         if not isinstance(document, dict):
             raise ReaderError(str(_("JSONはオブジェクト（{ … }）にしてください。")))
         return document

@@ -1,4 +1,5 @@
-"""A fast YAML reader for large plan files: builds Python data straight from libyaml's events.
+"""A fast YAML reader for data files (large plan files above all): builds Python data straight
+from libyaml's events.
 
 PyYAML composes a node (with marks) for every scalar and runs its implicit-type regexes on each
 one; for a 4.5 MB plan that is most of the import time. Here plain scalars that cannot be

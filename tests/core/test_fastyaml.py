@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from yakusho.plans.planfile.fastyaml import load
+from yakusho.core.fastyaml import load
 
 PLANS = sorted((Path(__file__).resolve().parents[2] / "data" / "plans").glob("*.yaml"))
 

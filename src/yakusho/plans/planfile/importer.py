@@ -1,0 +1,296 @@
+"""Importing a checked plan file: all-or-nothing, idempotent by the file's digest (an edition
+imported twice with the same content is a no-op; with other content it is refused)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from yakusho.core.datafiles import DataFile
+from yakusho.core.models import Department, Municipality
+from yakusho.plans.models import (
+    GlossaryTerm,
+    Kpi,
+    KpiActual,
+    KpiTarget,
+    NationalFramework,
+    NationalItem,
+    Node,
+    NodeDepartment,
+    Observation,
+    Plan,
+    PlanEdition,
+    ScheduleEntry,
+    StandardIndicator,
+)
+from yakusho.plans.planfile.files import (
+    PlanFileInvalid,
+    digest,
+    read,
+    validate_semantics,
+)
+from yakusho.plans.planfile.schema import PlanFile
+from yakusho.plans.reference import reference, sync_reference
+
+
+@dataclass
+class ImportResult:
+    edition: PlanEdition
+    created: bool
+    counts: dict[str, int]
+
+
+@transaction.atomic
+def import_file(path: Path | str) -> ImportResult:
+    plan_file, parsed = read(path)
+    sync_reference()
+    municipality, departments = validate_semantics(plan_file, parsed)
+    return import_plan(plan_file, municipality, departments, parsed)
+
+
+def import_plan(
+    pf: PlanFile, municipality: Municipality, departments: dict[str, Department], parsed: DataFile
+) -> ImportResult:
+    plan, _ = Plan.objects.get_or_create(
+        municipality=municipality, key=pf.key, defaults={"published": pf.published}
+    )
+    existing = PlanEdition.objects.filter(plan=plan, number=pf.edition.number).first()
+    fingerprint = digest(pf)
+    if existing is not None:
+        if existing.digest == fingerprint:
+            return ImportResult(existing, False, {})
+        if existing.draft:
+            raise PlanFileInvalid(
+                [
+                    parsed.error(
+                        ("edition", "number"),
+                        f"第{pf.edition.number}版は職員が作成中の版です。版を改めてください",
+                        "staff are writing this edition: give the file a new edition",
+                    )
+                ]
+            )
+        raise PlanFileInvalid(
+            [
+                parsed.error(
+                    ("edition", "number"),
+                    f"第{pf.edition.number}版はすでに取り込まれていて、内容が異なります。版を改めてください",
+                    "this edition was already imported with different content: give the file a new edition",
+                )
+            ]
+        )
+    m = municipality
+    ref = reference()
+    framework_key = pf.national_framework or ref.framework_in_force(pf.adopted_on)
+    framework = NationalFramework.objects.filter(key=framework_key).first() if framework_key else None
+    edition = PlanEdition.objects.create(
+        municipality=m,
+        plan=plan,
+        number=pf.edition.number,
+        date=pf.edition.date,
+        edition_note=pf.edition.note,
+        history=[e.model_dump(mode="json") for e in pf.editions],
+        title=pf.title,
+        kind=pf.kind,
+        adopted_on=pf.adopted_on,
+        first_year=pf.first_year,
+        last_year=pf.last_year,
+        level_labels=list(pf.level_labels),
+        vision=pf.vision,
+        position=pf.position,
+        governance=pf.governance,
+        principles=pf.principles,
+        sections=[s.model_dump(mode="json") for s in pf.sections],
+        national_framework=framework,
+        framework_cited=pf.national_framework is not None,
+        note=pf.note,
+        digest=fingerprint,
+    )
+    items = {
+        i.key: i for i in NationalItem.objects.filter(key__in={k for n in pf.nodes for k in n.national_items})
+    }
+    indicators = {i.key: i for i in StandardIndicator.objects.all()}
+
+    nodes: dict[str, Node] = {}
+    depth: dict[str, int] = {}
+    for order, n in enumerate(pf.nodes):
+        depth[n.key] = depth[n.parent] + 1 if n.parent else 1
+        nodes[n.key] = Node(
+            municipality=m,
+            edition=edition,
+            key=n.key,
+            depth=depth[n.key],
+            code=n.code,
+            title=n.title,
+            description=n.description,
+            current_state=n.current_state,
+            actions=n.actions,
+            effects=n.effects,
+            department_note=n.department_note,
+            note=n.note,
+            order=order,
+        )
+    # Parents first: insert level by level so each parent has its id.
+    parents = {n.key: n.parent for n in pf.nodes}
+    for level in sorted(set(depth.values())):
+        batch = [nodes[k] for k, d in depth.items() if d == level]
+        for node in batch:
+            parent_key = parents[node.key]
+            node.parent = nodes[parent_key] if parent_key else None
+        Node.objects.bulk_create(batch, batch_size=1000)
+    NodeDepartment.objects.bulk_create(
+        [
+            NodeDepartment(
+                municipality=m, node=nodes[n.key], department=departments[d.name], lead=d.lead, order=j
+            )
+            for n in pf.nodes
+            for j, d in enumerate(n.departments)
+        ],
+        batch_size=1000,
+    )
+    through = Node.national_items.through
+    through.objects.bulk_create(
+        [
+            through(node_id=nodes[n.key].pk, nationalitem_id=items[k].pk)
+            for n in pf.nodes
+            for k in n.national_items
+        ],
+        batch_size=1000,
+    )
+    ScheduleEntry.objects.bulk_create(
+        [
+            ScheduleEntry(
+                municipality=m,
+                node=nodes[r.node],
+                first_year=r.first_year,
+                last_year=r.last_year,
+                activity=r.activity,
+                phase=r.phase,
+                note=r.note,
+                order=i,
+            )
+            for i, r in enumerate(pf.schedule)
+        ],
+        batch_size=1000,
+    )
+    kpis: dict[str, Kpi] = {}
+    for order, k in enumerate(pf.kpis):
+        b = k.baseline
+        kpis[k.key] = Kpi(
+            municipality=m,
+            edition=edition,
+            node=nodes[k.node],
+            key=k.key,
+            name=k.name,
+            unit=k.unit,
+            direction=k.direction,
+            accumulation=k.accumulation,
+            has_baseline=b is not None,
+            baseline_fiscal_year=b.fiscal_year if b else None,
+            baseline_date=b.date if b else None,
+            baseline_value=b.value if b else None,
+            baseline_text=b.text if b else "",
+            baseline_note=b.note if b else "",
+            metric=k.metric or "",
+            indicator=indicators.get(k.indicator) if k.indicator else None,
+            note=k.note,
+            order=order,
+        )
+    Kpi.objects.bulk_create(list(kpis.values()), batch_size=1000)
+    reprints = [kpis[k.key] for k in pf.kpis if k.reprint_of]
+    for k in pf.kpis:
+        if k.reprint_of:
+            kpis[k.key].reprint_of = kpis[k.reprint_of]
+    Kpi.objects.bulk_update(reprints, ["reprint_of"], batch_size=1000)
+    KpiTarget.objects.bulk_create(
+        [
+            KpiTarget(
+                municipality=m,
+                kpi=kpis[k.key],
+                fiscal_year=t.fiscal_year,
+                value=t.value,
+                unit=t.unit,
+                text=t.text,
+                final=t.final,
+                order=j,
+            )
+            for k in pf.kpis
+            for j, t in enumerate(k.targets)
+        ],
+        batch_size=2000,
+    )
+    KpiActual.objects.bulk_create(
+        [
+            KpiActual(
+                municipality=m,
+                kpi=kpis[k.key],
+                fiscal_year=a.fiscal_year,
+                value=a.value,
+                text=a.text,
+                date=a.date,
+                note=a.note,
+                source=KpiActual.Source.PLAN,
+            )
+            for k in pf.kpis
+            for a in k.actuals
+        ],
+        batch_size=2000,
+    )
+    Observation.objects.bulk_create(
+        [
+            Observation(
+                municipality=m,
+                edition=edition,
+                node=nodes[o.node] if o.node else None,
+                name=o.name,
+                value=o.value,
+                unit=o.unit,
+                text=o.text,
+                as_of=o.as_of,
+                as_of_text=o.as_of_text,
+                indicator=indicators.get(o.indicator) if o.indicator else None,
+                note=o.note,
+                order=i,
+            )
+            for i, o in enumerate(pf.observations)
+        ]
+    )
+    GlossaryTerm.objects.bulk_create(
+        [
+            GlossaryTerm(
+                municipality=m,
+                edition=edition,
+                term=t.term,
+                reading=t.reading,
+                definition=t.definition,
+                order=i,
+            )
+            for i, t in enumerate(pf.glossary)
+        ]
+    )
+    _set_current(plan)
+    return ImportResult(
+        edition,
+        True,
+        {
+            "nodes": len(nodes),
+            "schedule": len(pf.schedule),
+            "kpis": len(kpis),
+            "observations": len(pf.observations),
+            "glossary": len(pf.glossary),
+        },
+    )
+
+
+def _set_current(plan: Plan) -> None:
+    editions = list(plan.editions.filter(draft=False))
+
+    def sort_key(e: PlanEdition) -> tuple[Any, ...]:
+        parts = tuple(int(p) if p.isdigit() else 0 for p in e.number.split("."))
+        return (e.date or e.adopted_on or datetime.date.min, parts)
+
+    plan.current_edition = max(editions, key=sort_key)
+    plan.save(update_fields=["current_edition"])
