@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from yakusho.core import uploads
 from yakusho.procedures.formengine import expressions
 from yakusho.procedures.formengine.definition import SEX_OPTIONS, composite_parts
-from yakusho.procedures.formengine.engine import PART_LABELS
+from yakusho.procedures.formengine.display import PART_LABELS
 from yakusho.procedures.formengine.schema import (
     AddressField,
     CheckboxField,

@@ -15,8 +15,10 @@ from typing import Any
 
 from yakusho.core.uploads import FileInfo
 
-from .definition import DefinitionError, parse_definition
-from .engine import FORM_ERRORS, FeeError, FormDefinition, Result, SummaryRow
+from .checks import parse_definition
+from .definition import DefinitionError
+from .display import SummaryRow
+from .engine import FORM_ERRORS, FeeError, FormDefinition, Result
 from .expressions import ExpressionError
 from .facts import FactField, identity_facts
 
