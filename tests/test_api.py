@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -11,6 +13,27 @@ from django.test import Client
 from yakusho.api import api
 
 OPENAPI = Path(__file__).resolve().parents[1] / "docs" / "openapi.json"
+PREFIX = "/api/v1"
+#: values no municipality, plan or edition has, percent-encoded: NUL (which PostgreSQL refuses in
+#: text), other control characters, invalid UTF-8, bidi controls, far longer than any field
+HOSTILE = ["%00", "a%00b", "%01%08%1B%7F", "%0A", "%FF%FE", "%E2%80%AE", "x" * 3000, "-", "0"]
+
+
+def _documented(response: Any, operation: str) -> None:
+    """The response has a status code the committed description gives the operation (a path
+    template), and its error body is that status's schema, ``{"detail": str}``."""
+    responses: dict[str, Any] = json.loads(OPENAPI.read_text("utf-8"))["paths"][PREFIX + operation]["get"][
+        "responses"
+    ]
+    status = str(response.status_code)
+    assert status in responses, f"{operation} answered {status}, documented: {sorted(responses)}"
+    assert response["Content-Type"].startswith("application/json")
+    if status != "200":
+        assert responses[status]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ErrorOut"
+        }
+        body = response.json()
+        assert set(body) == {"detail"} and isinstance(body["detail"], str)
 
 
 def test_committed_openapi_description_is_current() -> None:
@@ -58,3 +81,71 @@ def test_unpublished_plans_are_not_in_the_api(demo_with_plans, client: Client) -
     assert client.get("/api/v1/plans/oe/oe-dx").status_code == 404
     assert client.get("/api/v1/plans/oe/oe-dx/kpis").status_code == 404
     assert "oe" not in {p["municipality"] for p in client.get("/api/v1/plans").json()}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", HOSTILE, ids=lambda v: v if len(v) < 20 else f"{len(v)} chars")
+def test_hostile_values_are_documented_not_found(demo_with_plans, client: Client, value: str) -> None:
+    """No 500 (NUL raised in PostgreSQL's driver before): a value that names nothing is a 404 with
+    the documented body, in a path or in ``edition``; as the ``municipality`` filter, no plans."""
+    cases = [
+        (f"/municipalities/{value}", "/municipalities/{slug}"),
+        (f"/plans/{value}/oe-dx", "/plans/{municipality}/{key}"),
+        (f"/plans/oe/{value}", "/plans/{municipality}/{key}"),
+        (f"/plans/oe/oe-dx?edition={value}", "/plans/{municipality}/{key}"),
+        (f"/plans/oe/{value}/nodes", "/plans/{municipality}/{key}/nodes"),
+        (f"/plans/oe/oe-dx/nodes?edition={value}", "/plans/{municipality}/{key}/nodes"),
+        (f"/plans/{value}/oe-dx/kpis", "/plans/{municipality}/{key}/kpis"),
+        (f"/plans/oe/oe-dx/kpis?edition={value}", "/plans/{municipality}/{key}/kpis"),
+    ]
+    for url, operation in cases:
+        response = client.get(PREFIX + url)
+        assert response.status_code == 404, url
+        assert response.json() == {"detail": "Not Found"}
+        _documented(response, operation)
+    response = client.get(f"{PREFIX}/plans?municipality={value}")
+    assert response.status_code == 200 and response.json() == []
+    _documented(response, "/plans")
+
+
+@pytest.mark.django_db
+def test_too_many_query_parameters_are_a_documented_400(demo_with_plans, client: Client) -> None:
+    """Django refuses more than 1000 query parameters; where the API reads the query string, it says
+    so in its own error body (not Django's HTML page), as documented."""
+    many = "&".join(f"p{i}=1" for i in range(1001))
+    for url, operation in [
+        ("/plans", "/plans"),
+        ("/plans/oe/oe-dx", "/plans/{municipality}/{key}"),
+        ("/plans/oe/oe-dx/nodes", "/plans/{municipality}/{key}/nodes"),
+        ("/plans/oe/oe-dx/kpis", "/plans/{municipality}/{key}/kpis"),
+    ]:
+        response = client.get(f"{PREFIX}{url}?{many}")
+        assert response.status_code == 400 and response.json() == {"detail": "Bad Request"}, url
+        _documented(response, operation)
+    # operations without query parameters never read it: no 400 to document there
+    for url, operation in [
+        ("/municipalities", "/municipalities"),
+        ("/municipalities/oe", "/municipalities/{slug}"),
+    ]:
+        response = client.get(f"{PREFIX}{url}?{many}")
+        assert response.status_code == 200
+        _documented(response, operation)
+
+
+@pytest.mark.django_db
+def test_every_path_parameter_has_an_example_of_real_data(demo_with_plans, client: Client) -> None:
+    """The committed description's examples name demo data, so schemathesis (tests/test_api_contract.py)
+    reaches real answers, not only 404s: each operation with its examples filled in answers 200."""
+    paths = json.loads(OPENAPI.read_text("utf-8"))["paths"]
+    for template, item in paths.items():
+        parameters = item["get"].get("parameters", [])
+        url = template
+        for p in parameters:
+            if p["in"] == "path":
+                url = url.replace("{" + p["name"] + "}", p["example"])
+        query = "&".join(f"{p['name']}={p['example']}" for p in parameters if p["in"] == "query")
+        assert not re.search(r"{\w+}", url)
+        response = client.get(f"{url}?{query}" if query else url)
+        assert response.status_code == 200, template
+        assert response.json(), f"{template} with its examples answers nothing"
+        _documented(response, template.removeprefix(PREFIX))

@@ -3,16 +3,27 @@
 Its OpenAPI description is committed as ``docs/openapi.json`` (``make openapi`` writes it); a test
 fails when the committed file differs from what the code generates. The interactive docs page is
 off: it loads Swagger UI from a CDN, and Yakusho serves nothing from outside.
+
+Every operation documents its errors with their body (``plans.api.ErrorOut``, ``{"detail": "…"}``):
+404 for something named in the request that does not exist, 400 where the query string is read and
+Django refuses it (too many parameters). ``tests/test_api_contract.py`` runs schemathesis against a
+live server on the committed description (PostgreSQL run).
 """
 
 from __future__ import annotations
 
+import logging
+from typing import Annotated
+
+from django.core.exceptions import SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Path, Schema
 
 from yakusho.core.models import Department, Municipality
 from yakusho.core.office import office_status
 from yakusho.plans import api as plans_api
+from yakusho.plans.api import could_name_something, responses
 
 api = NinjaAPI(
     title="Yakusho API",
@@ -21,6 +32,16 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url=None,
 )
+
+
+@api.exception_handler(SuspiciousOperation)
+def bad_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    """Django's 400 (e.g. too many query parameters), with the API's error body instead of the HTML
+    page; logged to ``django.security.<name>`` as Django's own handler does."""
+    logging.getLogger(f"django.security.{exc.__class__.__name__}").error(
+        str(exc), extra={"status_code": 400, "request": request}
+    )
+    return api.create_response(request, {"detail": "Bad Request"}, status=400)
 
 
 class MunicipalityOut(Schema):
@@ -45,15 +66,24 @@ class MunicipalityDetailOut(MunicipalityOut):
     departments: list[DepartmentOut]
 
 
-@api.get("/municipalities", response=list[MunicipalityOut], tags=["municipalities"])
+@api.get("/municipalities", **responses(list[MunicipalityOut], query=False), tags=["municipalities"])
 def list_municipalities(request: object) -> list[Municipality]:
     """Every municipality, by 全国地方公共団体コード."""
     return list(Municipality.objects.order_by("code"))
 
 
-@api.get("/municipalities/{slug}", response=MunicipalityDetailOut, tags=["municipalities"])
-def get_municipality(request: object, slug: str) -> dict[str, object]:
+@api.get(
+    "/municipalities/{slug}",
+    **responses(MunicipalityDetailOut, not_found="No municipality has this URL name.", query=False),
+    tags=["municipalities"],
+)
+def get_municipality(
+    request: object,
+    slug: Annotated[str, Path(description="The municipality's URL name.", example="oe")],
+) -> dict[str, object]:
     """One municipality with its departments and whether its offices are open now."""
+    if not could_name_something(slug):
+        raise Http404
     municipality = get_object_or_404(Municipality, slug=slug)
     departments = Department.objects.for_municipality(municipality).order_by("order", "name")
     return {

@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "yakusho.core.middleware.InputGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -212,6 +213,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/staff/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "yakusho.core.lockout.lockout_username"
 
 # Rate limits on public forms (django-ratelimit). Its counters live in the database (the
 # "ratelimit" cache above: one atomic statement per count), so every server process shares them
@@ -241,6 +243,18 @@ AUDITLOG_INCLUDE_ALL_MODELS = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # secrets of mailed links never reach the log (core.accesslog; gunicorn's access log likewise)
+    "filters": {"secrets": {"()": "yakusho.core.accesslog.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["secrets"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("YAKUSHO_LOG_LEVEL", "WARNING")},
+    # Django's own loggers through the same filtered handler only (its defaults add handlers of
+    # their own under DEBUG, which would print "Not Found: <path>" unfiltered)
+    "loggers": {
+        name: {
+            "handlers": ["console"],
+            "level": os.environ.get("YAKUSHO_LOG_LEVEL", "WARNING"),
+            "propagate": False,
+        }
+        for name in ("django", "django.server")
+    },
 }

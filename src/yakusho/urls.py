@@ -17,3 +17,7 @@ urlpatterns = [
     path("i18n/language/", switch_language, name="set_language"),
     path("i18n/catalog.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),
 ]
+
+handler400 = "yakusho.core.responses.bad_request"
+handler403 = "yakusho.core.responses.permission_denied"
+handler404 = "yakusho.core.responses.page_not_found"

@@ -32,6 +32,20 @@ def test_login_with_email_and_password(client: Client) -> None:
     assert membership.municipality.name in home.content.decode()
 
 
+@pytest.mark.parametrize("length", [254, 256, 10_000])
+def test_an_overlong_sign_in_name_is_refused_with_the_form_not_a_server_error(
+    client: Client, length: int
+) -> None:
+    """The lockout records the name typed (its column holds 255 characters)."""
+    from axes.models import AccessAttempt
+
+    name = "a" * (length - len("@example.jp")) + "@example.jp"
+    response = client.post(reverse("staff:login"), {"username": name, "password": "nope"})
+    assert response.status_code == 200
+    assert 'class="error-summary"' in response.content.decode() or "errorlist" in response.content.decode()
+    assert all(len(a.username or "") <= 255 for a in AccessAttempt.objects.all())
+
+
 def test_wrong_password_is_refused_in_japanese(client: Client) -> None:
     membership = MembershipFactory(role=Role.COUNTER)
     response = client.post(reverse("staff:login"), {"username": membership.user.email, "password": "nope"})

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,62 +12,18 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.db import connection
 
 from tests.factories import MembershipFactory
-from tests.smtp import free_port
+from tests.servers import serving
 from yakusho.core.models import Role
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def database_url() -> str:
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 @pytest.fixture
 def two_servers(tmp_path: Path) -> Iterator[list[str]]:
-    if connection.vendor != "postgresql":
-        pytest.fail("this test needs the PostgreSQL run (DATABASE_URL)")
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(
-        DATABASE_URL=database_url(),
-        DJANGO_SETTINGS_MODULE="yakusho.settings",
-        YAKUSHO_SECRET_KEY="scale-out-test-secret-key-shared-by-both-processes-0123456789",
-        YAKUSHO_VAR_DIR=str(tmp_path),
-        YAKUSHO_DEBUG="1",
-    )
-    script = Path(sys.executable).parent / "yakusho"
-    ports = [free_port(), free_port()]
-    procs = [
-        subprocess.Popen(  # noqa: S603
-            [str(script), "serve", "--port", str(p), "--workers", "1", "--threads", "2"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        for p in ports
-    ]
-    urls = [f"http://127.0.0.1:{p}" for p in ports]
-    try:
-        for url in urls:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    urllib.request.urlopen(url + "/healthz", timeout=2).read()  # noqa: S310
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
+    with serving(tmp_path, 2) as urls:
         yield urls
-    finally:
-        for proc in procs:
-            os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            proc.wait(timeout=20)
 
 
 class Browser:

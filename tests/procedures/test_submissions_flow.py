@@ -48,11 +48,15 @@ def test_whole_flow_stores_one_submission_with_its_file(town, client: Client) ->
     assert mail.to == ["hanako@example.jp"] and submission.display_code in mail.subject
     assert "/submissions/" in mail.body and "?k=" in mail.body
     status_link = mail.body.split("http://127.0.0.1:8000", 1)[1].split()[0]
-    status = client.get(status_link)
+    client.logout()  # the mailed link opens the page in another browser too
+    opened = client.get(status_link)
+    clean = reverse("submissions:status", args=[t.slug, submission.code])
+    assert opened.status_code == 302 and opened["Location"] == clean  # the key leaves the address
+    status = client.get(clean)
     assert status.status_code == 200
     assert "受付" in status.content.decode()
     file_url = reverse("submissions:status_file", args=[t.slug, submission.code, attachment.pk])
-    got = client.get(file_url + "?" + status_link.split("?", 1)[1])
+    got = client.get(file_url)
     content = b"".join(got.streaming_content)  # type: ignore[attr-defined]
     assert got.status_code == 200 and content.startswith(b"\x89PNG")
 
@@ -205,11 +209,15 @@ def test_status_page_with_a_wrong_secret_is_refused(town, client: Client) -> Non
     client.post(check_url(t), {"_token": token, "_version": "1"})
     submission = Submission.objects.get()
     url = reverse("submissions:status", args=[t.slug, submission.code])
-    assert client.get(url).status_code == 404
+    client.logout()  # another browser: it has not proved the key
+    asked = client.get(url)
+    assert asked.status_code == 200 and "照会キーを入力してください" in asked.content.decode()
+    assert "受付" not in asked.content.decode().split("<h1>", 1)[1].split("</h1>")[0]
     assert client.get(url + "?k=AAAAAAAAAAAAAAAA").status_code == 404
     attachment = SubmissionAttachment.objects.get()
     file_url = reverse("submissions:status_file", args=[t.slug, submission.code, attachment.pk])
-    assert client.get(file_url + "?k=AAAAAAAAAAAAAAAA").status_code == 404
+    assert client.get(file_url).status_code != 200
+    assert client.get(file_url + "?k=AAAAAAAAAAAAAAAA").status_code != 200
     response = client.post(
         reverse("submissions:lookup", args=[t.slug]), {"code": submission.code, "secret": "nope"}
     )

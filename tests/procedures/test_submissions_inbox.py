@@ -117,14 +117,14 @@ def test_correction_message_reply_and_completion(town, client: Client) -> None:
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.CORRECTION
     assert OutboundEmail.objects.filter(subject__contains="お知らせ").count() == 1
-    status_url = reverse("submissions:status", args=[t.slug, submission.code]) + f"?k={secret}"
-    page = client.get(status_url).content.decode()
+    status_url = reverse("submissions:status", args=[t.slug, submission.code])
+    page = client.get(status_url + f"?k={secret}", follow=True).content.decode()
     assert "注射済証の写真を添付してください。" in page and "補正依頼" in page
     from tests.procedures.submission_helpers import png
 
     response = client.post(
         reverse("submissions:status", args=[t.slug, submission.code]),
-        {"k": secret, "body": "添付しました。", "file": png("shomei.png")},
+        {"body": "添付しました。", "file": png("shomei.png")},
     )
     assert response.status_code == 302
     submission.refresh_from_db()
@@ -148,10 +148,9 @@ def test_reply_with_a_disguised_file_is_refused(town, client: Client) -> None:
     t = town["town"]
     created = make_submission(town["dog"])
     fake = SimpleUploadedFile("photo.png", b"%PDF-1.4 not a png", content_type="image/png")
-    response = client.post(
-        reverse("submissions:status", args=[t.slug, created.submission.code]),
-        {"k": created.secret, "body": "どうぞ", "file": fake},
-    )
+    url = reverse("submissions:status", args=[t.slug, created.submission.code])
+    client.get(url + f"?k={created.secret}")
+    response = client.post(url, {"body": "どうぞ", "file": fake})
     assert response.status_code == 400
     assert "中身がPNGのファイルではありません" in response.content.decode()
     assert not SubmissionMessage.objects.exists()
@@ -175,13 +174,15 @@ def test_staff_send_a_file_with_a_message_and_the_applicant_downloads_it(town, c
     assert (attachment.name, attachment.source, attachment.size) == ("hosei.pdf", "staff", 26)
     mail = OutboundEmail.objects.filter(subject__contains="お知らせ").get()
     assert "ファイルが添付されています" in mail.body
-    status_url = reverse("submissions:status", args=[t.slug, submission.code]) + f"?k={created.secret}"
-    page = client.get(status_url).content.decode()
+    status_url = reverse("submissions:status", args=[t.slug, submission.code])
+    page = client.get(status_url + f"?k={created.secret}", follow=True).content.decode()
     assert "補正用の様式を添付します。" in page and "hosei.pdf" in page
     file_url = reverse("submissions:status_file", args=[t.slug, submission.code, attachment.pk])
-    download = client.get(file_url + f"?k={created.secret}")
+    assert f'href="{file_url}"' in page  # the page's links carry no key
+    download = client.get(file_url)
     assert download.status_code == 200 and download.getvalue().startswith(b"%PDF")
-    assert client.get(file_url + "?k=WRONGSECRET").status_code != 200
+    assert Client().get(file_url + "?k=WRONGSECRET").status_code != 200
+    assert Client().get(file_url).status_code != 200  # another browser
 
 
 def test_staff_file_disguised_or_of_another_kind_is_refused_and_nothing_is_sent(town) -> None:
@@ -206,10 +207,14 @@ def test_resident_can_withdraw(town, client: Client) -> None:
     t = town["town"]
     created = make_submission(town["dog"])
     url = reverse("submissions:status", args=[t.slug, created.submission.code])
-    client.post(url, {"k": created.secret, "_action": "withdraw"})
+    Client().post(url, {"_action": "withdraw", "confirm": "yes"})  # a browser without the key
+    created.submission.refresh_from_db()
+    assert created.submission.status == SubmissionStatus.RECEIVED
+    client.get(url + f"?k={created.secret}")
+    client.post(url, {"_action": "withdraw"})
     created.submission.refresh_from_db()
     assert created.submission.status == SubmissionStatus.RECEIVED  # not confirmed
-    client.post(url, {"k": created.secret, "_action": "withdraw", "confirm": "yes"})
+    client.post(url, {"_action": "withdraw", "confirm": "yes"})
     created.submission.refresh_from_db()
     assert created.submission.status == SubmissionStatus.WITHDRAWN
 

@@ -1,23 +1,23 @@
-"""Exports of bookings: CSV (UTF-8 with a BOM, for Excel) and Excel (openpyxl), one row per booking."""
+"""Exports of bookings: CSV (UTF-8 with a BOM, for Excel) and Excel (openpyxl), one row per booking.
+
+Both neutralise every cell (``core.spreadsheets``): names and notes are typed by residents."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from yakusho.bookings.models import Booking, Resource
 from yakusho.bookings.rules import local_start
 from yakusho.core.csvutil import csv_response
 from yakusho.core.models import Municipality
+from yakusho.core.spreadsheets import SafeWorkbook, xlsx_response
 
 HEADER = [
     "予約番号",
@@ -92,7 +92,7 @@ def csv_export(
 def excel_export(
     municipality: Municipality, bookings: Sequence[Booking], start: date, end: date
 ) -> HttpResponse:
-    workbook = Workbook()
+    workbook = SafeWorkbook()
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "予約一覧"
@@ -106,12 +106,4 @@ def excel_export(
         "ABCDEFGHIJKLMNO", (12, 24, 16, 12, 7, 7, 12, 10, 16, 18, 15, 28, 30, 17, 24), strict=True
     ):
         sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''{quote(_name(municipality, start, end, 'xlsx'))}"
-    )
-    return response
+    return xlsx_response(_name(municipality, start, end, "xlsx"), workbook)

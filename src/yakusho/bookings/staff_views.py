@@ -27,17 +27,12 @@ from yakusho.bookings import exports, services
 from yakusho.bookings.forms import BlockForm, ClosureForm, ResourceForm, SessionForm, StaffBookingForm
 from yakusho.bookings.models import ACTIVE, Booking, BookingStatus, Resource, Slot
 from yakusho.bookings.rules import Rules, local_start
-from yakusho.core.jcal import format_wareki_date
+from yakusho.bookings.views import parse_day
+from yakusho.core.jcal import JapaneseDateError, format_wareki_date, parse_iso_day
 from yakusho.core.mixins import MunicipalityStaffMixin
 from yakusho.core.models import Department, Role
 from yakusho.core.permissions import Perm
-
-
-def parse_day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Http404(_("日付の形式が正しくありません。")) from None
+from yakusho.core.responses import NotFound
 
 
 class BookingStaffMixin(MunicipalityStaffMixin):
@@ -353,14 +348,10 @@ class ExportView(BookingStaffMixin, View):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         today = timezone.localdate()
         try:
-            start = date.fromisoformat(request.GET.get("from", "")) if request.GET.get("from") else today
-            end = (
-                date.fromisoformat(request.GET.get("to", ""))
-                if request.GET.get("to")
-                else start + timedelta(days=6)
-            )
-        except ValueError:
-            raise Http404(_("日付の形式が正しくありません。")) from None
+            start = parse_iso_day(request.GET["from"]) if request.GET.get("from") else today
+            end = parse_iso_day(request.GET["to"]) if request.GET.get("to") else start + timedelta(days=6)
+        except JapaneseDateError as exc:
+            raise NotFound(str(exc)) from None
         resources, _resource, _department = self.selected()
         bookings = exports.bookings_between(self.municipality, resources, start, end)
         if kwargs["fmt"] == "csv":

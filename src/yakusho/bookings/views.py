@@ -31,8 +31,9 @@ from yakusho.bookings.models import (
     Slot,
 )
 from yakusho.bookings.rules import Rules, day_slots, local_day, month_days, slot_info
-from yakusho.core.jcal import format_wareki_date
+from yakusho.core.jcal import JapaneseDateError, format_wareki_date, parse_iso_day, parse_iso_month
 from yakusho.core.models import Municipality
+from yakusho.core.responses import NotFound
 from yakusho.core.views.public import public_form_ratelimit
 
 SENT = "bookings-sent"
@@ -48,18 +49,22 @@ def public_resources(municipality: Municipality) -> Any:
 
 
 def parse_day(value: str) -> date:
+    """A day of the URL, or a 404 saying what is wrong with it."""
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Http404(_("日付の形式が正しくありません。")) from None
+        return parse_iso_day(value)
+    except JapaneseDateError as exc:
+        raise NotFound(str(exc)) from None
 
 
 def parse_time(day: date, value: str) -> datetime:
+    """A time of the URL written ``HHMM`` on ``day``, or a 404."""
     try:
+        if len(value) != 4 or not value.isascii() or not value.isdigit():
+            raise ValueError(value)
         hour, minute = int(value[:2]), int(value[2:])
         return timezone.make_aware(datetime(day.year, day.month, day.day, hour, minute))
-    except (ValueError, IndexError):
-        raise Http404(_("時刻の形式が正しくありません。")) from None
+    except ValueError:
+        raise NotFound(_("時刻の形式が正しくありません。")) from None
 
 
 class ResourceMixin:
@@ -101,9 +106,8 @@ class ResourceView(ResourceMixin, TemplateView):
         today = local_day(now)
         month = self.request.GET.get("month", "")
         try:
-            year, mon = (int(x) for x in month.split("-")) if month else (today.year, today.month)
-            first = date(year, mon, 1)
-        except ValueError:
+            first = parse_iso_month(month) if month else today.replace(day=1)
+        except JapaneseDateError:
             first = today.replace(day=1)
         rules = Rules(self.resource)
         days = month_days(rules, first.year, first.month, now)
@@ -262,7 +266,7 @@ class TokenMixin:
         town = get_object_or_404(Municipality, slug=self.kwargs["municipality"])
         booking = services.booking_for_token(town, self.kwargs["token"])
         if booking is None:
-            raise Http404(_("リンクが正しくありません。メールのリンクをもう一度開いてください。"))
+            raise NotFound(_("リンクが正しくありません。メールのリンクをもう一度開いてください。"))
         return town, booking
 
 

@@ -1,4 +1,5 @@
-"""CSV exports: UTF-8 with a byte-order mark so that Excel opens Japanese text correctly."""
+"""CSV exports: UTF-8 with a byte-order mark so that Excel opens Japanese text correctly, and every
+field neutralised (``core.spreadsheets.neutralise``) so that no text opens as a formula."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from urllib.parse import quote
 
 from django.http import HttpResponse
 
+from yakusho.core.spreadsheets import csv_row
+
 BOM = "\ufeff"
 
 
@@ -17,7 +20,7 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     response.write(BOM)
     writer = csv.writer(response)
-    writer.writerow(header)
+    writer.writerow(csv_row(header))
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(csv_row(row))
     return response

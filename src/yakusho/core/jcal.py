@@ -38,6 +38,9 @@ ERAS: tuple[Era, ...] = (
     Era("令和", "R", date(2019, 5, 1)),
 )
 EARLIEST = date(1873, 1, 1)
+#: the last day Yakusho reads from people (and in URLs): past it, date arithmetic would leave
+#: Python's calendar (year 9999) and nothing a town books or plans is that far away
+LATEST = date(2199, 12, 31)
 _BY_NAME = {e.name: e for e in ERAS} | {e.letter: e for e in ERAS}
 
 
@@ -178,6 +181,8 @@ def parse_japanese_date(value: str) -> date:
             raise JapaneseDateError(_("「%(value)s」は存在しない日付です。") % {"value": value}) from None
         if day < EARLIEST:
             raise JapaneseDateError(_("1873年（明治6年）より前の日付は扱えません。"))
+        if day > LATEST:
+            raise JapaneseDateError(_("2199年より後の日付は扱えません。"))
         if era is not None:
             end = _era_end(era)
             if day < era.start or (end is not None and day >= end):
@@ -198,3 +203,22 @@ def parse_japanese_date(value: str) -> date:
         _("「%(value)s」を日付として読み取れません（例：令和8年4月1日、R8.4.1、2026-04-01）。")
         % {"value": value}
     )
+
+
+def parse_iso_day(value: str) -> date:
+    """A day written ``2026-04-01`` (as in URLs and query strings), between :data:`EARLIEST` and
+    :data:`LATEST`; :class:`JapaneseDateError` otherwise."""
+    try:
+        day = date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise JapaneseDateError(_("日付は 2026-04-01 の形で書いてください。"))
+    if not EARLIEST <= day <= LATEST:
+        raise JapaneseDateError(_("1873年から2199年までの日付にしてください。"))
+    return day
+
+
+def parse_iso_month(value: str) -> date:
+    """A month written ``2026-04``: its first day (same range and error as :func:`parse_iso_day`)."""
+    return parse_iso_day(f"{value}-01" if len(value) == 7 else "")

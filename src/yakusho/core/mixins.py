@@ -6,9 +6,10 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import ProtectedError, QuerySet, RestrictedError
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from yakusho.core.models import Consortium, ConsortiumMembership, Membership, Municipality
 from yakusho.core.permissions import Perm, role_allows
@@ -77,3 +78,26 @@ class ConsortiumStaffMixin:
         context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
         context["consortium"] = self.consortium
         return context
+
+
+class RefuseProtectedDeleteMixin:
+    """For a ``DeleteView``: when other records still use the object (a protected foreign key), the
+    confirmation page says which ones instead of failing; nothing is deleted."""
+
+    object: Any
+
+    def form_valid(self, form: Any) -> Any:
+        try:
+            return super().form_valid(form)  # type: ignore[misc]
+        except (ProtectedError, RestrictedError) as exc:
+            blocking = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+            users = sorted({str(o) for o in blocking})
+            shown = "、".join(users[:5]) + ("ほか" if len(users) > 5 else "")
+            form.add_error(
+                None,
+                _(
+                    "「%(object)s」は次のものが使っているため削除できません：%(users)s。先にそちらを変更してください。"
+                )
+                % {"object": self.object, "users": shown},
+            )
+            return self.form_invalid(form)  # type: ignore[attr-defined]

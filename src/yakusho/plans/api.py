@@ -1,20 +1,72 @@
-"""Read-only JSON API for published plans: plans, editions, nodes, KPIs with targets and actuals."""
+"""Read-only JSON API for published plans: plans, editions, nodes, KPIs with targets and actuals.
+
+Every error is ``{"detail": "…"}`` (``ErrorOut``) and documented on each operation with its status:
+404 (``{"detail": "Not Found"}``) when a municipality, plan or edition named in the request does not
+exist or is not published, 400 (``{"detail": "Bad Request"}``) for a request Django refuses (more query
+parameters than ``DATA_UPLOAD_MAX_NUMBER_FIELDS``). The parameters are free strings, so no value is
+invalid (no 422): one that cannot name anything is simply not found — also one with a control
+character, which is answered before it reaches a query (PostgreSQL refuses NUL in text outright).
+"""
 
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
+from typing import Annotated, Any
 
 from django.db.models import Prefetch
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Path, Query, Router, Schema
 
 from yakusho.plans.achievement import evaluate
 from yakusho.plans.models import Kpi, KpiActual, Node, Plan, PlanEdition
 from yakusho.plans.revision.editions import adopted
 
 router = Router(tags=["plans"])
+
+
+class ErrorOut(Schema):
+    """An error: `detail` names it in English, "Not Found" (404) or "Bad Request" (400)."""
+
+    detail: str
+
+
+BAD_REQUEST = "Django refused the query string: more parameters than it accepts (1000)."
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def could_name_something(*values: str | None) -> bool:
+    """False when a value holds a control character: no URL name, key or edition number does, and
+    PostgreSQL refuses NUL in text outright (the driver raises), so such a value must not reach a query."""
+    return not any(value and CONTROL_CHARACTERS.search(value) for value in values)
+
+
+def responses(ok: Any, *, not_found: str | None = None, query: bool = True) -> dict[str, Any]:
+    """An operation's ``response`` (200 and the errors it can answer) and ``openapi_extra`` (what each
+    error means there). Only an operation with query parameters reads the query string, so only
+    such an operation can meet Django's refusal of too many (400)."""
+    models: dict[int, Any] = {200: ok}
+    described: dict[int, Any] = {}
+    if query:
+        models[400] = ErrorOut
+        described[400] = {"description": BAD_REQUEST}
+    if not_found:
+        models[404] = ErrorOut
+        described[404] = {"description": not_found}
+    return {"response": models, "openapi_extra": {"responses": described}}
+
+
+MunicipalitySlug = Annotated[str, Path(description="The municipality's URL name.", example="oe")]
+PlanKey = Annotated[str, Path(description="The plan's key within its municipality.", example="oe-dx")]
+EditionNumber = Annotated[
+    str | None,
+    Query(description="An adopted edition's number (版); the current edition when omitted.", example="1.0"),
+]
+PLAN_NOT_FOUND = (
+    "No published plan of this municipality has this key, or the plan has no adopted edition of this number."
+)
 
 
 class PlanOut(Schema):
@@ -75,6 +127,8 @@ class KpiOut(Schema):
 
 
 def _edition(slug: str, key: str, edition: str | None) -> PlanEdition:
+    if not could_name_something(slug, key, edition):
+        raise Http404
     plan = get_object_or_404(
         Plan.objects.select_related("current_edition"), municipality__slug=slug, key=key, published=True
     )
@@ -97,13 +151,24 @@ def _plan_out(e: PlanEdition, slug: str) -> PlanOut:
     )
 
 
-@router.get("/plans", response=list[PlanOut])
-def list_plans(request: HttpRequest, municipality: str | None = None) -> list[PlanOut]:
+@router.get("/plans", **responses(list[PlanOut]))
+def list_plans(
+    request: HttpRequest,
+    municipality: Annotated[
+        str | None,
+        Query(
+            description="Only the plans of the municipality with this URL name (none if no such).",
+            example="oe",
+        ),
+    ] = None,
+) -> list[PlanOut]:
     """Published plans (their current editions), optionally of one municipality (its URL name)."""
     plans = Plan.objects.filter(published=True, current_edition__isnull=False).select_related(
         "municipality", "current_edition__plan"
     )
     if municipality:
+        if not could_name_something(municipality):
+            return []
         plans = plans.filter(municipality__slug=municipality)
     return [
         _plan_out(p.current_edition, p.municipality.slug)
@@ -112,15 +177,19 @@ def list_plans(request: HttpRequest, municipality: str | None = None) -> list[Pl
     ]
 
 
-@router.get("/plans/{municipality}/{key}", response=PlanOut)
-def get_plan(request: HttpRequest, municipality: str, key: str, edition: str | None = None) -> PlanOut:
+@router.get("/plans/{municipality}/{key}", **responses(PlanOut, not_found=PLAN_NOT_FOUND))
+def get_plan(
+    request: HttpRequest, municipality: MunicipalitySlug, key: PlanKey, edition: EditionNumber = None
+) -> PlanOut:
+    """A published plan: its current edition, or an adopted one by number."""
     return _plan_out(_edition(municipality, key, edition), municipality)
 
 
-@router.get("/plans/{municipality}/{key}/nodes", response=list[NodeOut])
+@router.get("/plans/{municipality}/{key}/nodes", **responses(list[NodeOut], not_found=PLAN_NOT_FOUND))
 def list_nodes(
-    request: HttpRequest, municipality: str, key: str, edition: str | None = None
+    request: HttpRequest, municipality: MunicipalitySlug, key: PlanKey, edition: EditionNumber = None
 ) -> list[NodeOut]:
+    """The nodes (policy tree) of a published plan's edition, in the plan's order."""
     e = _edition(municipality, key, edition)
     nodes = (
         Node.objects.filter(edition=e)
@@ -144,8 +213,11 @@ def list_nodes(
     ]
 
 
-@router.get("/plans/{municipality}/{key}/kpis", response=list[KpiOut])
-def list_kpis(request: HttpRequest, municipality: str, key: str, edition: str | None = None) -> list[KpiOut]:
+@router.get("/plans/{municipality}/{key}/kpis", **responses(list[KpiOut], not_found=PLAN_NOT_FOUND))
+def list_kpis(
+    request: HttpRequest, municipality: MunicipalitySlug, key: PlanKey, edition: EditionNumber = None
+) -> list[KpiOut]:
+    """The KPIs of a published plan's edition with their targets, actuals and status."""
     e = _edition(municipality, key, edition)
     kpis = (
         Kpi.objects.filter(edition=e)

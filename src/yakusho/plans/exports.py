@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from typing import Any
 
 from django.db.models import Prefetch
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from yakusho.core.jcal import format_fiscal_year
+from yakusho.core.spreadsheets import SafeWorkbook, workbook_bytes
 from yakusho.plans.achievement import evaluate
 from yakusho.plans.models import Kpi, KpiActual, PlanEdition, ScheduleEntry
 from yakusho.plans.queries import nodes_with_links
@@ -72,8 +71,9 @@ def kpi_table(edition: PlanEdition) -> list[list[Any]]:
 
 
 def workbook(edition: PlanEdition) -> bytes:
-    """施策体系, 工程表 (和暦 headers, a bar per cell) and KPI sheets."""
-    wb = Workbook()
+    """施策体系, 工程表 (和暦 headers, a bar per cell) and KPI sheets; every cell neutralised
+    (``core.spreadsheets``), so a title or KPI text from a plan file never opens as a formula."""
+    wb = SafeWorkbook()
     tree = wb.active
     tree.title = "施策体系"
     labels = edition.level_labels
@@ -126,9 +126,7 @@ def workbook(edition: PlanEdition) -> bytes:
         sheet.append(values)
     style_header(sheet, 1)
 
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def style_header(ws: Any, row: int) -> None:

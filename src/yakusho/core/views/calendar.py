@@ -20,7 +20,7 @@ from yakusho.core.calendar import BusinessCalendar
 from yakusho.core.forms import (
     ClosureForm,
 )
-from yakusho.core.mixins import MunicipalityStaffMixin
+from yakusho.core.mixins import MunicipalityStaffMixin, RefuseProtectedDeleteMixin
 from yakusho.core.models import (
     Closure,
 )
@@ -64,7 +64,7 @@ class ClosureCreateView(MunicipalityStaffMixin, CreateView):
         return reverse("staff:closure_list", args=[self.municipality.slug])
 
 
-class ClosureDeleteView(MunicipalityStaffMixin, DeleteView):
+class ClosureDeleteView(MunicipalityStaffMixin, RefuseProtectedDeleteMixin, DeleteView):
     permission = Perm.MANAGE_SETTINGS
     model = Closure
     template_name = "core/staff/confirm_delete.html"

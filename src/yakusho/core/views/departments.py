@@ -18,7 +18,7 @@ from django.views.generic import (
 from yakusho.core.forms import (
     DepartmentForm,
 )
-from yakusho.core.mixins import MunicipalityStaffMixin
+from yakusho.core.mixins import MunicipalityStaffMixin, RefuseProtectedDeleteMixin
 from yakusho.core.models import (
     Department,
 )
@@ -68,7 +68,7 @@ class DepartmentUpdateView(_DepartmentFormMixin, UpdateView):
     extra_context = {"title": _("課の編集")}
 
 
-class DepartmentDeleteView(MunicipalityStaffMixin, DeleteView):
+class DepartmentDeleteView(MunicipalityStaffMixin, RefuseProtectedDeleteMixin, DeleteView):
     permission = Perm.MANAGE_SETTINGS
     model = Department
     template_name = "core/staff/confirm_delete.html"

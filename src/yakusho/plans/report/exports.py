@@ -12,7 +12,6 @@ import io
 from typing import Any
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.chart import BarChart as ExcelBarChart
 from openpyxl.chart import Reference
 from openpyxl.styles import Alignment, Font
@@ -22,6 +21,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, PageBreak, Spacer, Table, TableStyle
 
+from yakusho.core.spreadsheets import SafeWorkbook, workbook_bytes
 from yakusho.plans.exports import style_header
 from yakusho.plans.pdf import BODY, FONT, GRID, H1, H2, SMALL, a4_document, paragraph
 from yakusho.plans.report.build import DEMO_BANNER, Count, Report
@@ -241,7 +241,9 @@ def _counts_block(ws: Any, title: str, counts: list[Count], anchor: str) -> None
 
 
 def report_workbook(report: Report) -> bytes:
-    wb = Workbook()
+    """The three sheets; every cell neutralised (``core.spreadsheets``): the reviews' texts are typed
+    by staff and the titles come from plan files."""
+    wb = SafeWorkbook()
     overview = wb.active
     overview.title = "概要"
     _sheet_head(overview, report)
@@ -300,7 +302,4 @@ def report_workbook(report: Report) -> bytes:
             ]
         )
     style_header(sheet, 3)
-
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)

@@ -22,6 +22,7 @@ from django.views.generic import TemplateView
 from yakusho.core import responses
 from yakusho.core.calendar import BusinessCalendar
 from yakusho.core.models import Municipality
+from yakusho.core.responses import NotFound
 from yakusho.procedures.catalogue.forms import CHANNEL_FILTERS, CatalogueSearchForm
 from yakusho.procedures.catalogue.search import search
 from yakusho.procedures.catalogue.services import current_forms, processing_deadline
@@ -146,7 +147,7 @@ class LifeEventView(MunicipalityPage):
         try:
             event = LifeEvent(kwargs["event"])
         except ValueError:
-            raise Http404(_("このライフイベントはありません。")) from None
+            raise NotFound(_("このライフイベントはありません。")) from None
         procedures = list(
             filter_by_event(public_procedures(self.municipality), event.value).order_by(
                 "department__order", "department__name", "order", "kana", "pk"
@@ -186,7 +187,7 @@ class ProcedureView(MunicipalityPage):
             .first()
         )
         if procedure is None:
-            raise Http404(_("この手続は見つかりません。"))
+            raise NotFound(_("この手続は見つかりません。"))
         today = timezone.localdate()
         deadline = processing_deadline(procedure, today, BusinessCalendar(self.municipality))
         form = current_forms([procedure]).get(procedure.pk)

@@ -1,23 +1,22 @@
 """Exports of the staff inbox: CSV (UTF-8 with a BOM, for Excel) and Excel (openpyxl).
 
 One row per submission: the fixed columns, then the answers as the form's summary gives them
-(label → value); submissions made with different forms share the columns by label.
+(label → value); submissions made with different forms share the columns by label. Every cell,
+the labels included, is neutralised (``core.spreadsheets``): answers are typed by residents.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from yakusho.core.csvutil import csv_response
 from yakusho.core.jcal import format_wareki_date
+from yakusho.core.spreadsheets import SafeWorkbook, xlsx_response
 from yakusho.procedures.models.submissions import Submission
 
 FIXED = [
@@ -89,7 +88,7 @@ def csv_export(municipality: Any, submissions: Sequence[Submission]) -> HttpResp
 
 def excel_export(municipality: Any, submissions: Sequence[Submission]) -> HttpResponse:
     header, rows = table(submissions)
-    book = Workbook()
+    book = SafeWorkbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "申請一覧"
@@ -99,10 +98,4 @@ def excel_export(municipality: Any, submissions: Sequence[Submission]) -> HttpRe
     for row in rows:
         sheet.append(["" if v is None else v for v in row])
     sheet.freeze_panes = "B2"
-    out = io.BytesIO()
-    book.save(out)
-    response = HttpResponse(
-        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(_filename(municipality, 'xlsx'))}"
-    return response
+    return xlsx_response(_filename(municipality, "xlsx"), book)

@@ -192,9 +192,17 @@ def find_for_resident(municipality: Any, code: str, secret: str) -> Submission |
     return submission
 
 
-def status_path(submission: Submission, secret: str) -> str:
-    url = reverse("submissions:status", args=[submission.municipality.slug, submission.code])
-    return f"{url}?k={normalize_secret(secret)}"
+def status_path(submission: Submission) -> str:
+    """The status page's address: it carries no secret (the browser that proved the key has it in
+    its session)."""
+    return reverse("submissions:status", args=[submission.municipality.slug, submission.code])
+
+
+def status_link(submission: Submission, secret: str) -> str:
+    """The mailed link, which must open the page on any device: it carries the secret, which the
+    page takes out of the address at once (a redirect to :func:`status_path`), and the server's
+    access log never records (``core.accesslog``)."""
+    return f"{status_path(submission)}?k={normalize_secret(secret)}"
 
 
 # --- applicant details from the cleaned answers --------------------------------------------------
@@ -327,7 +335,7 @@ def _queue_confirmation(submission: Submission, secret: str, definition: Any) ->
     context = _mail_context(
         submission,
         secret=format_secret(secret),
-        status_url=absolute(status_path(submission, secret)),
+        status_url=absolute(status_link(submission, secret)),
         summary=definition.summary(submission.data),
     )
     queue_mail(

@@ -1,6 +1,11 @@
 """The resident's status page: looking a submission up by its receipt code and secret, the page
 itself (status in words, deadline, messages, a reply form, withdrawing) and its files for the
 applicant (``file_response`` also serves the staff inbox's downloads).
+
+The secret (照会キー) never stays in an address: the look-up form posts it, the browser that
+proved it keeps the right to the page in its session (``grant_status_access``), and the mailed
+link's ``?k=`` is checked and taken out of the address by a redirect at once (the access log
+leaves it out too: ``core.accesslog``). Pages, replies and files need only the session.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django_ratelimit.decorators import ratelimit
 
-from yakusho.core import uploads
+from yakusho.core import shortcodes, uploads
 from yakusho.core.models import Municipality
+from yakusho.core.responses import NotFound
 from yakusho.core.views.public import public_form_ratelimit
 from yakusho.procedures import formrender
 from yakusho.procedures.catalogue.services import definition_of
@@ -28,12 +34,25 @@ from yakusho.procedures.submissions import files as submission_files
 from yakusho.procedures.submissions.services import (
     SubmissionError,
     find_for_resident,
-    normalize_secret,
     resident_reply,
     status_path,
     status_text,
     transition,
 )
+
+#: session key: the submissions this browser may see, as "<municipality id>:<submission id>"
+STATUS_ACCESS = "submission-access"
+
+
+def grant_status_access(request: HttpRequest, submission: Submission) -> None:
+    """This browser proved the secret of ``submission`` (the latest 20 are kept)."""
+    entry = f"{submission.municipality_id}:{submission.pk}"
+    kept = [e for e in request.session.get(STATUS_ACCESS, []) if e != entry]
+    request.session[STATUS_ACCESS] = [*kept, entry][-20:]
+
+
+def has_status_access(request: HttpRequest, submission: Submission) -> bool:
+    return f"{submission.municipality_id}:{submission.pk}" in request.session.get(STATUS_ACCESS, [])
 
 
 def _status_rate(group: str, request: HttpRequest) -> str:
@@ -112,7 +131,8 @@ class LookupView(StatusBase):
                 status=404,
             )
         submission.municipality = self.municipality
-        return redirect(status_path(submission, secret))
+        grant_status_access(request, submission)
+        return redirect(status_path(submission))
 
 
 @status_ratelimit
@@ -120,22 +140,33 @@ class StatusView(StatusBase):
     """The applicant's status page: status in words, deadline, messages, a reply form."""
 
     def find(self, request: HttpRequest, code: str) -> Submission | None:
-        secret = request.GET.get("k") or request.POST.get("k") or ""
-        submission = find_for_resident(self.municipality, code, secret)
-        if submission is not None:
-            submission.municipality = self.municipality
-            self.secret = normalize_secret(secret)
+        """The submission if this browser has proved its secret (see the module's docstring)."""
+        normalized = shortcodes.normalize(code or "")
+        submission = (
+            Submission.objects.for_municipality(self.municipality)
+            .select_related("procedure", "procedure__department", "form")
+            .filter(code=normalized)
+            .first()
+            if normalized
+            else None
+        )
+        if submission is None or not has_status_access(request, submission):
+            return None
+        submission.municipality = self.municipality
         return submission
 
-    def refused(self, request: HttpRequest) -> HttpResponse:
+    def refused(self, request: HttpRequest, code: str = "", error: str = "") -> HttpResponse:
+        """The look-up form (the code filled in): the same whether or not the code exists."""
         return render(
             request,
             "procedures/submissions/lookup.html",
             {
                 "municipality": self.municipality,
-                "error": _("受付番号または照会キーが正しくありません。控えをご確認ください。"),
+                "code": code[:20],
+                "error": error,
+                "ask_secret": not error,
             },
-            status=404,
+            status=404 if error else 200,
         )
 
     def page(
@@ -160,7 +191,6 @@ class StatusView(StatusBase):
                 "directions": MessageDirection,
                 "summary": definition.summary(submission.data),
                 "attachments": list(submission.attachments.filter(message__isnull=True)),
-                "secret": self.secret,
                 "errors": errors or {},
                 "error_links": formrender.error_links(errors or {}),
                 "body": body,
@@ -170,15 +200,24 @@ class StatusView(StatusBase):
         )
 
     def get(self, request: HttpRequest, code: str, **kwargs: Any) -> HttpResponse:
+        if "k" in request.GET:  # the mailed link: check the key, then take it out of the address
+            submission = find_for_resident(self.municipality, code, request.GET["k"])
+            if submission is None:
+                return self.refused(
+                    request, code, _("受付番号または照会キーが正しくありません。控えをご確認ください。")
+                )
+            submission.municipality = self.municipality
+            grant_status_access(request, submission)
+            return redirect(status_path(submission))
         submission = self.find(request, code)
         if submission is None:
-            return self.refused(request)
+            return self.refused(request, code)
         return self.page(request, submission)
 
     def post(self, request: HttpRequest, code: str, **kwargs: Any) -> HttpResponse:
         submission = self.find(request, code)
         if submission is None:
-            return self.refused(request)
+            return self.refused(request, code)
         if request.POST.get("_action") == "withdraw":
             if request.POST.get("confirm") != "yes":
                 return self.page(
@@ -191,8 +230,8 @@ class StatusView(StatusBase):
             except SubmissionError as exc:
                 return self.page(request, submission, {FORM_ERRORS: [str(exc)]})
             messages.success(request, _("申請を取り下げました。"))
-            return redirect(status_path(submission, self.secret))
-        raw = {k: request.POST.getlist(k) for k in request.POST if k not in ("k", "_action")}
+            return redirect(status_path(submission))
+        raw = {k: request.POST.getlist(k) for k in request.POST if k != "_action"}
         reply_files: dict[str, Any] = dict(request.FILES.items())
         result = REPLY_FORM.validate(raw, reply_files)
         body = request.POST.get("body", "")
@@ -211,7 +250,7 @@ class StatusView(StatusBase):
             if temp_name:
                 submission_files.remove_temp([temp_name])
         messages.success(request, _("返信を送りました。担当の課からの連絡をお待ちください。"))
-        return redirect(status_path(submission, self.secret))
+        return redirect(status_path(submission))
 
 
 @status_ratelimit
@@ -221,7 +260,11 @@ class StatusFileView(StatusView):
     def get(self, request: HttpRequest, code: str, pk: int = 0, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
         submission = self.find(request, code)
         if submission is None:
-            return self.refused(request)
+            return self.refused(
+                request,
+                code,
+                _("ファイルを開くには、受付番号と照会キーを入力して状況ページを開いてください。"),
+            )
         attachment = SubmissionAttachment.objects.filter(submission=submission, pk=pk).first()
         if attachment is None:
             raise Http404
@@ -236,7 +279,7 @@ def file_response(attachment: SubmissionAttachment) -> FileResponse:
         path = submission_files.absolute_path(attachment.path)
         handle = path.open("rb")
     except (OSError, ValueError):
-        raise Http404(_("ファイルが見つかりません。")) from None
+        raise NotFound(_("ファイルが見つかりません。")) from None
     kind = uploads.kind_of_extension(attachment.name)
     inline = kind in ("pdf", "jpeg", "png", "gif", "webp")
     response = FileResponse(handle, as_attachment=not inline, filename=attachment.name)

@@ -37,6 +37,7 @@ from yakusho.procedures.models import Procedure, ProcedureChannel
 from yakusho.procedures.models.submissions import Submission
 from yakusho.procedures.submissions import files as submission_files
 from yakusho.procedures.submissions.services import create_submission, format_secret, status_path
+from yakusho.procedures.submissions.status_views import grant_status_access
 
 SESSION_PREFIX = "apply-"
 RECEIPTS = "submission-receipts"
@@ -388,6 +389,7 @@ class ApplyCheckView(ApplyBase):
             receipts = request.session.get(RECEIPTS, {})
             receipts[submission.code] = created.secret
             request.session[RECEIPTS] = dict(list(receipts.items())[-10:])
+            grant_status_access(request, submission)
         temp = list(self.draft["temp"].values())
         transaction.on_commit(lambda: submission_files.remove_temp(temp))
         request.session.pop(self.session_key, None)
@@ -414,6 +416,6 @@ class ApplyDoneView(ApplyBase):
             self.context(
                 submission=submission,
                 secret=format_secret(secret),
-                status_url=request.build_absolute_uri(status_path(submission, secret)),
+                status_url=request.build_absolute_uri(status_path(submission)),
             ),
         )

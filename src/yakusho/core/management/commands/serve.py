@@ -46,6 +46,8 @@ class Command(BaseCommand):
             "graceful_timeout": 20,
             "keepalive": 5,
             "accesslog": "-" if options["access_log"] else None,
+            # the access log leaves out the secrets that mailed links carry (core.accesslog)
+            "logger_class": "yakusho.core.accesslog.RedactingLogger",
             "proc_name": "yakusho",
             # gunicorn's control socket defaults to one path per user, which a second server on
             # the same host would take over; Yakusho does not use it.

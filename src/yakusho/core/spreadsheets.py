@@ -1,0 +1,137 @@
+"""Exports safe to open (issue 15): one rule for every cell of every CSV and Excel file we write.
+
+Residents and staff type the text that ends up in exports (a booking's name or note, a form's
+answers, a plan's node titles and KPI texts). A spreadsheet program reads a cell that starts with
+``=``, ``+``, ``-`` or ``@`` as a formula — and one after a tab or a carriage return too — so
+``=HYPERLINK("http://evil","x")`` in a booking would become a live link, or worse, on a staff
+member's screen. Every export therefore passes its cells through :func:`neutralise`:
+
+- CSV: ``core.csvutil.csv_response`` neutralises the header and every row (:func:`csv_row`);
+- Excel: build the workbook with openpyxl as usual, then save it only through
+  :func:`workbook_bytes` (or :func:`xlsx_response`), which neutralises every cell of every sheet —
+  titles, headers and rows alike — and stores text as text (``t="inlineStr"``), never as a formula.
+
+Numbers, Decimals, dates and times are left alone, so they stay numbers and dates in the file
+(``-5`` stays the number -5). Sheet names are fixed words in every export; none comes from input.
+"""
+
+from __future__ import annotations
+
+import io
+import numbers
+from collections.abc import Iterable
+from datetime import date, time, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from django.http import HttpResponse
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet.worksheet import Worksheet
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+#: What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+#: Values that are not text: they keep their type (a date stays a date, -5 the number -5).
+NOT_TEXT = (bool, numbers.Number, date, time, timedelta)
+
+
+def neutralise(value: Any) -> Any:
+    """The value as it may go into a CSV or Excel cell: text that would start a formula gets a
+    single quote in front (``'=HYPERLINK(…)``); other text is unchanged; numbers, Decimals, dates,
+    times and ``None`` are returned as they are. Anything else (a lazy translation, a model) is text.
+
+    Why a leading single quote, as OWASP advises, rather than dropping or escaping characters:
+
+    - it is the spreadsheets' own "this is text" mark: Excel, LibreOffice and Google Sheets read a
+      cell starting with ``'`` as text, whatever follows, so no formula is ever evaluated — also
+      when a staff member later edits the cell or saves the sheet again as CSV;
+    - it takes nothing away: the resident's text is kept whole and readable, and the original is
+      the cell without its first character (nothing that starts with a quote is changed, so the
+      rule is easy to reverse);
+    - it does not depend on CSV quoting, which Excel ignores when it decides what is a formula
+      (``"=1+1"`` in double quotes is still a formula).
+
+    The cost is a visible quote in front of the few texts that start with ``-`` or ``+`` (e.g. a
+    note "-- 欠席"); numbers are not affected, because they are not text.
+    """
+    if value is None or isinstance(value, NOT_TEXT):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def csv_row(values: Iterable[Any]) -> list[Any]:
+    """One CSV row: each value neutralised, ``None`` as an empty field."""
+    return ["" if v is None else neutralise(v) for v in values]
+
+
+def excel_value(value: Any) -> Any:
+    """A value as an Excel cell can hold it: neutralised, and without the control characters that
+    the file format cannot store (openpyxl refuses them outright; a resident can still paste one)."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return neutralise(value)
+
+
+class _SafeSheet(Worksheet):
+    """A worksheet whose rows and cells take any value: each goes through :func:`excel_value`."""
+
+    def append(self, iterable: Any) -> None:
+        if isinstance(iterable, dict):
+            iterable = {k: excel_value(v) for k, v in iterable.items()}
+        else:
+            iterable = [excel_value(v) for v in iterable]
+        super().append(iterable)
+
+    def cell(self, row: int, column: int, value: Any = None) -> Any:
+        return super().cell(row, column, excel_value(value) if value is not None else None)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, excel_value(value))
+
+
+class SafeWorkbook(Workbook):
+    """The workbook every export builds: its sheets clean and neutralise what goes in, and
+    :func:`workbook_bytes` neutralises once more what was set some other way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._sheets = [_SafeSheet(self)]
+
+    def create_sheet(self, title: str | None = None, index: int | None = None) -> Any:
+        sheet = _SafeSheet(parent=self, title=title)
+        self._add_sheet(sheet=sheet, index=index)
+        return sheet
+
+
+def neutralise_workbook(workbook: Workbook) -> None:
+    """Neutralise every cell of every sheet in place; text cells are stored as text.
+
+    openpyxl makes a formula of any text starting with ``=`` (and an error cell of ``#N/A`` and the
+    like) when the value is set, so each text cell gets its neutralised value and then the text
+    type explicitly. (XML reads a carriage return back as a line break; the quote stays in front.)
+    """
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.value = neutralise(cell.value)
+                    cell.data_type = "s"
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    """The .xlsx file of a workbook, every cell neutralised first: the only way exports save one."""
+    neutralise_workbook(workbook)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def xlsx_response(filename: str, workbook: Workbook) -> HttpResponse:
+    """A download of the workbook (neutralised, see :func:`workbook_bytes`) under ``filename``."""
+    response = HttpResponse(workbook_bytes(workbook), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
