@@ -87,17 +87,30 @@ class Plan(TenantOwned):
         return self.current_edition.title if self.current_edition else self.key
 
 
+class DatePrecision(models.TextChoices):
+    """How much of a date the plan prints: 「令和5年12月」 is a month, not its 1st day."""
+
+    DAY = "day", _("日")
+    MONTH = "month", _("月")
+
+
 class PlanEdition(TenantOwned):
     """One edition (版) of a plan: everything its document says."""
 
     plan = models.ForeignKey(Plan, verbose_name=_("計画"), on_delete=models.CASCADE, related_name="editions")
     number = models.CharField(_("版"), max_length=20)
     date = models.DateField(_("日付"), null=True, blank=True)
+    date_precision = models.CharField(
+        _("日付の精度"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
     edition_note = models.TextField(_("改訂内容"), blank=True)
     history = models.JSONField(_("版の履歴"), default=list, blank=True)
     title = models.CharField(_("名称"), max_length=300)
     kind = models.CharField(_("種類"), max_length=40)
     adopted_on = models.DateField(_("策定日"), null=True, blank=True)
+    adopted_precision = models.CharField(
+        _("策定日の精度"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
     first_year = models.PositiveIntegerField(_("計画期間（初年度）"))
     last_year = models.PositiveIntegerField(_("計画期間（最終年度）"))
     level_labels = models.JSONField(_("階層の名称"), default=list)
@@ -138,6 +151,9 @@ class Node(TenantOwned):
     )
     key = models.CharField(_("キー"), max_length=80)
     depth = models.PositiveSmallIntegerField(_("階層"))
+    #: what the node is in the plan's own levels (1 = ``level_labels[0]``): usually its depth, but a
+    #: plan may put a 取組事項 straight under a 重点項目 (村上市), so a plan file can say so
+    level = models.PositiveSmallIntegerField(_("区分"), default=1)
     code = models.CharField(_("番号"), max_length=30, blank=True)
     title = models.CharField(_("名称"), max_length=300)
     description = models.TextField(_("説明"), blank=True)
@@ -180,10 +196,13 @@ class NodeDepartment(TenantOwned):
 class ScheduleEntry(TenantOwned):
     node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="schedule")
     first_year = models.PositiveIntegerField(_("開始年度"))
+    #: may lie past the plan period (a bar printed as running on, 「～R12」)
     last_year = models.PositiveIntegerField(_("終了年度"))
     activity = models.TextField(_("内容"))
     phase = models.CharField(_("段階"), max_length=40, blank=True)
     note = models.TextField(_("備考"), blank=True)
+    #: where the plan prints this bar when it prints more than one schedule (ロードマップ, 個票 …)
+    source = models.CharField(_("出典"), max_length=60, blank=True)
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -200,9 +219,18 @@ class Kpi(TenantOwned):
         QUALITATIVE = "qualitative", _("定性")
 
     class Accumulation(models.TextChoices):
-        PER_YEAR = "per_year", _("年度ごと")
-        CUMULATIVE = "cumulative", _("累計")
-        POINT_IN_TIME = "point_in_time", _("時点")
+        """How a KPI's figures add up over the years (docs/plan-file-format.md, "Accumulation")."""
+
+        #: that year's actual against that year's target
+        PER_YEAR = "per_year", _("年度ごとの値")
+        #: the sum of the yearly actuals against a running-total target
+        CUMULATIVE = "cumulative", _("累計（各年度の実績の合計）")
+        #: actuals reported as the running total itself
+        RUNNING_TOTAL = "running_total", _("累計（報告された累計値）")
+        #: the latest value: a rate, a count in stock
+        POINT_IN_TIME = "point_in_time", _("時点の値（最新の値）")
+        #: done once every ``interval_years`` years (「3年ごとに1回」)
+        EVERY_N_YEARS = "every_n_years", _("数年ごとの値")
 
     edition = models.ForeignKey(PlanEdition, on_delete=models.CASCADE, related_name="kpis")
     node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="kpis")
@@ -211,8 +239,12 @@ class Kpi(TenantOwned):
     unit = models.CharField(_("単位"), max_length=20, blank=True)
     direction = models.CharField(_("方向"), max_length=12, choices=Direction.choices)
     accumulation = models.CharField(_("集計"), max_length=14, choices=Accumulation.choices)
+    interval_years = models.PositiveSmallIntegerField(_("何年ごと"), null=True, blank=True)
     baseline_fiscal_year = models.PositiveIntegerField(_("現状値の年度"), null=True, blank=True)
     baseline_date = models.DateField(_("現状値の日付"), null=True, blank=True)
+    baseline_date_precision = models.CharField(
+        _("現状値の日付の精度"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
     baseline_value = models.DecimalField(_("現状値"), max_digits=20, decimal_places=6, null=True, blank=True)
     baseline_text = models.TextField(_("現状値（原文）"), blank=True)
     baseline_note = models.TextField(_("現状値の注記"), blank=True)
@@ -261,15 +293,20 @@ class KpiActual(TenantOwned):
     """The one series of actuals of a KPI: from the plan document, a review, or a metric."""
 
     class Source(models.TextChoices):
+        """Where the figure comes from; shown beside it wherever it appears, with its "as of"."""
+
         PLAN = "plan", _("計画書")
         REVIEW = "review", _("進捗評価")
         METRIC = "metric", _("計測値")
+        DEMO = "demo", _("デモ")
 
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="actuals")
     fiscal_year = models.PositiveIntegerField(_("年度"))
     value = models.DecimalField(_("実績値"), max_digits=20, decimal_places=6, null=True, blank=True)
     text = models.TextField(_("実績値（原文）"), blank=True)
-    date = models.DateField(_("日付"), null=True, blank=True)
+    #: "as of": the day the figure describes (a plan's 「令和6年3月末現在」, a review's due date,
+    #: a measured period's last day)
+    date = models.DateField(_("時点"), null=True, blank=True)
     note = models.TextField(_("備考"), blank=True)
     source = models.CharField(_("出典"), max_length=10, choices=Source.choices, default=Source.PLAN)
 

@@ -89,6 +89,7 @@ def export_edition(edition: PlanEdition) -> dict[str, Any]:
                 "unit": k.unit,
                 "direction": k.direction,
                 "accumulation": k.accumulation,
+                "interval_years": k.interval_years,
                 "baseline": {
                     "fiscal_year": k.baseline_fiscal_year,
                     "date": k.baseline_date,

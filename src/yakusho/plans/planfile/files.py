@@ -140,6 +140,14 @@ def validate_semantics(plan: PlanFile, parsed: DataFile) -> tuple[Municipality, 
         if kpi.key in seen_kpis:
             errors.append(err((*here, "key"), f"キー {kpi.key} が重複しています", "duplicate key"))
         seen_kpis.add(kpi.key)
+        if (kpi.accumulation == "every_n_years") != (kpi.interval_years is not None):
+            errors.append(
+                parsed.error(
+                    (*here, "interval_years"),
+                    "interval_years は accumulation: every_n_years のときだけ、必ず書いてください",
+                    "interval_years goes with accumulation: every_n_years, and only with it",
+                )
+            )
         check_node((*here, "node"), kpi.node)
         if kpi.reprint_of is not None and (kpi.reprint_of not in kpi_keys or kpi.reprint_of == kpi.key):
             errors.append(err((*here, "reprint_of"), "再掲元のKPIがありません", "reprinted KPI not found"))

@@ -94,13 +94,29 @@ class Actual(Strict):
     note: Text = ""
 
 
+Accumulation = Literal["per_year", "cumulative", "running_total", "point_in_time", "every_n_years"]
+
+
 class Kpi(Strict):
     key: Key
     node: Key
     name: Annotated[str, StringConstraints(min_length=1, max_length=300)]
     unit: Annotated[str, StringConstraints(max_length=20)] = ""
     direction: Literal["increase", "decrease", "keep", "qualitative"]
-    accumulation: Literal["per_year", "cumulative", "point_in_time"] = "point_in_time"
+    accumulation: Literal["per_year", "cumulative", "running_total", "point_in_time", "every_n_years"] = (
+        Field(
+            "point_in_time",
+            description=(
+                "per_year: each year's actual against that year's target; cumulative: the sum of the yearly"
+                " actuals against a running-total target; running_total: actuals reported as the running"
+                " total itself; point_in_time: the latest value (a rate, a stock); every_n_years: done once"
+                " every interval_years years"
+            ),
+        )
+    )
+    interval_years: Annotated[int, Field(ge=2, le=10)] | None = Field(
+        None, description="with every_n_years: how many years (「3年ごとに1回」: 3)"
+    )
     baseline: Baseline | None = None
     targets: list[Target] = Field(default_factory=list)
     actuals: list[Actual] = Field(default_factory=list, description="as printed in the plan document")

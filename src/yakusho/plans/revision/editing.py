@@ -301,6 +301,7 @@ def add_node(
         parent=parent,
         key=key,
         depth=depth,
+        level=depth,
         code=code,
         title=title,
         order=(last or 0) + 1,
