@@ -51,11 +51,18 @@ install: system-deps $(VENV)/.installed $(TOKENS) $(MO)
 $(MO): $(PO)
 	msgfmt --check -o $@ $<
 
+# WeasyPrint (the progress report's tagged PDF, docs/architecture.md "PDFs") loads Pango and
+# HarfBuzz's subsetter through cffi, and the report embeds Noto Sans CJK JP from the system.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
+
 system-deps:
 	@missing=""
 	command -v npm >/dev/null || missing="$$missing nodejs npm"
 	command -v msgfmt >/dev/null || missing="$$missing gettext"
 	$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3-venv"
+	for package in $(PDF_PACKAGES); do
+	  dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$package"
+	done
 	if [ -n "$$missing" ]; then
 	  echo "Installing system packages:$$missing"
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing

@@ -230,9 +230,9 @@ def test_plan_kpi_csv_neutralises_titles_and_kpi_texts(payload_plan, signed_in) 
     header, body = rows[0], rows[1:]
     assert len(body) == len(PAYLOADS)
     percent = header.index("進捗率(%)")
+    texts = [header.index(name) for name in ("項目", "KPI", "現状値（原文）")]
     for row, payload in zip(body, PAYLOADS, strict=True):
-        # 項目 (node title), KPI, 現状値
-        assert [row[1], row[2], row[4]] == [safe(payload)] * 3
+        assert [row[i] for i in texts] == [safe(payload)] * 3
         assert float(row[percent]) > 0  # a number
 
 
@@ -245,9 +245,10 @@ def test_plan_excel_neutralises_titles_and_kpi_texts(payload_plan, signed_in) ->
     for i, payload in enumerate(PAYLOADS):
         assert_text_cell(tree.cell(row=3 + i, column=3), payload)
         assert_text_cell(road.cell(row=2 + i, column=2), payload)
-        for column in (2, 3, 5):  # 項目, KPI, 現状値
-            assert_text_cell(kpi.cell(row=2 + i, column=column), payload)
-        percent = kpi.cell(row=2 + i, column=10)
+        header = [c.value for c in kpi[1]]
+        for name in ("項目", "KPI", "現状値（原文）"):
+            assert_text_cell(kpi.cell(row=2 + i, column=header.index(name) + 1), payload)
+        percent = kpi.cell(row=2 + i, column=header.index("進捗率(%)") + 1)
         assert isinstance(percent.value, int | float) and percent.data_type == "n"
 
 

@@ -29,3 +29,9 @@ def depth_of(plan: PlanFile, key: str) -> int:
 
 def depth_counts(plan: PlanFile) -> Counter[int]:
     return Counter(depth_of(plan, n.key) for n in plan.nodes)
+
+
+def level_counts(plan: PlanFile) -> Counter[str]:
+    """Nodes per level label: a node's own ``level`` where it names one, else its depth's label."""
+    labels = plan.level_labels
+    return Counter(n.level or labels[depth_of(plan, n.key) - 1] for n in plan.nodes)

@@ -12,7 +12,11 @@ from yakusho.plans.models import Kpi
 pytestmark = pytest.mark.django_db
 
 
-def kpi_with(plan_from, *, direction: str = "increase", baseline: int | None = 100, targets=(), actuals=()):
+def kpi_with(
+    plan_from, *, direction: str = "increase", baseline: int | None = 100, targets=(), actuals=(), **extra
+):
+    """One KPI in a plan of 2024–2029 (baseline in 2023); ``targets`` are (year, value) or
+    (year, value, final), ``extra`` are more KPI keys (``accumulation``, ``interval_years``)."""
     data = {
         "format": "yakusho-plan/1",
         "municipality": "063240",
@@ -36,8 +40,17 @@ def kpi_with(plan_from, *, direction: str = "increase", baseline: int | None = 1
                     if baseline is not None
                     else {}
                 ),
-                "targets": [{"fiscal_year": y, "value": v, "text": f"{v}件"} for y, v in targets],
+                "targets": [
+                    {
+                        **({"fiscal_year": t[0]} if t[0] is not None else {}),
+                        "value": t[1],
+                        "text": f"{t[1]}件",
+                        **({"final": True} if t[2:] and t[2] else {}),
+                    }
+                    for t in targets
+                ],
                 "actuals": [{"fiscal_year": y, "value": v, "text": f"{v}件"} for y, v in actuals],
+                **extra,
             }
         ],
     }

@@ -25,7 +25,7 @@ def test_excel_workbook_reads_back(demo_with_plans, client: Client) -> None:
     response = client.get(reverse("plans:export", args=["oe", "oe-dx", "xlsx"]))
     assert response.status_code == 200 and response["Content-Disposition"].endswith('.xlsx"')
     wb = load_workbook(io.BytesIO(response.content))
-    assert wb.sheetnames == ["施策体系", "工程表", "KPI"]
+    assert wb.sheetnames == ["施策体系", "工程表", "KPI", "実績値"]
     tree = wb["施策体系"]
     assert tree["A1"].value == "大江町DX推進計画"
     levels = [row[0] for row in tree.iter_rows(min_row=3, values_only=True)]
@@ -34,10 +34,13 @@ def test_excel_workbook_reads_back(demo_with_plans, client: Client) -> None:
     header = [c.value for c in road[1]]
     assert header[2:] == ["令和6年度", "令和7年度", "令和8年度", "令和9年度", "令和10年度", "令和11年度"]
     kpi = wb["KPI"]
-    rows = list(kpi.iter_rows(min_row=2, values_only=True))
+    header = [c.value for c in kpi[1]]
+    rows = [dict(zip(header, r, strict=True)) for r in kpi.iter_rows(min_row=2, values_only=True)]
     assert len(rows) == 25
-    line = next(r for r in rows if r[2] == "LINE友だち数")
-    assert line[4] == "569人" and "令和11年度" in line[6] and line[8] == "データなし"
+    line = next(r for r in rows if r["KPI"] == "LINE友だち数")
+    assert (line["現状値"], line["単位"], line["現状値（原文）"]) == (569, "人", "569人")
+    assert "令和11年度" in line["目標値（原文）"] and line["最終目標値"] == 4900
+    assert line["進み具合"] == "データなし" and line["実績値（出典・時点）"] is None
 
 
 def test_csv_has_bom_and_every_kpi(demo_with_plans, client: Client) -> None:

@@ -39,4 +39,4 @@ def test_metric_figure_beside_actuals(demo_with_plans, client: Client) -> None:
     kpi.save(update_fields=["metric"])
     page = client.get(reverse("plans:kpis", args=["oe", "oe-dx"]) + "?q=LINE").content.decode()
     staff = Membership.objects.filter(municipality__slug="oe", is_active=True).count()
-    assert f"計測値：{staff} 人" in page
+    assert f"計測値：{staff}人（計測値・" in page  # with its source and "as of" beside it

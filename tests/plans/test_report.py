@@ -220,8 +220,10 @@ def test_nodes_in_tree_order_with_each_departments_review_lead_first(cycle: Revi
 def test_kpi_table_has_baseline_targets_actual_achievement_and_grade(cycle: ReviewCycle) -> None:
     rows = {k.name: k for k in report.build(cycle).kpis}
     row = rows["電子申請の利用者数"]
-    assert (row.baseline, row.final_target, row.actual) == ("10件", "20件（令和8年度）", "14件")
-    assert row.target == "13.3件（目安）"  # the straight path, when no target is stated for the year
+    assert (row.baseline, row.final_target, row.actual) == ("10件", "20件（令和8年度）", "14件（進捗評価）")
+    assert (row.actual_figure, row.actual_source, row.actual_value) == ("14件", "進捗評価", Decimal(14))
+    # the straight path (13.3…), when no target is stated for the year: counts are whole numbers
+    assert row.target == "13件（目安）"
     assert row.achievement.label == "順調" and row.grade == "A"  # the grade of its node, p1-a
     assert rows["キャッシュレス決済の件数"].actual == "" and rows["キャッシュレス決済の件数"].grade == "B"
     assert (
@@ -356,7 +358,7 @@ def test_workbook_reads_back_with_the_same_figures(cycle: ReviewCycle, client: C
 
     kpis = {r[2]: r for r in wb["KPI"].iter_rows(min_row=4, values_only=True)}
     assert set(kpis) == {*KPIS, "職員の意識の変化"}
-    assert kpis["研修の受講者数"][7:9] == ("12件", "遅れ") and kpis["研修の受講者数"][10] == "B"
+    assert kpis["研修の受講者数"][7:9] == ("12件（進捗評価）", "遅れ") and kpis["研修の受講者数"][10] == "B"
 
 
 # --- queries --------------------------------------------------------------------------------

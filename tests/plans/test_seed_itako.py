@@ -18,6 +18,10 @@ Seed: shared/seeds/001_ff5eeef5d6c0b852.txt. How each figure was counted (by han
 - Observations: the figures of 1-6 without targets: 80.9 % and 84.9 % (L104), 約14% (L107), 25.7 % and
   57.8 % (L131): 5.
 - Glossary: the rows of 4-1 用語解説 after the header 用語/解説 (L629-L640): 12.
+- Date: the cover prints 「令和5年12月」 (L5), no day and no edition number: the edition date is the month.
+- Departments: the 【】 of the 工程表 name the 課; none is marked as lead (``grep -c '主担当\\|主管'`` gives
+  0), and 3 brackets name two 課 joined by ・ (財政課・会計課, 税務課・社会福祉課, 環境課・農政課): joint.
+- Phases: the 工程表 cells hold the steps' words only (事業の検討／実施計画の作成 …); no separate phase word.
 """
 
 from __future__ import annotations
@@ -27,8 +31,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.urls import reverse
 
 from tests.plans.helpers import depth_of as _depth
+from yakusho.plans.planfile.importer import import_file
 from yakusho.plans.planfile.schema import PlanFile
 
 PLAN_PATH = Path(__file__).resolve().parents[2] / "data" / "plans" / "itako-2023.yaml"
@@ -50,6 +56,8 @@ def test_header(plan: PlanFile) -> None:
     assert (plan.first_year, plan.last_year) == (2023, 2025)
     assert plan.level_labels == ["基本方針", "取組方針", "具体的な取組事例"]
     assert plan.national_framework == "jichitai-dx-2.0"
+    assert plan.edition.date == "2023-12" and [e.date for e in plan.editions] == ["2023-12"]
+    assert plan.adopted_on is None  # the cover does not say 策定
 
 
 def test_node_counts_per_level(plan: PlanFile) -> None:
@@ -83,7 +91,7 @@ def test_codes_and_titles(plan: PlanFile) -> None:
 
 def test_departments(plan: PlanFile) -> None:
     m4 = _node(plan, "g1-f1-m4")
-    assert [(d.name, d.lead) for d in m4.departments] == [("かすみ保健福祉センター", True)]
+    assert [(d.name, d.lead) for d in m4.departments] == [("かすみ保健福祉センター", False)]
     m1 = _node(plan, "g1-f1-m1")
     assert m1.departments[0].name == "DX戦略室"
     assert m1.department_note == "庁内横断"
@@ -91,8 +99,15 @@ def test_departments(plan: PlanFile) -> None:
     assert paperless.title == "ペーパーレス化"
     assert paperless.departments == []
     assert paperless.department_note == "全課"
-    assert [d.name for d in _node(plan, "g2-f2-m2").departments] == ["財政課", "会計課"]
-    assert [d.name for d in _node(plan, "g3-f1-m8").departments] == ["環境課", "農政課"]
+    assert [(d.name, d.lead) for d in _node(plan, "g2-f2-m2").departments] == [
+        ("財政課", False),
+        ("会計課", False),
+    ]
+    assert [(d.name, d.lead) for d in _node(plan, "g3-f1-m8").departments] == [
+        ("環境課", False),
+        ("農政課", False),
+    ]
+    assert not any(d.lead for n in plan.nodes for d in n.departments)  # the plan marks no lead
 
 
 def test_national_items(plan: PlanFile) -> None:
@@ -112,8 +127,13 @@ def test_schedule(plan: PlanFile) -> None:
         (2023, 2023, "平日夜間・休日受付、出張申請"),
         (2024, 2025, "交付率、国の動向を注視し対応"),
     ]
-    std = [(s.first_year, s.last_year, s.phase) for s in plan.schedule if s.node == "g1-f1-m2"]
-    assert std == [(2023, 2023, "検討"), (2024, 2024, "試行実施"), (2025, 2025, "効果検証・改善")]
+    std = [(s.first_year, s.last_year, s.activity) for s in plan.schedule if s.node == "g1-f1-m2"]
+    assert std == [
+        (2023, 2023, "事業の検討／実施計画の作成"),
+        (2024, 2024, "試行実施／事業の実施"),
+        (2025, 2025, "効果検証・改善"),
+    ]
+    assert [s.phase for s in plan.schedule if s.phase] == []  # no phase word apart from the cells
     bpr = [s for s in plan.schedule if s.node == "g2-f2-m10"]
     assert len(bpr) == 1 and bpr[0].activity == "業務効率化の検証"
 
@@ -133,3 +153,10 @@ def test_governance(plan: PlanFile) -> None:
     words += ("全体PT", "オンライン化PT", "オンライン化WG", "情報セキュリティ・人材育成WG")
     for word in words:
         assert word in plan.governance
+
+
+@pytest.mark.django_db
+def test_the_cover_month_is_shown_as_a_month(demo, client) -> None:
+    import_file(PLAN_PATH)
+    page = client.get(reverse("plans:overview", args=["itako", "itako-dx"])).content.decode()
+    assert "第1.0版（令和5年12月）" in page and "令和5年12月1日" not in page

@@ -15,19 +15,24 @@ Seed: shared/seeds/000_96b3e151e60b8d31.txt. How each figure was counted (by han
   (3割弱, 5割, 14.4パーセント, 82.8パーセント); L47 adds the projection 46.5パーセント: 5.
 - Glossary: the rows No. 1-20 of 用語集 (L430-439, L443-452): 20.
 - Total nodes: 3 + 6 + 19 = 28.
+- Past the period: ``grep -c '～R12'`` gives 1: 「GIGA端末※20管理・運用（～R12）」 (L415) runs to
+  令和12年度 (2030), past the plan's 令和11年度.
+- Phases: the bars print their words only; no separate phase word.
+- Dates: the previous plan is dated 「令和5年4月」 (L37), a month.
 """
 
 from __future__ import annotations
 
-import datetime
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import yaml
+from django.urls import reverse
 
 from tests.plans.helpers import depth_of as _depth
+from yakusho.plans.planfile.importer import import_file
 from yakusho.plans.planfile.schema import PlanFile
 
 PLAN_PATH = Path(__file__).resolve().parents[2] / "data" / "plans" / "katagami-2026.yaml"
@@ -46,7 +51,7 @@ def test_header(plan: PlanFile) -> None:
     assert plan.edition.number == "2.0"
     assert plan.national_framework == "jichitai-dx-5.0"
     assert [e.number for e in plan.editions] == ["1.0", "2.0"]
-    assert plan.editions[0].date == datetime.date(2023, 4, 1)
+    assert plan.editions[0].date == "2023-04"  # 令和5年4月: a month
 
 
 def test_node_counts(plan: PlanFile) -> None:
@@ -83,7 +88,11 @@ def test_specific_nodes(plan: PlanFile) -> None:
 def test_specific_schedule_rows(plan: PlanFile) -> None:
     rows = {(r.node, r.activity): r for r in plan.schedule}
     gig = rows[("g3-f2-m3", "GIGA端末※20管理・運用（～R12）")]
-    assert (gig.first_year, gig.last_year) == (2026, 2029)
+    assert (gig.first_year, gig.last_year) == (2026, 2030)  # 「（～R12）」: past the period
+    assert [(r.node, r.last_year) for r in plan.schedule if r.last_year > plan.last_year] == [
+        ("g3-f2-m3", 2030)
+    ]
+    assert [r.phase for r in plan.schedule if r.phase] == []
     assert ("g1-f1-m2", "外部人材による支援") in rows
     assert ("g2-f1-m4", "マイタウンバス効果検証・運用") in rows
     assert sum(1 for r in plan.schedule if r.node == "g1-f1-m2") == 3
@@ -111,3 +120,11 @@ def test_glossary_and_texts(plan: PlanFile) -> None:
     assert "市長を本部長" in plan.governance
     review = next(s for s in plan.sections if s.title == "これまでの取組と課題")
     assert "| 持続可能な行政運営 | (1) 庁内業務のデジタル化（ペーパーレス化） |" in review.body
+
+
+@pytest.mark.django_db
+def test_the_roadmap_draws_the_bar_past_the_period_to_its_end(demo, client) -> None:
+    import_file(PLAN_PATH)
+    page = client.get(reverse("plans:roadmap", args=["katagami", "katagami-dx"])).content.decode()
+    bar = page[page.index("GIGA端末") - 120 : page.index("GIGA端末") + 80]
+    assert 'class="bar start-1 span-4 runs-on"' in bar and "（～令和12年度まで）" in bar

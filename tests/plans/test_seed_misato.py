@@ -12,7 +12,14 @@ The expected figures below were counted in the seed text, not taken from the YAM
 - Schedule rows: in each sheet's 年度計画 rows, every printed activity (blocks separated by a line
   break or two spaces, ⇒ not counted) is one row, and ⇒ extends it. Per sheet: 1-1 3, 1-2 2,
   1-3 4, 1-4 4, 1-5 5, 1-6 4, 1-7 2, 1-8 4 (28); 2-1 8 (including 「※既所有タブレットの活用」),
-  2-2 5, 2-3 4, 2-4 2, 2-5 4, 2-6 1 (24); 3-1 2, 3-2 2, 3-3 4, 3-4 2 (10): 62 in all.
+  2-2 5, 2-3 4, 2-4 2, 2-5 4, 2-6 1 (24); 3-1 2, 3-2 2, 3-3 4, 3-4 2 (10): 62 in all (source 施策シート).
+- Roadmap (ロードマップ, L36–65): the plan prints a second schedule that disagrees with the sheets (e.g. 1-8
+  健診予約システムの導入・運用開始 in R9 against the sheet's 導入 R10 and Web予約 R11); both are kept. Each
+  filled year cell is one bar (the bar lengths are lost in the conversion): per 施策 1-1 4, 1-2 2, 1-3 4,
+  1-4 4, 1-5 3, 1-6 6, 1-7 2, 1-8 3 (28); 2-1 5, 2-2 3, 2-3 3, 2-4 1, 2-5 3, 2-6 1 (16); 3-1 2, 3-2 3,
+  3-3 5, 3-4 2 (12): 56 (source ロードマップ).
+- Departments: the 担当部署 rows name 課 without a lead (``grep -c '主担当'`` gives 0): none is lead.
+- Dates: the cover prints 「令和6年12月」 and 「(令和8年3月改訂)」: months.
 - National items: 8 ``その他関連事項`` rows have content; 7 of them name an item of
   自治体DX推進計画【第3.0版】 (「ペーパーレス化の徹底」 of 2-1 does not).
 - No 用語集 and no figures without a target (observations) in this document.
@@ -26,7 +33,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.urls import reverse
 
+from yakusho.plans.planfile.importer import import_file
 from yakusho.plans.planfile.schema import PlanFile
 
 PLAN = Path(__file__).resolve().parents[2] / "data" / "plans" / "misato-2024.yaml"
@@ -52,7 +61,8 @@ def test_header(plan: PlanFile) -> None:
     assert (plan.first_year, plan.last_year) == (2024, 2029)
     assert plan.level_labels == ["基本方針", "施策"]
     assert plan.national_framework == "jichitai-dx-3.0"
-    assert [(e.number, str(e.date)[:7]) for e in plan.editions] == [("1.0", "2024-12"), ("1.1", "2026-03")]
+    assert [(e.number, e.date) for e in plan.editions] == [("1.0", "2024-12"), ("1.1", "2026-03")]
+    assert (plan.adopted_on, plan.edition.date) == ("2024-12", "2026-03")
     assert plan.edition.number == "1.1"
 
 
@@ -63,7 +73,7 @@ def test_counts(plan: PlanFile) -> None:
     assert len(plan.kpis) == 8
     assert sum(len(k.targets) for k in plan.kpis) == 18
     assert sum(len(k.actuals) for k in plan.kpis) == 6
-    assert len(plan.schedule) == 62
+    assert Counter(s.source for s in plan.schedule) == {"施策シート": 62, "ロードマップ": 56}
     assert sum(1 for n in plan.nodes if n.national_items) == 7
     assert plan.glossary == []
     assert plan.observations == []
@@ -83,8 +93,9 @@ def test_codes_and_titles(plan: PlanFile) -> None:
 
 def test_departments(plan: PlanFile) -> None:
     nodes = {n.key: n for n in plan.nodes}
-    assert [(d.name, d.lead) for d in nodes["g1-8"].departments] == [("福祉保健課", True)]
-    assert [(d.name, d.lead) for d in nodes["g1-5"].departments] == [("総務課", True), ("企画財政課", False)]
+    assert [(d.name, d.lead) for d in nodes["g1-8"].departments] == [("福祉保健課", False)]
+    assert [(d.name, d.lead) for d in nodes["g1-5"].departments] == [("総務課", False), ("企画財政課", False)]
+    assert not any(d.lead for n in plan.nodes for d in n.departments)  # the plan marks no lead
     assert "全課" in nodes["g1-5"].department_note
     assert [d.name for d in nodes["g1-1"].departments] == ["生涯学習課", "教育推進課"]
     assert "窓口担当課" in nodes["g1-1"].department_note
@@ -133,7 +144,8 @@ def test_kpis(plan: PlanFile) -> None:
 
 
 def test_schedule(plan: PlanFile) -> None:
-    rows = {(r.node, r.activity): (r.first_year, r.last_year) for r in plan.schedule}
+    sheets = [r for r in plan.schedule if r.source == "施策シート"]
+    rows = {(r.node, r.activity): (r.first_year, r.last_year) for r in sheets}
     assert rows[("g1-1", "対象手続きの拡充")] == (2025, 2029)
     assert rows[("g1-3", "ワンストップ化を実現")] == (2026, 2029)
     assert rows[("g1-4", "自動音声合成ソフトの導入")] == (2027, 2029)  # roadmap: R8; sheet: R9
@@ -143,8 +155,40 @@ def test_schedule(plan: PlanFile) -> None:
     assert rows[("g2-2", "テレワークの施行・検証")] == (2027, 2029)
     assert rows[("g2-6", "新たなデジタル技術の活用検討")] == (2026, 2029)
     assert rows[("g3-3", "EBPMに基づく政策立案")] == (2026, 2029)
-    per_node = Counter(r.node for r in plan.schedule)
+    per_node = Counter(r.node for r in sheets)
     assert per_node["g2-1"] == 8 and per_node["g1-5"] == 5 and per_node["g2-6"] == 1
+    assert [s.phase for s in plan.schedule if s.phase] == []  # the plan prints no phase word apart
+
+
+def test_roadmap_kept_beside_the_sheets(plan: PlanFile) -> None:
+    roadmap = [
+        (r.node, r.first_year, r.last_year, r.activity) for r in plan.schedule if r.source == "ロードマップ"
+    ]
+    health = [row for row in roadmap if row[0] == "g1-8"]
+    assert health == [
+        ("g1-8", 2025, 2025, "保健事業団との協議・調整"),
+        ("g1-8", 2026, 2026, "健康管理システムとのデータ連携"),
+        ("g1-8", 2027, 2027, "健診予約システムの導入・運用開始"),
+    ]
+    assert (
+        "g3-4",
+        2026,
+        2026,
+        "スマート農業に向けた実証実験・研修会の実施",
+    ) in roadmap  # a shifted row read again
+    assert ("g2-6", 2026, 2026, "インフラ老朽化対策に資する新たなデジタル技術の活用検討") in roadmap
+    assert all(first == last for _, first, last, _ in roadmap)  # at the year printed: no lengths to read
+
+
+@pytest.mark.django_db
+def test_the_roadmap_page_shows_both_schedules_labelled(demo, client) -> None:
+    import_file(PLAN)
+    page = client.get(reverse("plans:roadmap", args=["misato", "misato-dx-action-plan"])).content.decode()
+    assert page.count("出典：ロードマップ") == 18 and page.count("出典：施策シート") == 18
+    row = page[page.index("健診予約システムの導入</a>") :]
+    row = row[: row.index('role="row"')]
+    assert row.index("出典：ロードマップ") < row.index("健診予約システムの導入・運用開始")
+    assert row.index("出典：施策シート") < row.index("Web予約の開始")
 
 
 def test_texts(plan: PlanFile) -> None:

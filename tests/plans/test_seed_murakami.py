@@ -11,7 +11,11 @@ from the YAML:
   ③AI・RPA, ⑤会議・コミュニケーション改革, ⑥ペーパーレスの推進, ④デジタルデバイド対策) and 7 are 第2.3版 only
   (①機運醸成と人材育成, ②自治体フロントヤード改革, ③公金収納におけるeLTAXの活用, the second ② and ③,
   ⑤ペーパーレスの推進、会議・コミュニケーション改革, ①デジタルデバイド対策): 31 - 7 = 24 in each edition.
-  The two 取組事項 of 重点項目1 sit at depth 2 (no 区分), so by depth: 3 / 6 + 2 = 8 / 22.
+  The two 取組事項 of 重点項目1 sit at depth 2 (no 区分) but are 取組事項 (図表2.5-1 lists them with the
+  other 取組事項; their headings are circled numbers like every 取組事項), so by level 3 / 6 / 24 (by depth it
+  would be 3 / 8 / 22).
+- Dates: the 更新履歴 (L24–26) and the cover print only year and month (令和4年(2022年)3月 …): months.
+- Schedule: each bar prints its words only (no separate phase word): no phase.
 - Schedule (図表3.2-1, L630–672): 25 labelled rows (23 取組事項 + the sub-rows キャッシュレス決済導入 and
   窓口業務の改善); rows with more than one filled year cell give extra bars: ②実行計画の策定 +2,
   キャッシュレス +1, 窓口業務の改善 +1, ①標準化 +2, ②BPR +1, ③AI・RPA +1, ④テレワーク +1 = 34 bars (第2.3版).
@@ -29,7 +33,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.urls import reverse
 
+from tests.plans.helpers import level_counts
+from yakusho.plans.planfile.importer import import_file
 from yakusho.plans.planfile.schema import PlanFile
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "plans"
@@ -62,8 +69,13 @@ def depths(plan: PlanFile) -> dict[str, int]:
 
 
 def per_level(plan: PlanFile) -> list[int]:
+    counts = level_counts(plan)
+    return [counts[label] for label in plan.level_labels]
+
+
+def per_depth(plan: PlanFile) -> list[int]:
     d = depths(plan)
-    return [sum(1 for v in d.values() if v == level) for level in (1, 2, 3)]
+    return [sum(1 for v in d.values() if v == depth) for depth in (1, 2, 3)]
 
 
 def leaves(plan: PlanFile) -> list[str]:
@@ -85,7 +97,9 @@ def test_header(edition: str) -> None:
     assert plan.level_labels == ["重点項目", "区分", "取組事項"]
     assert plan.edition.number == edition
     assert [e.number for e in plan.editions] == ["1.0", "2.0", "2.3"]
-    assert [(e.date.year, e.date.month) for e in plan.editions if e.date] == [(2022, 3), (2023, 3), (2024, 7)]
+    assert [e.date for e in plan.editions] == ["2022-03", "2023-03", "2024-07"]  # months, as printed
+    assert plan.adopted_on == "2022-03"
+    assert plan.edition.date == {"2.0": "2023-03", "2.3": "2024-07"}[edition]
     assert plan.kpis == []
 
 
@@ -98,7 +112,10 @@ def test_frameworks(v20: PlanFile, v23: PlanFile) -> None:
 
 def test_counts(v20: PlanFile, v23: PlanFile) -> None:
     for plan in (v20, v23):
-        assert per_level(plan) == [3, 8, 22]
+        assert per_level(plan) == [3, 6, 24]
+        assert per_depth(plan) == [3, 8, 22]
+        assert [n.key for n in plan.nodes if n.level] == ["g1-awareness", "g1-action-plan"]
+        assert {node(plan, k).level for k in ("g1-awareness", "g1-action-plan")} == {"取組事項"}
         assert len(leaves(plan)) == 24
         assert len(plan.observations) == 5
     assert len(v23.schedule) == 34
@@ -176,8 +193,14 @@ def test_schedule(v20: PlanFile, v23: PlanFile) -> None:
         (2024, 2024, "ガバメントクラウド移行準備"),
         (2025, 2026, "ガバメントクラウド運用"),
     ]
-    plan_rows = [(s.first_year, s.last_year, s.phase) for s in v23.schedule if s.node == "g1-action-plan"]
-    assert plan_rows == [(2022, 2022, "調査"), (2023, 2023, "策定"), (2024, 2026, "実施")]
+    plan_rows = [(s.first_year, s.last_year, s.activity) for s in v23.schedule if s.node == "g1-action-plan"]
+    assert plan_rows == [
+        (2022, 2022, "調査"),
+        (2023, 2023, "策定"),
+        (2024, 2026, "毎年評価・ローリングしながら実施"),
+    ]
+    # the plan prints no phase words apart from the bars' own words
+    assert [s.phase for s in [*v20.schedule, *v23.schedule] if s.phase] == []
     divide = next(s for s in v23.schedule if s.node == "g3-f1-divide")
     assert (divide.first_year, divide.last_year, divide.activity) == (2022, 2026, "高齢者スマホ教室等")
     assert [s.activity for s in v20.schedule if s.node == "g2-f2-meeting"] == [
@@ -188,7 +211,7 @@ def test_schedule(v20: PlanFile, v23: PlanFile) -> None:
 def test_observations_and_glossary(v20: PlanFile, v23: PlanFile) -> None:
     pop = next(o for o in v23.observations if o.name == "総人口")
     assert pop.value == Decimal("57111")
-    assert pop.as_of is not None and pop.as_of.isoformat() == "2022-01-01"
+    assert str(pop.as_of) == "2022-01-01"  # a day, not a month
     terms = {g.term: g for g in v23.glossary}
     assert terms["RESAS"].reading == "リーサス"
     assert terms["DX"].reading == "デジタルトランスフォーメーション"
@@ -209,3 +232,18 @@ def test_edition_sections(v20: PlanFile, v23: PlanFile) -> None:
     assert "自治体フロントヤード改革の推進" in s23["3.1 国の自治体DX推進スケジュール"]
     assert "資料② デジタルガバメント実行計画" in s20["(参考)資料集"]
     assert "資料② デジタルガバメント実行計画" not in s23["(参考)資料集"]
+
+
+@pytest.mark.django_db
+def test_overview_counts_what_the_nodes_are(demo, client) -> None:
+    import_file(DATA / "murakami-2022-2.0.yaml")
+    import_file(DATA / "murakami-2022-2.3.yaml")
+    url = reverse("plans:overview", args=["murakami", "murakami-dx"])
+    for query in ("", "?edition=2.0"):
+        page = client.get(url + query).content.decode()
+        assert "重点項目 3・区分 6・取組事項 24" in page, query
+    node = client.get(
+        reverse("plans:node", args=["murakami", "murakami-dx", "g1-awareness"])
+    ).content.decode()
+    assert '<p class="level-label">取組事項 ①</p>' in node
+    assert "（令和6年7月）" in client.get(url).content.decode()  # the edition's month, not a 1st day

@@ -20,6 +20,10 @@ trailing newline). How each figure was counted:
   町人口約7,000人 and スマホ保有率7割 ((1)-2-2), the five Wi-Fi sites ((1)-3-5), 20 and 17 基幹系業務
   ((2)-1-1), 80 テレワーク用端末 ((2)-1-4): 8.
 - The plan prints no 実績値: no KPI has actuals.
+- Phases: each bar's words, as printed in the cell (the 主な取組 of the row is the activity): every phase is a
+  whole cell of a 主な取組 table (checked by hand; listed in ``PRINTED_BARS``).
+- Departments: the 担当 in parentheses name 課 without a lead; (1)-3-1 names three: joint, none is lead.
+- Dates: 「令和6年2月策定」 and 「令和5年12月時点」 (L486) are months.
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ def test_header(plan: PlanFile) -> None:
     assert plan.title == "大江町DX推進計画"
     assert (plan.first_year, plan.last_year) == (2024, 2029)
     assert plan.level_labels == ["基本目標", "施策分野", "具体的施策"]
-    assert plan.adopted_on == datetime.date(2024, 2, 1)
+    assert plan.adopted_on == "2024-02" and plan.edition.date == "2024-02"  # 令和6年2月策定: a month
     assert plan.national_framework is None
     assert "政策推進課を事務局とした大江町DX推進検討委員会" in plan.governance
     assert "第10次大江町総合計画" in plan.position
@@ -92,10 +96,11 @@ def test_codes_and_titles(plan: PlanFile) -> None:
 def test_departments(plan: PlanFile) -> None:
     elderly = node(plan, "(1)-3-1")
     assert [(d.name, d.lead) for d in elderly.departments] == [
-        ("総務課", True),
+        ("総務課", False),
         ("健康福祉課", False),
         ("教育文化課", False),
     ]
+    assert not any(d.lead for n in plan.nodes for d in n.departments)  # the plan marks no lead
     assert node(plan, "(1)-2-4").departments[0].name == "議会事務局"
     assert node(plan, "(2)-1-1").department_note == "各担当課"
     assert node(plan, "(1)-1-5").departments[0].name == "税務町民課"
@@ -119,6 +124,9 @@ def test_kpis(plan: PlanFile) -> None:
     line = kpi(plan, "kpi-line-friends")
     assert line.baseline.value == Decimal("569")
     assert line.baseline.note == "令和6年2月1日現在"
+    assert line.baseline.date == datetime.date(2024, 2, 1)  # a day
+    telework = kpi(plan, "kpi-telework-rate").baseline
+    assert (telework.date, telework.note) == ("2023-12", "令和5年12月時点")  # a month
     assert line.targets[-1].value == Decimal("4900")
     reprints = [k for k in plan.kpis if k.reprint_of]
     assert [(k.node, k.reprint_of) for k in reprints] == [("g1-f1-m3", "kpi-counter-certificates")]
@@ -149,6 +157,44 @@ def test_schedule(plan: PlanFile) -> None:
     ] == (2025, 2029)
     reiki = sorted((s.first_year, s.last_year) for s in plan.schedule if s.node == "g2-f1-m3")
     assert reiki == [(2026, 2026), (2029, 2029)]
+    assert {s.phase for s in plan.schedule} == PRINTED_BARS
+
+
+#: the words printed in the bars of the 主な取組 tables (L90–686), typed from the seed
+PRINTED_BARS = {
+    "順次構築",
+    "キャッシュレス決済等の導入に向けた検討・順次導入",
+    "電子化作業・導入",
+    "交付・運用開始",
+    "検討",
+    "導入",
+    "オンライン予約受付開始",
+    "構築",
+    "小中学校3校図書室蔵書管理システムの運用",
+    "町立図書館との一元化の検討及び導入",
+    "情報提供の充実",
+    "順次拡張",
+    "毎年5回のスマホ教室の開催",
+    "補助事業の情報提供や活用支援",
+    "更新",
+    "活用",
+    "BPR",
+    "ガバメントクラウド移行",
+    "運用開始",
+    "導入に向けた検討",
+    "実施",
+    "テレワークの本格運用に伴う実施率の増",
+    "本格運用開始",
+    "導入に向けた検討継続",
+    "導入箇所数を順次増加しながら検証、分析、本格導入に向けた検討",
+    "システム選定も含めた導入検討継続",
+    "運用",
+    "連携システムのBPR",
+    "検証",
+    "システム導入、運用",
+    "全職員向けセキュリティ研修の実施",
+    "DX推進検討委員及び全職員への研修",
+}
 
 
 def test_observations_and_glossary(plan: PlanFile) -> None:

@@ -8,10 +8,17 @@ the same way for every kind of file (:func:`pydantic_message`). :class:`DataFile
 every error found, so a refused file is refused once with all of them::
 
     katagami-2026.yaml:214 kpis[0].targets[1].fiscal_year: 計画期間外です (outside the plan period)
+
+Reading is strict, the same for every kind of file: a key written twice in one mapping is refused
+with both lines; a file saved as Shift_JIS or UTF-16 is refused saying so and how to save it as
+UTF-8; a file above :data:`MAX_BYTES` (or a list above the limit its kind sets with
+:meth:`DataFile.limit_items`) is refused naming the limit; a YAML syntax error of the kinds an
+unquoted ``:``, ``#`` or ``[`` in a value causes comes with a hint to quote the value.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -29,6 +36,11 @@ Path_ = tuple[str | int, ...]
 PathLike = str | _PathLike[str]
 M = TypeVar("M", bound=BaseModel)
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: the largest data file read, in bytes (``DataFile.raw`` and ``DataFile.read`` take ``max_bytes``)
+MAX_BYTES = 20_000_000
+#: the most entries of one list that :meth:`DataFile.limit_items` allows unless told (a plan's nodes)
+MAX_ITEMS = 10_000
 
 
 @dataclass(frozen=True)
@@ -101,10 +113,15 @@ class DataFile:
         self._lines: dict[Path_, int] | None = None
 
     @staticmethod
-    def raw(path: PathLike, *, invalid: type[DataFileInvalid] = DataFileInvalid) -> bytes:
-        """The bytes of the file at ``path``, or ``invalid`` saying why it cannot be read."""
+    def raw(
+        path: PathLike, *, invalid: type[DataFileInvalid] = DataFileInvalid, max_bytes: int = MAX_BYTES
+    ) -> bytes:
+        """The bytes of the file at ``path``, or ``invalid`` saying why it cannot be read (a file
+        above ``max_bytes`` is refused without reading it)."""
         path = Path(path)
         try:
+            if path.stat().st_size > max_bytes:
+                raise invalid([FileError(path.name, None, "", *too_large(max_bytes))])
             return path.read_bytes()
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
@@ -128,28 +145,32 @@ class DataFile:
         *,
         fmt: Format | None = None,
         invalid: type[DataFileInvalid] = DataFileInvalid,
+        max_bytes: int = MAX_BYTES,
     ) -> DataFile:
         """Read ``raw`` as JSON (``fmt="json"`` or a ``.json`` file name) or YAML; raise
-        ``invalid`` (a :class:`DataFileInvalid`) with the line of a syntax error."""
-        if isinstance(raw, bytes):
-            try:
-                raw = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise invalid([FileError(file, None, "", *SYNTAX["encoding"])]) from None
-        text = raw.removeprefix("\ufeff")
+        ``invalid`` (a :class:`DataFileInvalid`) with the line of a syntax error, with both lines
+        of a key written twice, naming the encoding of a file not in UTF-8 that looks like
+        Shift_JIS or UTF-16, or naming the limit of a text above ``max_bytes``."""
+        if _size_above(raw, max_bytes):
+            raise invalid([FileError(file, None, "", *too_large(max_bytes))])
+        text = (_decode(raw, file, invalid) if isinstance(raw, bytes) else raw).removeprefix("\ufeff")
         if fmt is None:
             fmt = "json" if file.lower().endswith(".json") else "yaml"
         try:
             data = cls._load(text, fmt)
         except RecursionError:
             raise invalid([FileError(file, None, "", *SYNTAX["depth"])]) from None
+        except fastyaml.DuplicateKeys as exc:
+            raise invalid([duplicate_error(file, d) for d in exc.duplicates]) from None
+        except _RepeatedJsonKey as exc:
+            raise invalid(_json_duplicates(file, text, exc)) from None
         except (json.JSONDecodeError, yaml.YAMLError) as exc:
             raise invalid([cls._syntax(file, fmt, exc)]) from None
         return cls(file, data, text)
 
     @staticmethod
     def _load(text: str, fmt: Format) -> Any:
-        return json.loads(text) if fmt == "json" else fastyaml.load(text)
+        return json.loads(text, object_pairs_hook=_unique) if fmt == "json" else fastyaml.load(text)
 
     @staticmethod
     def _syntax(file: str, fmt: Format, exc: Exception) -> FileError:
@@ -158,7 +179,12 @@ class DataFile:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
-        return syntax_error(file, fmt, problem, line, column)
+        error = syntax_error(file, fmt, problem, line, column)
+        said = f"{getattr(exc, 'context', None)} {problem}"
+        if fmt == "yaml" and any(kind in said for kind in UNQUOTED_VALUE):
+            ja, en = QUOTE_HINT
+            error = FileError(error.file, error.line, error.path, f"{error.ja}。{ja}", f"{error.en}. {en}")
+        return error
 
     def line(self, path: Path_) -> int | None:
         """The line of ``path`` (or of its nearest ancestor that the text has)."""
@@ -179,6 +205,21 @@ class DataFile:
 
     def error(self, path: Path_, ja: str, en: str) -> FileError:
         return FileError(self.file, self.line(path), format_path(path), ja, en)
+
+    def limit_items(
+        self, path: Path_, limit: int = MAX_ITEMS, *, invalid: type[DataFileInvalid] = DataFileInvalid
+    ) -> None:
+        """Refuse the file (``invalid``) if the list (or mapping) at ``path`` has more than
+        ``limit`` entries — before validating, so that a huge file costs no more than reading
+        (and without a line: finding one would compose the whole file)."""
+        value = self.data
+        for part in path:
+            try:
+                value = value[part]
+            except (KeyError, IndexError, TypeError):
+                return
+        if isinstance(value, (list, dict)) and len(value) > limit:
+            raise invalid([FileError(self.file, None, format_path(path), *too_many(len(value), limit))])
 
     def validate(
         self,
@@ -279,3 +320,157 @@ def pydantic_message(err: Any) -> tuple[str, str]:
         limit = ctx.get("le", ctx.get("lt"))
         return f"{limit}以下にしてください", f"must be at most {limit}"
     return "値が正しくありません", str(err.get("msg", "invalid value"))
+
+
+#: what PyYAML and libyaml say (in their ``context`` or ``problem``) when a plain value holds a
+#: ``:``, ``#``, ``[``, ``{``, ``*``, ``&``, ``!``, ``%``, ``@`` or a backquote
+UNQUOTED_VALUE = (
+    "mapping values are not allowed",
+    "cannot start any token",
+    "did not find expected key",
+    "expected <block end>, but found '<scalar>'",
+    "while parsing a flow",
+    "while scanning an alias",
+    "while scanning an anchor",
+    "while scanning a tag",
+    "while parsing a tag",
+    "could not determine a constructor for the tag",
+)
+QUOTE_HINT = (
+    '値に : や # や [ ] などが含まれる場合は、値を "…" で囲んでください（例: text: "2,400件/年"）',
+    "If a value contains : or # or [ ] and the like, put it in double quotes"
+    ' (for example text: "2,400件/年")',
+)
+
+
+def saved_as(encoding: str) -> tuple[str, str]:
+    """A file that looks saved in ``encoding`` (Shift_JIS, UTF-16): what to do about it."""
+    return (
+        f"{encoding} で保存されたファイルのようです。UTF-8 で保存し直してください"
+        "（Excel なら「CSV UTF-8」、メモ帳なら「UTF-8」を選んで保存）。",
+        f"the file looks saved as {encoding}; save it again as UTF-8"
+        " (in Excel choose “CSV UTF-8”, in Notepad choose “UTF-8”)",
+    )
+
+
+def _decode(raw: bytes, file: str, invalid: type[DataFileInvalid]) -> str:
+    """UTF-8 bytes as text; ``invalid`` naming the encoding of bytes that look like UTF-16 or
+    Shift_JIS, and saying they are not UTF-8 otherwise."""
+    encoding = _utf16(raw)
+    if encoding is None:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            encoding = "Shift_JIS" if _shift_jis(raw) else None
+    fault = saved_as(encoding) if encoding else SYNTAX["encoding"]
+    raise invalid([FileError(file, None, "", *fault)])
+
+
+def _utf16(raw: bytes) -> str | None:
+    """``"UTF-16"`` for bytes with a UTF-16 byte order mark, or without one when every other byte
+    is mostly zero (the ASCII of keys and indentation) and the bytes decode as UTF-16."""
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return None
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "UTF-16"
+    if b"\x00" not in raw or len(raw) % 2:
+        return None  # a NUL never belongs in YAML or JSON text
+    even, odd = raw[0::2].count(0), raw[1::2].count(0)
+    zeros, others, codec = (odd, even, "utf-16-le") if odd > even else (even, odd, "utf-16-be")
+    if zeros * 8 < len(raw) // 2 or others * 4 > zeros:
+        return None
+    try:
+        raw.decode(codec)
+    except UnicodeDecodeError:
+        return None
+    return "UTF-16"
+
+
+_KANA = re.compile("[\u3041-\u30ff]")
+
+
+def _shift_jis(raw: bytes) -> bool:
+    """Bytes that are not UTF-8 but decode as cp932 (Windows' Shift_JIS) into Japanese — with
+    hiragana or katakana, which Latin-1 or cp1252 text never decodes into."""
+    try:
+        return _KANA.search(raw.decode("cp932")) is not None
+    except UnicodeDecodeError:
+        return False
+
+
+def _size_above(raw: str | bytes, limit: int) -> bool:
+    if isinstance(raw, bytes) or len(raw) > limit:
+        return len(raw) > limit
+    return len(raw) * 4 > limit and len(raw.encode("utf-8", "replace")) > limit
+
+
+def _size(size: int) -> tuple[str, str]:
+    if size >= 1_000_000:
+        text = f"{size / 1_000_000:.1f}".removesuffix(".0") + " MB"
+        return text, text
+    if size >= 1_000:
+        text = f"{size / 1_000:.1f}".removesuffix(".0") + " kB"
+        return text, text
+    return f"{size} バイト", f"{size} bytes"
+
+
+def too_large(limit: int) -> tuple[str, str]:
+    ja, en = _size(limit)
+    return f"ファイルが大きすぎます（上限 {ja}）", f"the file is too large (at most {en})"
+
+
+def too_many(count: int, limit: int) -> tuple[str, str]:
+    return (
+        f"項目が多すぎます（{count:,}個。{limit:,}個までです）",
+        f"too many entries ({count:,}; at most {limit:,})",
+    )
+
+
+_LINES_NAMED = 5  # the lines named of a key written more often
+
+
+def duplicate_error(file: str, duplicate: fastyaml.Duplicate, count: int | None = None) -> FileError:
+    """A key written more than once: at its second line, naming every line it is on (``count``
+    times, for a key whose lines are not known)."""
+    key, lines = duplicate.key, duplicate.lines
+    count = len(lines) if lines else count or 2
+    times_ja, times_en = f"{count}回", "twice" if count == 2 else f"{count} times"
+    ja, en = f"キー「{key}」が{times_ja}あります", f"the key “{key}” appears {times_en}"
+    if len(lines) > _LINES_NAMED:
+        shown = lines[:_LINES_NAMED]
+        ja += "（" + "と".join(f"{line}行目" for line in shown) + "ほか）"
+        en += " (lines " + ", ".join(map(str, shown)) + " and more)"
+    elif lines:
+        ja += "（" + "と".join(f"{line}行目" for line in lines) + "）"
+        en += " (lines " + ", ".join(map(str, lines[:-1])) + f" and {lines[-1]})"
+    return FileError(file, lines[1] if lines else None, format_path(duplicate.path), ja, en)
+
+
+class _RepeatedJsonKey(Exception):
+    def __init__(self, key: str, count: int) -> None:
+        super().__init__(key)
+        self.key, self.count = key, count
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refused if a key is repeated (``json`` alone keeps the last one)."""
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedJsonKey(key, sum(1 for k, _ in pairs if k == key))
+            seen.add(key)
+    return mapping
+
+
+def _json_duplicates(file: str, text: str, exc: _RepeatedJsonKey) -> list[FileError]:
+    """Every repeated key of a JSON text with its lines (composed as YAML, only now); the key
+    ``json`` found, without lines, if YAML does not take the text."""
+    try:
+        found = fastyaml.duplicate_keys(text)
+    except (yaml.YAMLError, RecursionError):
+        found = []
+    if not found:
+        return [duplicate_error(file, fastyaml.Duplicate((), exc.key, ()), exc.count)]
+    return [duplicate_error(file, d) for d in found]

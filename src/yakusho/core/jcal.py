@@ -72,6 +72,12 @@ def format_wareki_date(day: date) -> str:
     return f"{era.name}{_year_label(day.year - era.first_year + 1)}年{day.month}月{day.day}日"
 
 
+def format_wareki_month(day: date) -> str:
+    """2023-12-01 → 令和5年12月 (a date the plan gives only to the month)."""
+    era = era_of(day)
+    return f"{era.name}{_year_label(day.year - era.first_year + 1)}年{day.month}月"
+
+
 def era_of_year(year: int) -> Era:
     """The era that names calendar year ``year`` (in force on its 31 December)."""
     return era_of(date(year, 12, 31))

@@ -18,9 +18,10 @@ from typing import Annotated, Any
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 
 from yakusho.plans.achievement import evaluate
+from yakusho.plans.figures import source_label
 from yakusho.plans.models import Kpi, KpiActual, Node, Plan, PlanEdition
 from yakusho.plans.revision.editions import adopted
 
@@ -102,11 +103,30 @@ class TargetOut(Schema):
 
 
 class ActualOut(Schema):
+    """One actual of a KPI, with where it comes from and the day it describes."""
+
     fiscal_year: int
     value: Decimal | None
     text: str
-    date: datetime.date | None
-    source: str
+    source: str = Field(
+        description=(
+            "Where the figure comes from: plan (printed in the plan document), review (recorded in a"
+            " yearly review), metric (measured by Yakusho's services), demo (invented for the demo,"
+            " not published by the municipality)."
+        )
+    )
+    source_label: str = Field(
+        description=(
+            "The source in words, as the pages show it beside the figure: 計画書, 進捗評価, 計測値, デモ"
+            " (in the request's language)."
+        )
+    )
+    as_of: datetime.date | None = Field(
+        description=(
+            'The day the figure describes ("as of", 時点): the date the plan prints, the review\'s due date'
+            " or the day it was recorded, the measured period's last day; null when the source gives none."
+        )
+    )
 
 
 class KpiOut(Schema):
@@ -115,7 +135,21 @@ class KpiOut(Schema):
     name: str
     unit: str
     direction: str
-    accumulation: str
+    accumulation: str = Field(
+        description=(
+            "How the figures add up over the years: per_year (each year's actual against that year's"
+            " target), cumulative (the sum of the yearly actuals against a running-total target),"
+            " running_total (actuals reported as the running total), point_in_time (the latest value),"
+            " every_n_years (done once every interval_years years)."
+        )
+    )
+    accumulation_label: str = Field(
+        description=(
+            "The accumulation kind in words, e.g. 累計（各年度の実績の合計）or 3年ごとの値"
+            " (in the request's language: Japanese unless English is asked for)."
+        )
+    )
+    interval_years: int | None = Field(description="every_n_years: how many years (「3年ごとに1回」: 3).")
     baseline_fiscal_year: int | None
     baseline_value: Decimal | None
     baseline_text: str
@@ -124,6 +158,16 @@ class KpiOut(Schema):
     indicator: str | None
     status: str
     progress: Decimal | None
+    judged_fiscal_year: int | None = Field(
+        description="The fiscal year `status` is for: the latest year with a numeric actual."
+    )
+    judged_value: Decimal | None = Field(
+        description=(
+            "The figure `status` judges: the year's actual; for a cumulative KPI the sum of its actuals"
+            " from the plan's first year to that year; for every_n_years the latest actual of the"
+            " year's window."
+        )
+    )
 
 
 def _edition(slug: str, key: str, edition: str | None) -> PlanEdition:
@@ -236,6 +280,8 @@ def list_kpis(
                 unit=k.unit,
                 direction=k.direction,
                 accumulation=k.accumulation,
+                accumulation_label=achievement.kind_label,
+                interval_years=k.interval_years,
                 baseline_fiscal_year=k.baseline_fiscal_year,
                 baseline_value=k.baseline_value,
                 baseline_text=k.baseline_text,
@@ -251,13 +297,20 @@ def list_kpis(
                 ],
                 actuals=[
                     ActualOut(
-                        fiscal_year=a.fiscal_year, value=a.value, text=a.text, date=a.date, source=a.source
+                        fiscal_year=a.fiscal_year,
+                        value=a.value,
+                        text=a.text,
+                        source=a.source,
+                        source_label=source_label(a),
+                        as_of=a.date,
                     )
                     for a in k.actuals.all()
                 ],
                 indicator=k.indicator.key if k.indicator else None,
                 status=achievement.status.value,
                 progress=achievement.progress,
+                judged_fiscal_year=achievement.year,
+                judged_value=achievement.judged_value,
             )
         )
     return out

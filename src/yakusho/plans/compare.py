@@ -31,12 +31,12 @@ def compare(editions: list[PlanEdition]) -> Comparison:
     nodes = (
         Node.objects.filter(edition_id__in=ids)
         .prefetch_related("national_items")
-        .only("id", "edition_id", "depth")
+        .only("id", "edition_id", "level")
     )
     per_theme: dict[str, Counter[int]] = defaultdict(Counter)
     levels: dict[int, Counter[int]] = defaultdict(Counter)
     for node in nodes:
-        levels[node.edition_id][node.depth] += 1
+        levels[node.edition_id][node.level] += 1  # what the node is, not how deep it sits
         for item in node.national_items.all():
             per_theme[theme_of(item.key)][node.edition_id] += 1
     titles: dict[str, str] = {}

@@ -327,6 +327,9 @@ class Observation(TenantOwned):
     unit = models.CharField(_("単位"), max_length=20, blank=True)
     text = models.TextField(_("原文"), blank=True)
     as_of = models.DateField(_("時点"), null=True, blank=True)
+    as_of_precision = models.CharField(
+        _("時点の精度"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
     as_of_text = models.CharField(_("時点（原文）"), max_length=100, blank=True)
     indicator = models.ForeignKey(StandardIndicator, on_delete=models.PROTECT, null=True, blank=True)
     note = models.TextField(_("備考"), blank=True)

@@ -83,7 +83,7 @@ def plan_pdf(edition: PlanEdition) -> bytes:
     labels = edition.level_labels
     story.append(_p("施策の体系", H2))
     for n in nodes:
-        label = labels[n.depth - 1] if n.depth - 1 < len(labels) else ""
+        label = labels[n.level - 1] if n.level - 1 < len(labels) else ""
         story.append(_p(f"{'　' * (n.depth - 1)}{label} {n.code} {n.title}"))
 
     years = list(range(edition.first_year, edition.last_year + 1))

@@ -30,7 +30,7 @@ from yakusho.core.mixins import ConsortiumStaffMixin
 from yakusho.core.models import Department, Membership, Municipality
 from yakusho.core.validators import normalize_text
 from yakusho.metrics.registry import Period, registry
-from yakusho.plans import exports
+from yakusho.plans import exports, figures
 from yakusho.plans.achievement import LABELS, Status, evaluate, statuses
 from yakusho.plans.charts import chart
 from yakusho.plans.compare import compare, member_plans
@@ -169,12 +169,53 @@ class EditionMixin(TemplateView):
     def kpis(self, queryset: QuerySet[Kpi] | None = None) -> QuerySet[Kpi]:
         qs = queryset if queryset is not None else Kpi.objects.filter(edition=self.edition)
         return qs.select_related("node", "edition", "indicator", "reprint_of").prefetch_related(
-            "targets", Prefetch("actuals", queryset=KpiActual.objects.order_by("fiscal_year"))
+            "targets",
+            Prefetch("actuals", queryset=KpiActual.objects.order_by("fiscal_year")),
+            Prefetch("reprints", queryset=Kpi.objects.select_related("node").order_by("order")),
         )
 
 
-def kpi_rows(kpis: Any) -> list[dict[str, Any]]:
-    return [{"kpi": k, "achievement": evaluate(k)} for k in kpis]
+def kpi_rows(kpis: Any, fold_reprints: bool = False) -> list[dict[str, Any]]:
+    """One row per KPI with its achievement. With ``fold_reprints`` (a list of KPIs from several
+    nodes) a reprint (再掲) whose original is in the list is left out, and the original says where
+    it is reprinted, so no KPI is listed twice."""
+    kpis = list(kpis)
+    if fold_reprints:
+        shown = {k.pk for k in kpis}
+        kpis = [k for k in kpis if k.reprint_of_id not in shown]
+    return [
+        {
+            "kpi": k,
+            "achievement": evaluate(k),
+            "reprints": [r.node.code or r.node.title for r in k.reprints.all()] if fold_reprints else [],
+        }
+        for k in kpis
+    ]
+
+
+def actual_sources(edition: PlanEdition, excluded: set[int]) -> list[dict[str, Any]]:
+    """The sources of the actuals the KPIs' statuses rest on (each KPI's latest numeric actual):
+    how many from each source and the latest "as of" — so the overview says when they are デモ."""
+    latest: dict[int, tuple[int, str, Any]] = {}
+    for kpi_id, year, source, day in KpiActual.objects.filter(
+        kpi__edition=edition, value__isnull=False
+    ).values_list("kpi_id", "fiscal_year", "source", "date"):
+        if kpi_id not in excluded and (kpi_id not in latest or year > latest[kpi_id][0]):
+            latest[kpi_id] = (year, source, day)
+    out = []
+    for source in KpiActual.Source:
+        days = [day for _year, s, day in latest.values() if s == source]
+        if days:
+            out.append(
+                {
+                    "source": source.value,
+                    "label": str(source.label),
+                    "count": len(days),
+                    "as_of": max((d for d in days if d), default=None),
+                    "demo": source == KpiActual.Source.DEMO,
+                }
+            )
+    return out
 
 
 def summary(all_statuses: Any) -> dict[str, int]:
@@ -195,15 +236,20 @@ class OverviewView(EditionMixin):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        # a reprint (再掲) is the same KPI printed again: counted once, with its original
+        reprints = set(
+            Kpi.objects.filter(edition=self.edition, reprint_of__isnull=False).values_list("pk", flat=True)
+        )
         nodes = self.nodes()
-        per_level = Counter(n.depth for n in nodes)
+        per_level = Counter(n.level for n in nodes)  # what each node is, not how deep it sits
         labels = self.edition.level_labels
         context.update(
             tree=nodes,
             level_counts=[
                 (labels[d - 1] if d - 1 < len(labels) else str(d), per_level[d]) for d in sorted(per_level)
             ],
-            kpi_summary=summary(statuses(self.edition.pk).values()),
+            kpi_summary=summary(s for i, s in statuses(self.edition.pk).items() if i not in reprints),
+            actual_sources=actual_sources(self.edition, reprints),
             observations=list(self.edition.observations.select_related("node")),
         )
         return context
@@ -229,14 +275,19 @@ class NodeView(EditionMixin):
         labels = self.edition.level_labels
         context.update(
             node=node,
-            level_label=labels[node.depth - 1] if node.depth - 1 < len(labels) else "",
+            level_label=labels[node.level - 1] if node.level - 1 < len(labels) else "",
             breadcrumbs=[
-                (labels[n.depth - 1] if n.depth - 1 < len(labels) else "", n) for n in reversed(chain)
+                (labels[n.level - 1] if n.level - 1 < len(labels) else "", n) for n in reversed(chain)
             ],
             children=[n for n in nodes.values() if n.parent_id == node.pk],
             schedule=list(node.schedule.order_by("order")),
             kpis=[
-                {**row, "chart": chart(row["kpi"])}
+                {
+                    **row,
+                    "chart": figures.labelled_chart(row["kpi"], chart(row["kpi"])),
+                    "actuals_by_year": {a.fiscal_year: a for a in row["kpi"].actuals.all()},
+                    "chart_sources": figures.chart_sources(row["kpi"]),
+                }
                 for row in kpi_rows(self.kpis(Kpi.objects.filter(node=node)))
             ],
             observations=list(node.observations.all()),
@@ -309,8 +360,10 @@ class RoadmapView(EditionMixin):
         request = self.request
         nodes = self.nodes()
         schedule: dict[int, list[ScheduleEntry]] = defaultdict(list)
+        sources: dict[str, None] = {}  # in the order the plan has them
         for row in ScheduleEntry.objects.filter(node__edition=self.edition).order_by("order"):
             schedule[row.node_id].append(row)
+            sources.setdefault(row.source)
         departments = sorted(
             {nd.department for n in nodes for nd in n.dept_links}, key=lambda d: (d.order, d.name)
         )
@@ -348,19 +401,17 @@ class RoadmapView(EditionMixin):
         current = fiscal_year_of(timezone.localdate())
         rows = []
         filtered = bool(department_id or top_id or item)
+        # A plan may print two schedules that disagree (a roadmap and a sheet per measure): each
+        # row shows the bars of each, labelled with their source.
         for n in nodes:
             if filtered and not keep(n):
                 continue
-            bars = [
-                {
-                    "row": r,
-                    "start": max(r.first_year, years[0]) - years[0] + 1,
-                    "span": min(r.last_year, years[-1]) - max(r.first_year, years[0]) + 1,
-                    "years": year_span(r.first_year, r.last_year),
-                }
-                for r in schedule.get(n.pk, [])
-            ]
-            rows.append({"node": n, "bars": bars})
+            groups = []
+            for source in sources:
+                bars = [_bar(r, years) for r in schedule.get(n.pk, []) if r.source == source]
+                if bars:
+                    groups.append({"source": source, "bars": bars})
+            rows.append({"node": n, "groups": groups})
         context.update(
             years=[(y, format_fiscal_year(y, short=True), y == current) for y in years],
             today_column=years.index(current) + 1 if current in years else None,
@@ -372,6 +423,18 @@ class RoadmapView(EditionMixin):
             filtered=filtered,
         )
         return context
+
+
+def _bar(r: ScheduleEntry, years: list[int]) -> dict[str, Any]:
+    """A schedule row on the period's grid: a bar running past the period (「～R12」) is drawn to the
+    period's end and says in words how far it runs."""
+    return {
+        "row": r,
+        "start": max(r.first_year, years[0]) - years[0] + 1,
+        "span": min(r.last_year, years[-1]) - max(r.first_year, years[0]) + 1,
+        "years": year_span(r.first_year, r.last_year),
+        "until": format_fiscal_year(r.last_year, short=True) if r.last_year > years[-1] else "",
+    }
 
 
 @cached_page
@@ -391,20 +454,24 @@ class KpiListView(EditionMixin):
         if query:
             qs = qs.filter(Q(name__icontains=query) | Q(node__title__icontains=query))
         by_id = statuses(self.edition.pk)
-        ids = list(qs.values_list("id", flat=True))
+        found = list(qs.values_list("id", "reprint_of_id"))
+        # a reprint (再掲) is listed once, as its original, when the original is in the list too
+        listed = {i for i, _original in found}
+        ids = [i for i, original in found if original not in listed]
         if status:
             ids = [i for i in ids if by_id.get(i) == status]
         page = Paginator(ids, self.per_page).get_page(request.GET.get("page"))
         wanted = list(page.object_list)
         kpis = {k.pk: k for k in self.kpis(Kpi.objects.filter(pk__in=wanted))}
-        rows = kpi_rows(kpis[i] for i in wanted)
-        year = fiscal_year_of(timezone.localdate())
-        period = Period.fiscal_year(year)
+        rows = kpi_rows((kpis[i] for i in wanted), fold_reprints=True)
+        today = timezone.localdate()
+        period = Period.fiscal_year(fiscal_year_of(today))
         for row in rows:
             key = row["kpi"].metric
             row["metric"] = (
                 registry.measure(key, self.municipality, period) if key and key in registry else None
             )
+            row["metric_as_of"] = min(period.end, today)  # the figure counts the year so far
         context.update(
             page=page,
             rows=rows,
@@ -456,7 +523,9 @@ class DepartmentView(EditionMixin):
         context.update(
             department=department,
             nodes=nodes,
-            kpis=kpi_rows(self.kpis(Kpi.objects.filter(edition=self.edition, node__in=nodes))),
+            kpis=kpi_rows(
+                self.kpis(Kpi.objects.filter(edition=self.edition, node__in=nodes)), fold_reprints=True
+            ),
         )
         return context
 
@@ -491,15 +560,23 @@ def parse_plan_refs(request: HttpRequest) -> list[tuple[str, str]] | None:
     return refs
 
 
+def _without_reprints(cell: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    shown = {x["kpi"].pk for x in cell}
+    return [x for x in cell if x["kpi"].reprint_of_id not in shown]
+
+
 def render_compare(
     request: HttpRequest, plans: list[Plan], template: str = "plans/compare.html", **extra: Any
 ) -> HttpResponse:
     editions = [p.current_edition for p in plans if p.current_edition]
-    return render(
-        request,
-        template,
-        {"comparison": compare(editions) if editions else None, "plans": plans, **extra},
-    )
+    comparison = compare(editions) if editions else None
+    if comparison is not None:
+        # a reprint (再掲) is the same KPI again: shown once, as its original
+        comparison.indicators = [
+            (indicator, [_without_reprints(cell) for cell in cells])
+            for indicator, cells in comparison.indicators
+        ]
+    return render(request, template, {"comparison": comparison, "plans": plans, **extra})
 
 
 def choose(candidates: QuerySet[Plan], refs: list[tuple[str, str]]) -> list[Plan] | None:

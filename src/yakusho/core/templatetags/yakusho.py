@@ -23,12 +23,15 @@ def markdown(text: str) -> SafeString:
 
 
 @register.filter
-def wareki(value: date | datetime | None) -> str:
-    """令和8年4月1日 (a datetime is shown in Asia/Tokyo)."""
+def wareki(value: date | datetime | None, precision: str = "day") -> str:
+    """令和8年4月1日 (a datetime is shown in Asia/Tokyo); ``value|wareki:"month"`` (or a model's
+    ``date_precision``) gives 令和5年12月 for a date the plan prints only to the month."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = timezone.localtime(value).date()
+    if precision == "month":
+        return jcal.format_wareki_month(value)
     return jcal.format_wareki_date(value)
 
 

@@ -5,7 +5,8 @@ the year-over-year movement. A consortium's members side by side are in ``consor
 Every figure comes from a fixed number of queries whatever the size of the plan: rows are read
 with ``values_list`` (no model instances) and counted in one pass. KPI achievement is decided by
 :func:`yakusho.plans.achievement.judge`, the same rule as every other page, at the cycle's fiscal
-year. What each figure means is in docs/dashboards.md.
+year and by each KPI's accumulation kind (a cumulative KPI's running total, an every_n_years KPI's
+window). What each figure means is in docs/dashboards.md.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.db.models import Case, DecimalField, IntegerField, OuterRef, Q, Subq
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yakusho.plans.achievement import LABELS, Status, TargetTuple, judge
+from yakusho.plans.achievement import LABELS, SERIES, Status, TargetTuple, judge
 from yakusho.plans.models import (
     Kpi,
     KpiActual,
@@ -36,7 +37,8 @@ from yakusho.plans.models import (
 #: is at or past the path to it for the year (順調).
 ON_TRACK = frozenset({Status.ACHIEVED, Status.ON_TRACK})
 #: KPIs with a numeric judgement: the denominator of the on-track share. KPIs without an actual
-#: for the year (データなし) and qualitative ones (定性) are counted apart, never as behind.
+#: for the year (データなし) and qualitative ones (定性) are counted apart, never as behind — save an
+#: every_n_years KPI whose window closes in the year without an actual (遅れ: it was not done).
 JUDGED = ON_TRACK | {Status.BEHIND}
 #: Node reviews still with the 課: not yet submitted (作成中, 差し戻し).
 NOT_SUBMITTED = frozenset({NodeReview.State.DRAFT, NodeReview.State.RETURNED})
@@ -67,13 +69,20 @@ def _targets(ids: list[int], years: dict[int, tuple[int, int, int]]) -> dict[int
     dated before ``threshold`` (no later than any edition's review year and last year) can be
     neither whenever the KPI has a final target, an undated one, or one dated from ``threshold``
     on; so those are read (the first query) and only the KPIs with none of them are read whole
-    (the second). The order of each KPI's list is kept, so ties fall as they would on all rows.
+    (the second). An every_n_years KPI is also held to targets stated for earlier years of its
+    window: all its targets are read by the first query. The order of each KPI's list is kept, so
+    ties fall as they would on all rows.
     """
     threshold = min(min(fy, last) for fy, _first, last in years.values())
     # (re-printed KPIs' targets are read too and left unused: filtering on ``reprint_of`` here
     # leads SQLite to scan every KPI of every municipality by that column's index)
     rows = KpiTarget.objects.filter(kpi__edition_id__in=ids, value__isnull=False)
-    recent = rows.filter(Q(final=True) | Q(fiscal_year__isnull=True) | Q(fiscal_year__gte=threshold))
+    recent = rows.filter(
+        Q(final=True)
+        | Q(fiscal_year__isnull=True)
+        | Q(fiscal_year__gte=threshold)
+        | Q(kpi__accumulation=Kpi.Accumulation.EVERY_N_YEARS)
+    )
     older = rows.filter(fiscal_year__lt=threshold).exclude(kpi_id__in=recent.order_by().values("kpi_id"))
     targets: dict[int, list[TargetTuple]] = {}
     for query in (recent, older):
@@ -83,8 +92,28 @@ def _targets(ids: list[int], years: dict[int, tuple[int, int, int]]) -> dict[int
     return targets
 
 
+def _series(ids: list[int], years: dict[int, tuple[int, int, int]]) -> dict[int, dict[int, Decimal]]:
+    """The actuals up to the review year of the KPIs judged on more than that year's actual
+    (cumulative: their sum; every_n_years: the latest of the window), in one query."""
+    series: dict[int, dict[int, Decimal]] = {}
+    for kpi_id, edition_id, year, value in (
+        KpiActual.objects.filter(
+            kpi__edition_id__in=ids,
+            kpi__accumulation__in=list(SERIES),
+            fiscal_year__lte=max(fy for fy, _first, _last in years.values()),
+            value__isnull=False,
+        )
+        .order_by()
+        .values_list("kpi_id", "kpi__edition_id", "fiscal_year", "value")
+    ):
+        if year <= years[edition_id][0]:
+            series.setdefault(kpi_id, {})[year] = cast(Decimal, value)
+    return series
+
+
 def kpi_states(years: dict[int, tuple[int, int, int]], *, detail: bool = True) -> list[KpiState]:
-    """Every KPI of the given editions judged at a fiscal year, in three queries.
+    """Every KPI of the given editions judged at a fiscal year, in three queries (four when a KPI
+    is cumulative or every_n_years: their earlier actuals).
 
     ``years`` maps an edition id to (fiscal year, plan's first year, plan's last year). A KPI
     reprinted elsewhere in its plan (再掲) is counted once, where it is first listed. Without
@@ -112,13 +141,28 @@ def kpi_states(years: dict[int, tuple[int, int, int]], *, detail: bool = True) -
         )
         .order_by("edition_id", "order")
     )
-    fields = ["id", "edition_id", "node_id", "direction", "baseline_value", "baseline_fiscal_year", "actual"]
+    fields = [
+        "id",
+        "edition_id",
+        "node_id",
+        "direction",
+        "baseline_value",
+        "baseline_fiscal_year",
+        "actual",
+        "accumulation",
+        "interval_years",
+        "reprint_of_id",
+    ]
+    rows = list(kpis.values_list(*fields, *(("key", "name", "unit") if detail else ())))
+    series = _series(ids, years) if any(row[7] in SERIES and row[9] is None for row in rows) else {}
     out = []
-    for row in kpis.values_list(*fields, "reprint_of_id", *(("key", "name", "unit") if detail else ())):
-        kpi_id, edition_id, node_id, direction, baseline, baseline_year, value, reprint_of = row[:8]
+    for row in rows:
+        kpi_id, edition_id, node_id, direction, baseline, baseline_year, value, kind, interval, reprint_of = (
+            row[:10]
+        )
         if reprint_of is not None:
             continue  # counted where it is first listed
-        key, name, unit = row[8:] if detail else ("", "", "")
+        key, name, unit = row[10:] if detail else ("", "", "")
         year, first_year, last_year = years[edition_id]
         status = judge(
             direction,
@@ -126,9 +170,11 @@ def kpi_states(years: dict[int, tuple[int, int, int]], *, detail: bool = True) -
             baseline_year,
             targets.get(kpi_id, []),
             year,
-            value,
+            series.get(kpi_id, {}) if kind in SERIES else {} if value is None else {year: value},
             first_year,
             last_year,
+            kind,
+            interval,
         ).status
         out.append(KpiState(kpi_id, edition_id, node_id, key, name, unit, direction, value, status))
     return out

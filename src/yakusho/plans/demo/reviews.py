@@ -2,8 +2,11 @@
 
 A cycle is opened through the same service staff use (so copy-forward and one review per node and
 課 hold), then the fixture's states, texts and grades are written in bulk and the cycle is marked
-``demo``. KPI actuals that the plan file already holds (美郷町's printed 令和6年度 実績値) are kept.
-Loading twice changes nothing.
+``demo``. The fixtures' KPI actuals are invented, so they are stored with source ``demo`` (デモ)
+and the cycle's due date (today while it is ahead) as their "as of"; every page, export and API
+answer shows デモ beside them.
+KPI actuals that the plan file already holds (美郷町's printed 令和6年度 実績値) are kept.
+Loading twice changes nothing (but marks invented actuals an older loader stored as reviews).
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ import yaml
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from yakusho.core.models import Department, Municipality
 from yakusho.plans.models import Kpi, KpiActual, NodeReview, PlanEdition, ReviewCycle
 from yakusho.plans.review.services import grades_for, open_cycle
 
+#: the note of every invented actual (its source is ``demo``)
+DEMO_NOTE = "デモデータ"
 FIELDS = ("state", "status", "progress", "grade", "achievements", "issues", "next_steps", "comment")
 
 
@@ -49,9 +55,20 @@ def load_fixture(data: dict[str, Any]) -> ReviewCycle | None:
         plan__key=data["plan"], number=str(data["edition"])
     )
     year = int(data["fiscal_year"])
-    if ReviewCycle.objects.filter(edition__plan=edition.plan, fiscal_year=year).exists():
-        return None
     due = data["due_date"] if isinstance(data["due_date"], date) else date.fromisoformat(data["due_date"])
+    # "as of" as a recorded review's: the due date, or today while it is still ahead
+    as_of = min(due, timezone.localdate())
+    existing = ReviewCycle.objects.filter(edition__plan=edition.plan, fiscal_year=year).first()
+    if existing is not None:
+        if existing.demo:
+            # loaded before actuals had a source of their own: the invented ones said so only in a note
+            KpiActual.objects.filter(
+                kpi__edition=existing.edition,
+                fiscal_year=year,
+                source=KpiActual.Source.REVIEW,
+                note=DEMO_NOTE,
+            ).update(source=KpiActual.Source.DEMO, date=as_of)
+        return None
     cycle = open_cycle(edition, year, due)
     grades = {g.code: g for g in grades_for(municipality)}
     departments = {d.name: d.pk for d in Department.objects.for_municipality(municipality)}
@@ -81,8 +98,9 @@ def load_fixture(data: dict[str, Any]) -> ReviewCycle | None:
                 fiscal_year=year,
                 value=Decimal(str(row["value"])) if row.get("value") is not None else None,
                 text=row.get("text", ""),
-                note="デモデータ",
-                source=KpiActual.Source.REVIEW,
+                date=as_of,
+                note=DEMO_NOTE,
+                source=KpiActual.Source.DEMO,
             )
             for row in data.get("actuals", [])
             if row["kpi"] not in have

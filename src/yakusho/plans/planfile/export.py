@@ -14,13 +14,19 @@ from yakusho.plans.models import (
     PlanEdition,
     ScheduleEntry,
 )
-from yakusho.plans.planfile.schema import PlanFile
+from yakusho.plans.planfile.schema import PlanFile, join_date
 from yakusho.plans.queries import nodes_with_links
 
 
 def _num(value: Decimal | None) -> Decimal | None:
     """569.000000 → 569, 14.400000 → 14.4 (as written in the file)."""
     return None if value is None else Decimal(format(value.normalize(), "f"))
+
+
+def _level(edition: PlanEdition, level: int, depth: int) -> str | None:
+    """A node's level as the file names it: only where it is not its depth."""
+    labels = edition.level_labels
+    return labels[level - 1] if level != depth and 0 < level <= len(labels) else None
 
 
 def export_edition(edition: PlanEdition) -> dict[str, Any]:
@@ -36,11 +42,15 @@ def export_edition(edition: PlanEdition) -> dict[str, Any]:
         "key": edition.plan.key,
         "title": edition.title,
         "kind": edition.kind,
-        "adopted_on": edition.adopted_on,
+        "adopted_on": join_date(edition.adopted_on, edition.adopted_precision),
         "first_year": edition.first_year,
         "last_year": edition.last_year,
         "published": edition.plan.published,
-        "edition": {"number": edition.number, "date": edition.date, "note": edition.edition_note},
+        "edition": {
+            "number": edition.number,
+            "date": join_date(edition.date, edition.date_precision),
+            "note": edition.edition_note,
+        },
         "editions": edition.history,
         "national_framework": edition.national_framework.key
         if edition.framework_cited and edition.national_framework
@@ -57,6 +67,7 @@ def export_edition(edition: PlanEdition) -> dict[str, Any]:
                 "parent": n.parent.key if n.parent else None,
                 "code": n.code,
                 "title": n.title,
+                "level": _level(edition, n.level, n.depth),
                 "description": n.description,
                 "current_state": n.current_state,
                 "actions": n.actions,
@@ -78,6 +89,7 @@ def export_edition(edition: PlanEdition) -> dict[str, Any]:
                 "activity": r.activity,
                 "phase": r.phase,
                 "note": r.note,
+                "source": r.source,
             }
             for r in schedule
         ],
@@ -92,7 +104,7 @@ def export_edition(edition: PlanEdition) -> dict[str, Any]:
                 "interval_years": k.interval_years,
                 "baseline": {
                     "fiscal_year": k.baseline_fiscal_year,
-                    "date": k.baseline_date,
+                    "date": join_date(k.baseline_date, k.baseline_date_precision),
                     "value": _num(k.baseline_value),
                     "text": k.baseline_text,
                     "note": k.baseline_note,
@@ -134,7 +146,7 @@ def export_edition(edition: PlanEdition) -> dict[str, Any]:
                 "value": _num(o.value),
                 "unit": o.unit,
                 "text": o.text,
-                "as_of": o.as_of,
+                "as_of": join_date(o.as_of, o.as_of_precision),
                 "as_of_text": o.as_of_text,
                 "indicator": o.indicator.key if o.indicator else None,
                 "note": o.note,

@@ -16,7 +16,7 @@ from typing import Any
 from yakusho.core.datafiles import DataFile, DataFileInvalid, FileError, Path_
 from yakusho.core.models import Department, Municipality
 from yakusho.metrics.registry import registry as metric_registry
-from yakusho.plans.planfile.schema import PlanFile
+from yakusho.plans.planfile.schema import PlanFile, split_date
 from yakusho.plans.reference import reference
 
 #: an error of a plan file (the shared kind of every data file's errors)
@@ -27,8 +27,33 @@ class PlanFileInvalid(DataFileInvalid):
     """A refused plan file, with every error found."""
 
 
+def _message(err: Any) -> tuple[str, str] | None:
+    if err["type"] == "plan_date":
+        return (
+            "日付（YYYY-MM-DD）か、月までの日付（YYYY-MM）で書いてください",
+            "must be a date (YYYY-MM-DD) or a month (YYYY-MM)",
+        )
+    return None
+
+
 def validate_structure(parsed: DataFile) -> PlanFile:
-    return parsed.validate(PlanFile, invalid=PlanFileInvalid)
+    parsed.limit_items(("nodes",), invalid=PlanFileInvalid)  # at most core.datafiles.MAX_ITEMS
+    return parsed.validate(PlanFile, invalid=PlanFileInvalid, message=_message)
+
+
+def node_levels(plan: PlanFile) -> tuple[dict[str, int], dict[str, int]]:
+    """Each node's depth and level (1 = ``level_labels[0]``): its ``level`` where the file names
+    one of the labels, else its depth. Unknown parents count as the top, unknown labels as the depth
+    (``validate_semantics`` reports both)."""
+    depth: dict[str, int] = {}
+    level: dict[str, int] = {}
+    labels = list(plan.level_labels)
+    for node in plan.nodes:
+        parent = node.parent if node.parent in depth else None
+        depth[node.key] = depth[parent] + 1 if parent else 1
+        named = node.level if node.level in labels else None
+        level[node.key] = labels.index(named) + 1 if named is not None else depth[node.key]
+    return depth, level
 
 
 def validate_semantics(plan: PlanFile, parsed: DataFile) -> tuple[Municipality, dict[str, Department]]:
@@ -54,7 +79,7 @@ def validate_semantics(plan: PlanFile, parsed: DataFile) -> tuple[Municipality, 
         )
 
     ref = reference()
-    framework = plan.national_framework or ref.framework_in_force(plan.adopted_on)
+    framework = plan.national_framework or ref.framework_in_force(split_date(plan.adopted_on)[0])
     if plan.national_framework and plan.national_framework not in ref.frameworks:
         errors.append(
             err(("national_framework",), "国の計画の版が見つかりません", "unknown national framework")
@@ -62,7 +87,8 @@ def validate_semantics(plan: PlanFile, parsed: DataFile) -> tuple[Municipality, 
     item_keys = {i["key"] for i in ref.frameworks.get(framework or "", {}).get("items", [])}
 
     keys: dict[str, int] = {}
-    depth: dict[str, int] = {}
+    depth, level = node_levels(plan)
+    labels = list(plan.level_labels)
     codes: set[tuple[str | None, str]] = set()
     for i, node in enumerate(plan.nodes):
         here = ("nodes", i)
@@ -76,15 +102,29 @@ def validate_semantics(plan: PlanFile, parsed: DataFile) -> tuple[Municipality, 
                     "parent not found before this node",
                 )
             )
-            depth[node.key] = 1
-        else:
-            depth[node.key] = depth[node.parent] + 1 if node.parent else 1
-        if depth[node.key] > len(plan.level_labels):
+        if depth[node.key] > len(labels):
             errors.append(
                 err(
                     (*here, "parent"),
                     "階層が level_labels より深くなっています",
                     "deeper than the level labels allow",
+                )
+            )
+        if node.level is not None and node.level not in labels:
+            errors.append(
+                err(
+                    (*here, "level"),
+                    f"「{node.level}」は level_labels（{'・'.join(labels)}）にありません",
+                    "not one of the level labels",
+                )
+            )
+        elif node.parent in keys and level[node.key] <= level[node.parent]:
+            parent_label = labels[level[node.parent] - 1] if level[node.parent] <= len(labels) else ""
+            errors.append(
+                err(
+                    (*here, "level"),
+                    f"親（{parent_label}）より下の区分にしてください",
+                    "a node's level must be below its parent's",
                 )
             )
         if node.code:
@@ -127,7 +167,7 @@ def validate_semantics(plan: PlanFile, parsed: DataFile) -> tuple[Municipality, 
     for i, row in enumerate(plan.schedule):
         check_node(("schedule", i, "node"), row.node)
         check_year(("schedule", i, "first_year"), row.first_year)
-        check_year(("schedule", i, "last_year"), row.last_year)
+        # A bar may run on past the period (「～R12」): only its start must lie inside it.
         if row.first_year > row.last_year:
             errors.append(
                 err(("schedule", i, "last_year"), "終了年度が開始年度より前です", "ends before it starts")
@@ -223,6 +263,13 @@ def canonical(plan: PlanFile) -> dict[str, Any]:
         return value
 
     data = norm(plan.model_dump(mode="python", exclude_defaults=True))
+    # A level that names the node's depth says nothing more than leaving it out.
+    depth, _ = node_levels(plan)
+    labels = list(plan.level_labels)
+    for node in data.get("nodes", []):
+        d = depth.get(node["key"], 0)
+        if "level" in node and 0 < d <= len(labels) and labels[d - 1] == node["level"]:
+            del node["level"]
     return json.loads(json.dumps(data, sort_keys=True, default=str))
 
 

@@ -30,10 +30,11 @@ from yakusho.plans.models import (
 from yakusho.plans.planfile.files import (
     PlanFileInvalid,
     digest,
+    node_levels,
     read,
     validate_semantics,
 )
-from yakusho.plans.planfile.schema import PlanFile
+from yakusho.plans.planfile.schema import PlanFile, split_date
 from yakusho.plans.reference import reference, sync_reference
 
 
@@ -84,18 +85,22 @@ def import_plan(
         )
     m = municipality
     ref = reference()
-    framework_key = pf.national_framework or ref.framework_in_force(pf.adopted_on)
+    adopted_on, adopted_precision = split_date(pf.adopted_on)
+    edition_date, date_precision = split_date(pf.edition.date)
+    framework_key = pf.national_framework or ref.framework_in_force(adopted_on)
     framework = NationalFramework.objects.filter(key=framework_key).first() if framework_key else None
     edition = PlanEdition.objects.create(
         municipality=m,
         plan=plan,
         number=pf.edition.number,
-        date=pf.edition.date,
+        date=edition_date,
+        date_precision=date_precision,
         edition_note=pf.edition.note,
         history=[e.model_dump(mode="json") for e in pf.editions],
         title=pf.title,
         kind=pf.kind,
-        adopted_on=pf.adopted_on,
+        adopted_on=adopted_on,
+        adopted_precision=adopted_precision,
         first_year=pf.first_year,
         last_year=pf.last_year,
         level_labels=list(pf.level_labels),
@@ -115,15 +120,14 @@ def import_plan(
     indicators = {i.key: i for i in StandardIndicator.objects.all()}
 
     nodes: dict[str, Node] = {}
-    depth: dict[str, int] = {}
+    depth, level = node_levels(pf)
     for order, n in enumerate(pf.nodes):
-        depth[n.key] = depth[n.parent] + 1 if n.parent else 1
         nodes[n.key] = Node(
             municipality=m,
             edition=edition,
             key=n.key,
             depth=depth[n.key],
-            level=depth[n.key],
+            level=level[n.key],
             code=n.code,
             title=n.title,
             description=n.description,
@@ -136,8 +140,8 @@ def import_plan(
         )
     # Parents first: insert level by level so each parent has its id.
     parents = {n.key: n.parent for n in pf.nodes}
-    for level in sorted(set(depth.values())):
-        batch = [nodes[k] for k, d in depth.items() if d == level]
+    for tier in sorted(set(depth.values())):
+        batch = [nodes[k] for k, d in depth.items() if d == tier]
         for node in batch:
             parent_key = parents[node.key]
             node.parent = nodes[parent_key] if parent_key else None
@@ -171,6 +175,7 @@ def import_plan(
                 activity=r.activity,
                 phase=r.phase,
                 note=r.note,
+                source=r.source,
                 order=i,
             )
             for i, r in enumerate(pf.schedule)
@@ -180,6 +185,7 @@ def import_plan(
     kpis: dict[str, Kpi] = {}
     for order, k in enumerate(pf.kpis):
         b = k.baseline
+        baseline_date, baseline_precision = split_date(b.date if b else None)
         kpis[k.key] = Kpi(
             municipality=m,
             edition=edition,
@@ -192,7 +198,8 @@ def import_plan(
             interval_years=k.interval_years,
             has_baseline=b is not None,
             baseline_fiscal_year=b.fiscal_year if b else None,
-            baseline_date=b.date if b else None,
+            baseline_date=baseline_date,
+            baseline_date_precision=baseline_precision,
             baseline_value=b.value if b else None,
             baseline_text=b.text if b else "",
             baseline_note=b.note if b else "",
@@ -251,7 +258,8 @@ def import_plan(
                 value=o.value,
                 unit=o.unit,
                 text=o.text,
-                as_of=o.as_of,
+                as_of=split_date(o.as_of)[0],
+                as_of_precision=split_date(o.as_of)[1],
                 as_of_text=o.as_of_text,
                 indicator=indicators.get(o.indicator) if o.indicator else None,
                 note=o.note,

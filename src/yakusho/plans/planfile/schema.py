@@ -9,15 +9,52 @@ departments, national items).
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from yakusho.core.jcal import EARLIEST, LATEST
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=80)]
 FiscalYear = Annotated[int, Field(ge=1900, le=2200)]
 Text = Annotated[str, StringConstraints(max_length=20000)]
 Markdown = Annotated[str, StringConstraints(max_length=200000)]
+#: a month as printed when the plan gives no day (「令和5年12月」): ``2023-12``
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def _plan_date(value: object) -> datetime.date | str:
+    """A day or a month, between 1873 and 2199 like every date Yakusho reads (``core.jcal``)."""
+    day: datetime.date | None = None
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        day = value
+    elif isinstance(value, str) and (re.match(MONTH_PATTERN, value) or len(value) == 10):
+        try:
+            day = datetime.date.fromisoformat(value if len(value) == 10 else f"{value}-01")
+        except ValueError:
+            day = None
+    if day is None or not EARLIEST <= day <= LATEST:
+        raise PydanticCustomError("plan_date", "must be a date (YYYY-MM-DD) or a month (YYYY-MM)")
+    return value if isinstance(value, str) and len(value) == 7 else day
+
+
+#: a day (``2023-12-01``) or, where the plan prints only the month, the month (``2023-12``)
+PlanDate = Annotated[
+    datetime.date | str,
+    PlainValidator(_plan_date),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date"},
+                {"type": "string", "pattern": MONTH_PATTERN},
+            ]
+        }
+    ),
+]
+LevelLabel = Annotated[str, StringConstraints(min_length=1, max_length=30)]
 
 
 class Strict(BaseModel):
@@ -28,7 +65,9 @@ class Edition(Strict):
     number: Annotated[str, StringConstraints(min_length=1, max_length=20)] = Field(
         description="版 as printed, e.g. '2.3'"
     )
-    date: datetime.date | None = Field(None, description="date of that edition (策定・改訂)")
+    date: PlanDate | None = Field(
+        None, description="date of that edition (策定・改訂): 2024-07-01, or 2024-07 for a month alone"
+    )
     note: Text = Field("", description="what changed")
 
 
@@ -49,6 +88,13 @@ class Node(Strict):
         "", description="as printed: 1-1, (1)-1-3, ⑰"
     )
     title: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    level: LevelLabel | None = Field(
+        None,
+        description=(
+            "what the node is, as one of level_labels (取組事項), when that is not its depth: a 取組事項"
+            " printed straight under a 重点項目; default: the label of its depth"
+        ),
+    )
     description: Markdown = ""
     current_state: Markdown = Field("", description="現状と課題 / これまでの取組み")
     actions: Markdown = Field("", description="主な取組み / 今後必要な取組み")
@@ -64,13 +110,19 @@ class ScheduleEntry(Strict):
     first_year: FiscalYear
     last_year: FiscalYear
     activity: Text
-    phase: Annotated[str, StringConstraints(max_length=40)] = ""
+    phase: Annotated[str, StringConstraints(max_length=40)] = Field(
+        "", description="the plan's own word for the bar's stage, where it prints one apart from the activity"
+    )
     note: Text = ""
+    source: Annotated[str, StringConstraints(max_length=60)] = Field(
+        "",
+        description="where the plan prints this bar when it prints two schedules (ロードマップ, 施策シート)",
+    )
 
 
 class Baseline(Strict):
     fiscal_year: FiscalYear | None = None
-    date: datetime.date | None = None
+    date: PlanDate | None = Field(None, description="2024-01-31, or 2023-12 for 「令和5年12月時点」")
     value: Decimal | None = None
     text: Text = Field("", description="as printed")
     note: Text = Field("", description="e.g. 令和6年1月末現在")
@@ -134,7 +186,7 @@ class Observation(Strict):
     value: Decimal | None = None
     unit: Annotated[str, StringConstraints(max_length=20)] = ""
     text: Text = Field("", description="as printed")
-    as_of: datetime.date | None = None
+    as_of: PlanDate | None = Field(None, description="2025-07-31, or 2025-07 for 「R7年7月時点」")
     as_of_text: Text = Field("", description="as printed, e.g. R7.7")
     indicator: Key | None = None
     note: Text = ""
@@ -158,7 +210,9 @@ class PlanFile(Strict):
     kind: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
         description="計画 / 基本計画 / 推進方針 / アクションプラン / 実施計画 …"
     )
-    adopted_on: datetime.date | None = None
+    adopted_on: PlanDate | None = Field(
+        None, description="策定: 2024-02-01, or 2024-02 when only the month is printed"
+    )
     first_year: FiscalYear
     last_year: FiscalYear
     published: bool = True
@@ -167,9 +221,7 @@ class PlanFile(Strict):
     national_framework: Key | None = Field(
         None, description="version of 自治体DX推進計画 cited; none: the one in force at adoption"
     )
-    level_labels: list[Annotated[str, StringConstraints(min_length=1, max_length=30)]] = Field(
-        min_length=1, max_length=6
-    )
+    level_labels: list[LevelLabel] = Field(min_length=1, max_length=6)
     vision: Markdown = Field("", description="目指す姿")
     position: Markdown = Field("", description="位置づけ")
     governance: Markdown = Field("", description="推進体制")
@@ -189,3 +241,17 @@ def json_schema() -> dict[str, object]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://yakusho.invalid/schemas/plan-file-1.json"
     return schema
+
+
+def split_date(value: datetime.date | str | None) -> tuple[datetime.date | None, Literal["day", "month"]]:
+    """A plan date as stored: ``2023-12`` is the month's first day with precision ``month``."""
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(f"{value}-01"), "month"
+    return value, "day"
+
+
+def join_date(day: datetime.date | None, precision: str) -> datetime.date | str | None:
+    """The stored date back as the file writes it (``2023-12`` for a month)."""
+    if day is not None and precision == "month":
+        return f"{day:%Y-%m}"
+    return day

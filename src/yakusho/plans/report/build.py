@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yakusho.core.jcal import format_fiscal_year, format_wareki_date
-from yakusho.core.templatetags.yakusho import num
+from yakusho.plans import figures
 from yakusho.plans.achievement import LABELS, Achievement, Status, evaluate
 from yakusho.plans.models import (
     Kpi,
@@ -97,11 +98,21 @@ class KpiEntry:
     node_code: str
     node_title: str
     baseline: str
-    target: str  # for the cycle's year: stated, or the straight-line path (目安)
+    target: str  # for the cycle's year: stated, or the straight-line path (目安) rounded as the unit needs
     final_target: str
+    #: the year's actual with its source and "as of" beside it: 「120件（進捗評価・令和7年5月31日時点）」
     actual: str
+    #: its progress never below 0 (``behind_baseline`` says when it was)
     achievement: Achievement
     grade: str  # of its node
+    actual_figure: str = ""  # the figure alone: 「120件」
+    actual_source: str = ""  # 計画書, 進捗評価, 計測値 or デモ
+    actual_as_of: date | None = None
+    actual_value: Decimal | None = None
+    demo_actual: bool = False
+    behind_baseline: bool = False
+    status_text: str = ""  # the status in words (an actual that cannot be judged is not データなし)
+    progress_text: str = ""  # 「45%」 or the words for a KPI behind its baseline
 
 
 @dataclass(frozen=True)
@@ -149,8 +160,8 @@ def _level_label(labels: list[str], depth: int) -> str:
     return labels[depth - 1] if 0 < depth <= len(labels) else ""
 
 
-def _value_text(value: Decimal | None, unit: str) -> str:
-    return "" if value is None else f"{num(value)}{unit}"
+def _value_text(value: Decimal | None, unit: str, *, computed: bool = False) -> str:
+    return "" if value is None else figures.format_figure(value, unit, computed=computed)
 
 
 def _target_text(target: KpiTarget, unit: str) -> str:
@@ -199,10 +210,9 @@ def _kpi_entry(kpi: Kpi, year: int, node: NodeEntry | None) -> KpiEntry:
     if stated is not None:
         target = _target_text(stated, kpi.unit)
     elif achievement.expected is not None:
-        path = achievement.expected
-        if path != path.to_integral_value():
-            path = path.quantize(Decimal("0.1"))
-        target = _("%(value)s（目安）") % {"value": _value_text(path, kpi.unit)}
+        target = _("%(value)s（目安）") % {
+            "value": _value_text(achievement.expected, kpi.unit, computed=True)
+        }
     else:
         target = ""
     actual = next((a for a in kpi.actuals.all() if a.fiscal_year == year), None)
@@ -214,9 +224,17 @@ def _kpi_entry(kpi: Kpi, year: int, node: NodeEntry | None) -> KpiEntry:
         baseline=kpi.baseline_text or _value_text(kpi.baseline_value, kpi.unit),
         target=target,
         final_target=_target_text(final, kpi.unit) if final is not None else "",
-        actual=(actual.text or _value_text(actual.value, kpi.unit)) if actual else "",
-        achievement=achievement,
+        actual=figures.actual_text(actual, kpi.unit) if actual else "",
+        achievement=figures.clamped(achievement),
         grade=node.grade if node else NO_GRADE,
+        actual_figure=figures.actual_value(actual, kpi.unit) if actual else "",
+        actual_source=figures.source_label(actual) if actual else "",
+        actual_as_of=actual.date if actual else None,
+        actual_value=figures.excel_number(actual.value) if actual else None,
+        demo_actual=bool(actual and figures.is_demo(actual)),
+        behind_baseline=figures.behind_baseline(achievement),
+        status_text=figures.status_text(achievement),
+        progress_text=figures.progress_text(achievement, kpi.direction),
     )
 
 
@@ -279,7 +297,10 @@ def build(cycle: ReviewCycle) -> Report:
         .order_by("order")
     )
     kpi_entries = []
+    listed = {kpi.pk for kpi in kpis}
     for kpi in kpis:
+        if kpi.reprint_of_id in listed:
+            continue  # a reprint (再掲) is the same KPI again: listed and counted once, as its original
         kpi.edition = edition  # evaluate() reads the plan period from it: no query per KPI
         kpi_entries.append(_kpi_entry(kpi, year, entries.get(kpi.node_id)))
     kpi_counter = Counter(k.achievement.status for k in kpi_entries)

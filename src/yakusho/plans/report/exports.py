@@ -1,41 +1,36 @@
 """The progress report (進捗状況報告書) as PDF and as an Excel workbook, from one :class:`Report`.
 
-The PDF shares its font, styles and page layout with the plan's PDF (``plans.pdf``): A4
-landscape, reportlab's built-in Japanese CID font, so the text stays selectable. The workbook
-has three sheets, 概要 / 項目別評価 / KPI, each starting with the title and the report's state
-(確定 or 未確定, and the demo notice for demo cycles) so a printed or forwarded sheet says it too.
+The PDF is a tagged PDF (PDF/UA-1) made by WeasyPrint from an HTML template
+(``plans/report/pdf.html`` with its print stylesheet ``pdf.css``): A4 landscape, ``<html lang="ja">``
+(the PDF's /Lang), real headings, tables whose header cells carry their scope, the charts as
+figures with alternative text, and Debian's Noto Sans CJK JP embedded (subset), so a screen reader
+can read it and it prints the same everywhere. Nothing is fetched while rendering: the stylesheet
+is handed over as a string, the charts are inline SVG and the font comes from the system
+(fontconfig). The workbook has three sheets, 概要 / 項目別評価 / KPI, each starting with the title
+and the report's state (確定 or 未確定, and the demo notice for demo cycles) so a printed or
+forwarded sheet says it too.
 """
 
 from __future__ import annotations
 
-import io
+from dataclasses import dataclass
 from typing import Any
 
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl.chart import BarChart as ExcelBarChart
 from openpyxl.chart import Reference
 from openpyxl.styles import Alignment, Font
-from reportlab.graphics.shapes import Drawing, Rect, String
-from reportlab.lib import colors
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, PageBreak, Spacer, Table, TableStyle
 
 from yakusho.core.spreadsheets import SafeWorkbook, workbook_bytes
 from yakusho.plans.exports import style_header
-from yakusho.plans.pdf import BODY, FONT, GRID, H1, H2, SMALL, a4_document, paragraph
-from yakusho.plans.report.build import DEMO_BANNER, Count, Report
+from yakusho.plans.report.build import DEMO_BANNER, Count, Report, charts
 
-H3 = ParagraphStyle("h3", parent=BODY, fontSize=10, leading=14, spaceBefore=4, spaceAfter=2)
-NOTICE = TableStyle(
-    [
-        ("BOX", (0, 0), (-1, -1), 1.5, colors.black),
-        ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#FFF4CC")),
-        ("LEFTPADDING", (0, 0), (-1, -1), 6),
-        ("TOPPADDING", (0, 0), (-1, -1), 4),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ]
-)
+PDF_TEMPLATE = "plans/report/pdf.html"
+PDF_STYLESHEET = "plans/report/pdf.css"  # found by the template loaders, handed over as a string
+#: The variant WeasyPrint writes: tagged (structure tree, MarkInfo), /Lang, title shown, PDF 1.7.
+PDF_VARIANT = "pdf/ua-1"
 NODE_HEADER = [
     "番号",
     "階層",
@@ -97,118 +92,76 @@ def summary_lines(report: Report) -> list[tuple[str, str]]:
 # --- PDF ------------------------------------------------------------------------------------
 
 
-def _pdf_chart(title: str, counts: list[Count], width: float) -> list[Any]:
-    """A horizontal bar chart (labels and numbers as text) followed by the same figures as a table."""
-    row, label_w, value_w = 14, 42 * mm, 10 * mm
-    bar_w = width - label_w - value_w
-    top = max((c.count for c in counts), default=0) or 1
-    drawing = Drawing(width, row * len(counts) + 4)
-    for i, c in enumerate(counts):
-        y = drawing.height - (i + 1) * row
-        drawing.add(String(label_w - 4, y + 3, c.label, fontName=FONT, fontSize=7.5, textAnchor="end"))
-        bar = bar_w * c.count / top
-        drawing.add(Rect(label_w, y + 1, bar, row - 4, fillColor=colors.HexColor("#0017C1"), strokeWidth=0))
-        drawing.add(String(label_w + bar + 3, y + 3, str(c.count), fontName=FONT, fontSize=7.5))
-    table = Table(
-        [[paragraph(h, SMALL) for h in ("区分", "件数")]]
-        + [[paragraph(c.label, SMALL), paragraph(str(c.count), SMALL)] for c in counts],
-        colWidths=[width * 0.75, width * 0.25],
-    )
-    table.setStyle(GRID)
-    return [paragraph(title, H3), drawing, Spacer(1, 2 * mm), table]
+@dataclass(frozen=True)
+class PdfReviewRow:
+    """One 課's review as a row of the PDF's 項目別評価 table (the node's cell spans its rows)."""
+
+    department: str
+    progress: str
+    grade: str
+    achievements: str
+    issues: str
+    next_steps: str  # with the 「訂正」 notes after it, one a line
+
+
+@dataclass(frozen=True)
+class PdfNodeRows:
+    name: str  # level label, code and title
+    depth: int  # 1 at the top; the stylesheet indents down to 6
+    reviews: list[PdfReviewRow]
+
+
+def _pdf_nodes(report: Report) -> list[PdfNodeRows]:
+    nodes = []
+    for node in report.nodes:
+        several = len(node.reviews) > 1
+        rows = [
+            PdfReviewRow(
+                department=r.department + ("（主担当）" if r.lead and several else ""),
+                progress=r.status_label + (f" {r.progress}%" if r.progress is not None else ""),
+                grade=r.grade or "—",
+                achievements=r.achievements,
+                issues=r.issues,
+                next_steps="\n".join(filter(None, [r.next_steps, *r.amendments])),
+            )
+            for r in node.reviews
+        ]
+        name = f"{node.level_label} {node.code} {node.title}".strip()
+        nodes.append(PdfNodeRows(name=name, depth=min(max(node.depth, 1), 6), reviews=rows))
+    return nodes
+
+
+def _pdf_html(report: Report) -> str:
+    """The HTML the PDF is made from (in Japanese, as ``lang="ja"`` says, whatever the UI language)."""
+    with translation.override("ja"):
+        return render_to_string(
+            PDF_TEMPLATE,
+            {
+                "report": report,
+                "notices": notices(report),
+                "summary": summary_lines(report),
+                "charts": charts(report),
+                "nodes": _pdf_nodes(report),
+            },
+        )
 
 
 def report_pdf(report: Report) -> bytes:
-    out = io.BytesIO()
-    doc = a4_document(out, report.title, report.municipality)
-    width = doc.width
-    marks = notices(report)
+    """The report as a tagged PDF (PDF/UA-1) with its Japanese font embedded.
 
-    def on_page(canvas: Any, document: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(FONT, 8)
-        if marks:
-            canvas.drawString(doc.leftMargin, doc.pagesize[1] - 8 * mm, "※ " + "　".join(marks))
-        canvas.drawRightString(doc.pagesize[0] - doc.rightMargin, 6 * mm, f"{report.title}　{document.page}")
-        canvas.restoreState()
+    WeasyPrint is imported here, not at the top: it loads Pango through cffi, and a server missing
+    those system libraries (``make system-deps`` installs them) should lose this download only.
+    """
+    from weasyprint import CSS, HTML
+    from weasyprint.urls import URLFetcher
 
-    story: list[Any] = [paragraph(report.title, H1)]
-    for line in marks:
-        box = Table([[paragraph("※ " + line, H3)]], colWidths=[width])
-        box.setStyle(NOTICE)
-        story += [box, Spacer(1, 2 * mm)]
-    story.append(paragraph("概要", H2))
-    facts = Table(
-        [[paragraph(k, SMALL), paragraph(v, SMALL)] for k, v in summary_lines(report)],
-        colWidths=[width * 0.3, width * 0.7],
-    )
-    facts.setStyle(GRID)
-    story += [facts, Spacer(1, 4 * mm)]
-    column = (width - 8 * mm) / 3
-    charts = [
-        _pdf_chart("進捗状況別の項目数", report.status_counts, column),
-        _pdf_chart("評価別の項目数", report.grade_counts, column),
-        _pdf_chart("KPIの達成状況", report.kpi_counts, column),
-    ]
-    grid = Table([charts], colWidths=[column + 4 * mm] * 3)
-    grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-    story.append(KeepTogether([grid]))
-
-    story += [PageBreak(), paragraph("項目別評価", H2)]
-    head = ["番号・名称", "担当課", "進捗状況", "評価", "実績", "課題", "今後の方向性・訂正"]
-    rows: list[list[Any]] = [[paragraph(h, SMALL) for h in head]]
-    for node in report.nodes:
-        for i, r in enumerate(node.reviews):
-            name = f"{node.level_label} {node.code} {node.title}".strip() if i == 0 else ""
-            progress = f"{r.status_label}" + (f" {r.progress}%" if r.progress is not None else "")
-            rows.append(
-                [
-                    paragraph(("　" * (node.depth - 1)) + name, SMALL),
-                    paragraph(
-                        r.department + ("（主担当）" if r.lead and len(node.reviews) > 1 else ""), SMALL
-                    ),
-                    paragraph(progress, SMALL),
-                    paragraph(r.grade or "—", SMALL),
-                    paragraph(r.achievements, SMALL),
-                    paragraph(r.issues, SMALL),
-                    paragraph("\n".join(filter(None, [r.next_steps, *r.amendments])), SMALL),
-                ]
-            )
-    table = Table(
-        rows,
-        colWidths=[width * f for f in (0.2, 0.11, 0.08, 0.05, 0.19, 0.18, 0.19)],
-        repeatRows=1,
-        splitInRow=1,
-    )
-    table.setStyle(GRID)
-    story.append(table)
-
-    story += [PageBreak(), paragraph("KPI", H2)]
-    if report.kpis:
-        head = ["KPI", "項目", "現状値", "目標値（当年度）", "最終目標", "実績値", "達成状況", "評価"]
-        rows = [[paragraph(h, SMALL) for h in head]]
-        for k in report.kpis:
-            a = k.achievement
-            rows.append(
-                [
-                    paragraph(f"{k.name}（{k.unit}）" if k.unit else k.name, SMALL),
-                    paragraph(f"{k.node_code} {k.node_title}".strip(), SMALL),
-                    paragraph(k.baseline or "—", SMALL),
-                    paragraph(k.target or "—", SMALL),
-                    paragraph(k.final_target or "—", SMALL),
-                    paragraph(k.actual or "—", SMALL),
-                    paragraph(a.label + (f" {a.percent}%" if a.percent is not None else ""), SMALL),
-                    paragraph(k.grade or "—", SMALL),
-                ]
-            )
-        widths = [width * f for f in (0.22, 0.17, 0.11, 0.12, 0.12, 0.11, 0.1, 0.05)]
-        table = Table(rows, colWidths=widths, repeatRows=1, splitInRow=1)
-        table.setStyle(GRID)
-        story.append(table)
-    else:
-        story.append(paragraph("この計画にはKPIが設定されていません。"))
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return out.getvalue()
+    # Nothing to fetch: the stylesheet comes as a string and the charts are inline SVG. Refusing
+    # every scheme keeps a URL that ever slips into the template from reaching the network or disk.
+    no_fetch = URLFetcher(allowed_protocols=())
+    stylesheet = CSS(string=render_to_string(PDF_STYLESHEET), url_fetcher=no_fetch)
+    document = HTML(string=_pdf_html(report), url_fetcher=no_fetch)
+    pdf: bytes = document.write_pdf(stylesheets=[stylesheet], pdf_variant=PDF_VARIANT)
+    return pdf
 
 
 # --- Excel ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
@@ -340,6 +341,9 @@ def record_actual(
 ) -> KpiActual:
     """Write the cycle's fiscal year into the KPI's one series of actuals (source: review).
 
+    Its "as of" is ``on`` when staff give it, else the day it is recorded — or the cycle's due date
+    when it is recorded after it (the figure the review asked for).
+
     For a KPI bound to a metric, a value other than the registry's figure is an override and needs
     a reason, which is kept in the actual's note."""
     if kpi.edition_id != cycle.edition_id:
@@ -373,7 +377,8 @@ def record_actual(
             % {"figure": _plain(Decimal(figure.value)), "reason": override_reason.strip()},
             note,
         )
-    return _write_actual(kpi, cycle, value, text, on, note, KpiActual.Source.REVIEW)
+    as_of = on or min(cycle.due_date, timezone.localdate())
+    return _write_actual(kpi, cycle, value, text, as_of, note, KpiActual.Source.REVIEW)
 
 
 def _write_actual(
@@ -411,7 +416,8 @@ def metric_figure(kpi: Kpi, cycle: ReviewCycle) -> Figure | None:
 
 @transaction.atomic
 def confirm_metric(kpi: Kpi, cycle: ReviewCycle, membership: Membership, note: str = "") -> KpiActual:
-    """Take the registry's figure as the year's actual (source: metric), as staff confirmed it."""
+    """Take the registry's figure as the year's actual (source: metric), as staff confirmed it; its
+    "as of" is the measured period's last day (today while the year runs)."""
     if kpi.edition_id != cycle.edition_id:
         raise ReviewError(_("このKPIはこの評価の計画にありません。"))
     if cycle.state == ReviewCycle.State.FINALISED:
@@ -420,7 +426,8 @@ def confirm_metric(kpi: Kpi, cycle: ReviewCycle, membership: Membership, note: s
     figure = metric_figure(kpi, cycle)
     if figure is None or figure.value is None:
         raise ReviewError(_("このKPIには確認できる計測値がありません。実績値を入力してください。"))
-    return _write_actual(kpi, cycle, Decimal(figure.value), "", None, note, KpiActual.Source.METRIC)
+    as_of = min(figure.period.end, timezone.localdate())
+    return _write_actual(kpi, cycle, Decimal(figure.value), "", as_of, note, KpiActual.Source.METRIC)
 
 
 def _check_role_for_kpi(kpi: Kpi, cycle: ReviewCycle, membership: Membership) -> None:

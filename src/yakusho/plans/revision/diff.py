@@ -102,7 +102,8 @@ class NodeInfo:
     key: str
     code: str
     title: str
-    depth: int
+    level: int  # what the node is among the plan's levels (not how deep it sits)
+    level_label: str
     order: int
     parent_key: str | None
     texts: dict[str, str]
@@ -171,6 +172,7 @@ class ScheduleRow:
     last_year: int
     activity: str
     phase: str
+    source: str = ""  # which of the plan's schedules prints it, when it prints more than one
 
     @property
     def years(self) -> str:
@@ -294,8 +296,13 @@ def _targets(k: Kpi) -> str:
     return "\n".join(rows) or "—"
 
 
+def _label(labels: list[str], level: int) -> str:
+    return labels[level - 1] if 0 < level <= len(labels) else str(level)
+
+
 def _load(editions: Iterable[PlanEdition]) -> tuple[dict[int, dict[str, NodeInfo]], dict[int, NodeInfo]]:
     """Nodes of each edition by key, and every node by id (three queries)."""
+    editions = list(editions)
     ids = [e.pk for e in editions]
     nodes = list(
         Node.objects.filter(edition_id__in=ids)  # type: ignore[no-redef]  # to_attr names typed on Node
@@ -310,13 +317,15 @@ def _load(editions: Iterable[PlanEdition]) -> tuple[dict[int, dict[str, NodeInfo
         .order_by("order")
     )
     key_of = {n.pk: n.key for n in nodes}
+    labels = {e.pk: list(e.level_labels or []) for e in editions}
     infos: dict[int, dict[str, NodeInfo]] = {i: {} for i in ids}
     for n in nodes:
         infos[n.edition_id][n.key] = NodeInfo(
             key=n.key,
             code=n.code,
             title=n.title,
-            depth=n.depth,
+            level=n.level,
+            level_label=_label(labels.get(n.edition_id, []), n.level),
             order=n.order,
             parent_key=key_of.get(n.parent_id) if n.parent_id else None,
             texts={name: getattr(n, name) for name in NODE_TEXTS},
@@ -346,9 +355,16 @@ def diff(old: PlanEdition, new: PlanEdition) -> EditionDiff:
             old_parent=a.get(o.parent_key) if o.parent_key else None,
             new_parent=b.get(n.parent_key) if n.parent_key else None,
             texts=[
-                TextChange(str(label), o.texts[name], n.texts[name])
-                for name, label in NODE_TEXTS.items()
-                if o.texts[name] != n.texts[name]
+                *(
+                    [TextChange(str(_("区分")), o.level_label, n.level_label)]
+                    if o.level_label != n.level_label
+                    else []
+                ),
+                *(
+                    TextChange(str(label), o.texts[name], n.texts[name])
+                    for name, label in NODE_TEXTS.items()
+                    if o.texts[name] != n.texts[name]
+                ),
             ],
         )
         if change.changed:
@@ -357,12 +373,14 @@ def diff(old: PlanEdition, new: PlanEdition) -> EditionDiff:
     rows: dict[int, dict[str, list[ScheduleRow]]] = {old.pk: defaultdict(list), new.pk: defaultdict(list)}
     for r in (
         ScheduleEntry.objects.filter(node__edition_id__in=[old.pk, new.pk])
-        .only("node_id", "first_year", "last_year", "activity", "phase", "order")
+        .only("node_id", "first_year", "last_year", "activity", "phase", "source", "order")
         .order_by("order")
     ):
         info = by_id[r.node_id]
         edition_id = old.pk if a.get(info.key) is info else new.pk
-        rows[edition_id][info.key].append(ScheduleRow(r.first_year, r.last_year, r.activity, r.phase))
+        rows[edition_id][info.key].append(
+            ScheduleRow(r.first_year, r.last_year, r.activity, r.phase, r.source)
+        )
     schedule: list[ScheduleChange] = []
     for k in [*b, *(k for k in a if k not in b)]:
         x, y = rows[old.pk].get(k, []), rows[new.pk].get(k, [])

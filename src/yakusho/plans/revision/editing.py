@@ -16,13 +16,14 @@ from typing import Any
 
 from auditlog.context import set_actor
 from django.db import IntegrityError, models, transaction
-from django.db.models import Max
+from django.db.models import F, Max, Min
 from django.utils.translation import gettext as _
 
-from yakusho.core.jcal import format_fiscal_year, format_wareki_date
+from yakusho.core.jcal import format_fiscal_year, format_wareki_date, format_wareki_month
 from yakusho.core.models import Department
 from yakusho.core.validators import normalize_text
 from yakusho.plans.models import (
+    DatePrecision,
     GlossaryTerm,
     JointGoalLink,
     Kpi,
@@ -38,7 +39,7 @@ from yakusho.plans.models import (
 )
 from yakusho.plans.planfile.export import export_edition
 from yakusho.plans.planfile.files import digest
-from yakusho.plans.planfile.schema import PlanFile
+from yakusho.plans.planfile.schema import PlanFile, join_date
 from yakusho.plans.revision.editions import NODE_TEXTS, RevisionError, is_draft, order_key, require_draft
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -90,7 +91,10 @@ def new_edition(plan: Plan, number: str, date: datetime.date, note: str = "", by
                 "新しい版は現行版（第%(n)s版、%(d)s）より後の日付にしてください"
                 "（同じ日付なら、より大きい版番号にしてください）。"
             )
-            % {"n": source.number, "d": format_wareki_date(source.date) if source.date else "—"},
+            % {
+                "n": source.number,
+                "d": _date_text(source.date, source.date_precision) if source.date else "—",
+            },
             "date",
         )
     history = [h for h in source.history if h.get("number") != number]
@@ -98,7 +102,7 @@ def new_edition(plan: Plan, number: str, date: datetime.date, note: str = "", by
         history.append(
             {
                 "number": source.number,
-                "date": source.date.isoformat() if source.date else None,
+                "date": _date_json(source.date, source.date_precision),
                 "note": source.edition_note,
             }
         )
@@ -110,6 +114,7 @@ def new_edition(plan: Plan, number: str, date: datetime.date, note: str = "", by
                     source,
                     number=number,
                     date=date,
+                    date_precision=DatePrecision.DAY,
                     edition_note=note,
                     history=history,
                     title=_title_for(source.title, source.number, number),
@@ -123,6 +128,16 @@ def new_edition(plan: Plan, number: str, date: datetime.date, note: str = "", by
             ) from None
         _copy_rows(source, edition)
     return edition
+
+
+def _date_text(day: datetime.date, precision: str) -> str:
+    return format_wareki_month(day) if precision == DatePrecision.MONTH else format_wareki_date(day)
+
+
+def _date_json(day: datetime.date | None, precision: str) -> str | None:
+    """As the plan file writes it: ``2023-12`` for a date the plan gives only to the month."""
+    value = join_date(day, precision)
+    return value.isoformat() if isinstance(value, datetime.date) else value
 
 
 class _nothing:
@@ -231,6 +246,22 @@ def _check_depth(edition: PlanEdition, depth: int) -> None:
         )
 
 
+def _check_level(edition: PlanEdition, level: int, parent: Node | None, below: int | None = None) -> None:
+    """``level`` (1 = ``level_labels[0]``) must name a level of the plan, lie below the parent's
+    and above ``below`` (the highest level among the node's children)."""
+    labels = edition.level_labels
+    if level > len(labels):
+        raise RevisionError(
+            _("この計画の階層は%(n)d段（%(labels)s）までです。これより深くはできません。")
+            % {"n": len(labels), "labels": "・".join(labels)},
+            "level",
+        )
+    if level < 1 or (parent is not None and level <= parent.level):
+        raise RevisionError(_("区分は親の項目より下の区分にしてください。"), "level")
+    if below is not None and below <= level:
+        raise RevisionError(_("区分は下位の項目より上の区分にしてください。"), "level")
+
+
 def _check_code(edition: PlanEdition, parent: Node | None, code: str, node: Node | None = None) -> None:
     if not code:
         return
@@ -275,16 +306,21 @@ def add_node(
     title: str,
     key: str = "",
     code: str = "",
+    level: int | None = None,
     departments: Sequence[Department] | None = None,
     lead: Department | None = None,
     **texts: str,
 ) -> Node:
-    """A new node, last among its siblings."""
+    """A new node, last among its siblings; its ``level`` (what it is among the plan's levels, 1 =
+    the top) is by default the one below its parent's."""
     require_draft(edition)
     if parent is not None and parent.edition_id != edition.pk:
         raise RevisionError(_("親の項目がこの版にありません。"), "parent")
     depth = parent.depth + 1 if parent else 1
     _check_depth(edition, depth)
+    if level is None:
+        level = parent.level + 1 if parent else 1
+    _check_level(edition, level, parent)
     existing = set(Node.objects.filter(edition=edition).values_list("key", flat=True))
     key = key or _new_key(edition, parent, existing)
     if not KEY_PATTERN.match(key) or len(key) > 80:
@@ -301,7 +337,7 @@ def add_node(
         parent=parent,
         key=key,
         depth=depth,
-        level=depth,
+        level=level,
         code=code,
         title=title,
         order=(last or 0) + 1,
@@ -316,11 +352,12 @@ def add_node(
 def update_node(
     node: Node,
     *,
+    level: int | None = None,
     departments: Sequence[Department] | None = None,
     lead: Department | None = None,
     **fields: str,
 ) -> Node:
-    """Retitle, renumber, change the texts and the 課 of a node of a draft."""
+    """Retitle, renumber, change the texts, the level and the 課 of a node of a draft."""
     require_draft(node.edition)
     allowed = {"title", "code", *NODE_TEXTS}
     unknown = set(fields) - allowed
@@ -328,6 +365,10 @@ def update_node(
         raise ValueError(f"not editable: {sorted(unknown)}")
     if "code" in fields:
         _check_code(node.edition, node.parent, fields["code"], node)
+    if level is not None and level != node.level:
+        below = Node.objects.filter(parent=node).aggregate(m=Min("level"))["m"]
+        _check_level(node.edition, level, node.parent, below)
+        node.level = level
     for name, value in fields.items():
         setattr(node, name, value)
     node.save()  # audited, field by field
@@ -365,14 +406,22 @@ def move_node(node: Node, parent: Node | None, code: str | None = None) -> Node:
     if (parent.pk if parent else None) == node.parent_id:
         raise RevisionError(_("移動先が今の親と同じです。"), "parent")
     depth = parent.depth + 1 if parent else 1
-    below = Node.objects.filter(pk__in=descendants(node)).aggregate(m=Max("depth"))["m"]
-    _check_depth(edition, depth + ((below or node.depth) - node.depth))
+    subtree = descendants(node)
+    deepest = Node.objects.filter(pk__in=subtree).aggregate(d=Max("depth"), lv=Max("level"))
+    _check_depth(edition, depth + ((deepest["d"] or node.depth) - node.depth))
+    # A node keeps what it is (a 取組事項 stays one under a 重点項目); only under a parent of its own
+    # level or below does it go down, with everything under it, to the level below the parent's.
+    shift = max(0, parent.level + 1 - node.level) if parent is not None else 0
+    _check_depth(edition, max(deepest["lv"] or 0, node.level) + shift)
     if code is not None:
         node.code = code
     try:
         _check_code(edition, parent, node.code, node)
     except RevisionError as exc:
         raise RevisionError(f"{exc}{_('移動先での番号を入力してください。')}", "code") from None
+    if shift:
+        Node.objects.filter(pk__in=subtree).update(level=F("level") + shift)
+        node.level += shift
     last = Node.objects.filter(edition=edition).aggregate(m=Max("order"))["m"]
     node.parent = parent
     node.depth = depth

@@ -60,6 +60,13 @@ class NodeForm(forms.Form):
     )
     code = forms.CharField(label=_("番号"), required=False, max_length=30, help_text=_("例：1-2、(1)、③"))
     title = forms.CharField(label=_("名称"), max_length=300)
+    level = forms.TypedChoiceField(
+        label=_("区分"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("計画の階層のうち、この項目がどれにあたるか。新しい項目で空欄なら親の一つ下です。"),
+    )
     description = forms.CharField(label=_("説明"), required=False, max_length=200000, widget=forms.Textarea)
     current_state = forms.CharField(
         label=_("現状と課題"), required=False, max_length=200000, widget=forms.Textarea
@@ -86,6 +93,8 @@ class NodeForm(forms.Form):
         departments = Department.objects.for_municipality(edition.municipality).order_by("order", "name")
         self.fields["departments"].queryset = departments  # type: ignore[attr-defined]
         self.fields["lead"].queryset = departments  # type: ignore[attr-defined]
+        levels = [(i, label) for i, label in enumerate(edition.level_labels, 1)]
+        self.fields["level"].choices = [("", "—"), *levels]  # type: ignore[attr-defined]
         if new:
             self.fields["parent"].queryset = Node.objects.filter(edition=edition).order_by("order")  # type: ignore[attr-defined]
         else:

@@ -160,6 +160,7 @@ class DraftView(RevisionMixin, TemplateView):
                     key=d["key"],
                     code=d["code"],
                     title=d["title"],
+                    level=d["level"],
                     departments=list(d["departments"]),
                     lead=d["lead"],
                     **{k: d[k] for k in NODE_TEXTS},
@@ -196,6 +197,7 @@ class NodeEditView(RevisionMixin, TemplateView):
         initial = {
             "code": node.code,
             "title": node.title,
+            "level": node.level,
             "departments": [nd.department_id for nd in links],
             "lead": next((nd.department_id for nd in links if nd.lead), None),
             **{k: getattr(node, k) for k in NODE_TEXTS},
@@ -246,6 +248,7 @@ class NodeEditView(RevisionMixin, TemplateView):
                     try:
                         revision.update_node(
                             node,
+                            level=d["level"],
                             departments=list(d["departments"]),
                             lead=d["lead"],
                             code=d["code"],
