@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.plans.test_achievement import kpi_with
 from yakusho.api import api
+from yakusho.plans.models import PlanEdition
 
 OPENAPI = Path(__file__).resolve().parents[1] / "docs" / "openapi.json"
 PREFIX = "/api/v1"
@@ -149,3 +151,52 @@ def test_every_path_parameter_has_an_example_of_real_data(demo_with_plans, clien
         assert response.status_code == 200, template
         assert response.json(), f"{template} with its examples answers nothing"
         _documented(response, template.removeprefix(PREFIX))
+
+
+# --- what the plans API says: levels, dates as printed, figures as numbers --------------------------
+
+
+@pytest.mark.django_db
+def test_nodes_give_their_own_level_and_its_name_beside_their_depth(demo_with_plans, client: Client) -> None:
+    """村上市 puts 取組事項 (its third level) straight under a 重点項目: depth 2, level 3."""
+    nodes = {n["key"]: n for n in client.get(f"{PREFIX}/plans/murakami/murakami-dx/nodes").json()}
+    awareness = nodes["g1-awareness"]
+    assert (awareness["depth"], awareness["level"], awareness["level_label"]) == (2, 3, "取組事項")
+    assert all(n["level_label"] for n in nodes.values())
+    oe = client.get(f"{PREFIX}/plans/oe/oe-dx/nodes").json()
+    labels = ["基本目標", "施策分野", "具体的施策"]
+    assert all(n["level"] == n["depth"] and n["level_label"] == labels[n["level"] - 1] for n in oe)
+
+
+@pytest.mark.django_db
+def test_dates_printed_to_the_month_are_given_to_the_month(demo_with_plans, client: Client) -> None:
+    murakami = client.get(f"{PREFIX}/plans/murakami/murakami-dx").json()
+    assert (murakami["edition_date"], murakami["edition_date_precision"]) == ("2024-07", "month")
+    assert (murakami["adopted_on"], murakami["adopted_on_precision"]) == ("2022-03", "month")
+    older = client.get(f"{PREFIX}/plans/murakami/murakami-dx?edition=2.0").json()
+    assert older["edition_date"] == "2023-03"
+
+
+@pytest.mark.django_db
+def test_dates_printed_to_the_day_keep_their_day(demo, plan_from, client: Client) -> None:
+    kpi_with(plan_from)
+    PlanEdition.objects.filter(plan__key="a").update(
+        date="2024-03-29", date_precision="day", adopted_on=None, adopted_precision="day"
+    )
+    out = client.get(f"{PREFIX}/plans/oe/a").json()
+    assert (out["edition_date"], out["edition_date_precision"]) == ("2024-03-29", "day")
+    assert (out["adopted_on"], out["adopted_on_precision"]) == (None, "day")
+
+
+@pytest.mark.django_db
+def test_figures_are_json_numbers_without_stored_zeros(demo, plan_from, client: Client) -> None:
+    kpi_with(plan_from, baseline=100, targets=[(2029, 700, True)], actuals=[(2024, 14.4), (2025, 320)])
+    response = client.get(f"{PREFIX}/plans/oe/a/kpis")
+    assert ".000000" not in response.content.decode()
+    (out,) = response.json()
+    assert out["baseline_value"] == 100 and type(out["baseline_value"]) is int
+    assert [t["value"] for t in out["targets"]] == [700]
+    assert [a["value"] for a in out["actuals"]] == [14.4, 320]
+    assert out["judged_value"] == 320 and type(out["judged_value"]) is int
+    assert out["progress"] == 0.367  # (320 - 100) / (700 - 100)
+    _documented(response, "/plans/{municipality}/{key}/kpis")

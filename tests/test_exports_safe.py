@@ -290,7 +290,7 @@ def test_report_excel_neutralises_titles_and_review_texts(payload_plan, signed_i
         assert (row[progress].value, row[progress].data_type) == (60, "n")
     kpi = book["KPI"]
     header = [c.value for c in kpi[3]]
-    columns = [header.index(h) for h in ("項目", "KPI", "現状値")]
+    columns = [header.index(h) for h in ("項目", "KPI", "現状値（表記）")]
     rows = list(kpi.iter_rows(min_row=4))
     assert len(rows) == len(PAYLOADS)
     for row, payload in zip(rows, PAYLOADS, strict=True):

@@ -240,6 +240,35 @@ def test_year_over_year(plan_world) -> None:
     assert kpi_moves["k3"][3] == "none" and "k5" not in kpi_moves and "k6" not in kpi_moves
 
 
+def test_year_over_year_figures_carry_their_source_and_as_of(plan_world, client: Client) -> None:
+    """Each compared actual is written as on the plan pages, with its source and "as of"; a demo
+    actual says デモ there and its cell is marked."""
+    town, cycle, kpis, *_rest = plan_world
+    KpiActual.objects.filter(kpi=kpis["k1"], fiscal_year=2025).update(
+        source=KpiActual.Source.REVIEW, date=date(2026, 5, 31)
+    )
+    KpiActual.objects.filter(kpi=kpis["k2"], fiscal_year=2025).update(
+        source=KpiActual.Source.DEMO, date=date(2026, 5, 29)
+    )
+    yoy = dashboard.cycle_dashboard(cycle, today=date(2026, 4, 1)).yoy
+    assert yoy is not None
+    moves = {m.key: m for m in yoy.kpis}
+    k1, k2, k3 = moves["k1"], moves["k2"], moves["k3"]
+    assert (k1.before_text, k1.after_text) == ("110件（計画書）", "125件（進捗評価・令和8年5月31日時点）")
+    assert k1.change_text == "+15件" and not k1.demo
+    assert k2.after_text == "110件（デモ・令和8年5月29日時点）" and k2.demo and k2.change_text == "−5件"
+    assert (k3.before_text, k3.after_text, k3.change_text) == ("—", "140件（計画書）", "—")
+    assert yoy.demo == 1
+    share = dashboard.KpiMove("s", "率", "%", Decimal("10.5"), Decimal("9.3"), Decimal("-1.2"), "bad")
+    assert share.change_text == "−1.2ポイント"  # a change of a share is in points
+
+    login_verified(client, MembershipFactory(municipality=town, role=Role.COUNTER).user)
+    page = client.get(reverse("reviews:dashboard", args=[town.slug, cycle.pk])).content.decode()
+    assert "<td>125件（進捗評価・令和8年5月31日時点）</td>" in page
+    assert '<td class="figure-demo">110件（デモ・令和8年5月29日時点）</td>' in page
+    assert "デモ用に作った実績値（デモ）を比べています" in page and "前年度（出典・時点）" in page
+
+
 def test_first_year_has_nothing_to_compare(plan_world) -> None:
     _town, cycle, *_rest = plan_world
     first = ReviewCycle.objects.select_related("edition").get(edition=cycle.edition, fiscal_year=2024)

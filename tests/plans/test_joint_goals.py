@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from tests.factories import MembershipFactory, UserFactory
 from tests.helpers import login_verified
 from yakusho.core.jcal import format_fiscal_year
 from yakusho.core.models import Consortium, ConsortiumMembership, Membership, Municipality, Role, User
+from yakusho.plans import figures
 from yakusho.plans.joint_goals import services as joint_goals
 from yakusho.plans.joint_goals.services import JointGoalError, State
 from yakusho.plans.models import (
@@ -116,6 +118,27 @@ def test_standing_says_so_when_units_differ(demo_with_plans) -> None:
     assert misato.units_agree is False and misato.progress is None and misato.reached is None
     assert any("単位が異なる" in r and "件" in r and "%" in r for r in misato.remarks)
     assert any("標準指標とは別" in r for r in misato.remarks)
+
+
+def test_members_figures_carry_their_source_and_as_of(demo_with_plans, client: Client) -> None:
+    """A member's figure is written as on the plan pages: a KPI's actual with its year, source and
+    "as of" (デモ marked), an observation with the plan as its source and its date."""
+    goal = _goal("online-procedures")
+    misato = _by_town(joint_goals.standing(goal))["misato"]
+    assert misato.actual is not None and misato.actual.fiscal_year == misato.year
+    assert misato.figure_text == figures.actual_with_year(misato.actual, misato.unit)
+    assert misato.figure_text.startswith(format_fiscal_year(misato.year or 0, short=True) + "：")
+    KpiActual.objects.filter(pk=misato.actual.pk).update(source=KpiActual.Source.DEMO, date=date(2026, 5, 29))
+    misato = _by_town(joint_goals.standing(goal))["misato"]
+    assert misato.demo and misato.figure_text.endswith("（デモ・令和8年5月29日時点）")
+    katagami = _by_town(joint_goals.standing(_goal("cashless-fees")))["katagami"]
+    assert katagami.figure_text == "14.4パーセント（計画書・令和7年7月時点）" and not katagami.demo
+
+    listing = _consortium_client(client).get(reverse("joint_goals:list", args=["akita"])).content.decode()
+    assert f'<span class="joint-figure figure-demo">{misato.figure_text}</span>' in listing
+    assert '<span class="joint-figure">14.4パーセント（計画書・令和7年7月時点）</span>' in listing
+    page = client.get(reverse("staff:consortium", args=["akita"])).content.decode()
+    assert misato.figure_text in page and "14.4パーセント（計画書・令和7年7月時点）" in page
 
 
 def test_standing_unanswered_and_a_deleted_measure(demo_with_plans) -> None:

@@ -90,6 +90,7 @@ def _make_plan(town, *, published: bool = True) -> tuple[PlanEdition, dict[str, 
             parent=parent,
             key=key,
             depth=2 if parent else 1,
+            level=2 if parent else 1,
             code=key.upper(),
             title=f"項目{key}の取組",
             order=order,
@@ -356,9 +357,24 @@ def test_workbook_reads_back_with_the_same_figures(cycle: ReviewCycle, client: C
     ]
     assert len(nodes) - 1 == NodeReview.objects.filter(cycle=cycle).count()
 
-    kpis = {r[2]: r for r in wb["KPI"].iter_rows(min_row=4, values_only=True)}
+    sheet = wb["KPI"]
+    header = [c.value for c in sheet[3]]
+    kpis = {
+        r[header.index("KPI")]: dict(zip(header, r, strict=True))
+        for r in sheet.iter_rows(min_row=4, values_only=True)
+    }
     assert set(kpis) == {*KPIS, "職員の意識の変化"}
-    assert kpis["研修の受講者数"][7:9] == ("12件（進捗評価）", "遅れ") and kpis["研修の受講者数"][10] == "B"
+    row = kpis["研修の受講者数"]
+    # numbers as numbers, the unit apart, the figure as printed and its source beside them
+    assert (row["現状値"], row["目標値（当年度）"], row["最終目標"], row["実績値（当年度）"]) == (
+        10,
+        13,
+        20,
+        12,
+    )
+    assert (row["単位"], row["実績値（当年度・表記）"], row["実績値の出典"]) == ("件", "12件", "進捗評価")
+    assert (row["目標値（当年度・表記）"], row["最終目標（表記）"]) == ("13件（目安）", "20件（令和8年度）")
+    assert (row["達成状況"], row["評価"]) == ("遅れ", "B")
 
 
 # --- queries --------------------------------------------------------------------------------

@@ -1,5 +1,9 @@
 """Read-only JSON API for published plans: plans, editions, nodes, KPIs with targets and actuals.
 
+Figures (values, baselines, targets, actuals, progress) are JSON numbers as the plan writes them,
+without the stored trailing zeros: ``63``, not ``"63.000000"``; ``14.4``. A date the plan prints
+only to the month (「令和5年12月」) is given to the month, ``"2023-12"``, and its precision says so.
+
 Every error is ``{"detail": "…"}`` (``ErrorOut``) and documented on each operation with its status:
 404 (``{"detail": "Not Found"}``) when a municipality, plan or edition named in the request does not
 exist or is not published, 400 (``{"detail": "Bad Request"}``) for a request Django refuses (more query
@@ -13,16 +17,17 @@ from __future__ import annotations
 import datetime
 import re
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema
+from pydantic import PlainSerializer
 
 from yakusho.plans.achievement import evaluate
-from yakusho.plans.figures import source_label
-from yakusho.plans.models import Kpi, KpiActual, Node, Plan, PlanEdition
+from yakusho.plans.figures import plain, source_label
+from yakusho.plans.models import DatePrecision, Kpi, KpiActual, Node, Plan, PlanEdition
 from yakusho.plans.revision.editions import adopted
 
 router = Router(tags=["plans"])
@@ -70,6 +75,42 @@ PLAN_NOT_FOUND = (
 )
 
 
+def json_number(value: Decimal) -> int | float:
+    """A stored Decimal as a JSON number without its stored trailing zeros: an integer when it is
+    whole (``63.000000`` → ``63``, exact at any size), else the nearest double (``14.400000`` →
+    ``14.4``; exact to 15 significant digits, more than any plan prints)."""
+    number = plain(value)
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+#: A figure: a JSON number (``63``, ``14.4``), never a string of the stored Decimal.
+Number = Annotated[Decimal, PlainSerializer(json_number, return_type=float)]
+
+ISO_DATE_OR_MONTH = r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$"
+PrecisionName = Literal["day", "month"]
+Precision = Annotated[
+    PrecisionName,
+    Field(
+        description=(
+            "How much of the date the plan prints: day (the date is YYYY-MM-DD) or month (YYYY-MM,"
+            " 「令和5年12月」: the plan names no day)."
+        )
+    ),
+]
+
+
+def precision_of(value: str) -> PrecisionName:
+    return "month" if value == DatePrecision.MONTH else "day"
+
+
+def date_as_printed(day: datetime.date | None, precision: str) -> str | None:
+    """``2023-12-15``, or ``2023-12`` for a date the plan prints only to the month (ISO 8601's
+    reduced precision), so no day is invented."""
+    if day is None:
+        return None
+    return day.strftime("%Y-%m") if precision == DatePrecision.MONTH else day.isoformat()
+
+
 class PlanOut(Schema):
     municipality: str
     key: str
@@ -78,14 +119,43 @@ class PlanOut(Schema):
     first_year: int
     last_year: int
     edition: str
-    edition_date: datetime.date | None
-    level_labels: list[str]
+    edition_date: str | None = Field(
+        pattern=ISO_DATE_OR_MONTH,
+        description=(
+            "The edition's date as the plan prints it: YYYY-MM-DD, or YYYY-MM when it gives only the"
+            " month (edition_date_precision month); null when it prints none."
+        ),
+        examples=["2024-07", "2024-03-29"],
+    )
+    edition_date_precision: Precision
+    adopted_on: str | None = Field(
+        pattern=ISO_DATE_OR_MONTH,
+        description=(
+            "When the plan was adopted (策定日), as it prints it: YYYY-MM-DD, or YYYY-MM when it gives"
+            " only the month (adopted_on_precision month); null when it prints none."
+        ),
+        examples=["2022-03", "2024-03-29"],
+    )
+    adopted_on_precision: Precision
+    level_labels: list[str] = Field(
+        description="The names of the plan's own levels, from the top (NodeOut.level 1 is the first)."
+    )
 
 
 class NodeOut(Schema):
     key: str
     parent: str | None
-    depth: int
+    depth: int = Field(description="How deep the node sits in the tree: 1 for a node without a parent.")
+    level: int = Field(
+        description=(
+            "What the node is among the plan's own levels: 1-based into the plan's level_labels. Usually"
+            " its depth, but a plan may put a node of a lower level straight under a higher one (村上市's"
+            " 取組事項 under a 重点項目: depth 2, level 3)."
+        )
+    )
+    level_label: str | None = Field(
+        description="The level's name from the plan's level_labels (取組事項); null when the plan names none."
+    )
     code: str
     title: str
     description: str
@@ -94,9 +164,18 @@ class NodeOut(Schema):
     national_items: list[str]
 
 
+#: What a figure is in the description of each ``value``.
+FIGURE = (
+    'a JSON number as the plan writes it, without the stored trailing zeros (63, not "63.000000";'
+    " 14.4); exact for whole numbers, a double otherwise"
+)
+
+
 class TargetOut(Schema):
-    fiscal_year: int | None
-    value: Decimal | None
+    fiscal_year: int | None = Field(description="The year the target is for; null for the plan's end.")
+    value: Number | None = Field(
+        description=f"The target, {FIGURE}; null when the plan states it in words only (text)."
+    )
     unit: str
     text: str
     final: bool
@@ -106,7 +185,9 @@ class ActualOut(Schema):
     """One actual of a KPI, with where it comes from and the day it describes."""
 
     fiscal_year: int
-    value: Decimal | None
+    value: Number | None = Field(
+        description=f"The actual, {FIGURE}; null when the source gives it in words only (text)."
+    )
     text: str
     source: str = Field(
         description=(
@@ -151,21 +232,29 @@ class KpiOut(Schema):
     )
     interval_years: int | None = Field(description="every_n_years: how many years (「3年ごとに1回」: 3).")
     baseline_fiscal_year: int | None
-    baseline_value: Decimal | None
+    baseline_value: Number | None = Field(
+        description=f"The baseline (現状値), {FIGURE}; null when the plan gives none or only words."
+    )
     baseline_text: str
     targets: list[TargetOut]
     actuals: list[ActualOut]
     indicator: str | None
     status: str
-    progress: Decimal | None
+    progress: Number | None = Field(
+        description=(
+            "How far from the start (the baseline; 0 for a cumulative KPI) to the final target: 0 at the"
+            " start, 1 at the target (0.45 is 45 %), negative when the figure moved away from it; null"
+            " without a start to measure from."
+        )
+    )
     judged_fiscal_year: int | None = Field(
         description="The fiscal year `status` is for: the latest year with a numeric actual."
     )
-    judged_value: Decimal | None = Field(
+    judged_value: Number | None = Field(
         description=(
-            "The figure `status` judges: the year's actual; for a cumulative KPI the sum of its actuals"
-            " from the plan's first year to that year; for every_n_years the latest actual of the"
-            " year's window."
+            "The figure `status` judges, a JSON number as `value`: the year's actual; for a cumulative"
+            " KPI the sum of its actuals from the plan's first year to that year; for every_n_years the"
+            " latest actual of the year's window (perhaps of an earlier year of it)."
         )
     )
 
@@ -190,7 +279,10 @@ def _plan_out(e: PlanEdition, slug: str) -> PlanOut:
         first_year=e.first_year,
         last_year=e.last_year,
         edition=e.number,
-        edition_date=e.date,
+        edition_date=date_as_printed(e.date, e.date_precision),
+        edition_date_precision=precision_of(e.date_precision),
+        adopted_on=date_as_printed(e.adopted_on, e.adopted_precision),
+        adopted_on_precision=precision_of(e.adopted_precision),
         level_labels=e.level_labels,
     )
 
@@ -235,6 +327,7 @@ def list_nodes(
 ) -> list[NodeOut]:
     """The nodes (policy tree) of a published plan's edition, in the plan's order."""
     e = _edition(municipality, key, edition)
+    labels = e.level_labels
     nodes = (
         Node.objects.filter(edition=e)
         .select_related("parent")
@@ -246,6 +339,8 @@ def list_nodes(
             key=n.key,
             parent=n.parent.key if n.parent else None,
             depth=n.depth,
+            level=n.level,
+            level_label=labels[n.level - 1] if 0 < n.level <= len(labels) else None,
             code=n.code,
             title=n.title,
             description=n.description,

@@ -12,10 +12,11 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from yakusho.core.jcal import format_fiscal_year
+from yakusho.core.jcal import era_of_year, format_fiscal_year
 from yakusho.core.spreadsheets import SafeWorkbook, workbook_bytes
 from yakusho.plans import figures
 from yakusho.plans.achievement import Achievement, evaluate
@@ -38,7 +39,10 @@ def kpis_of(edition: PlanEdition) -> list[Kpi]:
 
 #: One row per KPI (the CSV and the workbook's KPI sheet). Numbers are numbers, each with its unit
 #: in a column of its own; every actual is listed with its source and "as of" beside it, and the
-#: latest one has columns of its own (value, year, source, as of).
+#: latest one has columns of its own (value, year, source, as of). 集計 is the accumulation kind in
+#: words; 判定した値 the figure the status judges (for a cumulative KPI the running total, said 累計
+#: in 判定した値の内容 with its years, for every_n_years the window), with its year where it is
+#: not the latest actual's.
 KPI_HEADER = [
     "番号",
     "項目",
@@ -57,11 +61,14 @@ KPI_HEADER = [
     "最新の実績値の年度",
     "最新の実績値の出典",
     "最新の実績値の時点",
+    "判定した値",
+    "判定した値の内容",
+    "判定した値の年度",
     "進み具合",
     "進捗率(%)",
 ]
 #: Columns of KPI_HEADER holding figures in the KPI's unit (formatted by the unit in Excel).
-FIGURE_COLUMNS = ("現状値", "最終目標値", "最新の実績値")
+FIGURE_COLUMNS = ("現状値", "最終目標値", "最新の実績値", "判定した値")
 #: One row per actual (the workbook's 実績値 sheet).
 ACTUAL_HEADER = [
     "番号",
@@ -76,6 +83,42 @@ ACTUAL_HEADER = [
     "時点",
     "備考",
 ]
+
+
+def years_text(first: int, last: int) -> str:
+    """Fiscal years written short: 「令和6〜8年度」, 「平成30年度〜令和2年度」 across eras, 「令和6年度」
+    for one year."""
+    start = format_fiscal_year(first, short=True)
+    if first == last:
+        return start
+    end = format_fiscal_year(last, short=True)
+    era = era_of_year(last).name
+    if era_of_year(first).name == era:
+        return f"{start.removesuffix('年度')}〜{end.removeprefix(era)}"
+    return f"{start}〜{end}"
+
+
+def window_text(achievement: Achievement) -> str:
+    """The N-year window of an every_n_years KPI in words: 「令和6〜8年度に1回」; empty for others."""
+    if achievement.window is None:
+        return ""
+    return _("%(years)sに1回") % {"years": years_text(*achievement.window)}
+
+
+def judged_text(achievement: Achievement, first_year: int) -> str:
+    """What the judged figure is, when it is not simply the year's actual: 「累計（令和6〜7年度の合計）」
+    for a cumulative KPI, the window of an every_n_years KPI (「令和6〜8年度に1回」) with the year of
+    its actual when that is an earlier year of the window (「令和6年度の値・令和6〜8年度に1回」)."""
+    if achievement.judged_value is None or achievement.year is None:
+        return ""
+    if achievement.cumulative:
+        return _("累計（%(years)sの合計）") % {"years": years_text(first_year, achievement.year)}
+    words = window_text(achievement)
+    carried = achievement.judged_year
+    if carried is not None and carried != achievement.year:
+        value_of = _("%(year)sの値") % {"year": format_fiscal_year(carried, short=True)}
+        return "・".join(w for w in (value_of, words) if w)
+    return words
 
 
 def _final_target(kpi: Kpi) -> KpiTarget | None:
@@ -99,6 +142,7 @@ def kpi_table(edition: PlanEdition) -> list[list[Any]]:
         final = _final_target(k)
         actuals = list(k.actuals.all())
         latest = actuals[-1] if actuals else None
+        judged_year = achievement.judged_year if achievement.judged_value is not None else None
         original = k.reprint_of
         rows.append(
             [
@@ -106,7 +150,7 @@ def kpi_table(edition: PlanEdition) -> list[list[Any]]:
                 k.node.title,
                 k.name,
                 f"{original.node.code} {original.name}".strip() if original else "",
-                figures.accumulation_text(k),
+                achievement.kind_label,
                 k.unit,
                 figures.excel_number(k.baseline_value),
                 k.baseline_text,
@@ -122,6 +166,11 @@ def kpi_table(edition: PlanEdition) -> list[list[Any]]:
                 latest.fiscal_year if latest else None,
                 figures.source_label(latest) if latest else "",
                 latest.date if latest else None,
+                figures.excel_number(achievement.judged_value),
+                judged_text(achievement, edition.first_year),
+                # the year of the judged figure where it is not the latest actual's (a carried-over
+                # every_n_years actual, a latest actual in words only)
+                judged_year if latest is None or judged_year != latest.fiscal_year else None,
                 _status(achievement, k),
                 figures.shown_percent(achievement),
             ]
@@ -163,7 +212,8 @@ def workbook(edition: PlanEdition) -> bytes:
     for n in nodes:
         tree.append(
             [
-                labels[n.depth - 1] if n.depth - 1 < len(labels) else n.depth,
+                # what the node is in the plan's own levels, not how deep it sits (村上市 3/6/24)
+                labels[n.level - 1] if 0 < n.level <= len(labels) else n.level,
                 n.code,
                 ("　" * (n.depth - 1)) + n.title,
                 "、".join(nd.department.name for nd in n.node_departments.all())

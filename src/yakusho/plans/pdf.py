@@ -2,6 +2,12 @@
 
 reportlab's built-in Japanese CID font (HeiseiKakuGo-W5) needs no font file on the server and
 keeps the text as text, so it can be searched, copied and read aloud.
+
+Its figures are written as on the plan pages (``plans.figures``): every actual with its year,
+source and "as of" (``令和6年度：63件（計画書）``), a figure given only as a number written with its
+unit, the status in words with a progress never below 0 %, a cumulative KPI's running total
+labelled 累計, an every_n_years KPI's window in words, and each node named by its own level
+(``Node.level``; the tree's depth only indents it).
 """
 
 from __future__ import annotations
@@ -22,9 +28,11 @@ from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, 
 
 from yakusho.core.jcal import format_fiscal_year
 from yakusho.core.markdown import render_markdown
+from yakusho.plans import figures
 from yakusho.plans.achievement import evaluate
-from yakusho.plans.exports import kpis_of
-from yakusho.plans.models import Node, PlanEdition, ScheduleEntry
+from yakusho.plans.exports import kpis_of, window_text
+from yakusho.plans.models import Kpi, KpiTarget, Node, PlanEdition, ScheduleEntry
+from yakusho.plans.report.build import judged_text
 
 FONT = "HeiseiKakuGo-W5"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -68,6 +76,38 @@ def _plain(markdown: str) -> str:
     return nh3.clean(html, tags=set()).strip()
 
 
+def level_label(labels: list[str], node: Node) -> str:
+    """The plan's own name of the node's level (``Node.level``), not of its depth in the tree."""
+    return labels[node.level - 1] if 0 < node.level <= len(labels) else ""
+
+
+def target_text(target: KpiTarget, unit: str) -> str:
+    """``令和11年度：700件``: the plan's words, else the number with its unit."""
+    text = target.text or figures.format_figure(target.value, target.unit or unit)
+    return f"{format_fiscal_year(target.fiscal_year, short=True)}：{text}" if target.fiscal_year else text
+
+
+def kpi_cells(kpi: Kpi) -> list[str]:
+    """The KPI table's texts: name (with its unit and kind), baseline, targets, actuals, progress."""
+    a = evaluate(kpi)
+    name = f"{kpi.name}（{kpi.unit}）" if kpi.unit else kpi.name
+    if kpi.reprint_of_id is not None:
+        name += "（再掲）"
+    kind = figures.accumulation_text(kpi)
+    window = window_text(a)
+    if kind:
+        name += "\n" + f"集計：{kind}" + (f"（{window}）" if window else "")
+    baseline = kpi.baseline_text or figures.format_figure(kpi.baseline_value, kpi.unit)
+    targets = "\n".join(target_text(t, kpi.unit) for t in kpi.targets.all()) or figures.MISSING
+    actuals = "\n".join(figures.actual_with_year(x, kpi.unit) for x in kpi.actuals.all()) or figures.MISSING
+    judged = judged_text(kpi, a, kpi.edition.first_year)
+    if judged:
+        actuals += "\n" + judged
+    progress = figures.progress_text(a, kpi.direction)
+    status = figures.status_text(a) + (f" {progress}" if progress else "")
+    return [name, baseline, targets, actuals, status]
+
+
 def plan_pdf(edition: PlanEdition) -> bytes:
     out = io.BytesIO()
     doc = a4_document(out, edition.title, edition.municipality.name)
@@ -83,8 +123,8 @@ def plan_pdf(edition: PlanEdition) -> bytes:
     labels = edition.level_labels
     story.append(_p("施策の体系", H2))
     for n in nodes:
-        label = labels[n.level - 1] if n.level - 1 < len(labels) else ""
-        story.append(_p(f"{'　' * (n.depth - 1)}{label} {n.code} {n.title}"))
+        named = " ".join(p for p in (level_label(labels, n), n.code, n.title) if p)
+        story.append(_p(f"{'　' * (n.depth - 1)}{named}"))
 
     years = list(range(edition.first_year, edition.last_year + 1))
     schedule: dict[int, list[ScheduleEntry]] = defaultdict(list)
@@ -113,26 +153,11 @@ def plan_pdf(edition: PlanEdition) -> bytes:
     kpis = kpis_of(edition)
     story += [PageBreak(), _p("KPI", H2)]
     if kpis:
-        rows = [[_p(h, SMALL) for h in ("KPI", "現状値", "目標値", "実績値", "進み具合")]]
+        header = ("KPI", "現状値", "目標値", "実績値（出典・時点）", "進み具合")
+        rows = [[_p(h, SMALL) for h in header]]
         for k in kpis:
-            a = evaluate(k)
-            rows.append(
-                [
-                    _p(f"{k.name}（{k.unit}）" if k.unit else k.name, SMALL),
-                    _p(k.baseline_text or "—", SMALL),
-                    _p(" / ".join(t.text for t in k.targets.all()) or "—", SMALL),
-                    _p(
-                        " / ".join(
-                            f"{format_fiscal_year(x.fiscal_year, short=True)} {x.text}"
-                            for x in k.actuals.all()
-                        )
-                        or "—",
-                        SMALL,
-                    ),
-                    _p(a.label + (f" {a.percent}%" if a.percent is not None else ""), SMALL),
-                ]
-            )
-        table = Table(rows, colWidths=[width * f for f in (0.3, 0.15, 0.25, 0.18, 0.12)], repeatRows=1)
+            rows.append([_p(text, SMALL) for text in kpi_cells(k)])
+        table = Table(rows, colWidths=[width * f for f in (0.25, 0.12, 0.18, 0.3, 0.15)], repeatRows=1)
         table.setStyle(GRID)
         story.append(table)
     else:

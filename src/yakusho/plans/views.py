@@ -183,14 +183,18 @@ def kpi_rows(kpis: Any, fold_reprints: bool = False) -> list[dict[str, Any]]:
     if fold_reprints:
         shown = {k.pk for k in kpis}
         kpis = [k for k in kpis if k.reprint_of_id not in shown]
-    return [
-        {
-            "kpi": k,
-            "achievement": evaluate(k),
-            "reprints": [r.node.code or r.node.title for r in k.reprints.all()] if fold_reprints else [],
-        }
-        for k in kpis
-    ]
+    rows = []
+    for k in kpis:
+        achievement = evaluate(k)
+        rows.append(
+            {
+                "kpi": k,
+                "achievement": achievement,
+                "reprints": [r.node.code or r.node.title for r in k.reprints.all()] if fold_reprints else [],
+                "window": exports.window_text(achievement),  # 令和6〜8年度に1回
+            }
+        )
+    return rows
 
 
 def actual_sources(edition: PlanEdition, excluded: set[int]) -> list[dict[str, Any]]:
@@ -273,6 +277,18 @@ class NodeView(EditionMixin):
             chain.append(cursor)
             cursor = by_id.get(cursor.parent_id) if cursor.parent_id else None
         labels = self.edition.level_labels
+        schedule = list(node.schedule.order_by("order"))
+        # a plan printing two schedules (a roadmap and a sheet per measure): each row says which
+        sources = (
+            list(
+                ScheduleEntry.objects.filter(node__edition=self.edition)
+                .order_by()
+                .values_list("source", flat=True)
+                .distinct()[:2]
+            )
+            if schedule
+            else []
+        )
         context.update(
             node=node,
             level_label=labels[node.level - 1] if node.level - 1 < len(labels) else "",
@@ -280,7 +296,8 @@ class NodeView(EditionMixin):
                 (labels[n.level - 1] if n.level - 1 < len(labels) else "", n) for n in reversed(chain)
             ],
             children=[n for n in nodes.values() if n.parent_id == node.pk],
-            schedule=list(node.schedule.order_by("order")),
+            schedule=schedule,
+            schedule_sources=len(sources) > 1,
             kpis=[
                 {
                     **row,

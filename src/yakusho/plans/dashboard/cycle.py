@@ -22,6 +22,7 @@ from django.db.models import Case, DecimalField, IntegerField, OuterRef, Q, Subq
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yakusho.plans import figures
 from yakusho.plans.achievement import LABELS, SERIES, Status, TargetTuple, judge
 from yakusho.plans.models import (
     Kpi,
@@ -284,6 +285,38 @@ class KpiMove:
     after: Decimal | None
     change: Decimal | None
     judgement: str  # good / bad / same / changed / none
+    #: the two actuals compared, each with its source and "as of" (unsaved, read as values)
+    before_actual: KpiActual | None = None
+    after_actual: KpiActual | None = None
+
+    @property
+    def before_text(self) -> str:
+        """「120件（進捗評価・令和7年5月31日時点）」, 「—」 without an actual."""
+        return _figure(self.before_actual, self.unit)
+
+    @property
+    def after_text(self) -> str:
+        return _figure(self.after_actual, self.unit)
+
+    @property
+    def change_text(self) -> str:
+        """「+20件」, 「−1.2ポイント」 (a change of a share is in points); 「—」 when not compared."""
+        if self.change is None:
+            return figures.MISSING
+        sign = "+" if self.change > 0 else "−" if self.change < 0 else "±"
+        number = figures.format_number(abs(self.change))
+        if self.unit.strip() in figures.PERCENT_UNITS:
+            return f"{sign}{number}{_('ポイント')}"
+        return f"{sign}{number}{self.unit}"
+
+    @property
+    def demo(self) -> bool:
+        """Either figure is a demo actual (invented for the demo, marked デモ)."""
+        return any(a is not None and figures.is_demo(a) for a in (self.before_actual, self.after_actual))
+
+
+def _figure(actual: KpiActual | None, unit: str) -> str:
+    return figures.MISSING if actual is None else figures.actual_text(actual, unit)
 
 
 MOVE_LABELS = {
@@ -308,6 +341,11 @@ class YearOverYear:
     grade_counts: dict[str, int]
     kpis: list[KpiMove]
     kpi_counts: dict[str, int]
+
+    @property
+    def demo(self) -> int:
+        """KPIs compared on a demo actual in either year."""
+        return sum(1 for k in self.kpis if k.demo)
 
 
 @dataclass
@@ -534,23 +572,26 @@ def year_over_year(
                 move,
             )
         )
-    before_values = dict(
-        KpiActual.objects.filter(
-            kpi__edition_id=previous.edition_id,
-            fiscal_year=previous.fiscal_year,
-            value__isnull=False,
-        )
-        .order_by()
-        .values_list("kpi__key", "value")
+    before_actuals = _actuals(
+        KpiActual.objects.filter(kpi__edition_id=previous.edition_id, fiscal_year=previous.fiscal_year),
+        "kpi__key",
+    )
+    after_actuals = _actuals(
+        KpiActual.objects.filter(kpi__edition_id=cycle.edition_id, fiscal_year=cycle.fiscal_year), "kpi_id"
     )
     kpi_moves = []
     for kpi in kpis:
         if kpi.direction == Kpi.Direction.QUALITATIVE:
             continue
-        before_value = before_values.get(kpi.key)
+        before_actual = before_actuals.get(kpi.key)
+        after_actual = after_actuals.get(kpi.id)
+        before_value = before_actual.value if before_actual is not None else None
         after_value = kpi.actual
+        shown = {"before_actual": before_actual, "after_actual": after_actual}
         if before_value is None or after_value is None:
-            kpi_moves.append(KpiMove(kpi.key, kpi.name, kpi.unit, before_value, after_value, None, "none"))
+            kpi_moves.append(
+                KpiMove(kpi.key, kpi.name, kpi.unit, before_value, after_value, None, "none", **shown)
+            )
             continue
         change = after_value - before_value
         if change == 0:
@@ -561,7 +602,9 @@ def year_over_year(
             judgement = "good"
         else:
             judgement = "bad"
-        kpi_moves.append(KpiMove(kpi.key, kpi.name, kpi.unit, before_value, after_value, change, judgement))
+        kpi_moves.append(
+            KpiMove(kpi.key, kpi.name, kpi.unit, before_value, after_value, change, judgement, **shown)
+        )
     return YearOverYear(
         previous=previous,
         grades=grade_moves,
@@ -569,3 +612,14 @@ def year_over_year(
         kpis=kpi_moves,
         kpi_counts={j: sum(1 for k in kpi_moves if k.judgement == j) for j in KPI_MOVE_LABELS},
     )
+
+
+def _actuals(rows: Any, by: str) -> dict[Any, KpiActual]:
+    """Numeric actuals with their source and "as of", keyed by ``by`` (one query, no instances
+    read: unsaved ones are made from the values for ``plans.figures``)."""
+    return {
+        key: KpiActual(fiscal_year=year, value=value, text=text, source=source, date=day)
+        for key, year, value, text, source, day in rows.filter(value__isnull=False)
+        .order_by()
+        .values_list(by, "fiscal_year", "value", "text", "source", "date")
+    }

@@ -32,6 +32,7 @@ from yakusho.core.jcal import format_fiscal_year, format_wareki_date
 from yakusho.core.models import Consortium, Membership, Municipality
 from yakusho.core.permissions import Perm, role_allows
 from yakusho.core.validators import normalize_text
+from yakusho.plans import figures
 from yakusho.plans.achievement import Achievement, evaluate
 from yakusho.plans.models import (
     JointGoal,
@@ -237,6 +238,7 @@ class MemberStanding:
     followed_key: bool = False  # the link named an older edition's KPI; the current one is shown
     value: Decimal | None = None
     value_text: str = ""
+    actual: KpiActual | None = None  # the KPI's actual shown (its latest numeric one, else its latest)
     year: int | None = None  # fiscal year of a KPI actual
     as_of: date | None = None  # date of an observation
     as_of_text: str = ""
@@ -270,6 +272,22 @@ class MemberStanding:
         if self.as_of_text:
             return self.as_of_text
         return format_wareki_date(self.as_of) if self.as_of else ""
+
+    @property
+    def figure_text(self) -> str:
+        """The figure with its year, source and "as of", as the plan pages write it:
+        「令和7年度：120件（進捗評価・令和8年5月31日時点）」, 「14.4パーセント（計画書・令和7年7月時点）」;
+        empty without one."""
+        if self.actual is not None:
+            return figures.actual_with_year(self.actual, self.unit)
+        if self.observation is not None and (self.value is not None or self.value_text):
+            return figures.observation_text(self.observation)
+        return ""
+
+    @property
+    def demo(self) -> bool:
+        """The figure is a demo actual (invented for the demo), marked デモ where it is shown."""
+        return self.actual is not None and figures.is_demo(self.actual)
 
     @property
     def measure_kind(self) -> str:
@@ -315,8 +333,10 @@ def _measure(goal: JointGoal, row: MemberStanding) -> None:
         if numeric:
             last = max(numeric, key=lambda a: a.fiscal_year)
             row.value, row.year, row.value_text = last.value, last.fiscal_year, last.text
+            row.actual = last
         elif latest is not None:
             row.year, row.value_text = latest.fiscal_year, latest.text
+            row.actual = latest
         row.own_target = _own_target(kpi, goal.target_fiscal_year)
         row.indicator_matches = goal.indicator_id is not None and kpi.indicator_id == goal.indicator_id
     elif row.observation is not None:

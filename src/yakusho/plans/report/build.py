@@ -9,8 +9,11 @@ Rules of the summary (also in docs/progress-reports.md):
 - A node's status, progress and grade are those of its lead 課's review; a node without a lead
   takes the review of its first 課 in the plan's order (a node with no 課 has one review, by the
   secretariat). Each 課's own review is still shown under the node.
-- A KPI's achievement is :func:`achievement.evaluate` in the cycle's fiscal year, so a KPI
-  without an actual for that year is 「データなし」.
+- A KPI's achievement is :func:`achievement.evaluate` in the cycle's fiscal year, on the figure
+  its accumulation kind judges: the year's actual, the running total of a cumulative KPI (shown as
+  「累計」, its 目安 a running total too), the latest actual of an every_n_years KPI's window
+  (shown with the window in words, 「令和6〜8年度に1回」). A KPI without that figure is
+  「データなし」 — save an every_n_years KPI whose window closed without one (遅れ).
 - The share on track is (達成 + 順調) / (達成 + 順調 + 遅れ): KPIs without data and qualitative
   KPIs are left out of both sides, and their counts are shown beside it.
 """
@@ -29,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yakusho.core.jcal import format_fiscal_year, format_wareki_date
+from yakusho.plans import exports as plan_exports
 from yakusho.plans import figures
 from yakusho.plans.achievement import LABELS, Achievement, Status, evaluate
 from yakusho.plans.models import (
@@ -98,7 +102,9 @@ class KpiEntry:
     node_code: str
     node_title: str
     baseline: str
-    target: str  # for the cycle's year: stated, or the straight-line path (目安) rounded as the unit needs
+    #: for the cycle's year: stated, or the straight-line path (目安) rounded as the unit needs; for a
+    #: cumulative KPI the path is a running total (「累計の目安」)
+    target: str
     final_target: str
     #: the year's actual with its source and "as of" beside it: 「120件（進捗評価・令和7年5月31日時点）」
     actual: str
@@ -113,6 +119,23 @@ class KpiEntry:
     behind_baseline: bool = False
     status_text: str = ""  # the status in words (an actual that cannot be judged is not データなし)
     progress_text: str = ""  # 「45%」 or the words for a KPI behind its baseline
+    kind_label: str = ""  # how the KPI's figures add up, in words: 「累計（各年度の実績の合計）」
+    cumulative: bool = False
+    #: the numbers of the Excel sheet (the texts above are "as printed"): no stored trailing zeros,
+    #: a 目安 rounded as the unit needs
+    baseline_value: Decimal | None = None
+    target_value: Decimal | None = None
+    target_guide: bool = False  # ``target`` is the straight-line path, not a stated target
+    final_target_value: Decimal | None = None
+    #: the figure judged when it is not the year's own actual: 「累計 230件（令和6〜7年度の合計）」, an
+    #: every_n_years KPI's earlier actual of its window 「令和6年度の値で判定：45.5%（計画書）」
+    judged_text: str = ""
+    judged_value: Decimal | None = None  # the figure judged (the actual, running total or window's latest)
+    judged_year: int | None = None
+    #: what the figure judged is, as the plan's workbook says it: 「累計（令和6〜7年度の合計）」,
+    #: 「令和6年度の値・令和6〜8年度に1回」; empty for a year's own actual
+    judged_kind: str = ""
+    window_text: str = ""  # every_n_years: 「令和6〜8年度に1回」
 
 
 @dataclass(frozen=True)
@@ -156,8 +179,32 @@ class Report:
         return _("確定") if self.finalised else _("未確定")
 
 
-def _level_label(labels: list[str], depth: int) -> str:
-    return labels[depth - 1] if 0 < depth <= len(labels) else ""
+def _level_label(labels: list[str], level: int) -> str:
+    """The plan's own name of a node's level (``Node.level``, not its depth in the tree)."""
+    return labels[level - 1] if 0 < level <= len(labels) else ""
+
+
+def judged_text(kpi: Kpi, achievement: Achievement, first_year: int) -> str:
+    """The figure judged, in words, where it is not the judged year's own actual (empty when it is):
+    a cumulative KPI's running total 「累計 230件（令和6〜7年度の合計）」, an every_n_years KPI's
+    latest actual of its window from an earlier year with its source and "as of"
+    「令和6年度の値で判定：45.5%（計画書・令和6年12月1日時点）」 (the plan pages' words)."""
+    value, year = achievement.judged_value, achievement.year
+    if value is None or year is None:
+        return ""
+    if achievement.cumulative:
+        return _("累計 %(total)s（%(years)sの合計）") % {
+            "total": figures.format_figure(value, kpi.unit),
+            "years": plan_exports.years_text(first_year, year),
+        }
+    if achievement.judged_year is not None and achievement.judged_year != year:
+        actual = next((a for a in kpi.actuals.all() if a.fiscal_year == achievement.judged_year), None)
+        if actual is not None:
+            return _("%(year)sの値で判定：%(actual)s") % {
+                "year": format_fiscal_year(actual.fiscal_year, short=True),
+                "actual": figures.actual_text(actual, kpi.unit),
+            }
+    return ""
 
 
 def _value_text(value: Decimal | None, unit: str, *, computed: bool = False) -> str:
@@ -207,15 +254,20 @@ def _kpi_entry(kpi: Kpi, year: int, node: NodeEntry | None) -> KpiEntry:
     numeric = [t for t in targets if t.value is not None]
     last_year = kpi.edition.last_year
     final = max(numeric or targets, key=lambda t: (t.final, t.fiscal_year or last_year), default=None)
+    target_value: Decimal | None = None
+    guide = False
     if stated is not None:
         target = _target_text(stated, kpi.unit)
+        target_value = figures.excel_number(stated.value)
     elif achievement.expected is not None:
-        target = _("%(value)s（目安）") % {
-            "value": _value_text(achievement.expected, kpi.unit, computed=True)
-        }
+        words = _("%(value)s（累計の目安）") if achievement.cumulative else _("%(value)s（目安）")
+        target = words % {"value": _value_text(achievement.expected, kpi.unit, computed=True)}
+        target_value = figures.excel_number(achievement.expected, kpi.unit, computed=True)
+        guide = True
     else:
         target = ""
     actual = next((a for a in kpi.actuals.all() if a.fiscal_year == year), None)
+    judged_value = achievement.judged_value
     return KpiEntry(
         name=kpi.name,
         unit=kpi.unit,
@@ -235,6 +287,17 @@ def _kpi_entry(kpi: Kpi, year: int, node: NodeEntry | None) -> KpiEntry:
         behind_baseline=figures.behind_baseline(achievement),
         status_text=figures.status_text(achievement),
         progress_text=figures.progress_text(achievement, kpi.direction),
+        kind_label=achievement.kind_label,
+        cumulative=achievement.cumulative,
+        baseline_value=figures.excel_number(kpi.baseline_value),
+        target_value=target_value,
+        target_guide=guide,
+        final_target_value=figures.excel_number(final.value) if final is not None else None,
+        judged_text=judged_text(kpi, achievement, kpi.edition.first_year),
+        judged_value=figures.excel_number(judged_value),
+        judged_year=achievement.judged_year if judged_value is not None else None,
+        judged_kind=plan_exports.judged_text(achievement, kpi.edition.first_year),
+        window_text=plan_exports.window_text(achievement),
     )
 
 
@@ -246,7 +309,7 @@ def build(cycle: ReviewCycle) -> Report:
     labels = list(edition.level_labels or [])
     nodes = list(
         Node.objects.filter(edition=edition)
-        .only("id", "key", "code", "title", "depth", "department_note", "order")
+        .only("id", "key", "code", "title", "depth", "level", "department_note", "order")
         .order_by("order")
     )
     by_node: dict[int, list[NodeReview]] = {}
@@ -271,7 +334,7 @@ def build(cycle: ReviewCycle) -> Report:
             code=node.code,
             title=node.title,
             depth=node.depth,
-            level_label=_level_label(labels, node.depth),
+            level_label=_level_label(labels, node.level),
             departments=[d.department for d in shown],
             status=main.status if main else "",
             status_label=main.status_label if main else "—",

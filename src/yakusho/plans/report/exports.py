@@ -14,6 +14,7 @@ forwarded sheet says it too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -24,8 +25,9 @@ from openpyxl.chart import Reference
 from openpyxl.styles import Alignment, Font
 
 from yakusho.core.spreadsheets import SafeWorkbook, workbook_bytes
+from yakusho.plans import figures
 from yakusho.plans.exports import style_header
-from yakusho.plans.report.build import DEMO_BANNER, Count, Report, charts
+from yakusho.plans.report.build import DEMO_BANNER, Count, KpiEntry, Report, charts
 
 PDF_TEMPLATE = "plans/report/pdf.html"
 PDF_STYLESHEET = "plans/report/pdf.css"  # found by the template loaders, handed over as a string
@@ -45,19 +47,36 @@ NODE_HEADER = [
     "今後の方向性",
     "訂正",
 ]
+#: One row per KPI. Baseline, targets, actual and the figure judged are numbers, in the unit of the
+#: 単位 column; the text beside each is the figure as printed (the plan's words, 「13件（目安）」).
+#: 判定した値 is the figure the status judges, with what it is (判定した値の内容, as in the plan's
+#: workbook: 「累計（令和6〜7年度の合計）」) and its year where that is not the report's.
 KPI_HEADER = [
     "番号",
     "項目",
     "KPI",
+    "集計",
     "単位",
     "現状値",
+    "現状値（表記）",
     "目標値（当年度）",
+    "目標値（当年度・表記）",
     "最終目標",
+    "最終目標（表記）",
     "実績値（当年度）",
+    "実績値（当年度・表記）",
+    "実績値の出典",
+    "実績値の時点",
+    "判定した値",
+    "判定した値の内容",
+    "判定した値の年度",
+    "計測の周期",
     "達成状況",
     "進捗率(%)",
     "評価",
 ]
+#: Columns of KPI_HEADER holding figures in the KPI's unit (formatted by the unit in Excel).
+FIGURE_COLUMNS = frozenset({"現状値", "目標値（当年度）", "最終目標", "実績値（当年度）", "判定した値"})
 
 
 def notices(report: Report) -> list[str]:
@@ -239,20 +258,55 @@ def report_workbook(report: Report) -> bytes:
     _sheet_head(sheet, report)
     sheet.append(KPI_HEADER)
     for k in report.kpis:
-        sheet.append(
-            [
-                k.node_code,
-                k.node_title,
-                k.name,
-                k.unit,
-                k.baseline,
-                k.target,
-                k.final_target,
-                k.actual,
-                k.achievement.label,
-                k.achievement.percent,
-                k.grade,
-            ]
-        )
+        sheet.append(kpi_row(k))
+        _format_figures(sheet[sheet.max_row], k.unit)
     style_header(sheet, 3)
     return workbook_bytes(wb)
+
+
+def kpi_status(k: KpiEntry) -> str:
+    """The status in words, with the words for a KPI behind its baseline (its 進捗率 is then 0)."""
+    if k.behind_baseline and k.progress_text:
+        return f"{k.status_text}（{k.progress_text}）"
+    return k.status_text
+
+
+def kpi_row(k: KpiEntry) -> list[Any]:
+    """A row of the KPI sheet, in the order of :data:`KPI_HEADER`."""
+    return [
+        k.node_code,
+        k.node_title,
+        k.name,
+        k.kind_label,
+        k.unit,
+        k.baseline_value,
+        k.baseline,
+        k.target_value,
+        k.target,
+        k.final_target_value,
+        k.final_target,
+        k.actual_value,
+        k.actual_figure,
+        k.actual_source,
+        k.actual_as_of,
+        k.judged_value,
+        k.judged_kind,
+        k.judged_year if k.judged_year != k.achievement.year else None,
+        k.window_text,
+        kpi_status(k),
+        k.achievement.percent,  # never below 0 (the status says when it was)
+        k.grade,
+    ]
+
+
+def _format_figures(row: tuple[Any, ...], unit: str) -> None:
+    for cell in row:
+        if cell.value is None:
+            continue
+        name = KPI_HEADER[cell.column - 1]
+        if name in FIGURE_COLUMNS:
+            cell.number_format = figures.excel_format(unit)
+        elif isinstance(cell.value, date):
+            cell.number_format = "yyyy-mm-dd"
+        elif name == "進捗率(%)":
+            cell.number_format = "0"
