@@ -164,6 +164,9 @@ def test_a_whole_review_cycle(small_plan: str, new_context: ContextFactory, smtp
     # The 本部 finalises the year's review at once.
     hq = staff_page(new_context, base, HQ)
     hq.goto(f"{base}/staff/m/oe/reviews/{cycle.pk}/")
+    click(hq, "受理済みの評価をすべて確定する")  # without the confirmation: refused, nothing finalised
+    expect(hq.get_by_text("確認のチェックを入れてください")).to_be_visible()
+    hq.get_by_label("確定して進捗報告を公開します").check()
     click(hq, "受理済みの評価をすべて確定する")
     expect(hq.get_by_text("2件の評価を確定しました。")).to_be_visible()
     cycle.refresh_from_db()
@@ -180,3 +183,41 @@ def test_a_whole_review_cycle(small_plan: str, new_context: ContextFactory, smtp
     expect(public.get_by_text("本庁舎の住民窓口と税務町民課にタブレットを2台導入した。")).to_be_visible()
     expect(public.locator("main")).to_contain_text("420")
     expect(public.locator("main")).not_to_contain_text("導入した窓口の名前を書いてください")
+
+
+def test_submitting_after_typing_keeps_what_was_typed(small_plan: str, new_context: ContextFactory) -> None:
+    """提出する without 保存 first: what was typed is saved with the submission; leaving a page with
+    something typed and not sent asks first."""
+    from yakusho.plans.models import PlanEdition
+    from yakusho.plans.review.services import open_cycle
+
+    base = small_plan
+    edition = PlanEdition.objects.get(plan__key="cycle-test")
+    cycle = open_cycle(edition, 2025, timezone.localdate() + timedelta(days=7))
+    review = cycle.node_reviews.get(node__key="a")
+    dept = staff_page(new_context, base, DEPARTMENT)
+    dept.goto(f"{base}/staff/m/oe/reviews/{cycle.pk}/nodes/{review.pk}/")
+
+    # Typed and not sent: following a link asks before the page is left (and stays when declined).
+    dept.get_by_label("実績", exact=True).fill("窓口の受付をタブレットに替えた。")
+    asked: list[str] = []
+
+    def decline(dialog) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    dept.on("dialog", decline)
+    dept.get_by_role("link", name="令和7年度の進捗評価").click()
+    dept.wait_for_timeout(300)
+    assert asked == ["beforeunload"]
+    dept.remove_listener("dialog", decline)
+
+    dept.get_by_label("進捗率（%）").fill("７０")
+    click(dept, "提出する")
+    expect(dept.get_by_text("提出済み", exact=True)).to_be_visible()
+    expect(dept.get_by_text("入力した内容を保存し、評価の状態を変更しました。")).to_be_visible()
+    review.refresh_from_db()
+    assert review.state == NodeReview.State.SUBMITTED
+    assert (review.progress, review.achievements) == (70, "窓口の受付をタブレットに替えた。")
+    # Submitted, the 課 sees its review read-only.
+    expect(dept.get_by_text("表示のみ", exact=False)).to_be_visible()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from django import forms
@@ -42,11 +43,28 @@ class WarekiDateField(forms.CharField):
         return value.isoformat() if isinstance(value, datetime.date) else value
 
 
+#: a thousands separator between digits (after NFKC, full-width commas are commas)
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+
+
 class NormalizingMixin:
-    """NFKC-normalise submitted text before validation (全角英数 → 半角, 半角カナ → 全角).
+    """NFKC-normalise submitted text before validation (全角英数 → 半角, 半角カナ → 全角), and read
+    numbers as people write them: in a numeric field ``1,850`` and ``１，８５０`` are 1850.
 
     Passwords are left exactly as typed.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A browser's number input refuses 「１８５０」 and 「1,850」 before the server sees them, so
+        # numeric fields are text inputs with a numeric keyboard; the server reads them (below).
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            if isinstance(field.widget, forms.NumberInput):
+                attrs = {k: v for k, v in field.widget.attrs.items() if k not in ("min", "max", "step")}
+                decimal = isinstance(field, forms.DecimalField | forms.FloatField)
+                field.widget = forms.TextInput(
+                    attrs={**attrs, "inputmode": "decimal" if decimal else "numeric"}
+                )
 
     def full_clean(self) -> None:
         form: Any = self
@@ -56,12 +74,20 @@ class NormalizingMixin:
                 if isinstance(field.widget, forms.PasswordInput):
                     continue
                 key = form.add_prefix(name)
+                numeric = isinstance(field, forms.IntegerField | forms.DecimalField | forms.FloatField)
+
+                def clean(value: Any, numeric: bool = numeric) -> Any:
+                    if not isinstance(value, str):
+                        return value
+                    text = normalize_text(value)
+                    return _THOUSANDS.sub("", text).strip() if numeric else text
+
                 if hasattr(data, "getlist"):
                     values = data.getlist(key)
                     if values:
-                        data.setlist(key, [normalize_text(v) if isinstance(v, str) else v for v in values])
+                        data.setlist(key, [clean(v) for v in values])
                 elif isinstance(data.get(key), str):
-                    data[key] = normalize_text(data[key])
+                    data[key] = clean(data[key])
             form.data = data
         super().full_clean()  # type: ignore[misc]
 

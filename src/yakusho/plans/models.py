@@ -477,7 +477,7 @@ class NodeReview(TenantOwned):
     issues = models.TextField(_("課題"), blank=True)
     next_steps = models.TextField(_("今後の方向性"), blank=True)
     evidence = models.TextField(_("根拠資料（リンク等）"), blank=True)
-    comment = models.TextField(_("事務局からのコメント"), blank=True)
+    comment = models.TextField(_("提出・差戻し・受理のコメント"), blank=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
     class Meta:

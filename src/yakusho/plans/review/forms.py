@@ -29,7 +29,6 @@ class NodeReviewForm(NormalizingMixin, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["grade"].queryset = ReviewGrade.objects.for_municipality(self.instance.municipality)  # type: ignore[attr-defined]
-        self.fields["progress"].widget.attrs.update(min=0, max=100)
 
 
 class AmendmentForm(NodeReviewForm):

@@ -238,6 +238,16 @@ def _clean_fields(review: NodeReview, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
+def may_edit(review: NodeReview, membership: Membership) -> bool:
+    """Whether ``membership`` may change the review's fields now (what :func:`update_review` allows):
+    the page shows them as a form only then, and read-only otherwise."""
+    if review.state == S.FINALISED:
+        return False
+    if review.state not in EDITABLE and membership.role == Role.DEPARTMENT:
+        return False
+    return _allowed(review, membership)
+
+
 def update_review(review: NodeReview, membership: Membership, **fields: Any) -> NodeReview:
     if review.state == S.FINALISED:
         raise ReviewError(_("確定した評価は直接変更できません。訂正として理由を添えてください。"))

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -87,6 +88,11 @@ class CycleView(MunicipalityStaffMixin, TemplateView):
             messages.error(request, _("不明な操作です。"))
         elif self.membership.role not in review.TRANSITIONS["finalise"].actors:
             messages.error(request, _("評価を確定できるのは、DX推進本部員です。"))
+        elif request.POST.get("confirm") != "yes":
+            messages.error(
+                request,
+                _("確定すると進捗報告が公開されます。確定するときは、確認のチェックを入れてください。"),
+            )
         else:
             try:
                 n = review.finalise_cycle(cycle, self.membership)
@@ -135,7 +141,10 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         node_review = kwargs.get("node_review") or self.get_review()
-        kpis = list(Kpi.objects.filter(node=node_review.node).prefetch_related("actuals").order_by("order"))
+        kpis = list(
+            Kpi.objects.filter(node=node_review.node).prefetch_related("actuals", "targets").order_by("order")
+        )
+        year = node_review.cycle.fiscal_year
         context.update(
             node_review=node_review,
             cycle=node_review.cycle,
@@ -146,14 +155,16 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
                 else NodeReviewForm(instance=node_review)
             ),
             finalised=node_review.state == NodeReview.State.FINALISED,
+            may_edit=review.may_edit(node_review, self.membership),
+            comment=kwargs.get("comment", ""),
             can_amend=self.membership.role in review.AMENDERS,
             kpis=[
                 (
                     k,
-                    next(
-                        (a for a in k.actuals.all() if a.fiscal_year == node_review.cycle.fiscal_year), None
-                    ),
+                    next((a for a in k.actuals.all() if a.fiscal_year == year), None),
                     review.metric_figure(k, node_review.cycle),
+                    next((t for t in k.targets.all() if t.fiscal_year == year), None)
+                    or next((t for t in k.targets.all() if t.final or t.fiscal_year is None), None),
                 )
                 for k in kpis
             ],
@@ -168,14 +179,7 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
         node_review = self.get_review()
         here = reverse("reviews:node", args=[self.municipality.slug, node_review.cycle_id, node_review.pk])
         try:
-            if "action" in request.POST:
-                t = TransitionForm(request.POST)
-                if t.is_valid():
-                    review.transition(
-                        node_review, t.cleaned_data["action"], self.membership, t.cleaned_data["comment"]
-                    )
-                    messages.success(request, _("評価の状態を変更しました。"))
-            elif isinstance(upload := request.FILES.get("evidence"), UploadedFile):
+            if isinstance(upload := request.FILES.get("evidence"), UploadedFile):
                 review.add_evidence(node_review, self.membership, upload)
                 messages.success(request, _("根拠資料のファイルを登録しました。"))
             elif "remove_evidence" in request.POST:
@@ -216,14 +220,52 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
                 review.amend(node_review, self.membership, amendment.cleaned_data["reason"], **fields)
                 messages.success(request, _("訂正を記録しました。"))
             else:
-                form = NodeReviewForm(request.POST, instance=self.get_review())
-                if not form.is_valid():
-                    return self.render_to_response(self.get_context_data(form=form, node_review=node_review))
-                fields = {k: form.cleaned_data[k] for k in form.changed_data}
-                review.update_review(node_review, self.membership, **fields)
-                messages.success(request, _("評価を保存しました。"))
+                return self.save_and_move(request, node_review, here)
         except review.ReviewError as exc:
             messages.error(request, str(exc))
+        return redirect(here)
+
+    def save_and_move(self, request: HttpRequest, node_review: NodeReview, here: str) -> HttpResponse:
+        """The review's one form: what was typed is saved, then the chosen transition (提出する,
+        受理する …) is made — both or neither; a refusal shows the page again with everything typed."""
+        may_edit = review.may_edit(node_review, self.membership)
+        # the review's fields come with the page's one form; a bare transition (a button alone) has none
+        typed = any(name in request.POST for name in NodeReviewForm.Meta.fields)
+        form = NodeReviewForm(request.POST, instance=node_review) if may_edit and typed else None
+        action = request.POST.get("action", "")
+        comment = request.POST.get("comment", "")
+        if form is None and not action:
+            messages.error(request, _("この評価は、あなたの役割・課では変更できません。"))
+            return redirect(here)
+        if form is not None and not form.is_valid():
+            context = self.get_context_data(form=form, node_review=node_review, comment=comment)
+            return self.render_to_response(context, status=400)
+        changed = form.changed_data if form is not None else []
+        try:
+            with transaction.atomic():
+                if form is not None and changed:
+                    fields = {k: form.cleaned_data[k] for k in changed}
+                    review.update_review(node_review, self.membership, **fields)
+                if action:
+                    t = TransitionForm({"action": action, "comment": comment})
+                    if not t.is_valid():
+                        raise review.ReviewError(_("不明な操作です。"))
+                    review.transition(node_review, action, self.membership, comment)
+        except review.ReviewError as exc:
+            messages.error(request, str(exc))
+            if form is None:
+                form = NodeReviewForm(instance=node_review)
+            context = self.get_context_data(form=form, node_review=self.get_review(), comment=comment)
+            return self.render_to_response(context, status=400)
+        if action:
+            messages.success(
+                request,
+                _("入力した内容を保存し、評価の状態を変更しました。")
+                if changed
+                else _("評価の状態を変更しました。"),
+            )
+        else:
+            messages.success(request, _("評価を保存しました。"))
         return redirect(here)
 
 

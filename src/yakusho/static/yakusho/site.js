@@ -18,3 +18,19 @@
     document.querySelectorAll("[data-poll-url]").forEach(poll);
   });
 })();
+
+// Forms marked data-unsaved-warning: leaving the page with something typed into one (and not
+// sent) asks first, so a click elsewhere never silently discards what staff typed.
+(function () {
+  "use strict";
+  var dirty = [];
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-unsaved-warning]").forEach(function (form) {
+      form.addEventListener("input", function () { if (dirty.indexOf(form) < 0) { dirty.push(form); } });
+      form.addEventListener("submit", function () { dirty = dirty.filter(function (f) { return f !== form; }); });
+    });
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty.length) { event.preventDefault(); event.returnValue = ""; }
+  });
+})();
