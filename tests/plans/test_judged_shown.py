@@ -16,7 +16,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from tests.plans.test_achievement import kpi_with
-from yakusho.plans import exports
+from yakusho.plans import figures
 from yakusho.plans.achievement import evaluate
 from yakusho.plans.models import Kpi, KpiActual
 
@@ -64,23 +64,23 @@ def csv_rows(client: Client, key: str = "a") -> list[dict[str, str]]:
     ],
 )
 def test_years_are_written_short(first: int, last: int, words: str) -> None:
-    assert exports.years_text(first, last) == words
+    assert figures.years_text(first, last) == words
 
 
 def test_a_running_total_is_said_to_be_one(demo, plan_from) -> None:
     total = evaluate(cumulative(plan_from))
-    assert exports.judged_text(total, 2024) == "累計（令和6〜7年度の合計）"
-    assert exports.window_text(total) == ""
+    assert figures.judged_kind(total, 2024) == "累計（令和6〜7年度の合計）"
+    assert figures.window_text(total) == ""
 
 
 def test_a_window_is_said_with_the_year_of_a_carried_over_actual(demo, plan_from) -> None:
     kpi = every_three_years(plan_from)
     window = evaluate(kpi)
-    assert exports.window_text(window) == "令和6〜8年度に1回"
-    assert exports.judged_text(window, 2024) == "令和6〜8年度に1回"
+    assert figures.window_text(window) == "令和6〜8年度に1回"
+    assert figures.judged_kind(window, 2024) == "令和6〜8年度に1回"
     carried = evaluate(kpi, 2026)  # R8 is judged on R7's actual, the latest of its window
     assert (carried.year, carried.judged_year) == (2026, 2025)
-    assert exports.judged_text(carried, 2024) == "令和7年度の値・令和6〜8年度に1回"
+    assert figures.judged_kind(carried, 2024) == "令和7年度の値・令和6〜8年度に1回"
 
 
 # --- the pages --------------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def test_a_carried_over_actual_says_its_year(demo, plan_from) -> None:
     html = render_to_string(
         "plans/kpi_table.html",
         {
-            "rows": [{"kpi": kpi, "achievement": achievement, "window": exports.window_text(achievement)}],
+            "rows": [{"kpi": kpi, "achievement": achievement, "window": figures.window_text(achievement)}],
             "municipality": kpi.edition.plan.municipality,
             "plan": kpi.edition.plan,
         },

@@ -24,26 +24,21 @@ SECRET_PATHS = (
     re.compile(r"(/staff/reset/[^/?#]+/)([^/?#]+)"),
 )
 HIDDEN = "[hidden]"
-_QUERY_SECRET = re.compile(r"(^|[&;])(" + "|".join(sorted(SECRET_QUERY)) + r")=[^&;]*")
+#: a secret query parameter's value: at the start of a query string or after ? & ;, up to the next
+#: separator, space or quote (so it also finds one inside a log message)
+_QUERY_SECRET = re.compile(r"(^|[?&;])(" + "|".join(sorted(SECRET_QUERY)) + r")=[^&;\s\"']*")
 
 
 def redact_query(query: str) -> str:
     return _QUERY_SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}={HIDDEN}", query) if query else query
 
 
-def redact(uri: str) -> str:
-    """``uri`` (a path, with or without its query string) with every secret replaced."""
-    path, sep, query = uri.partition("?")
-    for pattern in SECRET_PATHS:
-        path = pattern.sub(lambda m: m.group(1) + HIDDEN, path)
-    return path + sep + redact_query(query)
-
-
-def redact_text(text: str) -> str:
-    """Secrets replaced wherever an address appears in ``text`` (a log message)."""
+def redact(text: str) -> str:
+    """``text`` — an address (a path, with or without its query string) or a log message holding
+    addresses — with every secret replaced."""
     for pattern in SECRET_PATHS:
         text = pattern.sub(lambda m: m.group(1) + HIDDEN, text)
-    return re.sub(r"([?&;])(" + "|".join(sorted(SECRET_QUERY)) + r")=[^&;\s\"']*", rf"\1\2={HIDDEN}", text)
+    return redact_query(text)
 
 
 class RedactSecrets(logging.Filter):
@@ -52,9 +47,9 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
-            record.msg = redact_text(record.msg)
+            record.msg = redact(record.msg)
         if isinstance(record.args, tuple):
-            record.args = tuple(redact_text(a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         return True
 
 

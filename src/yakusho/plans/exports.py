@@ -12,11 +12,10 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch
-from django.utils.translation import gettext as _
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from yakusho.core.jcal import era_of_year, format_fiscal_year
+from yakusho.core.jcal import format_fiscal_year
 from yakusho.core.spreadsheets import SafeWorkbook, workbook_bytes
 from yakusho.plans import figures
 from yakusho.plans.achievement import Achievement, evaluate
@@ -85,42 +84,6 @@ ACTUAL_HEADER = [
 ]
 
 
-def years_text(first: int, last: int) -> str:
-    """Fiscal years written short: 「令和6〜8年度」, 「平成30年度〜令和2年度」 across eras, 「令和6年度」
-    for one year."""
-    start = format_fiscal_year(first, short=True)
-    if first == last:
-        return start
-    end = format_fiscal_year(last, short=True)
-    era = era_of_year(last).name
-    if era_of_year(first).name == era:
-        return f"{start.removesuffix('年度')}〜{end.removeprefix(era)}"
-    return f"{start}〜{end}"
-
-
-def window_text(achievement: Achievement) -> str:
-    """The N-year window of an every_n_years KPI in words: 「令和6〜8年度に1回」; empty for others."""
-    if achievement.window is None:
-        return ""
-    return _("%(years)sに1回") % {"years": years_text(*achievement.window)}
-
-
-def judged_text(achievement: Achievement, first_year: int) -> str:
-    """What the judged figure is, when it is not simply the year's actual: 「累計（令和6〜7年度の合計）」
-    for a cumulative KPI, the window of an every_n_years KPI (「令和6〜8年度に1回」) with the year of
-    its actual when that is an earlier year of the window (「令和6年度の値・令和6〜8年度に1回」)."""
-    if achievement.judged_value is None or achievement.year is None:
-        return ""
-    if achievement.cumulative:
-        return _("累計（%(years)sの合計）") % {"years": years_text(first_year, achievement.year)}
-    words = window_text(achievement)
-    carried = achievement.judged_year
-    if carried is not None and carried != achievement.year:
-        value_of = _("%(year)sの値") % {"year": format_fiscal_year(carried, short=True)}
-        return "・".join(w for w in (value_of, words) if w)
-    return words
-
-
 def _final_target(kpi: Kpi) -> KpiTarget | None:
     numeric = [t for t in kpi.targets.all() if t.value is not None]
     last = kpi.edition.last_year
@@ -167,7 +130,7 @@ def kpi_table(edition: PlanEdition) -> list[list[Any]]:
                 figures.source_label(latest) if latest else "",
                 latest.date if latest else None,
                 figures.excel_number(achievement.judged_value),
-                judged_text(achievement, edition.first_year),
+                figures.judged_kind(achievement, edition.first_year),
                 # the year of the judged figure where it is not the latest actual's (a carried-over
                 # every_n_years actual, a latest actual in words only)
                 judged_year if latest is None or judged_year != latest.fiscal_year else None,

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from yakusho.core.jcal import format_fiscal_year, format_wareki_date, format_wareki_month
+from yakusho.core.jcal import era_of_year, format_fiscal_year, format_wareki_date, format_wareki_month
 from yakusho.plans.achievement import Achievement, Status, accumulation_label
 from yakusho.plans.charts import Chart
 from yakusho.plans.models import DatePrecision, Kpi, KpiActual, Observation
@@ -247,3 +247,65 @@ def chart_sources(kpi: Kpi) -> str:
         for a in kpi.actuals.all()
         if a.value is not None
     )
+
+
+# --- what a KPI is judged on, in words (pages, exports, report, PDFs) ---------------------------
+
+
+def years_text(first: int, last: int) -> str:
+    """Fiscal years written short: 「令和6〜8年度」, 「平成30年度〜令和2年度」 across eras, 「令和6年度」
+    for one year."""
+    start = format_fiscal_year(first, short=True)
+    if first == last:
+        return start
+    end = format_fiscal_year(last, short=True)
+    era = era_of_year(last).name
+    if era_of_year(first).name == era:
+        return f"{start.removesuffix('年度')}〜{end.removeprefix(era)}"
+    return f"{start}〜{end}"
+
+
+def window_text(achievement: Achievement) -> str:
+    """The N-year window of an every_n_years KPI in words: 「令和6〜8年度に1回」; empty for others."""
+    if achievement.window is None:
+        return ""
+    return _("%(years)sに1回") % {"years": years_text(*achievement.window)}
+
+
+def judged_kind(achievement: Achievement, first_year: int) -> str:
+    """What the judged figure is, when it is not simply the year's actual: 「累計（令和6〜7年度の合計）」
+    for a cumulative KPI, the window of an every_n_years KPI (「令和6〜8年度に1回」) with the year of
+    its actual when that is an earlier year of the window (「令和6年度の値・令和6〜8年度に1回」)."""
+    if achievement.judged_value is None or achievement.year is None:
+        return ""
+    if achievement.cumulative:
+        return _("累計（%(years)sの合計）") % {"years": years_text(first_year, achievement.year)}
+    words = window_text(achievement)
+    carried = achievement.judged_year
+    if carried is not None and carried != achievement.year:
+        value_of = _("%(year)sの値") % {"year": format_fiscal_year(carried, short=True)}
+        return "・".join(w for w in (value_of, words) if w)
+    return words
+
+
+def judged_text(kpi: Kpi, achievement: Achievement, first_year: int) -> str:
+    """The figure judged, in words, where it is not the judged year's own actual (empty when it is):
+    a cumulative KPI's running total 「累計 230件（令和6〜7年度の合計）」, an every_n_years KPI's
+    latest actual of its window from an earlier year with its source and "as of"
+    「令和6年度の値で判定：45.5%（計画書・令和6年12月1日時点）」 (the plan pages' words)."""
+    value, year = achievement.judged_value, achievement.year
+    if value is None or year is None:
+        return ""
+    if achievement.cumulative:
+        return _("累計 %(total)s（%(years)sの合計）") % {
+            "total": format_figure(value, kpi.unit),
+            "years": years_text(first_year, year),
+        }
+    if achievement.judged_year is not None and achievement.judged_year != year:
+        actual = next((a for a in kpi.actuals.all() if a.fiscal_year == achievement.judged_year), None)
+        if actual is not None:
+            return _("%(year)sの値で判定：%(actual)s") % {
+                "year": format_fiscal_year(actual.fiscal_year, short=True),
+                "actual": actual_text(actual, kpi.unit),
+            }
+    return ""

@@ -30,9 +30,8 @@ from yakusho.core.jcal import format_fiscal_year
 from yakusho.core.markdown import render_markdown
 from yakusho.plans import figures
 from yakusho.plans.achievement import evaluate
-from yakusho.plans.exports import kpis_of, window_text
+from yakusho.plans.exports import kpis_of
 from yakusho.plans.models import Kpi, KpiTarget, Node, PlanEdition, ScheduleEntry
-from yakusho.plans.report.build import judged_text
 
 FONT = "HeiseiKakuGo-W5"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -94,13 +93,13 @@ def kpi_cells(kpi: Kpi) -> list[str]:
     if kpi.reprint_of_id is not None:
         name += "（再掲）"
     kind = figures.accumulation_text(kpi)
-    window = window_text(a)
+    window = figures.window_text(a)
     if kind:
         name += "\n" + f"集計：{kind}" + (f"（{window}）" if window else "")
     baseline = kpi.baseline_text or figures.format_figure(kpi.baseline_value, kpi.unit)
     targets = "\n".join(target_text(t, kpi.unit) for t in kpi.targets.all()) or figures.MISSING
     actuals = "\n".join(figures.actual_with_year(x, kpi.unit) for x in kpi.actuals.all()) or figures.MISSING
-    judged = judged_text(kpi, a, kpi.edition.first_year)
+    judged = figures.judged_text(kpi, a, kpi.edition.first_year)
     if judged:
         actuals += "\n" + judged
     progress = figures.progress_text(a, kpi.direction)

@@ -191,7 +191,7 @@ def kpi_rows(kpis: Any, fold_reprints: bool = False) -> list[dict[str, Any]]:
                 "kpi": k,
                 "achievement": achievement,
                 "reprints": [r.node.code or r.node.title for r in k.reprints.all()] if fold_reprints else [],
-                "window": exports.window_text(achievement),  # 令和6〜8年度に1回
+                "window": figures.window_text(achievement),  # 令和6〜8年度に1回
             }
         )
     return rows

@@ -32,7 +32,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yakusho.core.jcal import format_fiscal_year, format_wareki_date
-from yakusho.plans import exports as plan_exports
 from yakusho.plans import figures
 from yakusho.plans.achievement import LABELS, Achievement, Status, evaluate
 from yakusho.plans.models import (
@@ -184,29 +183,6 @@ def _level_label(labels: list[str], level: int) -> str:
     return labels[level - 1] if 0 < level <= len(labels) else ""
 
 
-def judged_text(kpi: Kpi, achievement: Achievement, first_year: int) -> str:
-    """The figure judged, in words, where it is not the judged year's own actual (empty when it is):
-    a cumulative KPI's running total 「累計 230件（令和6〜7年度の合計）」, an every_n_years KPI's
-    latest actual of its window from an earlier year with its source and "as of"
-    「令和6年度の値で判定：45.5%（計画書・令和6年12月1日時点）」 (the plan pages' words)."""
-    value, year = achievement.judged_value, achievement.year
-    if value is None or year is None:
-        return ""
-    if achievement.cumulative:
-        return _("累計 %(total)s（%(years)sの合計）") % {
-            "total": figures.format_figure(value, kpi.unit),
-            "years": plan_exports.years_text(first_year, year),
-        }
-    if achievement.judged_year is not None and achievement.judged_year != year:
-        actual = next((a for a in kpi.actuals.all() if a.fiscal_year == achievement.judged_year), None)
-        if actual is not None:
-            return _("%(year)sの値で判定：%(actual)s") % {
-                "year": format_fiscal_year(actual.fiscal_year, short=True),
-                "actual": figures.actual_text(actual, kpi.unit),
-            }
-    return ""
-
-
 def _value_text(value: Decimal | None, unit: str, *, computed: bool = False) -> str:
     return "" if value is None else figures.format_figure(value, unit, computed=computed)
 
@@ -293,11 +269,11 @@ def _kpi_entry(kpi: Kpi, year: int, node: NodeEntry | None) -> KpiEntry:
         target_value=target_value,
         target_guide=guide,
         final_target_value=figures.excel_number(final.value) if final is not None else None,
-        judged_text=judged_text(kpi, achievement, kpi.edition.first_year),
+        judged_text=figures.judged_text(kpi, achievement, kpi.edition.first_year),
         judged_value=figures.excel_number(judged_value),
         judged_year=achievement.judged_year if judged_value is not None else None,
-        judged_kind=plan_exports.judged_text(achievement, kpi.edition.first_year),
-        window_text=plan_exports.window_text(achievement),
+        judged_kind=figures.judged_kind(achievement, kpi.edition.first_year),
+        window_text=figures.window_text(achievement),
     )
 
 

@@ -176,17 +176,22 @@ def secret_matches(submission: Submission, secret: str) -> bool:
     return bool(secret) and hmac.compare_digest(submission.secret_hash, hash_secret(secret))
 
 
-def find_for_resident(municipality: Any, code: str, secret: str) -> Submission | None:
-    """The submission of this receipt code and secret, or None (same answer for either wrong)."""
+def find_by_code(municipality: Any, code: str) -> Submission | None:
+    """The submission of this receipt code (as residents type it), with what its pages show."""
     normalized = shortcodes.normalize(code or "")
     if normalized is None:
         return None
-    submission = (
+    return (
         Submission.objects.for_municipality(municipality)
         .select_related("procedure", "procedure__department", "form")
         .filter(code=normalized)
         .first()
     )
+
+
+def find_for_resident(municipality: Any, code: str, secret: str) -> Submission | None:
+    """The submission of this receipt code and secret, or None (same answer for either wrong)."""
+    submission = find_by_code(municipality, code)
     if submission is None or not secret_matches(submission, secret):
         return None
     return submission

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django_ratelimit.decorators import ratelimit
 
-from yakusho.core import shortcodes, uploads
+from yakusho.core import uploads
 from yakusho.core.models import Municipality
 from yakusho.core.responses import NotFound
 from yakusho.core.views.public import public_form_ratelimit
@@ -33,6 +33,7 @@ from yakusho.procedures.models.submissions import MessageDirection, Submission, 
 from yakusho.procedures.submissions import files as submission_files
 from yakusho.procedures.submissions.services import (
     SubmissionError,
+    find_by_code,
     find_for_resident,
     resident_reply,
     status_path,
@@ -141,15 +142,7 @@ class StatusView(StatusBase):
 
     def find(self, request: HttpRequest, code: str) -> Submission | None:
         """The submission if this browser has proved its secret (see the module's docstring)."""
-        normalized = shortcodes.normalize(code or "")
-        submission = (
-            Submission.objects.for_municipality(self.municipality)
-            .select_related("procedure", "procedure__department", "form")
-            .filter(code=normalized)
-            .first()
-            if normalized
-            else None
-        )
+        submission = find_by_code(self.municipality, code)
         if submission is None or not has_status_access(request, submission):
             return None
         submission.municipality = self.municipality
