@@ -112,6 +112,7 @@ def consortium_dashboard(consortium: Any, today: date | None = None) -> list[Mem
             "municipality_id",
             "edition__id",
             "edition__plan_id",
+            "edition__grading_scale_id",
             "edition__title",
             "edition__first_year",
             "edition__last_year",
@@ -131,12 +132,13 @@ def consortium_dashboard(consortium: Any, today: date | None = None) -> list[Mem
         by_edition[edition_id].plan_kpis = n
     by_cycle = {c.pk: figures[plan_id] for plan_id, c in latest.items()}
     grade_rows: dict[int, list[tuple[int, str]]] = {}
-    for grade_id, municipality_id, code in (
-        ReviewGrade.objects.filter(municipality__in=[m.pk for m in members])
+    scales = {c.edition.grading_scale_id for c in latest.values()} - {None}
+    for grade_id, scale_id, code in (
+        ReviewGrade.objects.filter(scale_id__in=scales)
         .order_by("order")
-        .values_list("id", "municipality_id", "code")
+        .values_list("id", "scale_id", "code")
     ):
-        grade_rows.setdefault(municipality_id, []).append((grade_id, code))
+        grade_rows.setdefault(scale_id, []).append((grade_id, code))
     grade_counts: dict[int, Counter[int | None]] = {c: Counter() for c in by_cycle}
     for cycle_id, state, status, grade_id, n in (
         NodeReview.objects.filter(cycle_id__in=list(by_cycle))
@@ -157,7 +159,9 @@ def consortium_dashboard(consortium: Any, today: date | None = None) -> list[Mem
     _tally_kpis(list(latest.values()), by_cycle)
     for cycle_id, f in by_cycle.items():
         counts = grade_counts[cycle_id]
-        f.grades = [(code, counts[g]) for g, code in grade_rows.get(f.plan.municipality_id, [])]
+        assert f.cycle is not None
+        scale_rows = grade_rows.get(f.cycle.edition.grading_scale_id or 0, [])
+        f.grades = [(code, counts[g]) for g, code in scale_rows]
         f.ungraded = counts[None]
         f.status_cells = [f.statuses[p] for p in PROGRESS]
     per_member: dict[int, list[PlanFigures]] = {}

@@ -366,11 +366,9 @@ class CycleDashboard:
         return self.today > self.cycle.due_date
 
 
-def grade_scale(municipality_id: int) -> list[tuple[int | None, str, str]]:
+def grade_scale(scale_id: int | None) -> list[tuple[int | None, str, str]]:
     rows: list[tuple[int | None, str, str]] = list(
-        ReviewGrade.objects.filter(municipality_id=municipality_id)
-        .order_by("order")
-        .values_list("id", "code", "label")
+        ReviewGrade.objects.filter(scale_id=scale_id).order_by("order").values_list("id", "code", "label")
     )
     return [*rows, (None, str(_("未評価")), "")]
 
@@ -430,7 +428,7 @@ def cycle_dashboard(cycle: ReviewCycle, today: date | None = None) -> CycleDashb
             inherited[node_id] = own_items.get(node_id, set()) | (items_of(parent) if parent else set())
         return inherited[node_id]
 
-    grades = grade_scale(cycle.municipality_id)
+    grades = grade_scale(cycle.edition.grading_scale_id)
     grade_ids = [g[0] for g in grades]
     total = Group("all", str(_("計画全体")))
     policies: dict[int, Group] = {}

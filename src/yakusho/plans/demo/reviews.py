@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from yakusho.core.models import Department, Municipality
 from yakusho.plans.models import Kpi, KpiActual, NodeReview, PlanEdition, ReviewCycle
-from yakusho.plans.review.services import grades_for, open_cycle
+from yakusho.plans.review.scales import grades_for
+from yakusho.plans.review.services import open_cycle
 
 #: the note of every invented actual (its source is ``demo``)
 DEMO_NOTE = "デモデータ"
@@ -70,7 +71,7 @@ def load_fixture(data: dict[str, Any]) -> ReviewCycle | None:
             ).update(source=KpiActual.Source.DEMO, date=as_of)
         return None
     cycle = open_cycle(edition, year, due)
-    grades = {g.code: g for g in grades_for(municipality)}
+    grades = {g.code: g for g in grades_for(edition)}
     departments = {d.name: d.pk for d in Department.objects.for_municipality(municipality)}
     reviews = {
         (r.node.key, r.department_id): r for r in cycle.node_reviews.select_related("node").order_by("pk")

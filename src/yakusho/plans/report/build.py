@@ -295,7 +295,7 @@ def build(cycle: ReviewCycle) -> Report:
         .prefetch_related(Prefetch("amendments", queryset=ReviewAmendment.objects.order_by("made_at")))
     ):
         by_node.setdefault(r.node_id, []).append(r)
-    grades = list(ReviewGrade.objects.for_municipality(cycle.municipality).order_by("order"))
+    grades = list(ReviewGrade.objects.filter(scale_id=cycle.edition.grading_scale_id).order_by("order"))
 
     entries: dict[int, NodeEntry] = {}
     for node in nodes:

@@ -28,7 +28,9 @@ class NodeReviewForm(NormalizingMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["grade"].queryset = ReviewGrade.objects.for_municipality(self.instance.municipality)  # type: ignore[attr-defined]
+        self.fields["grade"].queryset = ReviewGrade.objects.filter(  # type: ignore[attr-defined]
+            scale_id=self.instance.cycle.edition.grading_scale_id
+        ).order_by("order")
 
 
 class AmendmentForm(NodeReviewForm):

@@ -33,15 +33,9 @@ from yakusho.plans.models import (
     ReviewAmendment,
     ReviewCycle,
     ReviewEvidence,
-    ReviewGrade,
 )
+from yakusho.plans.review.scales import scale_for
 
-DEFAULT_GRADES = [
-    ("A", "目標より進んでいる"),
-    ("B", "目標どおり"),
-    ("C", "遅れている"),
-    ("D", "評価できない"),
-]
 #: Units whose figures are counts and cannot be negative.
 COUNT_UNITS = {
     "件",
@@ -95,19 +89,6 @@ TRANSITIONS = Workflow(
 )
 
 
-def grades_for(municipality: Any) -> list[ReviewGrade]:
-    """The municipality's grading scale, created with the default A–D the first time."""
-    grades = list(ReviewGrade.objects.for_municipality(municipality).order_by("order"))
-    if not grades:
-        grades = ReviewGrade.objects.bulk_create(
-            [
-                ReviewGrade(municipality=municipality, code=code, label=label, order=i)
-                for i, (code, label) in enumerate(DEFAULT_GRADES)
-            ]
-        )
-    return grades
-
-
 COPIED = ("status", "progress", "achievements", "issues", "next_steps")
 
 
@@ -119,7 +100,7 @@ def open_cycle(edition: PlanEdition, fiscal_year: int, due_date: date, opened_by
         raise ReviewError(_("対象年度が計画期間外です。"))
     if ReviewCycle.objects.filter(edition__plan=edition.plan, fiscal_year=fiscal_year).exists():
         raise ReviewError(_("この年度の進捗評価はすでに始まっています。"))
-    grades_for(edition.municipality)
+    scale_for(edition)
     cycle = ReviewCycle.objects.create(
         municipality=edition.municipality,
         edition=edition,
@@ -232,8 +213,11 @@ def _clean_fields(review: NodeReview, fields: dict[str, Any]) -> dict[str, Any]:
     if "status" in fields and fields["status"] not in NodeReview.Progress.values:
         raise ReviewError(_("進捗状況の値が正しくありません。"))
     grade = fields.get("grade")
-    if grade is not None and grade.municipality_id != review.municipality_id:
-        raise ReviewError(_("この団体の評価段階ではありません。"))
+    if grade is not None and (
+        grade.municipality_id != review.municipality_id
+        or grade.scale_id != review.cycle.edition.grading_scale_id
+    ):
+        raise ReviewError(_("この計画の評価の段階にない評価です。"))
     return fields
 
 

@@ -1,19 +1,12 @@
-"""DX plans: editions of a plan, its policy tree, schedules, KPIs, observations and glossary.
-
-A ``Plan`` is the identity (municipality + key); each ``PlanEdition`` (版) holds what that edition
-of the document says, so importing a new edition keeps the old one. Nodes, KPIs and schedule
-rows carry keys that stay the same across editions, so editions can be compared by key.
-National items and standard indicators are global reference data loaded from ``data/``.
-"""
+"""Plans: editions of a plan, its policy tree, schedules, KPIs, observations, glossary, figures,
+lists and lineage (see the package docstring)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yakusho.core.models import ConsortiumOwned, Department, Municipality, TenantOwned
+from yakusho.core.models import Department, Municipality, TenantOwned
 
 
 class NationalFramework(models.Model):
@@ -77,6 +70,15 @@ class Plan(TenantOwned):
     current_edition = models.ForeignKey(
         "PlanEdition", verbose_name=_("現行版"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    #: the plan this one follows (第1期 → 第2期); its successors are ``plan.successors``
+    predecessor = models.ForeignKey(
+        "self",
+        verbose_name=_("前の計画"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="successors",
+    )
 
     class Meta:
         verbose_name = _("DX推進計画")
@@ -92,6 +94,22 @@ class DatePrecision(models.TextChoices):
 
     DAY = "day", _("日")
     MONTH = "month", _("月")
+
+
+class ReviewPeriod(models.TextChoices):
+    """How often a plan is reviewed; a year's summary is built from its periods."""
+
+    YEAR = "year", _("年度ごと")
+    HALF = "half", _("半期ごと")
+    QUARTER = "quarter", _("四半期ごと")
+
+
+class GradedItem(models.TextChoices):
+    """What a review grades: each 課's part of an initiative, the initiative, or each KPI."""
+
+    DEPARTMENT = "department", _("取組ごと・担当課ごと")
+    NODE = "node", _("取組ごと")
+    KPI = "kpi", _("KPIごと")
 
 
 class PlanEdition(TenantOwned):
@@ -124,6 +142,20 @@ class PlanEdition(TenantOwned):
     )
     framework_cited = models.BooleanField(_("国の計画の版を明記"), default=False)
     note = models.TextField(_("転記メモ"), blank=True)
+    review_period = models.CharField(
+        _("進捗評価の周期"), max_length=8, choices=ReviewPeriod.choices, default=ReviewPeriod.YEAR
+    )
+    graded = models.CharField(
+        _("評価の対象"), max_length=10, choices=GradedItem.choices, default=GradedItem.DEPARTMENT
+    )
+    grading_scale = models.ForeignKey(
+        "GradingScale",
+        verbose_name=_("評価の段階"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="editions",
+    )
     digest = models.CharField(max_length=64, editable=False)
     draft = models.BooleanField(
         _("作成中"),
@@ -357,283 +389,90 @@ class GlossaryTerm(TenantOwned):
         return self.term
 
 
-TENANT_MODELS: list[Any] = [
-    Plan,
-    PlanEdition,
-    Node,
-    NodeDepartment,
-    ScheduleEntry,
-    Kpi,
-    KpiTarget,
-    KpiActual,
-    Observation,
-    GlossaryTerm,
-]
+class PlanFigure(TenantOwned):
+    """A diagram the plan prints (推進体制図, a map of the systems), with the words that say what
+    it shows for people who cannot see it."""
 
-
-# --- yearly reviews (PDCA) ------------------------------------------------------------------
-
-
-class ReviewGrade(TenantOwned):
-    """One step of the grading scale a municipality uses in its reviews (default A–D)."""
-
-    municipality = models.ForeignKey(
-        Municipality, verbose_name=_("団体"), on_delete=models.PROTECT, related_name="review_grades"
-    )
-    code = models.CharField(_("評価"), max_length=4)
-    label = models.CharField(_("意味"), max_length=60)
-    order = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("評価の段階")
-        verbose_name_plural = _("評価の段階")
-        ordering = ["municipality", "order"]
-        constraints = [models.UniqueConstraint(fields=["municipality", "code"], name="review_grade_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.label}"
-
-
-class ReviewCycle(TenantOwned):
-    """The yearly review (進捗評価) of one plan edition for one fiscal year."""
-
-    class State(models.TextChoices):
-        OPEN = "open", _("実施中")
-        FINALISED = "finalised", _("確定")
-
-    municipality = models.ForeignKey(
-        Municipality, verbose_name=_("団体"), on_delete=models.PROTECT, related_name="review_cycles"
-    )
-    edition = models.ForeignKey(
-        PlanEdition, verbose_name=_("計画の版"), on_delete=models.PROTECT, related_name="reviews"
-    )
-    fiscal_year = models.PositiveIntegerField(_("対象年度"))
-    due_date = models.DateField(_("提出期限"))
-    state = models.CharField(_("状態"), max_length=10, choices=State.choices, default=State.OPEN)
-    opened_by = models.ForeignKey(
-        "core.User", verbose_name=_("開始者"), on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    opened_at = models.DateTimeField(_("開始日時"), auto_now_add=True)
-    demo = models.BooleanField(
-        _("デモデータ"),
-        default=False,
-        help_text=_("デモ用に作った評価で、団体が公表したものではありません。"),
-    )
-
-    class Meta:
-        verbose_name = _("進捗評価")
-        verbose_name_plural = _("進捗評価")
-        ordering = ["edition", "-fiscal_year"]
-        constraints = [
-            models.UniqueConstraint(fields=["edition", "fiscal_year"], name="review_cycle_unique_year")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.edition.title} {self.fiscal_year}"
-
-
-class NodeReview(TenantOwned):
-    """One department's review of one node in a cycle (a node with several 課 has one per 課)."""
-
-    class State(models.TextChoices):
-        DRAFT = "draft", _("作成中")
-        SUBMITTED = "submitted", _("提出済み")
-        RETURNED = "returned", _("差し戻し")
-        ACCEPTED = "accepted", _("受理")
-        FINALISED = "finalised", _("確定")
-
-    class Progress(models.TextChoices):
-        NOT_STARTED = "not_started", _("未着手")
-        STUDYING = "studying", _("検討中")
-        IN_PROGRESS = "in_progress", _("実施中")
-        DONE = "done", _("完了")
-        DELAYED = "delayed", _("遅延")
-        STOPPED = "stopped", _("中止")
-        REVISING = "revising", _("見直し")
-
-    municipality = models.ForeignKey(
-        Municipality, verbose_name=_("団体"), on_delete=models.PROTECT, related_name="node_reviews"
-    )
-    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="node_reviews")
-    node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="reviews")
-    department = models.ForeignKey(
-        Department,
-        verbose_name=_("担当課"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    lead = models.BooleanField(_("主担当"), default=False)
-    state = models.CharField(_("状態"), max_length=10, choices=State.choices, default=State.DRAFT)
-    status = models.CharField(
-        _("進捗状況"), max_length=12, choices=Progress.choices, default=Progress.NOT_STARTED
-    )
-    progress = models.PositiveSmallIntegerField(_("進捗率（%）"), null=True, blank=True)
-    grade = models.ForeignKey(
-        ReviewGrade, verbose_name=_("評価"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    achievements = models.TextField(_("実績"), blank=True)
-    issues = models.TextField(_("課題"), blank=True)
-    next_steps = models.TextField(_("今後の方向性"), blank=True)
-    evidence = models.TextField(_("根拠資料（リンク等）"), blank=True)
-    comment = models.TextField(_("提出・差戻し・受理のコメント"), blank=True)
-    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("項目の評価")
-        verbose_name_plural = _("項目の評価")
-        ordering = ["cycle", "node__order", "department__order"]
-        constraints = [
-            models.UniqueConstraint(fields=["cycle", "node", "department"], name="node_review_unique"),
-        ]
-
-
-class ReviewAmendment(TenantOwned):
-    """A correction of a finalised node review: the changed values and the reason, kept visible."""
-
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
-    review = models.ForeignKey(NodeReview, on_delete=models.CASCADE, related_name="amendments")
-    reason = models.TextField(_("訂正の理由"))
-    changes = models.JSONField(_("訂正内容"))
-    made_by = models.ForeignKey("core.User", on_delete=models.SET_NULL, null=True, related_name="+")
-    made_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("評価の訂正")
-        verbose_name_plural = _("評価の訂正")
-        ordering = ["review", "made_at"]
-
-
-def evidence_path(instance: ReviewEvidence, filename: str) -> str:
-    """Under MEDIA_ROOT, which is never served: files go out only through the staff view."""
-    return f"private/reviews/{instance.municipality_id}/{instance.sha256[:2]}/{instance.sha256}"
-
-
-class ReviewEvidence(TenantOwned):
-    """A file attached to a node review as evidence (根拠資料), checked by content on upload."""
-
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
-    review = models.ForeignKey(NodeReview, on_delete=models.CASCADE, related_name="evidence_files")
-    file = models.FileField(_("ファイル"), upload_to=evidence_path, max_length=200)
-    name = models.CharField(_("ファイル名"), max_length=200)
-    kind = models.CharField(_("種類"), max_length=10)
-    size = models.PositiveIntegerField(_("大きさ（バイト）"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey("core.User", on_delete=models.SET_NULL, null=True, related_name="+")
-    uploaded_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("根拠資料のファイル")
-        verbose_name_plural = _("根拠資料のファイル")
-        ordering = ["review", "uploaded_at"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-TENANT_MODELS += [ReviewGrade, ReviewCycle, NodeReview, ReviewAmendment, ReviewEvidence]
-
-
-class ProgressNote(TenantOwned):
-    """A dated note on a node between reviews (the node's timeline). Kept by plan and node key,
-    so a node carried into a new edition keeps its notes."""
-
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="progress_notes")
-    node_key = models.CharField(_("項目のキー"), max_length=80)
-    date = models.DateField(_("日付"))
-    text = models.TextField(_("内容"))
-    author = models.ForeignKey("core.User", on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("進捗メモ")
-        verbose_name_plural = _("進捗メモ")
-        ordering = ["plan", "node_key", "-date", "-created_at"]
-        indexes = [models.Index(fields=["plan", "node_key"], name="progress_note_node")]
-
-
-TENANT_MODELS.append(ProgressNote)
-
-
-class ReminderLog(TenantOwned):
-    """One reminder sent: the key makes `send-reminders` safe to run any number of times."""
-
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
-    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="reminders")
-    key = models.CharField(max_length=120)
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("督促の記録")
-        verbose_name_plural = _("督促の記録")
-        constraints = [models.UniqueConstraint(fields=["cycle", "key"], name="reminder_once")]
-
-
-TENANT_MODELS.append(ReminderLog)
-
-
-# --- joint goals of a consortium ------------------------------------------------------------
-
-
-class JointGoal(ConsortiumOwned):
-    """A goal a consortium sets for all its members (共通目標), measured by a standard indicator."""
-
-    key = models.SlugField(_("キー"), max_length=60)
-    title = models.CharField(_("目標"), max_length=200)
-    description = models.TextField(_("説明"), blank=True)
-    indicator = models.ForeignKey(
-        StandardIndicator, verbose_name=_("標準指標"), on_delete=models.PROTECT, null=True, blank=True
-    )
-    unit = models.CharField(_("単位"), max_length=20, blank=True)
-    target_value = models.DecimalField(_("目標値"), max_digits=20, decimal_places=6, null=True, blank=True)
-    target_text = models.CharField(_("目標（原文）"), max_length=200, blank=True)
-    target_fiscal_year = models.PositiveIntegerField(_("目標年度"), null=True, blank=True)
+    edition = models.ForeignKey(PlanEdition, on_delete=models.CASCADE, related_name="figures")
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, null=True, blank=True, related_name="figures")
+    key = models.CharField(_("キー"), max_length=80)
+    image = models.FileField(_("画像"), upload_to="plans/figures/", max_length=200, blank=True)
+    alt = models.TextField(_("代替テキスト"))
+    caption = models.CharField(_("表題"), max_length=300, blank=True)
+    source = models.CharField(_("出典"), max_length=200, blank=True)
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("共通目標")
-        verbose_name_plural = _("共通目標")
-        ordering = ["consortium", "order"]
-        constraints = [models.UniqueConstraint(fields=["consortium", "key"], name="joint_goal_unique_key")]
+        verbose_name = _("図")
+        verbose_name_plural = _("図")
+        ordering = ["edition", "order"]
+        constraints = [models.UniqueConstraint(fields=["edition", "key"], name="plan_figure_unique_key")]
+
+    def __str__(self) -> str:
+        return self.caption or self.key
+
+
+class PlanList(TenantOwned):
+    """A list the plan prints (procedures to put online, systems to migrate) kept as data: named
+    columns and rows of text, shown as a table and exported."""
+
+    edition = models.ForeignKey(PlanEdition, on_delete=models.CASCADE, related_name="lists")
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, null=True, blank=True, related_name="lists")
+    key = models.CharField(_("キー"), max_length=80)
+    title = models.CharField(_("表題"), max_length=300)
+    columns = models.JSONField(_("列"), default=list)
+    rows = models.JSONField(_("行"), default=list)
+    note = models.TextField(_("注記"), blank=True)
+    source = models.CharField(_("出典"), max_length=200, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("一覧表")
+        verbose_name_plural = _("一覧表")
+        ordering = ["edition", "order"]
+        constraints = [models.UniqueConstraint(fields=["edition", "key"], name="plan_list_unique_key")]
 
     def __str__(self) -> str:
         return self.title
 
 
-class JointGoalLink(TenantOwned):
-    """What one member measures a joint goal by: a KPI or an observation of its own plan, or
-    nothing (a link with neither records that the member has said it does not measure it)."""
+class NodeContinuation(TenantOwned):
+    """An initiative carried on from the previous plan: the node of this plan (by key) and the node
+    of the predecessor plan it continues (by key), so either plan can link to the other."""
 
-    municipality = models.ForeignKey(
-        Municipality, verbose_name=_("団体"), on_delete=models.PROTECT, related_name="+"
-    )
-    goal = models.ForeignKey(JointGoal, on_delete=models.CASCADE, related_name="links")
-    plan = models.ForeignKey(Plan, verbose_name=_("計画"), on_delete=models.CASCADE, related_name="+")
-    kpi = models.ForeignKey(
-        Kpi, verbose_name=_("KPI"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    observation = models.ForeignKey(
-        Observation,
-        verbose_name=_("現状の数値"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="continuations")
+    node_key = models.CharField(_("項目のキー"), max_length=80)
+    previous_plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="continued_in")
+    previous_node_key = models.CharField(_("前計画の項目のキー"), max_length=80)
     note = models.TextField(_("備考"), blank=True)
 
     class Meta:
-        verbose_name = _("共通目標の指標")
-        verbose_name_plural = _("共通目標の指標")
+        verbose_name = _("継続する取組")
+        verbose_name_plural = _("継続する取組")
+        ordering = ["plan", "node_key"]
         constraints = [
-            models.UniqueConstraint(fields=["goal", "municipality"], name="joint_goal_link_once"),
-            models.CheckConstraint(
-                condition=models.Q(kpi__isnull=True) | models.Q(observation__isnull=True),
-                name="joint_goal_link_one_measure",
-            ),
+            models.UniqueConstraint(
+                fields=["plan", "node_key", "previous_node_key"], name="node_continuation_unique"
+            )
         ]
 
 
-TENANT_MODELS += [JointGoal, JointGoalLink]
+class ClosingReview(TenantOwned):
+    """The closing review of a plan period (総括): of the whole plan (no node key) or of one of its
+    items; kept with the plan it reviews, also after its successor is adopted."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="closing_reviews")
+    node_key = models.CharField(_("項目のキー"), max_length=80, blank=True)
+    text = models.TextField(_("総括"))
+    date = models.DateField(_("日付"), null=True, blank=True)
+    date_precision = models.CharField(
+        _("日付の精度"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    source = models.CharField(_("出典"), max_length=200, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("総括")
+        verbose_name_plural = _("総括")
+        ordering = ["plan", "order"]
+        constraints = [models.UniqueConstraint(fields=["plan", "node_key"], name="closing_review_unique")]
