@@ -79,6 +79,8 @@ class Plan(TenantOwned):
         blank=True,
         related_name="successors",
     )
+    #: the previous plan's name when it is not kept in Yakusho (「第1期潟上市DX推進計画」)
+    predecessor_title = models.CharField(_("前の計画の名称"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("DX推進計画")
@@ -462,7 +464,11 @@ class ClosingReview(TenantOwned):
     items; kept with the plan it reviews, also after its successor is adopted."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="closing_reviews")
+    #: blank when it reviews ``plan`` itself; the reviewed plan's name when ``plan``'s document prints
+    #: the closing review of a predecessor not kept in Yakusho (潟上市's table of its previous plan)
+    reviewed_plan_title = models.CharField(_("総括した計画"), max_length=300, blank=True)
     node_key = models.CharField(_("項目のキー"), max_length=80, blank=True)
+    title = models.CharField(_("項目"), max_length=300, blank=True)
     text = models.TextField(_("総括"))
     date = models.DateField(_("日付"), null=True, blank=True)
     date_precision = models.CharField(
@@ -475,4 +481,8 @@ class ClosingReview(TenantOwned):
         verbose_name = _("総括")
         verbose_name_plural = _("総括")
         ordering = ["plan", "order"]
-        constraints = [models.UniqueConstraint(fields=["plan", "node_key"], name="closing_review_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "reviewed_plan_title", "node_key", "title"], name="closing_review_unique"
+            )
+        ]

@@ -100,7 +100,14 @@ class ReviewCycle(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.edition.title} {self.fiscal_year}"
+        return f"{self.edition.title} {self.label}"
+
+    @property
+    def label(self) -> str:
+        """令和8年度, or 令和8年度 上半期 for a period of a half-yearly or quarterly review."""
+        from yakusho.plans.review.periods import label
+
+        return label(self.fiscal_year, self.edition.review_period, self.period)
 
 
 class NodeReview(TenantOwned):
