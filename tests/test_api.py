@@ -135,7 +135,7 @@ def test_too_many_query_parameters_are_a_documented_400(demo_with_plans, client:
 
 
 @pytest.mark.django_db
-def test_every_path_parameter_has_an_example_of_real_data(demo_with_plans, client: Client) -> None:
+def test_every_path_parameter_has_an_example_of_real_data(demo_with_reviews, client: Client) -> None:
     """The committed description's examples name demo data, so schemathesis (tests/test_api_contract.py)
     reaches real answers, not only 404s: each operation with its examples filled in answers 200."""
     paths = json.loads(OPENAPI.read_text("utf-8"))["paths"]

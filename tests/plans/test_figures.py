@@ -31,7 +31,8 @@ from yakusho.plans.achievement import Achievement, Status
 from yakusho.plans.demo.reviews import DEMO_NOTE, fixture_files, load_demo_reviews
 from yakusho.plans.models import Kpi, KpiActual, NodeDepartment, Observation, Plan, PlanEdition, ReviewCycle
 from yakusho.plans.report import build as report
-from yakusho.plans.review.services import confirm_metric, open_cycle, record_actual
+from yakusho.plans.review.actuals import confirm_metric, record_actual
+from yakusho.plans.review.services import open_cycle
 
 pytestmark = pytest.mark.django_db
 

@@ -12,12 +12,12 @@ from auditlog.models import LogEntry
 from tests.factories import MembershipFactory
 from yakusho.core.models import Role
 from yakusho.plans.models import Kpi, KpiActual, NodeReview, PlanEdition, ReviewAmendment, ReviewCycle
+from yakusho.plans.review.actuals import record_actual
 from yakusho.plans.review.services import (
     TRANSITIONS,
     ReviewError,
     amend,
     open_cycle,
-    record_actual,
     transition,
     update_review,
 )
@@ -233,7 +233,7 @@ def test_a_metric_bound_kpi_takes_the_registrys_figure_or_an_override_with_a_rea
     plan: PlanEdition, member
 ) -> None:
     from yakusho.metrics.registry import isolated_registry
-    from yakusho.plans.review.services import confirm_metric
+    from yakusho.plans.review.actuals import confirm_metric
 
     cycle = open_cycle(plan, 2025, date(2026, 5, 31))
     kpi = Kpi.objects.get(edition=plan, key="count")
@@ -262,7 +262,7 @@ def test_a_metric_bound_kpi_takes_the_registrys_figure_or_an_override_with_a_rea
 
 
 def test_confirming_a_kpi_without_a_metric_is_refused(plan: PlanEdition, member) -> None:
-    from yakusho.plans.review.services import confirm_metric
+    from yakusho.plans.review.actuals import confirm_metric
 
     cycle = open_cycle(plan, 2025, date(2026, 5, 31))
     kpi = Kpi.objects.get(edition=plan, key="count")

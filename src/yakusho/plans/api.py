@@ -27,7 +27,17 @@ from pydantic import PlainSerializer
 
 from yakusho.plans.achievement import evaluate
 from yakusho.plans.figures import plain, source_label
-from yakusho.plans.models import DatePrecision, Kpi, KpiActual, Node, Plan, PlanEdition
+from yakusho.plans.models import (
+    DatePrecision,
+    Kpi,
+    KpiActual,
+    KpiPeriodActual,
+    Node,
+    Plan,
+    PlanEdition,
+    ReviewCycle,
+)
+from yakusho.plans.review import periods
 from yakusho.plans.revision.editions import adopted
 
 router = Router(tags=["plans"])
@@ -140,6 +150,20 @@ class PlanOut(Schema):
     level_labels: list[str] = Field(
         description="The names of the plan's own levels, from the top (NodeOut.level 1 is the first)."
     )
+    review_period: Literal["year", "half", "quarter"] = Field(
+        description=(
+            "How often the plan is reviewed: year, half (上半期 April–September and 下半期 October–March)"
+            " or quarter (第1〜第4四半期 from April); KPI actuals are kept per period (period_actuals)."
+        )
+    )
+    graded: Literal["department", "node", "kpi"] = Field(
+        description="What a review grades: each 課's part of an initiative, the initiative, or each KPI."
+    )
+    predecessor: str | None = Field(
+        description="The key of the plan this one follows (第1期 → 第2期), if held."
+    )
+    predecessor_title: str = Field(description="The previous plan's name when it is not held in Yakusho.")
+    successors: list[str] = Field(description="The keys of the plans that follow this one.")
 
 
 class NodeOut(Schema):
@@ -208,6 +232,24 @@ class ActualOut(Schema):
             " or the day it was recorded, the measured period's last day; null when the source gives none."
         )
     )
+    note: str = Field(
+        description=(
+            "A note on the figure; for a plan reviewed per period, which periods the year's figure is built"
+            " from (上半期・下半期の合計, 第2四半期の値) and which are not recorded yet."
+        )
+    )
+
+
+class PeriodActualOut(Schema):
+    """One period's actual of a KPI of a plan reviewed half-yearly or quarterly."""
+
+    fiscal_year: int
+    period: int = Field(description="1–2 (上半期・下半期) or 1–4 (四半期) within the fiscal year.")
+    period_label: str = Field(description="The period in words, e.g. 令和8年度 上半期.")
+    value: Number | None = Field(description=f"The actual, {FIGURE}; null when given in words only (text).")
+    text: str
+    source: str = Field(description="As ActualOut.source.")
+    as_of: datetime.date | None = Field(description="The day the figure describes.")
 
 
 class KpiOut(Schema):
@@ -237,7 +279,12 @@ class KpiOut(Schema):
     )
     baseline_text: str
     targets: list[TargetOut]
-    actuals: list[ActualOut]
+    actuals: list[ActualOut] = Field(
+        description="One per fiscal year; for a plan reviewed per period, the year's figure built from them."
+    )
+    period_actuals: list[PeriodActualOut] = Field(
+        description="For a plan reviewed half-yearly or quarterly: each period's actual, in order."
+    )
     indicator: str | None
     status: str
     progress: Number | None = Field(
@@ -270,8 +317,14 @@ def _edition(slug: str, key: str, edition: str | None) -> PlanEdition:
     return get_object_or_404(PlanEdition, pk=plan.current_edition_id)
 
 
-def _plan_out(e: PlanEdition, slug: str) -> PlanOut:
+def _plan_out(e: PlanEdition, slug: str, plan: Plan) -> PlanOut:
+    """``plan`` comes with its predecessor and successors (see ``_with_lineage``)."""
     return PlanOut(
+        review_period=e.review_period,
+        graded=e.graded,
+        predecessor=plan.predecessor.key if plan.predecessor else None,
+        predecessor_title=plan.predecessor_title,
+        successors=[p.key for p in plan.successors.all()],
         municipality=slug,
         key=e.plan.key,
         title=e.title,
@@ -287,6 +340,13 @@ def _plan_out(e: PlanEdition, slug: str) -> PlanOut:
     )
 
 
+def _with_lineage(plans: Any) -> Any:
+    """Plans with their predecessor and published successors, in two more queries in all."""
+    return plans.select_related("predecessor").prefetch_related(
+        Prefetch("successors", queryset=Plan.objects.filter(published=True).order_by("key"))
+    )
+
+
 @router.get("/plans", **responses(list[PlanOut]))
 def list_plans(
     request: HttpRequest,
@@ -299,15 +359,17 @@ def list_plans(
     ] = None,
 ) -> list[PlanOut]:
     """Published plans (their current editions), optionally of one municipality (its URL name)."""
-    plans = Plan.objects.filter(published=True, current_edition__isnull=False).select_related(
-        "municipality", "current_edition__plan"
+    plans = _with_lineage(
+        Plan.objects.filter(published=True, current_edition__isnull=False).select_related(
+            "municipality", "current_edition__plan"
+        )
     )
     if municipality:
         if not could_name_something(municipality):
             return []
         plans = plans.filter(municipality__slug=municipality)
     return [
-        _plan_out(p.current_edition, p.municipality.slug)
+        _plan_out(p.current_edition, p.municipality.slug, p)
         for p in plans.order_by("municipality__code", "key")
         if p.current_edition
     ]
@@ -318,7 +380,8 @@ def get_plan(
     request: HttpRequest, municipality: MunicipalitySlug, key: PlanKey, edition: EditionNumber = None
 ) -> PlanOut:
     """A published plan: its current edition, or an adopted one by number."""
-    return _plan_out(_edition(municipality, key, edition), municipality)
+    e = _edition(municipality, key, edition)
+    return _plan_out(e, municipality, _with_lineage(Plan.objects.filter(pk=e.plan_id)).get())
 
 
 @router.get("/plans/{municipality}/{key}/nodes", **responses(list[NodeOut], not_found=PLAN_NOT_FOUND))
@@ -361,7 +424,11 @@ def list_kpis(
     kpis = (
         Kpi.objects.filter(edition=e)
         .select_related("node", "indicator", "edition")
-        .prefetch_related("targets", Prefetch("actuals", queryset=KpiActual.objects.order_by("fiscal_year")))
+        .prefetch_related(
+            "targets",
+            Prefetch("actuals", queryset=KpiActual.objects.order_by("fiscal_year")),
+            Prefetch("period_actuals", queryset=KpiPeriodActual.objects.order_by("fiscal_year", "period")),
+        )
         .order_by("order")
     )
     out = []
@@ -398,8 +465,22 @@ def list_kpis(
                         source=a.source,
                         source_label=source_label(a),
                         as_of=a.date,
+                        note=a.note,
                     )
                     for a in k.actuals.all()
+                ],
+                period_actuals=[
+                    PeriodActualOut(
+                        fiscal_year=a.fiscal_year,
+                        period=a.period,
+                        period_label=periods.label(a.fiscal_year, e.review_period, a.period),
+                        value=a.value,
+                        text=a.text,
+                        source=a.source,
+                        as_of=a.date,
+                    )
+                    for a in k.period_actuals.all()
+                    if a.period in periods.numbers(e.review_period)
                 ],
                 indicator=k.indicator.key if k.indicator else None,
                 status=achievement.status.value,
@@ -409,3 +490,36 @@ def list_kpis(
             )
         )
     return out
+
+
+class ReviewOut(Schema):
+    """A published (finalised) review of the plan: one per fiscal year, or per period of it."""
+
+    fiscal_year: int
+    period: int = Field(description="0 for a yearly review; 1–2 (half-yearly) or 1–4 (quarterly).")
+    label: str = Field(description="The review in words: 令和7年度, 令和8年度 上半期.")
+    edition: str = Field(description="The number of the plan's edition reviewed.")
+    due_date: datetime.date
+    demo: bool = Field(description="Invented for the demo, not published by the municipality.")
+
+
+@router.get("/plans/{municipality}/{key}/reviews", **responses(list[ReviewOut], not_found=PLAN_NOT_FOUND))
+def list_reviews(request: HttpRequest, municipality: MunicipalitySlug, key: PlanKey) -> list[ReviewOut]:
+    """The plan's published reviews (進捗評価), in order of year and period."""
+    e = _edition(municipality, key, None)
+    cycles = (
+        ReviewCycle.objects.filter(edition__plan_id=e.plan_id, state=ReviewCycle.State.FINALISED)
+        .select_related("edition")
+        .order_by("fiscal_year", "period")
+    )
+    return [
+        ReviewOut(
+            fiscal_year=c.fiscal_year,
+            period=c.period,
+            label=c.label,
+            edition=c.edition.number,
+            due_date=c.due_date,
+            demo=c.demo,
+        )
+        for c in cycles
+    ]

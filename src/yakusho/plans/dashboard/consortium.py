@@ -113,6 +113,8 @@ def consortium_dashboard(consortium: Any, today: date | None = None) -> list[Mem
             "edition__id",
             "edition__plan_id",
             "edition__grading_scale_id",
+            "edition__review_period",
+            "period",
             "edition__title",
             "edition__first_year",
             "edition__last_year",

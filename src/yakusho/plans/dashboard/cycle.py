@@ -27,6 +27,7 @@ from yakusho.plans.achievement import LABELS, SERIES, Status, TargetTuple, judge
 from yakusho.plans.models import (
     Kpi,
     KpiActual,
+    KpiPeriodActual,
     KpiTarget,
     Node,
     NodeReview,
@@ -528,10 +529,13 @@ def year_over_year(
     grades: list[tuple[int | None, str, str]],
     kpis: list[KpiState],
 ) -> YearOverYear | None:
-    """Against the previous fiscal year's cycle of the same plan (any edition; nodes and KPIs are
-    matched by key). None when there is no such cycle."""
+    """Against the previous fiscal year's cycle of the same plan and period (any edition; nodes and
+    KPIs are matched by key; a review per period is compared with the same period a year before,
+    on the period's own actuals). None when there is no such cycle."""
     previous = (
-        ReviewCycle.objects.filter(edition__plan_id=cycle.edition.plan_id, fiscal_year=cycle.fiscal_year - 1)
+        ReviewCycle.objects.filter(
+            edition__plan_id=cycle.edition.plan_id, fiscal_year=cycle.fiscal_year - 1, period=cycle.period
+        )
         .select_related("edition")
         .first()
     )
@@ -540,20 +544,22 @@ def year_over_year(
     rank = {g[0]: i for i, g in enumerate(grades) if g[0] is not None}
     code = {g[0]: g[1] for g in grades}
     before_rows: dict[str, list[tuple[bool, int, int | None]]] = {}
-    for key, lead, d_order, grade_id in (
+    for key, lead, d_order, grade_id, grade_code in (
         NodeReview.objects.filter(cycle=previous)
         .order_by()
-        .values_list("node__key", "lead", "department__order", "grade_id")
+        .values_list("node__key", "lead", "department__order", "grade_id", "grade__code")
     ):
         before_rows.setdefault(key, []).append((lead, d_order or 0, grade_id))
+        if grade_id is not None:
+            code.setdefault(grade_id, grade_code)  # a level of the scale the previous edition used
     grade_moves = []
     for node_id, after in node_grades.items():
         _id, _parent, key, node_code, title = nodes[node_id]
         if key not in before_rows:
             continue
         before = _representative(before_rows[key])
-        if before is None or after is None:
-            move = "none"
+        if before is None or after is None or before not in rank:
+            move = "none"  # not graded, or graded on another scale: no rank to compare
         elif rank[after] < rank[before]:
             move = "up"  # the scale runs best first
         elif rank[after] > rank[before]:
@@ -570,12 +576,15 @@ def year_over_year(
                 move,
             )
         )
+    model: Any = KpiPeriodActual if cycle.period else KpiActual
+    same = {"period": cycle.period} if cycle.period else {}
     before_actuals = _actuals(
-        KpiActual.objects.filter(kpi__edition_id=previous.edition_id, fiscal_year=previous.fiscal_year),
+        model.objects.filter(kpi__edition_id=previous.edition_id, fiscal_year=previous.fiscal_year, **same),
         "kpi__key",
     )
     after_actuals = _actuals(
-        KpiActual.objects.filter(kpi__edition_id=cycle.edition_id, fiscal_year=cycle.fiscal_year), "kpi_id"
+        model.objects.filter(kpi__edition_id=cycle.edition_id, fiscal_year=cycle.fiscal_year, **same),
+        "kpi_id",
     )
     kpi_moves = []
     for kpi in kpis:
@@ -584,7 +593,9 @@ def year_over_year(
         before_actual = before_actuals.get(kpi.key)
         after_actual = after_actuals.get(kpi.id)
         before_value = before_actual.value if before_actual is not None else None
-        after_value = kpi.actual
+        after_value = (
+            (after_actual.value if after_actual is not None else None) if cycle.period else kpi.actual
+        )
         shown = {"before_actual": before_actual, "after_actual": after_actual}
         if before_value is None or after_value is None:
             kpi_moves.append(

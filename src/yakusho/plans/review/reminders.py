@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from yakusho.core.jcal import format_fiscal_year, format_wareki_date
+from yakusho.core.jcal import format_wareki_date
 from yakusho.core.models import Department, Membership, Role
 from yakusho.core.outbox import queue_mail
 from yakusho.core.services import absolute
@@ -71,7 +71,7 @@ def send_reminders(today: date) -> int:
             pending[review.department].append(review)
         if not pending:
             continue
-        year = format_fiscal_year(cycle.fiscal_year, short=True)
+        year = cycle.label  # 令和8年度, or 令和8年度 上半期 for a review per period
         due = format_wareki_date(cycle.due_date)
         url = absolute(reverse("reviews:cycle", args=[cycle.municipality.slug, cycle.pk]))
         for department, reviews in pending.items():

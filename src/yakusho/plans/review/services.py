@@ -11,22 +11,19 @@ The workflow of a node review, as one table (``TRANSITIONS``)::
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from yakusho.core.models import Membership, Role
 from yakusho.core.uploads import UploadRefused, check_upload
 from yakusho.core.workflow import Transition, TransitionRefused, Workflow
-from yakusho.metrics.registry import Figure, Period, registry
 from yakusho.plans.models import (
+    GradedItem,
     Kpi,
-    KpiActual,
     NodeDepartment,
     NodeReview,
     PlanEdition,
@@ -34,6 +31,7 @@ from yakusho.plans.models import (
     ReviewCycle,
     ReviewEvidence,
 )
+from yakusho.plans.review import periods
 from yakusho.plans.review.scales import scale_for
 
 #: Units whose figures are counts and cannot be negative.
@@ -93,26 +91,43 @@ COPIED = ("status", "progress", "achievements", "issues", "next_steps")
 
 
 @transaction.atomic
-def open_cycle(edition: PlanEdition, fiscal_year: int, due_date: date, opened_by: Any = None) -> ReviewCycle:
-    """Open the review of ``fiscal_year``: one node review per node and responsible 課, starting
-    from last year's texts where a review of the same node key and 課 exists ("copy forward")."""
+def open_cycle(
+    edition: PlanEdition, fiscal_year: int, due_date: date, opened_by: Any = None, period: int | None = None
+) -> ReviewCycle:
+    """Open the review of ``fiscal_year`` (and, for a half-yearly or quarterly plan, of one of its
+    periods): one node review per node and responsible 課, starting from the previous review's
+    texts where one of the same node key and 課 exists ("copy forward")."""
     if not edition.first_year <= fiscal_year <= edition.last_year:
         raise ReviewError(_("対象年度が計画期間外です。"))
-    if ReviewCycle.objects.filter(edition__plan=edition.plan, fiscal_year=fiscal_year).exists():
-        raise ReviewError(_("この年度の進捗評価はすでに始まっています。"))
+    allowed = periods.numbers(edition.review_period)
+    if period is None:
+        period = allowed[0]
+    if period not in allowed:
+        raise ReviewError(
+            _("この計画の進捗評価は%(kind)sです。評価する期を選んでください。")
+            % {"kind": edition.get_review_period_display()}
+        )
+    cycles = ReviewCycle.objects.filter(edition__plan=edition.plan, fiscal_year=fiscal_year)
+    if cycles.filter(period=period).exists():
+        raise ReviewError(
+            _("%(label)sの進捗評価はすでに始まっています。")
+            % {"label": periods.label(fiscal_year, edition.review_period, period)}
+        )
+    if cycles.exclude(period__in=allowed).exists():
+        raise ReviewError(_("この年度は別の周期で評価されています。同じ年度の中で周期は変えられません。"))
     scale_for(edition)
     cycle = ReviewCycle.objects.create(
         municipality=edition.municipality,
         edition=edition,
         fiscal_year=fiscal_year,
+        period=period,
         due_date=due_date,
         opened_by=opened_by,
     )
+    before_cycle = previous_cycle(cycle)
     previous = {
         (r.node.key, r.department_id): r
-        for r in NodeReview.objects.filter(
-            cycle__edition__plan=edition.plan, cycle__fiscal_year=fiscal_year - 1
-        ).select_related("node")
+        for r in NodeReview.objects.filter(cycle=before_cycle).select_related("node")
     }
     reviews = []
     for node in edition.nodes.prefetch_related("node_departments").order_by("order"):
@@ -133,6 +148,14 @@ def open_cycle(edition: PlanEdition, fiscal_year: int, due_date: date, opened_by
             reviews.append(review)
     NodeReview.objects.bulk_create(reviews, batch_size=1000)
     return cycle
+
+
+def previous_cycle(cycle: ReviewCycle) -> ReviewCycle | None:
+    """The plan's review just before this one: the previous period of the year, else the last
+    review of the previous year."""
+    earlier = ReviewCycle.objects.filter(edition__plan_id=cycle.edition.plan_id).exclude(pk=cycle.pk)
+    same_year = earlier.filter(fiscal_year=cycle.fiscal_year, period__lt=cycle.period).order_by("-period")
+    return same_year.first() or earlier.filter(fiscal_year=cycle.fiscal_year - 1).order_by("-period").first()
 
 
 def _check_member(review: NodeReview, membership: Membership) -> None:
@@ -238,13 +261,39 @@ def update_review(review: NodeReview, membership: Membership, **fields: Any) -> 
     if review.state not in EDITABLE and membership.role == Role.DEPARTMENT:
         raise ReviewError(_("提出後の評価は、差し戻されるまで変更できません。"))
     _check_role(review, membership, frozenset(EDITORS), True)
+    if fields.get("grade") is not None and not gradable(review):
+        raise ReviewError(_("この計画では、この評価に評価段階をつけません。"))
     for name, value in _clean_fields(review, fields).items():
         setattr(review, name, value)
     review.save()
     return review
 
 
-#: what may be attached as evidence, and how large
+def grading_review(node_reviews: list[NodeReview]) -> NodeReview | None:
+    """Of one node's reviews in a cycle, the one that carries the node's grade when the plan grades
+    each initiative: the lead 課's, else the first in 課 order."""
+    ordered = sorted(
+        node_reviews, key=lambda r: (not r.lead, r.department.order if r.department else 0, r.pk)
+    )
+    return ordered[0] if ordered else None
+
+
+def gradable(review: NodeReview) -> bool:
+    """Whether this review carries a grade, by what the plan grades (PlanEdition.graded)."""
+    graded = review.cycle.edition.graded
+    if graded == GradedItem.KPI:
+        return False
+    if graded == GradedItem.NODE:
+        siblings = list(
+            NodeReview.objects.filter(cycle_id=review.cycle_id, node_id=review.node_id).select_related(
+                "department"
+            )
+        )
+        chosen = grading_review(siblings)
+        return chosen is not None and chosen.pk == review.pk
+    return True
+
+
 EVIDENCE_KINDS = ("pdf", "png", "jpeg", "docx", "xlsx", "pptx")
 EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
 
@@ -321,110 +370,7 @@ def _shown(name: str, value: Any) -> str | None:
     return str(value)
 
 
-@transaction.atomic
-def record_actual(
-    kpi: Kpi,
-    cycle: ReviewCycle,
-    membership: Membership,
-    *,
-    value: Decimal | None = None,
-    text: str = "",
-    on: date | None = None,
-    note: str = "",
-    override_reason: str = "",
-) -> KpiActual:
-    """Write the cycle's fiscal year into the KPI's one series of actuals (source: review).
-
-    Its "as of" is ``on`` when staff give it, else the day it is recorded — or the cycle's due date
-    when it is recorded after it (the figure the review asked for).
-
-    For a KPI bound to a metric, a value other than the registry's figure is an override and needs
-    a reason, which is kept in the actual's note."""
-    if kpi.edition_id != cycle.edition_id:
-        raise ReviewError(_("このKPIはこの評価の計画にありません。"))
-    if cycle.state == ReviewCycle.State.FINALISED:
-        raise ReviewError(_("確定した評価の実績値は変更できません。"))
-    _check_role_for_kpi(kpi, cycle, membership)
-    if kpi.direction == Kpi.Direction.QUALITATIVE:
-        if value is not None:
-            raise ReviewError(_("定性のKPIには数値ではなく文章で実績を書いてください。"))
-        if not text.strip():
-            raise ReviewError(_("実績を文章で書いてください。"))
-    else:
-        if value is None:
-            raise ReviewError(
-                _("このKPIの実績値は数値で入力してください（単位：%(unit)s）。") % {"unit": kpi.unit or "—"}
-            )
-        if value < 0 and kpi.unit in COUNT_UNITS:
-            raise ReviewError(_("件数・人数などは0以上の数値で入力してください。"))
-        if kpi.unit == "%" and not 0 <= value <= 100:
-            raise ReviewError(_("割合は0から100の間で入力してください。"))
-    figure = metric_figure(kpi, cycle)
-    if figure is not None and figure.value is not None and value != Decimal(figure.value):
-        if not override_reason.strip():
-            raise ReviewError(
-                _("計測値（%(figure)s）と異なる値を記録するときは、理由を書いてください。")
-                % {"figure": _plain(Decimal(figure.value))}
-            )
-        note = _join_note(
-            _("計測値%(figure)sを修正：%(reason)s")
-            % {"figure": _plain(Decimal(figure.value)), "reason": override_reason.strip()},
-            note,
-        )
-    as_of = on or min(cycle.due_date, timezone.localdate())
-    return _write_actual(kpi, cycle, value, text, as_of, note, KpiActual.Source.REVIEW)
-
-
-def _write_actual(
-    kpi: Kpi, cycle: ReviewCycle, value: Decimal | None, text: str, on: date | None, note: str, source: str
-) -> KpiActual:
-    actual, _created = KpiActual.objects.update_or_create(
-        kpi=kpi,
-        fiscal_year=cycle.fiscal_year,
-        defaults={
-            "municipality_id": kpi.municipality_id,
-            "value": value,
-            "text": text,
-            "date": on,
-            "note": note,
-            "source": source,
-        },
-    )
-    return actual
-
-
-def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f").rstrip("0")
-
-
-def _join_note(first: str, rest: str) -> str:
-    return f"{first}\n{rest}" if rest.strip() else first
-
-
-def metric_figure(kpi: Kpi, cycle: ReviewCycle) -> Figure | None:
-    """The metrics registry's figure for a KPI bound to a metric, for the cycle's fiscal year."""
-    if not kpi.metric or kpi.metric not in registry:
-        return None
-    return registry.measure(kpi.metric, cycle.municipality, Period.fiscal_year(cycle.fiscal_year))
-
-
-@transaction.atomic
-def confirm_metric(kpi: Kpi, cycle: ReviewCycle, membership: Membership, note: str = "") -> KpiActual:
-    """Take the registry's figure as the year's actual (source: metric), as staff confirmed it; its
-    "as of" is the measured period's last day (today while the year runs)."""
-    if kpi.edition_id != cycle.edition_id:
-        raise ReviewError(_("このKPIはこの評価の計画にありません。"))
-    if cycle.state == ReviewCycle.State.FINALISED:
-        raise ReviewError(_("確定した評価の実績値は変更できません。"))
-    _check_role_for_kpi(kpi, cycle, membership)
-    figure = metric_figure(kpi, cycle)
-    if figure is None or figure.value is None:
-        raise ReviewError(_("このKPIには確認できる計測値がありません。実績値を入力してください。"))
-    as_of = min(figure.period.end, timezone.localdate())
-    return _write_actual(kpi, cycle, Decimal(figure.value), "", as_of, note, KpiActual.Source.METRIC)
-
-
-def _check_role_for_kpi(kpi: Kpi, cycle: ReviewCycle, membership: Membership) -> None:
+def check_role_for_kpi(kpi: Kpi, cycle: ReviewCycle, membership: Membership) -> None:
     reviews = list(NodeReview.objects.filter(cycle=cycle, node_id=kpi.node_id).order_by("-lead"))
     if not reviews:
         raise ReviewError(_("このKPIの項目は評価の対象にありません。"))

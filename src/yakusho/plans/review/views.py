@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -16,11 +17,25 @@ from django.views.generic import TemplateView, View
 from yakusho.core.mixins import MunicipalityStaffMixin
 from yakusho.core.models import Role
 from yakusho.core.permissions import Perm
-from yakusho.plans.models import Kpi, NodeReview, Plan, ReviewCycle, ReviewEvidence
+from yakusho.plans.models import (
+    GradedItem,
+    Kpi,
+    KpiActual,
+    KpiGrade,
+    KpiTarget,
+    NodeReview,
+    Plan,
+    ReviewCycle,
+    ReviewEvidence,
+    ReviewGrade,
+    ReviewPeriod,
+)
+from yakusho.plans.review import actuals
 from yakusho.plans.review import services as review
 from yakusho.plans.review.forms import (
     ActualForm,
     AmendmentForm,
+    KpiEntryForm,
     NodeReviewForm,
     OpenCycleForm,
     TransitionForm,
@@ -38,13 +53,19 @@ class ReviewListView(MunicipalityStaffMixin, TemplateView):
             key=self.kwargs["plan"],
         )
 
+    @staticmethod
+    def kind(plan: Plan) -> str:
+        return plan.current_edition.review_period if plan.current_edition else ReviewPeriod.YEAR
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         plan = self.plan()
         context.update(
             plan=plan,
-            cycles=ReviewCycle.objects.for_municipality(self.municipality).filter(edition__plan=plan),
-            form=kwargs.get("form") or OpenCycleForm(),
+            cycles=ReviewCycle.objects.for_municipality(self.municipality)
+            .filter(edition__plan=plan)
+            .select_related("edition"),
+            form=kwargs.get("form") or OpenCycleForm(kind=self.kind(plan)),
         )
         return context
 
@@ -53,7 +74,7 @@ class ReviewListView(MunicipalityStaffMixin, TemplateView):
             messages.error(request, _("進捗評価を始められるのは、DX推進室と団体管理者です。"))
             return redirect(request.path)
         plan = self.plan()
-        form = OpenCycleForm(request.POST)
+        form = OpenCycleForm(request.POST, kind=self.kind(plan))
         if form.is_valid() and plan.current_edition is not None:
             try:
                 cycle = review.open_cycle(
@@ -61,6 +82,7 @@ class ReviewListView(MunicipalityStaffMixin, TemplateView):
                     form.cleaned_data["fiscal_year"],
                     form.cleaned_data["due_date"],
                     request.user,
+                    period=form.cleaned_data.get("period"),
                 )
             except review.ReviewError as exc:
                 form.add_error("fiscal_year", str(exc))
@@ -126,6 +148,17 @@ class CycleView(MunicipalityStaffMixin, TemplateView):
         return context
 
 
+@dataclass
+class KpiRow:
+    kpi: Kpi
+    recorded: Any  # what the cycle recorded: the period's actual, or the year's
+    year_actual: KpiActual | None  # for a review per period: the year's figure built from its periods
+    figure: Any
+    target: KpiTarget | None
+    entry: KpiEntryForm
+    grade: KpiGrade | None
+
+
 class NodeReviewView(MunicipalityStaffMixin, TemplateView):
     template_name = "plans/review/node.html"
 
@@ -138,36 +171,72 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
             cycle_id=self.kwargs["cycle"],
         )
 
+    def kpi_rows(self, node_review: NodeReview, data: Any = None) -> list[KpiRow]:
+        """The node's KPIs with what the cycle recorded, the target beside the input, the metric's
+        figure and each KPI's input in the review's one form (bound to ``data`` when posted)."""
+        cycle = node_review.cycle
+        year = cycle.fiscal_year
+        kpis = list(
+            Kpi.objects.filter(node=node_review.node)
+            .prefetch_related("actuals", "targets", "period_actuals", "grades")
+            .order_by("order")
+        )
+        graded = cycle.edition.graded == GradedItem.KPI
+        grades = ReviewGrade.objects.filter(scale_id=cycle.edition.grading_scale_id).order_by("order")
+        rows = []
+        for k in kpis:
+            year_actual = next((a for a in k.actuals.all() if a.fiscal_year == year), None)
+            recorded: Any = year_actual
+            if cycle.period:
+                recorded = next(
+                    (a for a in k.period_actuals.all() if a.fiscal_year == year and a.period == cycle.period),
+                    None,
+                )
+            grade = next((g for g in k.grades.all() if g.cycle_id == cycle.pk), None)
+            figure = actuals.metric_figure(k, cycle)
+            entry = KpiEntryForm(
+                data,
+                prefix=f"kpi-{k.pk}",
+                grades=grades if graded else None,
+                qualitative=k.direction == Kpi.Direction.QUALITATIVE,
+                measured=figure is not None,
+                initial={"grade": grade.grade_id if grade else None},
+            )
+            target = next((t for t in k.targets.all() if t.fiscal_year == year), None) or next(
+                (t for t in k.targets.all() if t.final or t.fiscal_year is None), None
+            )
+            rows.append(
+                KpiRow(
+                    k,
+                    recorded,
+                    year_actual if cycle.period else None,
+                    actuals.metric_figure(k, cycle),
+                    target,
+                    entry,
+                    grade,
+                )
+            )
+        return rows
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         node_review = kwargs.get("node_review") or self.get_review()
-        kpis = list(
-            Kpi.objects.filter(node=node_review.node).prefetch_related("actuals", "targets").order_by("order")
-        )
-        year = node_review.cycle.fiscal_year
+        gradable = review.gradable(node_review)
         context.update(
             node_review=node_review,
             cycle=node_review.cycle,
+            gradable=gradable,
             form=kwargs.get("form")
             or (
-                AmendmentForm(instance=node_review)
+                AmendmentForm(instance=node_review, gradable=gradable)
                 if node_review.state == NodeReview.State.FINALISED
-                else NodeReviewForm(instance=node_review)
+                else NodeReviewForm(instance=node_review, gradable=gradable)
             ),
             finalised=node_review.state == NodeReview.State.FINALISED,
             may_edit=review.may_edit(node_review, self.membership),
             comment=kwargs.get("comment", ""),
             can_amend=self.membership.role in review.AMENDERS,
-            kpis=[
-                (
-                    k,
-                    next((a for a in k.actuals.all() if a.fiscal_year == year), None),
-                    review.metric_figure(k, node_review.cycle),
-                    next((t for t in k.targets.all() if t.fiscal_year == year), None)
-                    or next((t for t in k.targets.all() if t.final or t.fiscal_year is None), None),
-                )
-                for k in kpis
-            ],
+            kpis=kwargs.get("kpis") or self.kpi_rows(node_review),
             actions=review.TRANSITIONS.available(node_review.state, self.membership.role),
             # (django-stubs cannot type select_related() across these "+" relations to the user)
             evidence_files=list(node_review.evidence_files.select_related("uploaded_by")),  # type: ignore[misc]
@@ -194,10 +263,10 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
                     raise review.ReviewError(" ".join(str(e) for errors in a.errors.values() for e in errors))
                 kpi = get_object_or_404(Kpi, pk=a.cleaned_data["kpi"], node=node_review.node)
                 if a.cleaned_data["confirm_metric"]:
-                    review.confirm_metric(kpi, node_review.cycle, self.membership, a.cleaned_data["note"])
+                    actuals.confirm_metric(kpi, node_review.cycle, self.membership, a.cleaned_data["note"])
                     messages.success(request, _("計測値を実績値として確認しました。"))
                 else:
-                    review.record_actual(
+                    actuals.record_actual(
                         kpi,
                         node_review.cycle,
                         self.membership,
@@ -209,7 +278,9 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
                     )
                     messages.success(request, _("実績値を記録しました。"))
             elif node_review.state == NodeReview.State.FINALISED:
-                amendment = AmendmentForm(request.POST, instance=self.get_review())
+                amendment = AmendmentForm(
+                    request.POST, instance=self.get_review(), gradable=review.gradable(node_review)
+                )
                 if not amendment.is_valid():
                     return self.render_to_response(
                         self.get_context_data(form=amendment, node_review=node_review)
@@ -226,26 +297,40 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
         return redirect(here)
 
     def save_and_move(self, request: HttpRequest, node_review: NodeReview, here: str) -> HttpResponse:
-        """The review's one form: what was typed is saved, then the chosen transition (提出する,
-        受理する …) is made — both or neither; a refusal shows the page again with everything typed."""
+        """The review's one form: what was typed — the review's fields and each KPI's actual and
+        grade — is saved, then the chosen transition (提出する, 受理する …) or the metric's figure
+        confirmed is made — all or nothing; a refusal shows the page again with everything typed."""
         may_edit = review.may_edit(node_review, self.membership)
+        gradable = review.gradable(node_review)
         # the review's fields come with the page's one form; a bare transition (a button alone) has none
         typed = any(name in request.POST for name in NodeReviewForm.Meta.fields)
-        form = NodeReviewForm(request.POST, instance=node_review) if may_edit and typed else None
+        form = (
+            NodeReviewForm(request.POST, instance=node_review, gradable=gradable)
+            if may_edit and typed
+            else None
+        )
+        rows = self.kpi_rows(node_review, request.POST if form is not None else None)
+        entries = rows if form is not None else []
         action = request.POST.get("action", "")
+        confirm = request.POST.get("confirm_metric", "")
         comment = request.POST.get("comment", "")
         if form is None and not action:
             messages.error(request, _("この評価は、あなたの役割・課では変更できません。"))
             return redirect(here)
-        if form is not None and not form.is_valid():
-            context = self.get_context_data(form=form, node_review=node_review, comment=comment)
+        valid = [f.is_valid() for f in [*([form] if form is not None else []), *(r.entry for r in entries)]]
+        if not all(valid):
+            messages.error(request, _("入力に誤りがあります。各項目のメッセージを確認してください。"))
+            context = self.get_context_data(form=form, node_review=node_review, comment=comment, kpis=rows)
             return self.render_to_response(context, status=400)
         changed = form.changed_data if form is not None else []
+        recorded = 0
         try:
             with transaction.atomic():
                 if form is not None and changed:
                     fields = {k: form.cleaned_data[k] for k in changed}
                     review.update_review(node_review, self.membership, **fields)
+                for row in entries:
+                    recorded += self.save_kpi(row, node_review, confirm)
                 if action:
                     t = TransitionForm({"action": action, "comment": comment})
                     if not t.is_valid():
@@ -254,19 +339,44 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
         except review.ReviewError as exc:
             messages.error(request, str(exc))
             if form is None:
-                form = NodeReviewForm(instance=node_review)
-            context = self.get_context_data(form=form, node_review=self.get_review(), comment=comment)
+                form = NodeReviewForm(instance=node_review, gradable=gradable)
+            context = self.get_context_data(
+                form=form, node_review=self.get_review(), comment=comment, kpis=rows
+            )
             return self.render_to_response(context, status=400)
         if action:
             messages.success(
                 request,
                 _("入力した内容を保存し、評価の状態を変更しました。")
-                if changed
+                if changed or recorded
                 else _("評価の状態を変更しました。"),
             )
         else:
             messages.success(request, _("評価を保存しました。"))
         return redirect(here)
+
+    def save_kpi(self, row: KpiRow, node_review: NodeReview, confirm: str) -> int:
+        """Save one KPI's input of the one form; how many things it recorded."""
+        data, cycle, n = row.entry.cleaned_data, node_review.cycle, 0
+        if confirm == str(row.kpi.pk):
+            actuals.confirm_metric(row.kpi, cycle, self.membership, data["note"])
+            n += 1
+        elif row.entry.typed:
+            actuals.record_actual(
+                row.kpi,
+                cycle,
+                self.membership,
+                value=data.get("value"),
+                text=data["text"],
+                on=data["on"],
+                note=data["note"],
+                override_reason=data.get("override_reason", ""),
+            )
+            n += 1
+        if "grade" in row.entry.fields and "grade" in row.entry.changed_data:
+            actuals.grade_kpi(row.kpi, cycle, self.membership, data["grade"])
+            n += 1
+        return n
 
 
 class EvidenceDownloadView(MunicipalityStaffMixin, View):
