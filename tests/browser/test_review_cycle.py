@@ -19,7 +19,7 @@ from tests.smtp import SmtpServer
 from yakusho.core.jcal import format_wareki_date
 from yakusho.core.models import Department, Municipality
 from yakusho.core.outbox import deliver_due
-from yakusho.plans.models import NodeReview, ReviewCycle
+from yakusho.plans.models import KpiActual, NodeReview, ReviewCycle
 from yakusho.plans.review.reminders import send_reminders
 
 pytestmark = pytest.mark.browser
@@ -120,11 +120,11 @@ def test_a_whole_review_cycle(small_plan: str, new_context: ContextFactory, smtp
     dept.get_by_label("進捗率（%）").fill("60")
     dept.get_by_label("評価", exact=True).select_option(label="B 目標どおり")
     dept.get_by_label("実績", exact=True).fill("本庁舎の窓口にタブレットを2台導入した。")
+    # the KPI's actual is part of the same form: full-width digits, as typed with a Japanese IME
+    dept.get_by_label("実績値（数値）").fill("４２０")
     click(dept, "保存")
     expect(dept.get_by_text("評価を保存しました。")).to_be_visible()
-    dept.get_by_label("実績値（数値）").fill("４２０")  # full-width digits, as typed with a Japanese IME
-    click(dept, "記録する")
-    expect(dept.get_by_text("実績値を記録しました。")).to_be_visible()
+    expect(dept.locator(".kpi-actual")).to_contain_text("420")
     click(dept, "提出する")
     expect(dept.get_by_text("提出済み", exact=True)).to_be_visible()
     review_a = dept.url
@@ -213,11 +213,13 @@ def test_submitting_after_typing_keeps_what_was_typed(small_plan: str, new_conte
     dept.remove_listener("dialog", decline)
 
     dept.get_by_label("進捗率（%）").fill("７０")
+    dept.get_by_label("実績値（数値）").fill("1,850")  # the KPI's actual, typed and not recorded apart
     click(dept, "提出する")
     expect(dept.get_by_text("提出済み", exact=True)).to_be_visible()
     expect(dept.get_by_text("入力した内容を保存し、評価の状態を変更しました。")).to_be_visible()
     review.refresh_from_db()
     assert review.state == NodeReview.State.SUBMITTED
     assert (review.progress, review.achievements) == (70, "窓口の受付をタブレットに替えた。")
+    assert KpiActual.objects.get(kpi__key="tablet", kpi__edition=edition, fiscal_year=2025).value == 1850
     # Submitted, the 課 sees its review read-only.
     expect(dept.get_by_text("表示のみ", exact=False)).to_be_visible()
