@@ -90,11 +90,13 @@ def test_staff_home_shows_the_reviews_waiting_for_each_role(demo_with_plans, cli
     assert mine.exists()
     as_user(client, "dept@example.jp")
     page = client.get(reverse("staff:home")).content.decode()
-    assert 'data-panel="plans.reviews_due"' in page and f"{mine.count()} 件" in page
-    as_user(client, "dx@example.jp")
-    assert 'data-panel="plans.reviews_due"' not in client.get(reverse("staff:home")).content.decode()
+    assert 'data-panel="plans.reviews_due"' in page and f"あなたの課が提出する評価：{mine.count()}件" in page
+    as_user(client, "dx@example.jp")  # nothing submitted yet: nothing to accept (see test_staff_home_actions)
+    page = client.get(reverse("staff:home")).content.decode()
+    assert page.count('data-panel="plans.reviews_due"') == 1 and "受理か差し戻しを待つ評価" not in page
     mine.update(state=NodeReview.State.SUBMITTED)
-    assert 'data-panel="plans.reviews_due"' in client.get(reverse("staff:home")).content.decode()
+    page = client.get(reverse("staff:home")).content.decode()
+    assert f"受理か差し戻しを待つ評価：{mine.count()}件" in page
 
 
 def test_progress_notes_on_a_node(demo_with_plans, client: Client) -> None:

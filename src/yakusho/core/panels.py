@@ -1,15 +1,17 @@
-"""Staff home panels of the core app."""
+"""Staff home panels of the core app.
+
+The staff home answers "what do I have to do now": the office days (everyone's day depends on them),
+a member's missing 課, the administrator's invitations and failed e-mail. The audit trail is not a
+task; it stays one click away (the municipality's page, 監査ログ)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from auditlog.models import LogEntry
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yakusho.core import audit
 from yakusho.core.calendar import BusinessCalendar
 from yakusho.core.models import Invitation, Membership, OutboundEmail, Role
 from yakusho.core.ui import panels, public_links
@@ -38,8 +40,12 @@ def office_days(membership: Membership) -> dict[str, Any]:
     roles={Role.DEPARTMENT},
     order=20,
 )
-def my_departments(membership: Membership) -> dict[str, Any]:
-    return {"departments": list(membership.departments.all())}
+def my_departments(membership: Membership) -> dict[str, Any] | None:
+    """Only for a member without a 課: nothing of a 課 reaches them until an administrator sets one
+    (the home's heading already names the 課 of everyone else)."""
+    if membership.departments.all():
+        return None
+    return {}
 
 
 @panels.register(
@@ -64,23 +70,6 @@ def outbox(membership: Membership) -> dict[str, Any]:
         "queued": qs.filter(status=OutboundEmail.Status.QUEUED).count(),
         "failed": qs.filter(status=OutboundEmail.Status.FAILED).count(),
     }
-
-
-@panels.register(
-    "core.recent_changes",
-    title=_("最近の変更"),
-    template="core/panels/recent_changes.html",
-    roles={Role.ADMIN, Role.HQ},
-    order=90,
-)
-def recent_changes(membership: Membership) -> dict[str, Any]:
-    entries = (
-        audit.for_municipality(membership.municipality)
-        .exclude(action=LogEntry.Action.ACCESS)
-        .select_related("actor", "content_type")
-        .order_by("-timestamp")[:5]
-    )
-    return {"entries": list(entries)}
 
 
 public_links.register(

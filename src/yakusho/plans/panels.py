@@ -1,8 +1,11 @@
 """What the plans app adds to shared pages."""
 
 from collections import Counter
+from datetime import date
 from typing import Any
 
+from django.db.models import Case, Count, Q, QuerySet, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yakusho.core.models import Membership, Role
@@ -56,34 +59,125 @@ def plan_summary(membership: Membership) -> dict[str, Any] | None:
     return {"rows": rows}
 
 
+#: how many of a department's reviews the panel lists (the rest: a count and the cycle's page)
+REVIEW_ROWS = 10
+#: the states in which a review waits for its 課 (or, without a 課, the DX推進室) to write and submit it
+TO_SUBMIT = (NodeReview.State.DRAFT, NodeReview.State.RETURNED)
+
+
 @panels.register(
     "plans.reviews_due",
-    title=_("提出が必要な進捗評価"),
+    title=_("対応が必要な進捗評価"),
     template="plans/panel_reviews_due.html",
     roles={Role.DEPARTMENT, Role.SECRETARIAT, Role.ADMIN, Role.HQ},
     order=25,
 )
 def reviews_due(membership: Membership) -> dict[str, Any] | None:
-    """Department staff: their 課's reviews still to submit; the secretariat: reviews to accept;
-    DX推進本部: reviews to finalise."""
-    open_reviews = NodeReview.objects.for_municipality(membership.municipality).filter(
-        cycle__state=ReviewCycle.State.OPEN
-    )
-    if membership.role == Role.DEPARTMENT:
-        waiting = open_reviews.filter(
-            department__in=membership.departments.all(),
-            state__in=[NodeReview.State.DRAFT, NodeReview.State.RETURNED],
-        )
-    elif membership.role == Role.HQ:
-        waiting = open_reviews.filter(state=NodeReview.State.ACCEPTED)
-    else:
-        waiting = open_reviews.filter(state=NodeReview.State.SUBMITTED)
-    rows = list(
-        waiting.select_related("node", "cycle", "department").order_by("cycle__due_date", "node__order")[:10]
-    )
-    if not rows:
+    """What the member has to do now in the municipality's open yearly reviews (the panel is hidden
+    while none is open; finalised cycles never count). Department staff: their 課's reviews to write
+    and submit (draft or returned), overdue first; the DX推進室 and administrators: the submitted
+    reviews to accept or return, and the reviews without a 課 that only they can submit; the
+    DX推進本部: the accepted reviews to finalise. Three queries at most, however many reviews."""
+    cycles = {
+        c.pk: c
+        for c in ReviewCycle.objects.for_municipality(membership.municipality)
+        .filter(state=ReviewCycle.State.OPEN)
+        .select_related("edition")
+        .order_by("due_date", "pk")
+    }
+    if not cycles:
         return None
-    return {"rows": rows, "total": waiting.count()}
+    today = timezone.localdate()
+    reviews = NodeReview.objects.for_municipality(membership.municipality).filter(cycle_id__in=list(cycles))
+    if membership.role == Role.DEPARTMENT:
+        task, context = "submit", _to_submit(membership, reviews, cycles, today)
+    elif membership.role == Role.HQ:
+        task, context = "finalise", _to_finalise(reviews, cycles)
+    else:
+        task, context = "accept", _to_accept(reviews, cycles, today)
+    return {"task": task, "several_cycles": len(cycles) > 1, **context}
+
+
+def _to_submit(
+    membership: Membership, reviews: QuerySet[NodeReview], cycles: dict[int, ReviewCycle], today: date
+) -> dict[str, Any]:
+    """A department member's own 課's reviews to write and submit, the overdue ones first."""
+    mine = [d.pk for d in membership.departments.all()]  # prefetched by the staff home
+    todo = reviews.filter(department_id__in=mine, state__in=TO_SUBMIT)
+    found = list(
+        todo.select_related("node")
+        .annotate(returned_first=Case(When(state=NodeReview.State.RETURNED, then=0), default=1))
+        .order_by("cycle__due_date", "returned_first", "node__order", "pk")[:REVIEW_ROWS]
+    )
+    totals = todo.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(cycle__due_date__lt=today)))
+    rows = []
+    for review in found:
+        review.cycle = cycles[review.cycle_id]
+        rows.append({"review": review, "overdue": review.cycle.due_date < today})
+    return {
+        "rows": rows,
+        "total": totals["total"],
+        "overdue": totals["overdue"],
+        "more": totals["total"] - len(rows),
+        "cycles": list(cycles.values()),
+    }
+
+
+def _to_accept(reviews: QuerySet[NodeReview], cycles: dict[int, ReviewCycle], today: date) -> dict[str, Any]:
+    """The submitted reviews waiting for the DX推進室 to accept or return them, per cycle, and the one
+    waiting longest; the reviews without a 課, which only the DX推進室 (or an administrator) submits."""
+    submitted = reviews.filter(state=NodeReview.State.SUBMITTED)
+    counts = {
+        row["cycle_id"]: row
+        for row in reviews.values("cycle_id")
+        .annotate(
+            submitted=Count("pk", filter=Q(state=NodeReview.State.SUBMITTED)),
+            unassigned=Count("pk", filter=Q(department=None, state__in=TO_SUBMIT)),
+        )
+        .order_by()
+    }
+    rows = [
+        {
+            "cycle": cycle,
+            "submitted": counts[pk]["submitted"],
+            "unassigned": counts[pk]["unassigned"],
+            "overdue": counts[pk]["unassigned"] > 0 and cycle.due_date < today,
+        }
+        for pk, cycle in cycles.items()
+        if pk in counts and (counts[pk]["submitted"] or counts[pk]["unassigned"])
+    ]
+    total = sum(row["submitted"] for row in rows)
+    oldest = (
+        submitted.select_related("node", "department").order_by("updated_at", "pk").first() if total else None
+    )
+    if oldest is not None:
+        oldest.cycle = cycles[oldest.cycle_id]
+    return {
+        "rows": rows,
+        "total": total,
+        "unassigned": sum(row["unassigned"] for row in rows),
+        "oldest": oldest,
+    }
+
+
+def _to_finalise(reviews: QuerySet[NodeReview], cycles: dict[int, ReviewCycle]) -> dict[str, Any]:
+    """The accepted reviews waiting for the DX推進本部, per cycle, and whether the whole cycle is ready
+    to be finalised at once (every review accepted)."""
+    counts = {
+        row["cycle_id"]: row
+        for row in reviews.values("cycle_id")
+        .annotate(
+            accepted=Count("pk", filter=Q(state=NodeReview.State.ACCEPTED)),
+            before=Count("pk", filter=~Q(state__in=[NodeReview.State.ACCEPTED, NodeReview.State.FINALISED])),
+        )
+        .order_by()
+    }
+    rows = [
+        {"cycle": cycle, "accepted": counts[pk]["accepted"], "before": counts[pk]["before"]}
+        for pk, cycle in cycles.items()
+        if pk in counts and counts[pk]["accepted"]
+    ]
+    return {"rows": rows, "total": sum(row["accepted"] for row in rows)}
 
 
 @consortium_sections.register("plans.reviews", template="plans/review/consortium_section.html", order=30)

@@ -19,7 +19,12 @@ from yakusho.core.ui import panels, public_links
     order=25,
 )
 def queues_today(membership: Membership) -> dict[str, Any] | None:
+    """Today's figures of the services the member operates (``services.can_operate``): 課 staff their
+    own 課's services, 窓口 staff and administrators every one; hidden when there is none."""
     rows = today_summary(membership.municipality)
+    if membership.role == Role.DEPARTMENT:
+        mine = {d.pk for d in membership.departments.all()}  # prefetched by the staff home
+        rows = [row for row in rows if row["service"].department_id in mine]
     return {"rows": rows} if rows else None
 
 
