@@ -118,8 +118,12 @@ def test_glossary_and_texts(plan: PlanFile) -> None:
     assert "地方税統一QRコード (eL-QR)" in terms
     assert "潟上市DX推進本部" in plan.governance
     assert "市長を本部長" in plan.governance
-    review = next(s for s in plan.sections if s.title == "これまでの取組と課題")
-    assert "| 持続可能な行政運営 | (1) 庁内業務のデジタル化（ペーパーレス化） |" in review.body
+    # the table of the previous plan's 取組 and 課題 is that plan's closing review (総括), kept as such
+    assert not any(s.title == "これまでの取組と課題" for s in plan.sections)
+    review = plan.closing_review[0]
+    assert (review.of, review.title) == ("潟上市DX推進計画", "持続可能な行政運営")
+    assert "| (1) 庁内業務のデジタル化（ペーパーレス化） |" in review.text
+    assert len(plan.closing_review) == 3
 
 
 @pytest.mark.django_db

@@ -107,14 +107,16 @@ def test_departments(plan: PlanFile) -> None:
 
 
 def test_lists_transcribed(plan: PlanFile) -> None:
-    online = node(plan, "(1)-1-1")
-    assert online.current_state.count("| 健康福祉課 |") == 26
-    assert "①罹（り）災証明書の発行申請" in online.current_state
-    assert "| 地域振興課 | 空き家バンク利用登録申請 |" in online.actions
-    cashless = node(plan, "(1)-1-4").current_state
-    assert cashless.count(" | ○ |") == 7
-    assert cashless.count(" | × |") == 10
-    assert "⑰印鑑登録" in node(plan, "(2)-1-1").actions
+    """The plan's printed lists are kept as data (lists with columns and rows), not as text."""
+    online, planned = node(plan, "(1)-1-1").lists
+    assert sum("健康福祉課" in row for row in online.rows) == 26
+    assert any("①罹（り）災証明書の発行申請" in cell for row in online.rows for cell in row)
+    assert ["地域振興課", "空き家バンク利用登録申請"] in planned.rows
+    (cashless,) = node(plan, "(1)-1-4").lists
+    marks = [cell for row in cashless.rows for cell in row]
+    assert (marks.count("○"), marks.count("×")) == (7, 10)
+    assert ["⑰印鑑登録"] in node(plan, "(2)-1-1").lists[0].rows
+    assert all(len(row) == len(lst.columns) for n in plan.nodes for lst in n.lists for row in lst.rows)
 
 
 def test_kpis(plan: PlanFile) -> None:

@@ -1,4 +1,5 @@
-"""Exports of one plan edition: Excel workbook, CSV of KPIs, and the plan file itself.
+"""Exports of one plan edition: Excel workbook, CSV of KPIs, the plan file itself, and each list the
+plan prints (``PlanList``) as CSV or a workbook of its own.
 
 Figures are numbers (Decimals without their stored trailing zeros), their unit in a column of its
 own, every actual with its source (計画書, 進捗評価, 計測値, デモ) and "as of" beside it; each sheet
@@ -19,7 +20,7 @@ from yakusho.core.jcal import format_fiscal_year
 from yakusho.core.spreadsheets import SafeWorkbook, workbook_bytes
 from yakusho.plans import figures
 from yakusho.plans.achievement import Achievement, evaluate
-from yakusho.plans.models import Kpi, KpiActual, KpiTarget, PlanEdition, ScheduleEntry
+from yakusho.plans.models import Kpi, KpiActual, KpiTarget, PlanEdition, PlanList, ScheduleEntry
 from yakusho.plans.queries import nodes_with_links
 
 HEADER = Font(bold=True)
@@ -257,3 +258,26 @@ def style_header(ws: Any, row: int) -> None:
         ws.column_dimensions[get_column_letter(index)].width = min(max(width * 1.6, 8), 60)
     ws.freeze_panes = ws.cell(row=row + 1, column=1)
     ws.auto_filter.ref = f"A{row}:{get_column_letter(max(ws.max_column, 1))}{max(ws.max_row, row)}"
+
+
+def list_workbook(table: PlanList, edition: PlanEdition) -> SafeWorkbook:
+    """One list of the plan: a sheet 一覧表 (its columns and rows, as text) and a sheet 出典 (title,
+    plan, where printed, note). Saved through ``core.spreadsheets``, so every cell is neutralised."""
+    wb = SafeWorkbook()
+    sheet = wb.active
+    sheet.title = "一覧表"
+    sheet.append(table.columns)
+    for row in table.rows:
+        sheet.append(row)
+    style_header(sheet, 1)
+    about = wb.create_sheet("出典")
+    for label, value in (
+        ("表題", table.title),
+        ("計画", str(edition)),
+        ("出典", table.source),
+        ("注記", table.note),
+    ):
+        about.append([label, value])
+    about.column_dimensions["A"].width = 10
+    about.column_dimensions["B"].width = 80
+    return wb

@@ -25,6 +25,13 @@ urlpatterns = [
         name="export",
     ),
     path(P + "departments/<int:department>/", views.DepartmentView.as_view(), name="department"),
+    path(P + "closing-review/", views.ClosingReviewView.as_view(), name="closing_review"),
+    path(P + "figures/<str:figure>/image/", views.FigureImageView.as_view(), name="figure_image"),
+    re_path(
+        r"^m/(?P<municipality>[-\w]+)/plans/(?P<plan>[-\w]+)/lists/(?P<list_key>[^/]+)\.(?P<format>csv|xlsx)$",
+        views.ListDownloadView.as_view(),
+        name="list_download",
+    ),
     path(P + "editions/", revision_views.PublicEditionsView.as_view(), name="editions"),
     path(P + "editions/diff/", revision_views.PublicDiffView.as_view(), name="edition_diff"),
     path(P + "reports/", report_views.PublicReportListView.as_view(), name="reports"),

@@ -28,6 +28,7 @@ from yakusho.core.csvutil import csv_response
 from yakusho.core.jcal import fiscal_year_of, format_fiscal_year
 from yakusho.core.mixins import ConsortiumStaffMixin
 from yakusho.core.models import Department, Membership, Municipality
+from yakusho.core.spreadsheets import xlsx_response
 from yakusho.core.validators import normalize_text
 from yakusho.metrics.registry import Period, registry
 from yakusho.plans import exports, figures
@@ -35,13 +36,17 @@ from yakusho.plans.achievement import LABELS, Status, evaluate, statuses
 from yakusho.plans.charts import chart
 from yakusho.plans.compare import compare, member_plans
 from yakusho.plans.models import (
+    ClosingReview,
     GlossaryTerm,
     Kpi,
     KpiActual,
     Node,
+    NodeContinuation,
     NodeDepartment,
     Plan,
     PlanEdition,
+    PlanFigure,
+    PlanList,
     ProgressNote,
     ScheduleEntry,
 )
@@ -94,8 +99,18 @@ class PlanListView(TemplateView):
         municipality = Municipality.objects.filter(slug=kwargs["municipality"]).first()
         if municipality is None:
             return not_found(request, _("この自治体は見つかりません。"))
-        plans = [p for p in visible_plans(request, municipality) if p.current_edition]
-        return self.render_to_response({"municipality": municipality, "plans": plans})
+        visible = visible_plans(request, municipality).select_related("predecessor__current_edition")
+        plans = [p for p in visible.order_by("-current_edition__first_year", "key") if p.current_edition]
+        shown = {p.pk for p in plans}
+        rows = [
+            {
+                "plan": p,
+                # a predecessor is linked only where this reader may see it
+                "predecessor": p.predecessor if p.predecessor_id in shown else None,
+            }
+            for p in plans
+        ]
+        return self.render_to_response({"municipality": municipality, "plans": plans, "rows": rows})
 
 
 #: Plan pages are read far more than they change: each process keeps a rendered page for a minute
@@ -164,6 +179,19 @@ class EditionMixin(TemplateView):
                 Prefetch("national_items", to_attr="items"),
             )
             .order_by("order")
+        )
+
+    def visible(self) -> QuerySet[Plan]:
+        """The municipality's plans this reader may see (published ones; all of them for its staff)."""
+        plans = Plan.objects.for_municipality(self.municipality)
+        return plans if self.staff else plans.filter(published=True)
+
+    def figures_and_lists(self, node: Node | None) -> tuple[list[PlanFigure], list[PlanList]]:
+        """The figures and lists printed with ``node`` (or with the plan as a whole): two queries."""
+        where = {"node": node} if node is not None else {"node__isnull": True}
+        return (
+            list(PlanFigure.objects.filter(edition=self.edition, **where).order_by("order")),
+            list(PlanList.objects.filter(edition=self.edition, **where).order_by("order")),
         )
 
     def kpis(self, queryset: QuerySet[Kpi] | None = None) -> QuerySet[Kpi]:
@@ -256,6 +284,20 @@ class OverviewView(EditionMixin):
             actual_sources=actual_sources(self.edition, reprints),
             observations=list(self.edition.observations.select_related("node")),
         )
+        figures_, lists = self.figures_and_lists(None)
+        visible = self.visible().select_related("current_edition")
+        predecessor = (
+            visible.filter(pk=self.plan.predecessor_id).first() if self.plan.predecessor_id else None
+        )
+        context.update(
+            figures=figures_,
+            lists=lists,
+            predecessor=predecessor if predecessor and predecessor.current_edition else None,
+            successors=[
+                p for p in visible.filter(predecessor=self.plan).order_by("key") if p.current_edition
+            ],
+            closing_reviews=ClosingReview.objects.filter(plan=self.plan).count(),
+        )
         return context
 
 
@@ -314,7 +356,45 @@ class NodeView(EditionMixin):
             note_form=NoteForm() if staff_membership(self.request, self.municipality) else None,
             history=node_history(self.plan, node.key, self.edition, context["editions"], self.staff),
         )
+        figures_, lists = self.figures_and_lists(node)
+        continued_from, continued_in = self.continuations(node.key)
+        context.update(
+            figures=figures_, lists=lists, continued_from=continued_from, continued_in=continued_in
+        )
         return context
+
+    def continuations(self, key: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The previous plan's nodes this node carries on, and the later plans' nodes that carry it on
+        (plans this reader may see, in their current editions): three queries at most."""
+        visible = self.visible()
+        earlier = list(
+            NodeContinuation.objects.filter(plan=self.plan, node_key=key, previous_plan__in=visible)
+            .select_related("previous_plan__current_edition")
+            .order_by("pk")
+        )
+        later = list(
+            NodeContinuation.objects.filter(previous_plan=self.plan, previous_node_key=key, plan__in=visible)
+            .select_related("plan__current_edition")
+            .order_by("plan__key", "pk")
+        )
+        before = [
+            (r.previous_plan, r.previous_node_key) for r in earlier if r.previous_plan.current_edition_id
+        ]
+        after = [(r.plan, r.node_key) for r in later if r.plan.current_edition_id]
+        wanted = Q()
+        for plan, node_key in before + after:
+            wanted |= Q(edition_id=plan.current_edition_id, key=node_key)
+        found: dict[tuple[int | None, str], Node] = (
+            {(n.edition_id, n.key): n for n in Node.objects.filter(wanted)} if before or after else {}
+        )
+
+        def links(pairs: list[tuple[Plan, str]]) -> list[dict[str, Any]]:
+            return [
+                {"plan": plan, "key": node_key, "node": found.get((plan.current_edition_id, node_key))}
+                for plan, node_key in pairs
+            ]
+
+        return links(before), links(after)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         municipality = Municipality.objects.filter(slug=kwargs["municipality"]).first()
@@ -670,4 +750,79 @@ class ExportView(EditionMixin):
         else:
             response = HttpResponse(dump_yaml(data), content_type="application/yaml; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{base}.{fmt}"'
+        return response
+
+
+@cached_page
+class ClosingReviewView(EditionMixin):
+    """総括: the plan's own closing reviews (of the whole and per node), and those of earlier plans
+    not held in Yakusho that the plan's document prints."""
+
+    template_name = "plans/closing_review.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        reviews = list(ClosingReview.objects.filter(plan=self.plan).order_by("order", "pk"))
+        nodes = {
+            n.key: n
+            for n in Node.objects.filter(
+                edition=self.edition, key__in={r.node_key for r in reviews if r.node_key}
+            )
+        }
+        own = [{"review": r, "node": nodes.get(r.node_key)} for r in reviews if not r.reviewed_plan_title]
+        earlier: dict[str, list[ClosingReview]] = {}
+        for r in reviews:
+            if r.reviewed_plan_title:
+                earlier.setdefault(r.reviewed_plan_title, []).append(r)
+        predecessor = (
+            self.visible().filter(pk=self.plan.predecessor_id).select_related("current_edition").first()
+            if self.plan.predecessor_id
+            else None
+        )
+        context.update(
+            own=own,
+            earlier=list(earlier.items()),
+            predecessor=predecessor,
+            predecessor_reviews=predecessor is not None
+            and ClosingReview.objects.filter(plan=predecessor, reviewed_plan_title="").exists(),
+        )
+        return context
+
+
+class ListDownloadView(EditionMixin):
+    """One list of the plan (``PlanList``) as CSV or Excel, every cell neutralised."""
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        table = PlanList.objects.filter(edition=self.edition, key=self.kwargs["list_key"]).first()
+        if table is None:
+            return not_found(self.request, _("この一覧表は計画にありません。"), self.municipality)
+        base = f"{self.plan.key}-{self.edition.number}-{table.key}"
+        if self.kwargs["format"] == "csv":
+            return csv_response(f"{base}.csv", table.columns, table.rows)
+        return xlsx_response(f"{base}.xlsx", exports.list_workbook(table, self.edition))
+
+
+#: how a figure's stored image is served, by its stored extension
+IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "svg": "image/svg+xml"}
+
+
+class FigureImageView(EditionMixin):
+    """A figure's image (checked by content on import), served so that nothing in it can run: an
+    SVG opened on its own is sandboxed and may load nothing."""
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        figure = PlanFigure.objects.filter(edition=self.edition, key=self.kwargs["figure"]).first()
+        extension = str(figure.image.name or "").rsplit(".", 1)[-1].lower() if figure and figure.image else ""
+        if figure is None or extension not in IMAGE_TYPES:
+            return not_found(self.request, _("この図の画像は登録されていません。"), self.municipality)
+        try:
+            with figure.image.open("rb") as handle:
+                data = handle.read()  # at most 5 MB (planfile.images.MAX_IMAGE_BYTES)
+        except OSError:
+            return not_found(self.request, _("この図の画像は登録されていません。"), self.municipality)
+        response = HttpResponse(data, content_type=IMAGE_TYPES[extension])
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+        public = self.plan.published and not is_draft(self.edition)
+        response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
         return response

@@ -4,6 +4,7 @@ or JSON."""
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +12,10 @@ import yaml
 
 from yakusho.plans.models import (
     KpiActual,
+    NodeContinuation,
     PlanEdition,
+    PlanFigure,
+    PlanList,
     ScheduleEntry,
 )
 from yakusho.plans.planfile.schema import PlanFile, join_date
@@ -29,9 +33,78 @@ def _level(edition: PlanEdition, level: int, depth: int) -> str | None:
     return labels[level - 1] if level != depth and 0 < level <= len(labels) else None
 
 
+def _figure(f: PlanFigure) -> dict[str, Any]:
+    # The image itself is not in the file (a plan file is text): it is served at the figure's page
+    # address, and a file imported from disk names it again with ``file``.
+    return {"key": f.key, "caption": f.caption, "alt": f.alt, "source": f.source}
+
+
+def _list(t: PlanList) -> dict[str, Any]:
+    return {
+        "key": t.key,
+        "title": t.title,
+        "columns": t.columns,
+        "rows": t.rows,
+        "note": t.note,
+        "source": t.source,
+    }
+
+
+def _review(edition: PlanEdition) -> dict[str, Any]:
+    scale = edition.grading_scale
+    return {
+        "period": edition.review_period,
+        "graded": edition.graded,
+        "scale": {
+            "name": scale.name,
+            "levels": [
+                {"code": g.code, "label": g.label, "description": g.description}
+                for g in scale.levels.order_by("order")
+            ],
+        }
+        if scale is not None
+        else None,
+    }
+
+
+def _lineage(
+    edition: PlanEdition,
+) -> tuple[dict[str, Any] | None, dict[str, list[str]], list[dict[str, Any]]]:
+    """The plan's predecessor, the previous nodes each node continues, and its closing reviews."""
+    plan = edition.plan
+    if plan.predecessor_id is not None:
+        predecessor: dict[str, Any] | None = {"key": plan.predecessor.key}  # type: ignore[union-attr]
+    else:
+        predecessor = {"title": plan.predecessor_title} if plan.predecessor_title else None
+    continues: dict[str, list[str]] = defaultdict(list)
+    for node_key, previous_key in (
+        NodeContinuation.objects.filter(plan=plan).order_by("pk").values_list("node_key", "previous_node_key")
+    ):
+        continues[node_key].append(previous_key)
+    reviews = [
+        {
+            "of": r.reviewed_plan_title or None,
+            "node": r.node_key or None,
+            "title": r.title,
+            "text": r.text,
+            "date": join_date(r.date, r.date_precision),
+            "source": r.source,
+        }
+        for r in plan.closing_reviews.order_by("order", "pk")
+    ]
+    return predecessor, continues, reviews
+
+
 def export_edition(edition: PlanEdition) -> dict[str, Any]:
     """The edition as a plan file (a dict ready for YAML or JSON)."""
     nodes = nodes_with_links(edition)
+    figures: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
+    for f in PlanFigure.objects.filter(edition=edition).order_by("order"):
+        figures[f.node_id].append(_figure(f))
+    lists: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
+    for t in PlanList.objects.filter(edition=edition).order_by("order"):
+        lists[t.node_id].append(_list(t))
+    predecessor, continues, closing = _lineage(edition)
     kpis = list(
         edition.kpis.select_related("node", "reprint_of", "indicator").prefetch_related("targets", "actuals")
     )
@@ -52,15 +125,19 @@ def export_edition(edition: PlanEdition) -> dict[str, Any]:
             "note": edition.edition_note,
         },
         "editions": edition.history,
+        "predecessor": predecessor,
         "national_framework": edition.national_framework.key
         if edition.framework_cited and edition.national_framework
         else None,
+        "review": _review(edition),
         "level_labels": edition.level_labels,
         "vision": edition.vision,
         "position": edition.position,
         "governance": edition.governance,
         "principles": edition.principles,
         "sections": edition.sections,
+        "figures": figures[None],
+        "lists": lists[None],
         "nodes": [
             {
                 "key": n.key,
@@ -77,6 +154,9 @@ def export_edition(edition: PlanEdition) -> dict[str, Any]:
                 ],
                 "department_note": n.department_note,
                 "national_items": sorted(i.key for i in n.national_items.all()),
+                "continues": continues.get(n.key, []),
+                "figures": figures[n.pk],
+                "lists": lists[n.pk],
                 "note": n.note,
             }
             for n in nodes
@@ -156,6 +236,7 @@ def export_edition(edition: PlanEdition) -> dict[str, Any]:
         "glossary": [
             {"term": t.term, "reading": t.reading, "definition": t.definition} for t in edition.glossary.all()
         ],
+        "closing_review": closing,
         "note": edition.note,
     }
     # Through the schema, so the output is exactly what a file would hold, defaults dropped.

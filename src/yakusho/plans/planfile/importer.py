@@ -1,5 +1,10 @@
 """Importing a checked plan file: all-or-nothing, idempotent by the file's digest (an edition
-imported twice with the same content is a no-op; with other content it is refused)."""
+imported twice with the same content is a no-op; with other content it is refused).
+
+What a file says of the plan rather than of its edition — its predecessor, the nodes it carries on
+from it (``continues``) and its closing reviews (総括) — is the plan's: it is set from the file
+whose edition becomes the plan's current edition, replacing what the plan had (an older edition
+imported afterwards leaves it alone)."""
 
 from __future__ import annotations
 
@@ -8,33 +13,43 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from yakusho.core.datafiles import DataFile
 from yakusho.core.models import Department, Municipality
 from yakusho.plans.models import (
+    ClosingReview,
     GlossaryTerm,
+    GradingScale,
     Kpi,
     KpiActual,
     KpiTarget,
     NationalFramework,
     NationalItem,
     Node,
+    NodeContinuation,
     NodeDepartment,
     Observation,
     Plan,
     PlanEdition,
+    PlanFigure,
+    PlanList,
+    ReviewGrade,
     ScheduleEntry,
     StandardIndicator,
 )
 from yakusho.plans.planfile.files import (
+    PlanDataFile,
     PlanFileInvalid,
     digest,
+    figures_and_lists,
     node_levels,
     read,
     validate_semantics,
 )
-from yakusho.plans.planfile.schema import PlanFile, split_date
+from yakusho.plans.planfile.images import FigureImage
+from yakusho.plans.planfile.schema import PlanFile, Scale, split_date
 from yakusho.plans.reference import reference, sync_reference
 
 
@@ -60,7 +75,8 @@ def import_plan(
         municipality=municipality, key=pf.key, defaults={"published": pf.published}
     )
     existing = PlanEdition.objects.filter(plan=plan, number=pf.edition.number).first()
-    fingerprint = digest(pf)
+    images: dict[str, FigureImage] = parsed.images if isinstance(parsed, PlanDataFile) else {}
+    fingerprint = digest(pf, {key: image.sha256 for key, image in images.items()})
     if existing is not None:
         if existing.digest == fingerprint:
             return ImportResult(existing, False, {})
@@ -112,6 +128,9 @@ def import_plan(
         national_framework=framework,
         framework_cited=pf.national_framework is not None,
         note=pf.note,
+        review_period=pf.review.period,
+        graded=pf.review.graded,
+        grading_scale=_scale(plan, pf.review.scale) if pf.review.scale else None,
         digest=fingerprint,
     )
     items = {
@@ -281,7 +300,54 @@ def import_plan(
             for i, t in enumerate(pf.glossary)
         ]
     )
+    figures: list[PlanFigure] = []
+    lists: list[PlanList] = []
+    for _at, node_key, node_figures, node_lists in figures_and_lists(pf):
+        holder = nodes[node_key] if node_key else None
+        for f in node_figures:
+            figures.append(
+                PlanFigure(
+                    municipality=m,
+                    edition=edition,
+                    node=holder,
+                    key=f.key,
+                    alt=f.alt,
+                    caption=f.caption,
+                    source=f.source,
+                    order=len(figures),
+                )
+            )
+        for t in node_lists:
+            lists.append(
+                PlanList(
+                    municipality=m,
+                    edition=edition,
+                    node=holder,
+                    key=t.key,
+                    title=t.title,
+                    columns=list(t.columns),
+                    rows=[list(row) for row in t.rows],
+                    note=t.note,
+                    source=t.source,
+                    order=len(lists),
+                )
+            )
+    PlanList.objects.bulk_create(lists, batch_size=500)
+    # Images last: a file written to storage is not undone by a rollback.
+    # Stored by content: the same image imported again is the same file.
+    for figure in figures:
+        image = images.get(figure.key)
+        if image is not None:
+            relative = f"{m.pk}/{image.sha256[:2]}/{image.sha256}.{image.extension}"
+            name = figure.image.field.generate_filename(figure, relative)
+            if figure.image.storage.exists(name):
+                figure.image.name = name
+            else:
+                figure.image.save(relative, ContentFile(image.data), save=False)
+    PlanFigure.objects.bulk_create(figures, batch_size=500)
     _set_current(plan)
+    if plan.current_edition_id == edition.pk:
+        _set_lineage(plan, pf)
     return ImportResult(
         edition,
         True,
@@ -291,8 +357,82 @@ def import_plan(
             "kpis": len(kpis),
             "observations": len(pf.observations),
             "glossary": len(pf.glossary),
+            "figures": len(figures),
+            "lists": len(lists),
+            "closing_review": len(pf.closing_review),
         },
     )
+
+
+def _scale(plan: Plan, scale: Scale) -> GradingScale:
+    """The plan's scale of that name (``validate_semantics`` checked that its levels are the same),
+    or a new one with these levels."""
+    stored = GradingScale.objects.filter(plan=plan, name=scale.name).first()
+    if stored is not None:
+        return stored
+    stored = GradingScale.objects.create(municipality_id=plan.municipality_id, plan=plan, name=scale.name)
+    ReviewGrade.objects.bulk_create(
+        [
+            ReviewGrade(
+                municipality_id=plan.municipality_id,
+                scale=stored,
+                code=level.code,
+                label=level.label,
+                description=level.description,
+                order=i,
+            )
+            for i, level in enumerate(scale.levels)
+        ]
+    )
+    return stored
+
+
+def _set_lineage(plan: Plan, pf: PlanFile) -> None:
+    """The plan's predecessor, continued nodes and closing reviews, as the file gives them."""
+    m = plan.municipality_id
+    given = pf.predecessor
+    previous = (
+        Plan.objects.for_municipality(plan.municipality).get(key=given.key)
+        if given is not None and given.key is not None
+        else None
+    )
+    plan.predecessor = previous
+    plan.predecessor_title = (given.title or "") if given is not None and previous is None else ""
+    plan.save(update_fields=["predecessor", "predecessor_title"])
+    NodeContinuation.objects.filter(plan=plan).delete()
+    if previous is not None:
+        NodeContinuation.objects.bulk_create(
+            [
+                NodeContinuation(
+                    municipality_id=m,
+                    plan=plan,
+                    node_key=n.key,
+                    previous_plan=previous,
+                    previous_node_key=previous_key,
+                )
+                for n in pf.nodes
+                for previous_key in n.continues
+            ]
+        )
+    ClosingReview.objects.filter(plan=plan).delete()
+    reviews = []
+    for i, r in enumerate(pf.closing_review):
+        day, precision = split_date(r.date)
+        reviews.append(
+            ClosingReview(
+                municipality_id=m,
+                plan=plan,
+                reviewed_plan_title=r.of or "",
+                node_key=r.node or "",
+                title=r.title,
+                text=r.text,
+                date=day,
+                date_precision=precision,
+                source=r.source,
+                order=i,
+            )
+        )
+    ClosingReview.objects.bulk_create(reviews)
 
 
 def _set_current(plan: Plan) -> None:

@@ -13,7 +13,15 @@ import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from yakusho.core.jcal import EARLIEST, LATEST
@@ -81,6 +89,58 @@ class DepartmentRef(Strict):
     lead: bool = False
 
 
+#: a figure's alternative text: required, and more than blanks (it is all some readers get)
+AltText = Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=r"\S")]
+
+
+class Figure(Strict):
+    """A diagram the plan prints (推進体制図 …), kept with the words that say what it shows."""
+
+    key: Key = Field(description="unique among the edition's figures (edition level and nodes alike)")
+    caption: Annotated[str, StringConstraints(max_length=300)] = Field(
+        "", description="表題 as printed: 図表 2.6-1 DX推進体制"
+    )
+    alt: AltText = Field(
+        description=(
+            "alternative text, required: what the figure shows, in words, for readers who cannot see it"
+            " (and the only content while no image is registered)"
+        )
+    )
+    source: Annotated[str, StringConstraints(max_length=200)] = Field(
+        "", description="where the plan prints it: 「2.6 推進体制」（21ページ）"
+    )
+    file: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
+        None,
+        description=(
+            "the image (PNG, JPEG or SVG, checked by content), as a path relative to the plan file;"
+            " only when the file is imported from disk (yakusho import-plan)"
+        ),
+    )
+
+
+ColumnName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Cell = Annotated[str, StringConstraints(max_length=20000)]
+
+
+class Table(Strict):
+    """A list the plan prints (procedures to put online, systems to migrate), kept as data."""
+
+    key: Key = Field(description="unique among the edition's lists (edition level and nodes alike)")
+    title: Annotated[str, StringConstraints(min_length=1, max_length=300)] = Field(
+        description="表題 as printed"
+    )
+    columns: list[ColumnName] = Field(min_length=1, max_length=50, description="column names, as printed")
+    rows: list[list[Cell]] = Field(
+        default_factory=list,
+        max_length=5000,
+        description="rows of text cells, each exactly as long as columns; a cell left empty is ''",
+    )
+    note: Text = Field("", description="what the plan prints with the list (計17業務), transcription notes")
+    source: Annotated[str, StringConstraints(max_length=200)] = Field(
+        "", description="where the plan prints it"
+    )
+
+
 class Node(Strict):
     key: Key = Field(description="stable across editions; the printed code may change")
     parent: Key | None = Field(None, description="key of the parent node; none for the top level")
@@ -102,6 +162,12 @@ class Node(Strict):
     departments: list[DepartmentRef] = Field(default_factory=list, description="担当課; one may be lead")
     department_note: Text = Field("", description="what the plan says beyond named 課: 全課, 横断, 各担当課")
     national_items: list[Key] = Field(default_factory=list, description="keys of national items")
+    continues: list[Key] = Field(
+        default_factory=list,
+        description="keys of the predecessor plan's nodes this one carries on (predecessor given by key)",
+    )
+    figures: list[Figure] = Field(default_factory=list, description="diagrams printed with this node")
+    lists: list[Table] = Field(default_factory=list, description="lists printed with this node")
     note: Text = Field("", description="transcription notes (how a broken table was read, …)")
 
 
@@ -198,6 +264,72 @@ class Term(Strict):
     definition: Markdown
 
 
+class GradeLevel(Strict):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=4)] = Field(description="記号: A, ◎, 1")
+    label: Annotated[str, StringConstraints(min_length=1, max_length=60)] = Field(description="意味: 順調")
+    description: Text = Field("", description="the municipality's own description of the level")
+
+
+class Scale(Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
+        description=(
+            "the scale's name in the plan; a scale once stored is never rewritten: new levels, new name"
+        )
+    )
+    levels: list[GradeLevel] = Field(
+        min_length=2, max_length=10, description="best first, as the plan orders them"
+    )
+
+
+class Review(Strict):
+    """How the plan's progress is reviewed (進捗評価)."""
+
+    period: Literal["year", "half", "quarter"] = Field(
+        "year", description="year: 年度ごと; half: 半期ごと; quarter: 四半期ごと"
+    )
+    graded: Literal["department", "node", "kpi"] = Field(
+        "department",
+        description="department: each 課's part of an initiative; node: each initiative; kpi: each KPI",
+    )
+    scale: Scale | None = Field(None, description="the grading scale; none: chosen later (default A–D)")
+
+
+class Predecessor(Strict):
+    """The plan this one follows (第1期 → 第2期): by key when Yakusho holds it, else by its title."""
+
+    key: Key | None = Field(None, description="key of the previous plan of the same municipality in Yakusho")
+    title: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = Field(
+        None, description="the previous plan's name as printed, when Yakusho does not hold it"
+    )
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Predecessor:
+        if (self.key is None) == (self.title is None):
+            raise PydanticCustomError("plan_predecessor", "give either key or title")
+        return self
+
+
+class ClosingReview(Strict):
+    """A closing review (総括) of a plan period."""
+
+    of: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = Field(
+        None,
+        description=(
+            "title of the plan reviewed, when it is an earlier plan Yakusho does not hold and this"
+            " plan's document prints its review; none: this plan's own"
+        ),
+    )
+    node: Key | None = Field(
+        None, description="key of this plan's node it reviews (without of); none: the whole"
+    )
+    title: Annotated[str, StringConstraints(max_length=300)] = Field(
+        "", description="the item reviewed, as printed (with of: the earlier plan's item)"
+    )
+    text: Annotated[str, StringConstraints(min_length=1, max_length=200000)] = Field(description="Markdown")
+    date: PlanDate | None = None
+    source: Annotated[str, StringConstraints(max_length=200)] = Field("", description="where it is printed")
+
+
 class PlanFile(Strict):
     """One edition of one municipality's DX plan."""
 
@@ -218,8 +350,12 @@ class PlanFile(Strict):
     published: bool = True
     edition: Edition = Field(description="the edition this file holds")
     editions: list[Edition] = Field(default_factory=list, description="the edition history as printed")
+    predecessor: Predecessor | None = Field(None, description="the plan this one follows")
     national_framework: Key | None = Field(
         None, description="version of 自治体DX推進計画 cited; none: the one in force at adoption"
+    )
+    review: Review = Field(
+        default_factory=lambda: Review.model_validate({}), description="how progress is reviewed"
     )
     level_labels: list[LevelLabel] = Field(min_length=1, max_length=6)
     vision: Markdown = Field("", description="目指す姿")
@@ -227,11 +363,17 @@ class PlanFile(Strict):
     governance: Markdown = Field("", description="推進体制")
     principles: Markdown = ""
     sections: list[Section] = Field(default_factory=list, description="other chapters, in order")
+    figures: list[Figure] = Field(default_factory=list, description="diagrams of the plan as a whole")
+    lists: list[Table] = Field(default_factory=list, description="lists of the plan as a whole")
     nodes: list[Node] = Field(min_length=1)
     schedule: list[ScheduleEntry] = Field(default_factory=list)
     kpis: list[Kpi] = Field(default_factory=list)
     observations: list[Observation] = Field(default_factory=list)
     glossary: list[Term] = Field(default_factory=list)
+    closing_review: list[ClosingReview] = Field(
+        default_factory=list,
+        description="総括: of this plan (whole or per node), or printed of an earlier one",
+    )
     note: Text = Field("", description="transcription notes for the whole file")
 
 

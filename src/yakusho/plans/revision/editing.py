@@ -35,6 +35,8 @@ from yakusho.plans.models import (
     Observation,
     Plan,
     PlanEdition,
+    PlanFigure,
+    PlanList,
     ScheduleEntry,
 )
 from yakusho.plans.planfile.export import export_edition
@@ -180,6 +182,14 @@ def _copy_rows(source: PlanEdition, edition: PlanEdition) -> None:
         [_clone(r, node_id=node_ids[r.node_id]) for r in ScheduleEntry.objects.filter(node__edition=source)],
         batch_size=1000,
     )
+    for model in (PlanFigure, PlanList):  # the diagrams and printed lists go with the text
+        model.objects.bulk_create(
+            [
+                _clone(x, edition_id=edition.pk, node_id=node_ids[x.node_id] if x.node_id else None)
+                for x in model.objects.filter(edition=source)
+            ],
+            batch_size=500,
+        )
     kpis = list(Kpi.objects.filter(edition=source))
     kpi_copies = [
         _clone(k, edition_id=edition.pk, node_id=node_ids[k.node_id], reprint_of_id=None) for k in kpis
