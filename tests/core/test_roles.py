@@ -144,6 +144,8 @@ JOINT_GOAL_TABLE = {
     "joint_goals:create": CONSORTIUM_ONLY,
     "joint_goals:update": CONSORTIUM_ONLY,
     "joint_goals:delete": CONSORTIUM_ONLY,
+    "joint_goals:detail": CONSORTIUM_ONLY,
+    "joint_goals:export": CONSORTIUM_ONLY,
     "joint_goals:member": ALL,
 }
 
@@ -157,8 +159,10 @@ def test_joint_goal_role_table(world, client: Client, name: str, role: str) -> N
     goal = JointGoal.objects.create(consortium=consortium, key="g", title="共通目標", target_text="試験")
     if name == "joint_goals:member":
         args: list[object] = [town.slug]
-    elif name in ("joint_goals:update", "joint_goals:delete"):
+    elif name in ("joint_goals:update", "joint_goals:delete", "joint_goals:detail"):
         args = [consortium.slug, goal.key]
+    elif name == "joint_goals:export":
+        args = [consortium.slug, goal.key, "csv"]
     else:
         args = [consortium.slug]
     login_as(client, users, role)

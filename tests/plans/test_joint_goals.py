@@ -59,12 +59,14 @@ def _by_town(rows: list[joint_goals.MemberStanding]) -> dict[str, joint_goals.Me
 
 
 def test_demo_loads_three_goals_with_the_members_real_measures(demo_with_plans) -> None:
-    goals = list(JointGoal.objects.filter(consortium__slug="akita").order_by("order"))
+    goals = list(JointGoal.objects.filter(consortium__slug="akita", kind="number").order_by("order"))
     assert [g.key for g in goals] == ["online-procedures", "cashless-fees", "facility-online-booking"]
-    assert all(g.description.startswith("【デモ】") for g in goals)
+    assert all(g.description.startswith("【デモ】") for g in JointGoal.objects.all())
     links: dict[tuple[str, str], Any] = {
         (link.goal.key, link.municipality.slug): link
-        for link in JointGoalLink.objects.select_related("goal", "municipality", "kpi", "observation")
+        for link in JointGoalLink.objects.filter(goal__kind="number").select_related(
+            "goal", "municipality", "kpi", "observation"
+        )
     }
     assert len(links) == 6
     assert links["online-procedures", "misato"].kpi.key == "kpi-online-procedures"
@@ -83,7 +85,7 @@ def test_demo_loads_three_goals_with_the_members_real_measures(demo_with_plans) 
 def test_loading_the_demo_twice_adds_nothing(demo_with_plans) -> None:
     before = (JointGoal.objects.count(), JointGoalLink.objects.count())
     call_command("demo", quiet_logins=True, verbosity=0)
-    assert (JointGoal.objects.count(), JointGoalLink.objects.count()) == before == (3, 6)
+    assert (JointGoal.objects.count(), JointGoalLink.objects.count()) == before == (5, 8)  # 2 text answers
 
 
 # --- standing ---------------------------------------------------------------------------------
@@ -309,7 +311,7 @@ def test_consortium_staff_create_edit_and_delete_a_goal(demo_with_plans, client:
     )
     assert response.status_code == 302
     goal = _goal("open-data")
-    assert goal.target_value == Decimal(10) and goal.target_fiscal_year == 2028 and goal.order == 4
+    assert goal.target_value == Decimal(10) and goal.target_fiscal_year == 2028 and goal.order == 6
     client.post(
         reverse("joint_goals:update", args=["akita", "open-data"]),
         {"key": "open-data", "title": "オープンデータ", "target_text": "全団体で公開", "order": "4"},
@@ -356,7 +358,7 @@ def test_staff_of_another_consortium_are_refused(demo_with_plans, client: Client
     assert client.post(reverse("joint_goals:delete", args=["akita", "cashless-fees"])).status_code == 403
     # their own consortium's URL does not reach 秋田県's goal either
     assert client.get(reverse("joint_goals:update", args=["yamagata", "cashless-fees"])).status_code == 404
-    assert JointGoal.objects.filter(consortium__slug="akita").count() == 3
+    assert JointGoal.objects.filter(consortium__slug="akita").count() == 5
 
 
 def test_member_page_answers_and_refusals(demo_with_plans, client: Client) -> None:
@@ -411,8 +413,8 @@ def test_staff_home_panel_counts_unanswered(demo_with_plans, client: Client) -> 
     JointGoalLink.objects.filter(municipality__slug="misato", goal__key="cashless-fees").delete()
     login_verified(client, User.objects.get(email="dx@example.jp"))
     page = client.get(reverse("staff:home")).content.decode()
-    assert "共通目標 3件（未回答 1件）" in page  # 美郷町
-    assert "共通目標 3件（未回答 0件）" in page  # 潟上市
+    assert "共通目標 5件（未回答 1件）" in page  # 美郷町
+    assert "共通目標 5件（未回答 0件）" in page  # 潟上市
 
 
 @pytest.mark.parametrize("page", ["list", "member", "consortium"])
