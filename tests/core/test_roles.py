@@ -93,6 +93,13 @@ REVIEW_TABLE |= {"reviews:report": ALL, "reviews:report_download": ALL}  # 進�
 #: The review dashboards: a cycle's for every role of the municipality, a consortium's for its staff.
 REVIEW_TABLE |= {"reviews:dashboard": ALL, "reviews:consortium_dashboard": frozenset({"consortium"})}
 REVIEW_TABLE |= {"reviews:evidence": ALL}  # a review's evidence file
+#: A plan's grading scales and a cycle's external evaluation: every role reads; the DX推進室 and the
+#: administrator change them.
+SECRETARIAT_ADMIN = frozenset({"admin", "secretariat"})
+REVIEW_TABLE |= {"reviews:scales": ALL, "reviews:scale": ALL, "reviews:scale_create": SECRETARIAT_ADMIN}
+REVIEW_TABLE |= {"reviews:scale_delete": SECRETARIAT_ADMIN, "reviews:scale_retire": SECRETARIAT_ADMIN}
+REVIEW_TABLE |= {"reviews:external": ALL}
+REVIEW_TABLE |= {"reviews:external_edit": SECRETARIAT_ADMIN, "reviews:external_delete": SECRETARIAT_ADMIN}
 
 
 def _evidence(node_review: NodeReview) -> ReviewEvidence:
@@ -108,6 +115,14 @@ def _evidence(node_review: NodeReview) -> ReviewEvidence:
     )
     evidence.file.save("根拠.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
     return evidence
+
+
+def _external(cycle: Any) -> Any:
+    from yakusho.plans.models import ExternalEvaluation
+
+    return ExternalEvaluation.objects.create(
+        municipality_id=cycle.municipality_id, cycle=cycle, body="外部評価委員会", date=cycle.due_date, text="意見"
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -128,6 +143,14 @@ def test_review_role_table(world, client: Client, name: str, role: str) -> None:
         "reviews:dashboard": [cycle.pk],
         "reviews:consortium_dashboard": [],
         "reviews:evidence": [cycle.pk, node_review.pk, _evidence(node_review).pk],
+        "reviews:scales": [edition.plan.key],
+        "reviews:scale_create": [edition.plan.key],
+        "reviews:scale": [edition.grading_scale_id],
+        "reviews:scale_delete": [edition.grading_scale_id],
+        "reviews:scale_retire": [edition.grading_scale_id],
+        "reviews:external": [cycle.pk],
+        "reviews:external_edit": [cycle.pk, _external(cycle).pk],
+        "reviews:external_delete": [cycle.pk, _external(cycle).pk],
     }[name]
     if name == "reviews:consortium_dashboard":
         args = [consortium.slug]

@@ -36,9 +36,20 @@ urlpatterns = [
     path(P + "editions/diff/", revision_views.PublicDiffView.as_view(), name="edition_diff"),
     path(P + "reports/", report_views.PublicReportListView.as_view(), name="reports"),
     path(P + "reports/<int:fiscal_year>/", report_views.PublicReportView.as_view(), name="report"),
+    # a period of a plan reviewed half-yearly (1–2) or quarterly (1–4)
+    path(
+        P + "reports/<int:fiscal_year>/<int:period>/",
+        report_views.PublicReportView.as_view(),
+        name="report_period",
+    ),
     re_path(
         r"^m/(?P<municipality>[-\w]+)/plans/(?P<plan>[-\w]+)/reports/(?P<fiscal_year>[0-9]{4})/report\.(?P<format>pdf|xlsx)$",
         report_views.PublicReportDownloadView.as_view(),
         name="report_download",
+    ),
+    re_path(
+        r"^m/(?P<municipality>[-\w]+)/plans/(?P<plan>[-\w]+)/reports/(?P<fiscal_year>[0-9]{4})/(?P<period>[1-4])/report\.(?P<format>pdf|xlsx)$",
+        report_views.PublicReportDownloadView.as_view(),
+        name="report_period_download",
     ),
 ]

@@ -16,6 +16,13 @@ Rules of the summary (also in docs/progress-reports.md):
   「データなし」 — save an every_n_years KPI whose window closed without one (遅れ).
 - The share on track is (達成 + 順調) / (達成 + 順調 + 遅れ): KPIs without data and qualitative
   KPIs are left out of both sides, and their counts are shown beside it.
+- The grade summary (:class:`GradeSummary`) counts the items the plan actually grades
+  (``PlanEdition.graded``): each 課's review with a grade (department), one grade per item — the
+  lead 課's, else the first graded review's (node) — or each KPI graded in the cycle (kpi). Its
+  percentages are over the items graded only, one decimal, largest remainders first so they add
+  up to 100; the items not graded are counted apart. With nothing graded it says so, never 0 %.
+- External evaluations (外部評価) are shown apart from the reviews: beside their item, and those
+  about the whole cycle in their own section.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.db.models import Prefetch
@@ -35,8 +43,11 @@ from yakusho.core.jcal import format_fiscal_year, format_wareki_date
 from yakusho.plans import figures
 from yakusho.plans.achievement import LABELS, Achievement, Status, evaluate
 from yakusho.plans.models import (
+    ExternalEvaluation,
+    GradedItem,
     Kpi,
     KpiActual,
+    KpiGrade,
     KpiTarget,
     Node,
     NodeReview,
@@ -44,6 +55,8 @@ from yakusho.plans.models import (
     ReviewCycle,
     ReviewGrade,
 )
+from yakusho.plans.review.external import ExternalEntry
+from yakusho.plans.review.external import entry as external_entry
 
 DEMO_BANNER = gettext_lazy("デモデータ：この評価はデモ用に作成したもので、団体が公表したものではありません")
 NO_GRADE = ""
@@ -92,6 +105,8 @@ class NodeEntry:
     grade: str
     grade_label: str
     reviews: list[DepartmentReview]
+    #: what outside bodies said about this item (外部評価), apart from the reviews
+    external: tuple[ExternalEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,6 +153,123 @@ class KpiEntry:
 
 
 @dataclass(frozen=True)
+class GradeShare:
+    """One level of the scale in the grade summary: how many items got it, and their share."""
+
+    key: str  # the level's code
+    label: str  # 「A（順調）」
+    count: int
+    percent: Decimal | None  # one decimal; None when nothing is graded
+    description: str = ""  # the municipality's description of the level
+
+    @property
+    def percent_text(self) -> str:
+        return figures.format_figure(self.percent, "%", computed=True) if self.percent is not None else "—"
+
+    @property
+    def fraction(self) -> Decimal | None:
+        """The share as Excel holds a percentage (0.25 shown as 25.0%)."""
+        return self.percent / 100 if self.percent is not None else None
+
+
+#: what an item is, per ``PlanEdition.graded``: (the items graded, all the items)
+ITEM_WORDS = {
+    GradedItem.DEPARTMENT: (gettext_lazy("評価した取組"), gettext_lazy("担当課ごとの評価")),
+    GradedItem.NODE: (gettext_lazy("評価した取組"), gettext_lazy("取組")),
+    GradedItem.KPI: (gettext_lazy("評価したKPI"), gettext_lazy("KPI")),
+}
+
+
+@dataclass(frozen=True)
+class GradeSummary:
+    """Grade counts and percentages over the items actually graded, with the base said in words."""
+
+    kind: str  # GradedItem
+    total: int  # items that could carry a grade
+    graded: int  # items that carry one: the base of the percentages
+    shares: list[GradeShare]
+
+    @property
+    def ungraded(self) -> int:
+        return self.total - self.graded
+
+    @property
+    def kind_label(self) -> str:
+        return str(GradedItem(self.kind).label)
+
+    @property
+    def base_text(self) -> str:
+        """「評価した取組 18件（担当課ごとの評価 24件のうち18件）に対する割合」"""
+        graded, items = ITEM_WORDS[GradedItem(self.kind)]
+        return _("%(graded)s %(n)d件（%(items)s %(total)d件のうち%(n)d件）に対する割合") % {
+            "graded": graded,
+            "items": items,
+            "n": self.graded,
+            "total": self.total,
+        }
+
+    @property
+    def ungraded_text(self) -> str:
+        if not self.ungraded:
+            return ""
+        return _("未評価の%(n)d件は、割合に含めていません。") % {"n": self.ungraded}
+
+    @property
+    def nothing_text(self) -> str:
+        """What the summary says instead of 0 % when nothing is graded."""
+        _graded, items = ITEM_WORDS[GradedItem(self.kind)]
+        if not self.total:
+            return _("評価する%(items)sがありません。") % {"items": items}
+        return _(
+            "まだ評価が入っていません（%(items)s %(total)d件すべてが未評価）。"
+            "割合は評価が入ってから示します。"
+        ) % {"items": items, "total": self.total}
+
+    @property
+    def rule_text(self) -> str:
+        """How an item's grade is taken, where that needs saying."""
+        if self.kind == GradedItem.NODE:
+            return _("取組の評価は主担当課の評価です（主担当課が未評価なら、評価のある最初の課の評価）。")
+        if self.kind == GradedItem.DEPARTMENT:
+            return _("一つの取組を複数の課が担当するときは、課ごとの評価をそれぞれ数えます。")
+        return ""
+
+
+def split_percent(counts: list[int]) -> list[Decimal | None]:
+    """Each count's share of their sum in percent, to one decimal, adding up to exactly 100:
+    every share is rounded down to a tenth, then the tenths left go to the largest remainders
+    (the first of equal ones). None for every count when they sum to 0."""
+    total = sum(counts)
+    if total == 0:
+        return [None for _ in counts]
+    exact = [Fraction(c * 1000, total) for c in counts]  # in tenths of a percent
+    tenths = [int(x) for x in exact]
+    left = 1000 - sum(tenths)
+    for i in sorted(range(len(counts)), key=lambda i: (-(exact[i] - tenths[i]), i))[:left]:
+        tenths[i] += 1
+    return [(Decimal(t) / 10).quantize(Decimal("0.1")) for t in tenths]
+
+
+def grade_summary(kind: str, grades: list[ReviewGrade], items: list[tuple[str, str]]) -> GradeSummary:
+    """``items``: (code, label) of each item, an empty code for one not graded. A code not in the
+    scale (a grade of another scale) still counts, as a share of its own, so the shares add up."""
+    counter = Counter(code for code, _label in items if code != NO_GRADE)
+    levels: list[tuple[str, str, str]] = [(g.code, f"{g.code}（{g.label}）", g.description) for g in grades]
+    known = {g.code for g in grades}
+    for code, label in items:
+        if code != NO_GRADE and code not in known:
+            known.add(code)
+            levels.append((code, f"{code}（{label}）" if label else code, ""))
+    counts = [counter[code] for code, _label, _description in levels]
+    percents = split_percent(counts)
+    shares = [
+        GradeShare(code, label, n, pct, description)
+        for (code, label, description), n, pct in zip(levels, counts, percents, strict=True)
+    ]
+    return GradeSummary(kind=kind, total=len(items), graded=sum(counts), shares=shares)
+
+
+@dataclass(frozen=True)
 class Report:
     cycle: ReviewCycle
     title: str
@@ -152,6 +284,12 @@ class Report:
     kpi_counts: list[Count]
     nodes: list[NodeEntry]
     kpis: list[KpiEntry]
+    #: the cycle's period: 令和6年度, or 令和8年度 上半期 for a period of a half-yearly review
+    period_label: str
+    graded: str  # what the plan grades (GradedItem)
+    grade_summary: GradeSummary
+    #: external evaluations about the whole cycle (those about an item are on its NodeEntry)
+    external: list[ExternalEntry]
 
     @property
     def node_total(self) -> int:
@@ -176,6 +314,20 @@ class Report:
     @property
     def state_label(self) -> str:
         return _("確定") if self.finalised else _("未確定")
+
+    @property
+    def grade_chart_title(self) -> str:
+        return _("評価別のKPI数") if self.graded == GradedItem.KPI else _("評価別の項目数")
+
+    @property
+    def kpi_grade_note(self) -> str:
+        if self.graded == GradedItem.KPI:
+            return _("評価はそのKPIの評価です。")
+        return _("評価はそのKPIの項目の評価です。")
+
+    @property
+    def has_external(self) -> bool:
+        return bool(self.external) or any(n.external for n in self.nodes)
 
 
 def _level_label(labels: list[str], level: int) -> str:
@@ -223,7 +375,7 @@ def _department_review(review: NodeReview, note: str) -> DepartmentReview:
     )
 
 
-def _kpi_entry(kpi: Kpi, year: int, node: NodeEntry | None) -> KpiEntry:
+def _kpi_entry(kpi: Kpi, year: int, node: NodeEntry | None, own_grade: str | None = None) -> KpiEntry:
     achievement = evaluate(kpi, year)
     targets = list(kpi.targets.all())
     stated = next((t for t in targets if t.fiscal_year == year), None)
@@ -254,7 +406,7 @@ def _kpi_entry(kpi: Kpi, year: int, node: NodeEntry | None) -> KpiEntry:
         final_target=_target_text(final, kpi.unit) if final is not None else "",
         actual=figures.actual_text(actual, kpi.unit) if actual else "",
         achievement=figures.clamped(achievement),
-        grade=node.grade if node else NO_GRADE,
+        grade=own_grade if own_grade is not None else (node.grade if node else NO_GRADE),
         actual_figure=figures.actual_value(actual, kpi.unit) if actual else "",
         actual_source=figures.source_label(actual) if actual else "",
         actual_as_of=actual.date if actual else None,
@@ -282,6 +434,7 @@ def build(cycle: ReviewCycle) -> Report:
     ``select_related("edition__plan", "municipality")`` to save two more)."""
     edition = cycle.edition
     year = cycle.fiscal_year
+    graded = edition.graded
     labels = list(edition.level_labels or [])
     nodes = list(
         Node.objects.filter(edition=edition)
@@ -296,6 +449,17 @@ def build(cycle: ReviewCycle) -> Report:
     ):
         by_node.setdefault(r.node_id, []).append(r)
     grades = list(ReviewGrade.objects.filter(scale_id=cycle.edition.grading_scale_id).order_by("order"))
+    node_by_pk = {n.pk: n for n in nodes}
+    external_by_node: dict[int, list[ExternalEntry]] = {}
+    cycle_external: list[ExternalEntry] = []
+    for evaluation in ExternalEvaluation.objects.filter(
+        cycle=cycle, municipality_id=cycle.municipality_id
+    ).order_by("date", "pk"):
+        if evaluation.node_id in node_by_pk:
+            node = node_by_pk[evaluation.node_id]
+            external_by_node.setdefault(node.pk, []).append(external_entry(evaluation, node))
+        else:
+            cycle_external.append(external_entry(evaluation))
 
     entries: dict[int, NodeEntry] = {}
     for node in nodes:
@@ -305,6 +469,10 @@ def build(cycle: ReviewCycle) -> Report:
         )
         shown = [_department_review(r, node.department_note) for r in reviews]
         main = shown[0] if shown else None
+        graded_review = main
+        if graded == GradedItem.NODE:
+            # the lead 課's grade, else the first graded review's (lead first in ``shown``)
+            graded_review = next((d for d in shown if d.grade != NO_GRADE), main)
         entries[node.pk] = NodeEntry(
             key=node.key,
             code=node.code,
@@ -315,17 +483,20 @@ def build(cycle: ReviewCycle) -> Report:
             status=main.status if main else "",
             status_label=main.status_label if main else "—",
             progress=main.progress if main else None,
-            grade=main.grade if main else NO_GRADE,
-            grade_label=main.grade_label if main else "",
+            grade=graded_review.grade if graded_review else NO_GRADE,
+            grade_label=graded_review.grade_label if graded_review else "",
             reviews=shown,
+            external=tuple(external_by_node.get(node.pk, ())),
         )
     node_list = [entries[n.pk] for n in nodes if entries[n.pk].reviews]
-
+    for node in nodes:
+        if not entries[
+            node.pk
+        ].reviews:  # an item not reviewed is not listed: its comments go with the cycle's
+            cycle_external += entries[node.pk].external
+    cycle_external.sort(key=lambda e: e.date)
     status_counter = Counter(n.status for n in node_list)
-    grade_counter = Counter(n.grade for n in node_list)
     status_counts = [Count(s.value, str(s.label), status_counter[s.value]) for s in NodeReview.Progress]
-    grade_counts = [Count(g.code, f"{g.code}（{g.label}）", grade_counter[g.code]) for g in grades]
-    grade_counts.append(Count(NO_GRADE, _("未評価"), grade_counter[NO_GRADE]))
 
     kpis = list(
         Kpi.objects.filter(edition=edition)
@@ -335,26 +506,52 @@ def build(cycle: ReviewCycle) -> Report:
         )
         .order_by("order")
     )
+    kpi_grades = {
+        g.kpi_id: g.grade
+        for g in KpiGrade.objects.filter(cycle=cycle, grade__isnull=False).select_related("grade")
+        if g.grade is not None
+    }
     kpi_entries = []
+    kpi_items: list[tuple[str, str]] = []
     listed = {kpi.pk for kpi in kpis}
     for kpi in kpis:
         if kpi.reprint_of_id in listed:
             continue  # a reprint (再掲) is the same KPI again: listed and counted once, as its original
         kpi.edition = edition  # evaluate() reads the plan period from it: no query per KPI
-        kpi_entries.append(_kpi_entry(kpi, year, entries.get(kpi.node_id)))
+        own = kpi_grades.get(kpi.pk)
+        kpi_items.append((own.code, own.label) if own else (NO_GRADE, ""))
+        kpi_entries.append(
+            _kpi_entry(
+                kpi,
+                year,
+                entries.get(kpi.node_id),
+                (own.code if own else NO_GRADE) if graded == GradedItem.KPI else None,
+            )
+        )
     kpi_counter = Counter(k.achievement.status for k in kpi_entries)
     kpi_counts = [Count(s.value, str(label), kpi_counter[s]) for s, label in LABELS.items()]
 
+    if graded == GradedItem.KPI:
+        items = kpi_items
+    elif graded == GradedItem.NODE:
+        items = [(n.grade, n.grade_label) for n in node_list]
+    else:
+        items = [(r.grade, r.grade_label) for n in node_list for r in n.reviews]
+    # the chart: items per grade (one grade per item, as the item table shows), or KPIs per grade
+    charted = items if graded == GradedItem.KPI else [(n.grade, n.grade_label) for n in node_list]
+    grade_counter = Counter(code for code, _label in charted)
+    grade_counts = [Count(g.code, f"{g.code}（{g.label}）", grade_counter[g.code]) for g in grades]
+    grade_counts.append(Count(NO_GRADE, _("未評価"), grade_counter[NO_GRADE]))
+
     plan_title = edition.title
-    year_label = format_fiscal_year(year)
+    period_label = cycle.label
     return Report(
         cycle=cycle,
-        title=_("%(plan)s %(year)s 進捗状況報告書")
-        % {"plan": plan_title, "year": format_fiscal_year(year, short=True)},
+        title=_("%(plan)s %(year)s 進捗状況報告書") % {"plan": plan_title, "year": period_label},
         plan_title=plan_title,
         municipality=cycle.municipality.name,
         fiscal_year=year,
-        fiscal_year_label=year_label,
+        fiscal_year_label=_("%(label)s（%(year)d年度）") % {"label": period_label, "year": year},
         finalised=cycle.state == ReviewCycle.State.FINALISED,
         demo=cycle.demo,
         status_counts=status_counts,
@@ -362,6 +559,10 @@ def build(cycle: ReviewCycle) -> Report:
         kpi_counts=kpi_counts,
         nodes=node_list,
         kpis=kpi_entries,
+        period_label=period_label,
+        graded=graded,
+        grade_summary=grade_summary(graded, grades, items),
+        external=cycle_external,
     )
 
 
@@ -406,7 +607,7 @@ def bar_chart(title: str, counts: list[Count]) -> BarChart:
 def charts(report: Report) -> list[tuple[BarChart, list[Count]]]:
     return [
         (bar_chart(_("進捗状況別の項目数"), report.status_counts), report.status_counts),
-        (bar_chart(_("評価別の項目数"), report.grade_counts), report.grade_counts),
+        (bar_chart(report.grade_chart_title, report.grade_counts), report.grade_counts),
         (bar_chart(_("KPIの達成状況"), report.kpi_counts), report.kpi_counts),
     ]
 

@@ -8,7 +8,7 @@ can read it and it prints the same everywhere. Nothing is fetched while renderin
 is handed over as a string, the charts are inline SVG and the font comes from the system
 (fontconfig). The workbook has three sheets, 概要 / 項目別評価 / KPI, each starting with the title
 and the report's state (確定 or 未確定, and the demo notice for demo cycles) so a printed or
-forwarded sheet says it too.
+forwarded sheet says it too, and a fourth, 外部評価, when outside bodies commented on the review.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from yakusho.core.spreadsheets import SafeWorkbook, workbook_bytes
 from yakusho.plans import figures
 from yakusho.plans.exports import style_header
 from yakusho.plans.report.build import DEMO_BANNER, Count, KpiEntry, Report, charts
+from yakusho.plans.review.external import ExternalEntry
 
 PDF_TEMPLATE = "plans/report/pdf.html"
 PDF_STYLESHEET = "plans/report/pdf.css"  # found by the template loaders, handed over as a string
@@ -77,6 +78,10 @@ KPI_HEADER = [
 ]
 #: Columns of KPI_HEADER holding figures in the KPI's unit (formatted by the unit in Excel).
 FIGURE_COLUMNS = frozenset({"現状値", "目標値（当年度）", "最終目標", "実績値（当年度）", "判定した値"})
+#: The 外部評価 sheet: one row per comment, the item's columns empty for one about the whole cycle.
+EXTERNAL_HEADER = ["対象", "番号", "項目", "会議・委員会", "日付", "意見"]
+#: How a share is shown in Excel (the cell holds 0.25 for 25.0%).
+PERCENT_FORMAT = "0.0%"
 
 
 def notices(report: Report) -> list[str]:
@@ -105,7 +110,26 @@ def summary_lines(report: Report) -> list[tuple[str, str]]:
         ("評価した項目", f"{report.node_total}"),
         ("KPI", f"{len(report.kpis)}"),
         ("順調の割合（達成・順調 / 数値で判断できたKPI）", share),
+        ("評価の対象", report.grade_summary.kind_label),
     ]
+
+
+def grade_lines(report: Report) -> list[tuple[str, str]]:
+    """The grade summary as lines of words (the PDF's 概要 table): its base, each level's count and
+    share, the items not graded apart — or, with nothing graded, the sentence saying so."""
+    summary = report.grade_summary
+    if not summary.graded:
+        return [("評価の内訳", summary.nothing_text)]
+    lines = [
+        (
+            "評価の内訳（割合の母数）",
+            "。".join(filter(None, [summary.base_text, summary.rule_text.rstrip("。")])),
+        )
+    ]
+    lines += [(f"評価 {s.label}", f"{s.count}件（{s.percent_text}）") for s in summary.shares]
+    if summary.ungraded:
+        lines.append(("未評価", f"{summary.ungraded}件（割合に含めていません）"))
+    return lines
 
 
 # --- PDF ------------------------------------------------------------------------------------
@@ -128,6 +152,11 @@ class PdfNodeRows:
     name: str  # level label, code and title
     depth: int  # 1 at the top; the stylesheet indents down to 6
     reviews: list[PdfReviewRow]
+    external: tuple[ExternalEntry, ...] = ()  # a row each, under the reviews
+
+    @property
+    def rowspan(self) -> int:
+        return len(self.reviews) + len(self.external)
 
 
 def _pdf_nodes(report: Report) -> list[PdfNodeRows]:
@@ -146,7 +175,9 @@ def _pdf_nodes(report: Report) -> list[PdfNodeRows]:
             for r in node.reviews
         ]
         name = f"{node.level_label} {node.code} {node.title}".strip()
-        nodes.append(PdfNodeRows(name=name, depth=min(max(node.depth, 1), 6), reviews=rows))
+        nodes.append(
+            PdfNodeRows(name=name, depth=min(max(node.depth, 1), 6), reviews=rows, external=node.external)
+        )
     return nodes
 
 
@@ -159,6 +190,7 @@ def _pdf_html(report: Report) -> str:
                 "report": report,
                 "notices": notices(report),
                 "summary": summary_lines(report),
+                "grade_lines": grade_lines(report),
                 "charts": charts(report),
                 "nodes": _pdf_nodes(report),
             },
@@ -225,6 +257,7 @@ def report_workbook(report: Report) -> bytes:
     _counts_block(overview, "進捗状況", report.status_counts, "D4")
     _counts_block(overview, "評価", report.grade_counts, "D18")
     _counts_block(overview, "KPIの達成状況", report.kpi_counts, "D32")
+    _grade_share_block(overview, report)
     overview.column_dimensions["A"].width = 44
     overview.column_dimensions["B"].width = 40
 
@@ -261,7 +294,51 @@ def report_workbook(report: Report) -> bytes:
         sheet.append(kpi_row(k))
         _format_figures(sheet[sheet.max_row], k.unit)
     style_header(sheet, 3)
+    if report.has_external:
+        _external_sheet(wb.create_sheet("外部評価"), report)
     return workbook_bytes(wb)
+
+
+def _grade_share_block(ws: Any, report: Report) -> None:
+    """The grade summary: the base in words, then each level's count (a number) and share (a
+    number shown as a percentage), the items not graded on a row of their own, outside the base."""
+    summary = report.grade_summary
+    ws.append([])
+    ws.append(["評価の内訳（評価した件数に対する割合）", "件数", "割合"])
+    for c in ws[ws.max_row]:
+        c.font = Font(bold=True)
+    if not summary.graded:
+        ws.append([summary.nothing_text])
+        return
+    ws.append(["。".join(filter(None, [summary.base_text, summary.rule_text.rstrip("。")]))])
+    for s in summary.shares:
+        ws.append([s.label, s.count, s.fraction])
+        ws.cell(row=ws.max_row, column=3).number_format = PERCENT_FORMAT
+    ws.append(["計（割合の母数）", summary.graded, 1])
+    ws.cell(row=ws.max_row, column=3).number_format = PERCENT_FORMAT
+    if summary.ungraded:
+        ws.append(["未評価（割合に含めない）", summary.ungraded, None])
+
+
+def external_row(e: ExternalEntry) -> list[Any]:
+    """A row of the 外部評価 sheet, in the order of :data:`EXTERNAL_HEADER`."""
+    target = "項目" if e.node_title else "計画全体"
+    return [target, e.node_code, e.node_title, e.body, e.date, e.text]
+
+
+def _external_sheet(ws: Any, report: Report) -> None:
+    """Every external evaluation: those about the whole cycle first, then by item."""
+    _sheet_head(ws, report)
+    ws.append(EXTERNAL_HEADER)
+    rows = list(report.external) + [e for node in report.nodes for e in node.external]
+    for e in rows:
+        ws.append(external_row(e))
+        ws.cell(row=ws.max_row, column=EXTERNAL_HEADER.index("日付") + 1).number_format = "yyyy-mm-dd"
+    style_header(ws, 3)
+    for row in ws.iter_rows(min_row=4):
+        for cell in row:
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+    ws.column_dimensions["F"].width = 80
 
 
 def kpi_status(k: KpiEntry) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
@@ -25,7 +25,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def download(built: report.Report, fmt: str, plan_key: str) -> HttpResponse:
-    name = f"{plan_key}-{built.fiscal_year}-report{'-draft' if not built.finalised else ''}.{fmt}"
+    period = f"-p{built.cycle.period}" if built.cycle.period else ""
+    name = f"{plan_key}-{built.fiscal_year}{period}-report{'-draft' if not built.finalised else ''}.{fmt}"
     if fmt == "pdf":
         response = HttpResponse(report_pdf(built), content_type="application/pdf")
     else:
@@ -65,9 +66,7 @@ class StaffReportView(StaffReportMixin, TemplateView):
             pdf_url=reverse("reviews:report_download", args=[slug, cycle.pk, "pdf"]),
             xlsx_url=reverse("reviews:report_download", args=[slug, cycle.pk, "xlsx"]),
             public_url=(
-                reverse("plans:report", args=[slug, plan.key, cycle.fiscal_year])
-                if built.finalised and plan.published
-                else None
+                public_urls(slug, plan.key, cycle)["page"] if built.finalised and plan.published else None
             ),
         )
         return context
@@ -80,6 +79,21 @@ class StaffReportDownloadView(StaffReportMixin, View):
 
 
 # --- public ---------------------------------------------------------------------------------
+
+
+def public_urls(slug: str, plan_key: str, cycle: ReviewCycle) -> dict[str, str]:
+    """The public addresses of a published review's report: its page, PDF and Excel."""
+    here: list[object] = [slug, plan_key, cycle.fiscal_year]
+    if cycle.period:
+        here.append(cycle.period)
+        page, download = "plans:report_period", "plans:report_period_download"
+    else:
+        page, download = "plans:report", "plans:report_download"
+    return {
+        "page": reverse(page, args=here),
+        "pdf": reverse(download, args=[*here, "pdf"]),
+        "xlsx": reverse(download, args=[*here, "xlsx"]),
+    }
 
 
 class PublicReportMixin(TemplateView):
@@ -98,9 +112,16 @@ class PublicReportMixin(TemplateView):
         self.municipality, self.plan = municipality, plan
         return None
 
-    def published_cycle(self, request: HttpRequest, year: int) -> ReviewCycle | HttpResponse:
-        """The finalised cycle of ``year``; a review still open is not published, so it is a 404."""
-        cycle = _cycles(self.municipality).filter(edition__plan=self.plan, fiscal_year=year).first()
+    def published_cycle(self, request: HttpRequest, year: int, period: int = 0) -> ReviewCycle | HttpResponse:
+        """The finalised cycle of ``year`` (and ``period``); a review still open is not published, so
+        it is a 404. A plan reviewed per period has no cycle for the whole year: its year's address
+        leads to the latest published period of the year."""
+        cycles = _cycles(self.municipality).filter(edition__plan=self.plan, fiscal_year=year)
+        cycle = cycles.filter(period=period).first()
+        if cycle is None and period == 0:
+            latest = cycles.filter(state=ReviewCycle.State.FINALISED).order_by("-period").first()
+            if latest is not None:
+                return redirect(public_urls(self.municipality.slug, self.plan.key, latest)["page"])
         if cycle is None:
             return not_found(
                 request,
@@ -141,10 +162,12 @@ class PublicReportListView(PublicReportMixin):
         cycles = list(
             _cycles(self.municipality)
             .filter(edition__plan=self.plan, state=ReviewCycle.State.FINALISED)
-            .order_by("-fiscal_year")
+            .select_related("edition")
+            .order_by("-fiscal_year", "-period")
         )
         assert self.plan.current_edition is not None  # checked by resolve()
-        return self.render_to_response({**self.plan_context(self.plan.current_edition), "cycles": cycles})
+        rows = [(c, public_urls(self.municipality.slug, self.plan.key, c)) for c in cycles]
+        return self.render_to_response({**self.plan_context(self.plan.current_edition), "rows": rows})
 
 
 @cached_page
@@ -155,18 +178,18 @@ class PublicReportView(PublicReportMixin):
         refused = self.resolve(request, kwargs)
         if refused is not None:
             return refused
-        cycle = self.published_cycle(request, kwargs["fiscal_year"])
+        cycle = self.published_cycle(request, kwargs["fiscal_year"], kwargs.get("period", 0))
         if isinstance(cycle, HttpResponse):
             return cycle
         built = report.build(cycle)
-        here: list[object] = [self.municipality.slug, self.plan.key, cycle.fiscal_year]
+        urls = public_urls(self.municipality.slug, self.plan.key, cycle)
         return self.render_to_response(
             {
                 **self.plan_context(cycle.edition),
                 **report.context(built),
                 "cycle": cycle,
-                "pdf_url": reverse("plans:report_download", args=[*here, "pdf"]),
-                "xlsx_url": reverse("plans:report_download", args=[*here, "xlsx"]),
+                "pdf_url": urls["pdf"],
+                "xlsx_url": urls["xlsx"],
             }
         )
 
@@ -176,7 +199,7 @@ class PublicReportDownloadView(PublicReportMixin):
         refused = self.resolve(request, kwargs)
         if refused is not None:
             return refused
-        cycle = self.published_cycle(request, int(kwargs["fiscal_year"]))
+        cycle = self.published_cycle(request, int(kwargs["fiscal_year"]), int(kwargs.get("period") or 0))
         if isinstance(cycle, HttpResponse):
             return cycle
         return download(report.build(cycle), kwargs["format"], self.plan.key)
