@@ -144,7 +144,17 @@ def samples() -> dict[str, str]:
     from yakusho.bookings.models import Booking, Resource, Slot
     from yakusho.bookings.queue.models import QueueService, QueueTicket
     from yakusho.core.models import Consortium, Department, Membership, Municipality
-    from yakusho.plans.models import Kpi, Plan, ReviewCycle, ReviewEvidence
+    from yakusho.plans.models import (
+        ExternalEvaluation,
+        GradingScale,
+        JointGoal,
+        Kpi,
+        Plan,
+        PlanFigure,
+        PlanList,
+        ReviewCycle,
+        ReviewEvidence,
+    )
     from yakusho.procedures.models import CounterVisit, Procedure, ProcedureLifeEvent, Submission
 
     oe = Municipality.objects.get(slug="oe")
@@ -178,6 +188,12 @@ def samples() -> dict[str, str]:
         "cycle": str(cycle.pk) if cycle else "1",
         "review": str(review.pk) if review else "1",
         "evidence": _pk(ReviewEvidence, review__cycle=cycle),
+        "scale": _pk(GradingScale, municipality=oe),
+        "evaluation": _pk(ExternalEvaluation, municipality=oe),
+        "period": "1",
+        "list_key": PlanList.objects.filter(edition=edition).values_list("key", flat=True).first() or "x",
+        "figure": PlanFigure.objects.filter(edition=edition).values_list("key", flat=True).first() or "x",
+        "goal": JointGoal.objects.filter(consortium=consortium).values_list("key", flat=True).first() or "x",
         "procedure": procedure.key if procedure else "x",
         "event": events.first() or "moving",
         "code": submission.code if submission else "x",
