@@ -18,8 +18,10 @@ from tests.helpers import login_verified
 from yakusho.core.jcal import format_fiscal_year
 from yakusho.core.models import Consortium, ConsortiumMembership, Membership, Municipality, Role, User
 from yakusho.plans import figures
-from yakusho.plans.joint_goals import services as joint_goals
-from yakusho.plans.joint_goals.services import JointGoalError, State
+from yakusho.plans.joint_goals.answers import candidates, clear_link, link_measure
+from yakusho.plans.joint_goals.goals import create_goal, delete_goal, update_goal
+from yakusho.plans.joint_goals.standing import MemberStanding, State, goal_unit, standing
+from yakusho.plans.joint_goals.targets import JointGoalError
 from yakusho.plans.models import (
     JointGoal,
     JointGoalLink,
@@ -51,7 +53,7 @@ def _answers() -> list[tuple[object, ...]]:
     return list(JointGoalLink.objects.order_by("pk").values_list("pk", "kpi_id", "observation_id", "note"))
 
 
-def _by_town(rows: list[joint_goals.MemberStanding]) -> dict[str, joint_goals.MemberStanding]:
+def _by_town(rows: list[MemberStanding]) -> dict[str, MemberStanding]:
     return {r.municipality.slug: r for r in rows}
 
 
@@ -92,7 +94,7 @@ def test_loading_the_demo_twice_adds_nothing(demo_with_plans) -> None:
 
 
 def test_standing_measured_with_progress_where_units_agree(demo_with_plans) -> None:
-    rows = _by_town(joint_goals.standing(_goal("online-procedures")))
+    rows = _by_town(standing(_goal("online-procedures")))
     misato = rows["misato"]
     assert misato.state == State.MEASURED and misato.label == "計測している"
     # the latest actual of the KPI's one series (the plan's R6 figure, or a later review's)
@@ -111,7 +113,7 @@ def test_standing_measured_with_progress_where_units_agree(demo_with_plans) -> N
 
 
 def test_standing_says_so_when_units_differ(demo_with_plans) -> None:
-    rows = _by_town(joint_goals.standing(_goal("cashless-fees")))
+    rows = _by_town(standing(_goal("cashless-fees")))
     katagami = rows["katagami"]  # an observation, 14.4 % against 30 %
     assert katagami.state == State.MEASURED and katagami.observation is not None
     assert katagami.progress == 48 and katagami.when == "R7年7月時点"
@@ -126,14 +128,14 @@ def test_members_figures_carry_their_source_and_as_of(demo_with_plans, client: C
     """A member's figure is written as on the plan pages: a KPI's actual with its year, source and
     "as of" (デモ marked), an observation with the plan as its source and its date."""
     goal = _goal("online-procedures")
-    misato = _by_town(joint_goals.standing(goal))["misato"]
+    misato = _by_town(standing(goal))["misato"]
     assert misato.actual is not None and misato.actual.fiscal_year == misato.year
     assert misato.figure_text == figures.actual_with_year(misato.actual, misato.unit)
     assert misato.figure_text.startswith(format_fiscal_year(misato.year or 0, short=True) + "：")
     KpiActual.objects.filter(pk=misato.actual.pk).update(source=KpiActual.Source.DEMO, date=date(2026, 5, 29))
-    misato = _by_town(joint_goals.standing(goal))["misato"]
+    misato = _by_town(standing(goal))["misato"]
     assert misato.demo and misato.figure_text.endswith("（デモ・令和8年5月29日時点）")
-    katagami = _by_town(joint_goals.standing(_goal("cashless-fees")))["katagami"]
+    katagami = _by_town(standing(_goal("cashless-fees")))["katagami"]
     assert katagami.figure_text == "14.4パーセント（計画書・令和7年7月時点）" and not katagami.demo
 
     listing = _consortium_client(client).get(reverse("joint_goals:list", args=["akita"])).content.decode()
@@ -146,13 +148,13 @@ def test_members_figures_carry_their_source_and_as_of(demo_with_plans, client: C
 def test_standing_unanswered_and_a_deleted_measure(demo_with_plans) -> None:
     goal = _goal("facility-online-booking")
     JointGoalLink.objects.filter(goal=goal, municipality__slug="misato").delete()
-    rows = _by_town(joint_goals.standing(goal))
+    rows = _by_town(standing(goal))
     assert rows["misato"].state == State.UNANSWERED and rows["misato"].label == "未回答"
     assert rows["katagami"].state == State.NOT_MEASURED
     # A KPI deleted under a link leaves neither measure and no note: not a declaration.
     online = _goal("online-procedures")
     JointGoalLink.objects.filter(goal=online, municipality__slug="misato").update(kpi=None, note="")
-    row = _by_town(joint_goals.standing(online))["misato"]
+    row = _by_town(standing(online))["misato"]
     assert row.state == State.UNANSWERED and any("削除" in r for r in row.remarks)
 
 
@@ -194,7 +196,7 @@ def test_a_link_to_an_older_edition_reads_the_current_kpi_of_the_same_key(demo_w
     old, new = _new_misato_edition()
     goal = _goal("online-procedures")
     assert JointGoalLink.objects.get(goal=goal, municipality__slug="misato").kpi == old
-    row = _by_town(joint_goals.standing(goal))["misato"]
+    row = _by_town(standing(goal))["misato"]
     assert row.kpi == new and row.followed_key
     assert row.value == Decimal(150) and row.progress == 150 and row.reached is True
 
@@ -206,11 +208,11 @@ def test_secretariat_links_its_own_kpi_and_declares_not_measured(demo_with_plans
     goal = _goal("facility-online-booking")
     membership = _secretariat("misato")
     kpi = Kpi.objects.get(municipality__slug="misato", key="kpi-online-procedures")
-    link = joint_goals.link_measure(membership, goal, kpi=kpi, note="")
+    link = link_measure(membership, goal, kpi=kpi, note="")
     assert link.kpi == kpi and JointGoalLink.objects.filter(goal=goal).count() == 2  # replaced, not added
-    link = joint_goals.link_measure(membership, goal, note="予約件数は未集計")
+    link = link_measure(membership, goal, note="予約件数は未集計")
     assert link.kpi is None and link.note == "予約件数は未集計"
-    assert joint_goals.clear_link(membership, goal)
+    assert clear_link(membership, goal)
     assert not JointGoalLink.objects.filter(goal=goal, municipality=membership.municipality).exists()
 
 
@@ -236,7 +238,7 @@ def test_bad_answers_are_refused_in_japanese_and_save_nothing(demo_with_plans, c
     if case == "older-edition-kpi":
         kwargs = {"kpi": _new_misato_edition()[0]}
     with pytest.raises(JointGoalError) as error:
-        joint_goals.link_measure(misato, goal, **kwargs)
+        link_measure(misato, goal, **kwargs)
     message = str(error.value)
     assert any(word in message for word in ("KPI", "現状の数値", "備考")), message
     assert _answers() == before
@@ -246,18 +248,18 @@ def test_only_secretariat_and_admin_may_answer(demo_with_plans) -> None:
     goal = _goal("facility-online-booking")
     dept = Membership.objects.get(user__email="dept@example.jp", municipality__slug="misato")
     with pytest.raises(JointGoalError, match="DX推進室と団体管理者"):
-        joint_goals.link_measure(dept, goal, note="x")
+        link_measure(dept, goal, note="x")
     outsider = _secretariat("oe")  # 大江町 is not a member of 秋田県
     with pytest.raises(JointGoalError, match="構成団体ではありません"):
-        joint_goals.link_measure(outsider, goal, note="x")
+        link_measure(outsider, goal, note="x")
 
 
 def test_candidates_put_the_goals_indicator_first(demo_with_plans) -> None:
     misato = Municipality.objects.get(slug="misato")
-    kpis, _observations = joint_goals.candidates(misato).for_goal(_goal("online-procedures"))
+    kpis, _observations = candidates(misato).for_goal(_goal("online-procedures"))
     assert kpis[0].key == "kpi-online-procedures" and len(kpis) > 1
     katagami = Municipality.objects.get(slug="katagami")
-    kpis, observations = joint_goals.candidates(katagami).for_goal(_goal("cashless-fees"))
+    kpis, observations = candidates(katagami).for_goal(_goal("cashless-fees"))
     assert kpis == [] and observations[0].name == CASHLESS_OBSERVATION
 
 
@@ -267,16 +269,14 @@ def test_candidates_put_the_goals_indicator_first(demo_with_plans) -> None:
 def test_goal_services_create_update_delete(demo) -> None:
     akita = Consortium.objects.get(slug="akita")
     indicator = StandardIndicator.objects.create(key="x-rate", name="試験率", unit="%")
-    goal = joint_goals.create_goal(
-        akita, key="x", title="試験", indicator=indicator, target_value=Decimal(10)
-    )
-    assert goal.order == 1 and joint_goals.goal_unit(goal) == "%"
+    goal = create_goal(akita, key="x", title="試験", indicator=indicator, target_value=Decimal(10))
+    assert goal.order == 1 and goal_unit(goal) == "%"
     with pytest.raises(JointGoalError, match="すでにあります"):
-        joint_goals.create_goal(akita, key="x", title="同じキー")
-    joint_goals.update_goal(goal, title="改名", order=None)
+        create_goal(akita, key="x", title="同じキー")
+    update_goal(goal, title="改名", order=None)
     goal.refresh_from_db()
     assert goal.title == "改名" and goal.order == 1
-    assert joint_goals.delete_goal(goal) == 0 and not JointGoal.objects.exists()
+    assert delete_goal(goal) == 0 and not JointGoal.objects.exists()
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -440,7 +440,7 @@ def test_query_count_does_not_grow_with_goals(demo_with_plans, client: Client, p
             break
         plan = Plan.objects.get(municipality=misato)
         for kpi in Kpi.objects.filter(edition=plan.current_edition)[:6]:
-            goal = joint_goals.create_goal(akita, key=f"g-{kpi.pk}", title=kpi.name, target_value=Decimal(1))
+            goal = create_goal(akita, key=f"g-{kpi.pk}", title=kpi.name, target_value=Decimal(1))
             JointGoalLink.objects.create(municipality=misato, goal=goal, plan=plan, kpi=kpi)
     assert counts[0] == counts[1], counts
 

@@ -22,9 +22,19 @@ from tests.factories import MunicipalityFactory
 from tests.helpers import login_verified
 from yakusho.core.jcal import format_fiscal_year
 from yakusho.core.models import Consortium, Membership, Municipality, Role, User
-from yakusho.plans.joint_goals import services as joint_goals
+from yakusho.plans.joint_goals.answers import link_measure, set_item_states, set_text_answer
+from yakusho.plans.joint_goals.goals import ItemRow, create_goal, save_goal, update_goal
 from yakusho.plans.joint_goals.panels import joint_goals_section
-from yakusho.plans.joint_goals.services import ItemRow, JointGoalError, State, TargetRow
+from yakusho.plans.joint_goals.standing import (
+    MemberStanding,
+    State,
+    goal_standing,
+    members_of,
+    percent_of,
+    standing,
+    standings,
+)
+from yakusho.plans.joint_goals.targets import JointGoalError, TargetRow, meets
 from yakusho.plans.models import (
     JointGoal,
     JointGoalItem,
@@ -56,7 +66,7 @@ def _secretariat(slug: str) -> Membership:
     )
 
 
-def _by_town(rows: list[joint_goals.MemberStanding]) -> dict[str, joint_goals.MemberStanding]:
+def _by_town(rows: list[MemberStanding]) -> dict[str, MemberStanding]:
     return {r.municipality.slug: r for r in rows}
 
 
@@ -69,9 +79,7 @@ def _list_goal(
     key: str = "t-list", items: tuple[str, ...] = ("甲", "乙", "丙", "丁"), **fields: Any
 ) -> JointGoal:
     values: dict[str, Any] = {"title": "試験の一覧", "kind": "list", "target_text": "すべて", **fields}
-    return joint_goals.save_goal(
-        _akita(), None, {"key": key, **values}, items=[ItemRow(name) for name in items]
-    )
+    return save_goal(_akita(), None, {"key": key, **values}, items=[ItemRow(name) for name in items])
 
 
 def _items(goal: JointGoal) -> dict[str, JointGoalItem]:
@@ -137,7 +145,7 @@ def test_demo_has_a_list_goal_a_text_goal_and_yearly_targets(demo_with_plans) ->
     listed = _goal("online-affairs")
     assert listed.kind == "list" and listed.description.startswith("【デモ】")
     assert JointGoalItem.objects.filter(goal=listed).count() == 5
-    rows = _by_town(joint_goals.standing(listed, year=2026))
+    rows = _by_town(standing(listed, year=2026))
     assert rows["misato"].summary == "完了 3／対象 5（60%）" and rows["misato"].reached is True  # 50 % in R8
     katagami = rows["katagami"]
     assert katagami.summary == "完了 1／対象 4（25%）" and katagami.reached is False
@@ -145,7 +153,7 @@ def test_demo_has_a_list_goal_a_text_goal_and_yearly_targets(demo_with_plans) ->
     assert all(c.note for c in katagami.cells)  # every invented state says so in its note
     text = _goal("security-policy-review")
     assert text.kind == "text" and text.description.startswith("【デモ】")
-    rows = _by_town(joint_goals.standing(text))
+    rows = _by_town(standing(text))
     assert rows["misato"].state == State.DONE and rows["misato"].done_text == "達成（令和8年3月27日）"
     assert rows["katagami"].state == State.NOT_DONE and rows["katagami"].done_on is None
     online = _goal("online-procedures")
@@ -159,18 +167,18 @@ def test_demo_has_a_list_goal_a_text_goal_and_yearly_targets(demo_with_plans) ->
 def test_the_year_shown_uses_its_target_else_the_final_one(demo_with_plans) -> None:
     goal = _goal("online-procedures")  # 70件 in R8, final 100件 in R10; 美郷町 measures it
     value = _latest_misato_value()
-    misato = _by_town(joint_goals.standing(goal, year=2026))["misato"]
+    misato = _by_town(standing(goal, year=2026))["misato"]
     assert misato.progress == int((value / 70 * 100).to_integral_value())
     assert misato.reached is (value >= 70)
-    shown = joint_goals.goal_standing(goal, year=2026).target
+    shown = goal_standing(goal, year=2026).target
     assert shown.value == Decimal(70) and not shown.final and shown.caption == "令和8年度の目標"
     # no target for R11 (after the final year) nor asked: the final target, said so
-    shown = joint_goals.goal_standing(goal, year=2029).target
+    shown = goal_standing(goal, year=2029).target
     assert shown.final and shown.value == Decimal(100)
     assert shown.caption == "令和11年度の目標はないため最終目標（令和10年度）"
-    misato = _by_town(joint_goals.standing(goal, year=2029))["misato"]
+    misato = _by_town(standing(goal, year=2029))["misato"]
     assert misato.progress == int((value / 100 * 100).to_integral_value())
-    assert joint_goals.goal_standing(goal).target.caption == "最終目標（令和10年度）"
+    assert goal_standing(goal).target.caption == "最終目標（令和10年度）"
 
 
 @pytest.mark.parametrize(
@@ -188,16 +196,14 @@ def test_the_direction_judges_whether_the_target_is_met(
     demo_with_plans, direction: str, offset: int, reached: bool
 ) -> None:
     value = _latest_misato_value()
-    goal = joint_goals.update_goal(
-        _goal("online-procedures"), direction=direction, target_value=value + offset
-    )
-    misato = _by_town(joint_goals.standing(goal, year=None))["misato"]
+    goal = update_goal(_goal("online-procedures"), direction=direction, target_value=value + offset)
+    misato = _by_town(standing(goal, year=None))["misato"]
     assert misato.reached is reached and misato.judgement == ("到達" if reached else "未到達")
     if direction == "decrease":
         assert misato.progress is None  # a share of a ceiling means nothing
     else:
         assert misato.progress is not None
-    assert joint_goals.meets(direction, value, value + offset) is reached
+    assert meets(direction, value, value + offset) is reached
 
 
 # --- list goals -----------------------------------------------------------------------------------
@@ -206,7 +212,7 @@ def test_the_direction_judges_whether_the_target_is_met(
 def test_list_goal_counts_done_of_applicable_items_with_the_base(demo_with_plans) -> None:
     goal = _list_goal(target_value=Decimal(60))
     items = _items(goal)
-    joint_goals.set_item_states(
+    set_item_states(
         _secretariat("misato"),
         goal,
         {
@@ -215,10 +221,10 @@ def test_list_goal_counts_done_of_applicable_items_with_the_base(demo_with_plans
             items["丙"].pk: (NOT_APPLICABLE, "扱いなし"),
         },
     )  # 丁: no state yet
-    joint_goals.set_item_states(
+    set_item_states(
         _secretariat("katagami"), goal, {item.pk: (NOT_APPLICABLE, "") for item in items.values()}
     )
-    row = joint_goals.goal_standing(goal)
+    row = goal_standing(goal)
     towns = {m.municipality.slug: m for m in row.members}
     misato = towns["misato"]
     assert misato.state == State.PARTLY and misato.label == "一部の項目が未回答"
@@ -238,14 +244,14 @@ def test_list_goal_counts_done_of_applicable_items_with_the_base(demo_with_plans
     assert any("すべての項目が対象外" in r for r in katagami.remarks)
     totals = {t.item.name: t.summary for t in row.item_totals}
     assert totals["甲"] == "完了 1団体／対象 1団体（100%）" and totals["丙"] == "完了 0団体／対象 0団体"
-    assert joint_goals.percent_of(199, 200) == 99 and joint_goals.percent_of(1, 0) is None
+    assert percent_of(199, 200) == 99 and percent_of(1, 0) is None
 
 
 def test_staff_add_rename_reorder_and_remove_items(demo_with_plans) -> None:
     goal = _list_goal()
     items = _items(goal)
-    joint_goals.set_item_states(_secretariat("misato"), goal, {items["乙"].pk: (NOT_STARTED, "")})
-    joint_goals.save_goal(
+    set_item_states(_secretariat("misato"), goal, {items["乙"].pk: (NOT_STARTED, "")})
+    save_goal(
         _akita(),
         goal,
         {},
@@ -265,12 +271,10 @@ def test_staff_add_rename_reorder_and_remove_items(demo_with_plans) -> None:
 def test_an_item_a_member_has_started_cannot_be_removed(demo_with_plans) -> None:
     goal = _list_goal()
     items = _items(goal)
-    joint_goals.set_item_states(_secretariat("katagami"), goal, {items["甲"].pk: (IN_PROGRESS, "")})
+    set_item_states(_secretariat("katagami"), goal, {items["甲"].pk: (IN_PROGRESS, "")})
     before = _snapshot()
     with pytest.raises(JointGoalError, match="着手した構成団体があるため削除できません"):
-        joint_goals.save_goal(
-            _akita(), goal, {"title": "改名"}, items=[ItemRow("甲", id=items["甲"].pk, remove=True)]
-        )
+        save_goal(_akita(), goal, {"title": "改名"}, items=[ItemRow("甲", id=items["甲"].pk, remove=True)])
     assert _snapshot() == before
 
 
@@ -278,25 +282,23 @@ def test_an_item_a_member_has_started_cannot_be_removed(demo_with_plans) -> None
 
 
 def test_text_goal_done_not_done_and_unanswered(demo_with_plans) -> None:
-    goal = joint_goals.create_goal(
-        _akita(), key="t-text", title="規程の改定", kind="text", target_text="改定する"
-    )
-    joint_goals.set_text_answer(_secretariat("misato"), goal, done=True, done_on=date(2026, 4, 1), note="済")
-    rows = _by_town(joint_goals.standing(goal))
+    goal = create_goal(_akita(), key="t-text", title="規程の改定", kind="text", target_text="改定する")
+    set_text_answer(_secretariat("misato"), goal, done=True, done_on=date(2026, 4, 1), note="済")
+    rows = _by_town(standing(goal))
     assert rows["misato"].state == State.DONE and rows["misato"].done_text == "達成（令和8年4月1日）"
     assert rows["katagami"].state == State.UNANSWERED and rows["katagami"].done_text == "未回答"
-    joint_goals.set_text_answer(_secretariat("misato"), goal, done=False, done_on=date(2026, 4, 1))
+    set_text_answer(_secretariat("misato"), goal, done=False, done_on=date(2026, 4, 1))
     link = JointGoalLink.objects.get(goal=goal, municipality__slug="misato")
     assert link.done is False and link.done_on is None  # no date without 達成
     with pytest.raises(JointGoalError, match="達成した日"):
-        joint_goals.set_text_answer(_secretariat("katagami"), goal, done=True)
+        set_text_answer(_secretariat("katagami"), goal, done=True)
     with pytest.raises(JointGoalError, match="先の日付"):
-        joint_goals.set_text_answer(
+        set_text_answer(
             _secretariat("katagami"), goal, done=True, done_on=timezone.localdate() + timedelta(days=1)
         )
     assert not JointGoalLink.objects.filter(goal=goal, municipality__slug="katagami").exists()
     with pytest.raises(JointGoalError, match="数値の目標ではない"):
-        joint_goals.link_measure(_secretariat("katagami"), goal, note="x")
+        link_measure(_secretariat("katagami"), goal, note="x")
 
 
 # --- goal rules ----------------------------------------------------------------------------------
@@ -340,22 +342,22 @@ def test_goal_rules_refuse_in_japanese_and_save_nothing(
     before = _snapshot()
     values = {"key": "t-rule", "title": "規則", "target_fiscal_year": 2028, **fields}
     with pytest.raises(JointGoalError, match=message):
-        joint_goals.save_goal(_akita(), None, values, targets=targets)
+        save_goal(_akita(), None, values, targets=targets)
     assert _snapshot() == before
 
 
 def test_kind_cannot_change_once_members_have_answered(demo_with_plans) -> None:
     goal = _goal("online-affairs")
     with pytest.raises(JointGoalError, match="目標の種類は変えられません"):
-        joint_goals.update_goal(_goal("online-affairs"), kind="text", target_text="x")
+        update_goal(_goal("online-affairs"), kind="text", target_text="x")
     goal.refresh_from_db()
     assert goal.kind == "list"
     # a list goal without answers may become a number goal once its items are removed
     fresh = _list_goal(items=("甲",))
     with pytest.raises(JointGoalError, match="以外の目標には項目を置けません"):
-        joint_goals.update_goal(_goal("t-list"), kind="number", target_value=Decimal(5))
+        update_goal(_goal("t-list"), kind="number", target_value=Decimal(5))
     item = JointGoalItem.objects.get(goal=fresh)
-    joint_goals.save_goal(
+    save_goal(
         _akita(),
         _goal("t-list"),
         {"kind": "number", "target_value": Decimal(5)},
@@ -373,7 +375,7 @@ def test_a_member_writes_only_its_own_states(demo_with_plans, staff_of, client: 
     misato_state = JointGoalItemStatus.objects.get(item=item, municipality__slug="misato")
     assert misato_state.state == NOT_STARTED
     # 潟上市's secretariat writes 潟上市's state, never 美郷町's
-    joint_goals.set_item_states(_secretariat("katagami"), goal, {item.pk: (DONE, "")})
+    set_item_states(_secretariat("katagami"), goal, {item.pk: (DONE, "")})
     misato_state.refresh_from_db()
     assert misato_state.state == NOT_STARTED
     assert JointGoalItemStatus.objects.get(item=item, municipality__slug="katagami").state == DONE
@@ -395,7 +397,7 @@ def test_other_roles_of_the_member_cannot_set_states(
     membership = staff_of("misato", role)
     before = _snapshot()
     with pytest.raises(JointGoalError, match="DX推進室と団体管理者"):
-        joint_goals.set_item_states(membership, goal, {item.pk: (DONE, "")})
+        set_item_states(membership, goal, {item.pk: (DONE, "")})
     login_verified(client, membership.user)
     url = reverse("joint_goals:member", args=["misato"])
     page = client.get(url).content.decode()
@@ -713,7 +715,7 @@ def test_joint_goal_queries_do_not_grow_with_items_or_members(demo_with_plans) -
 
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
-            rows = joint_goals.standings(goals, joint_goals.members_of(_akita()), year=2026)
+            rows = standings(goals, members_of(_akita()), year=2026)
             assert rows
         return len(queries)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from yakusho.plans.joint_goals.services import JointGoalError, demo_file, load_file
+from yakusho.plans.joint_goals.files import demo_file, load_file
+from yakusho.plans.joint_goals.targets import JointGoalError
 
 
 def load_demo_joint_goals(sender: Any, **kwargs: Any) -> str:

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from yakusho.core.forms import NormalizingMixin, WarekiDateField
 from yakusho.core.jcal import JapaneseDateError, format_fiscal_year, parse_fiscal_year
 from yakusho.core.validators import normalize_text
-from yakusho.plans.joint_goals.services import ItemRow, TargetRow, check_targets
+from yakusho.plans.joint_goals.goals import ItemRow
+from yakusho.plans.joint_goals.targets import TargetRow, check_targets
 from yakusho.plans.models import JointGoal, JointGoalItemStatus, Kpi, Observation, StandardIndicator
 
 #: the largest id a hidden id field accepts (a larger one is a tampered form, refused in words)

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from yakusho.core.models import Membership, Role
 from yakusho.core.ui import consortium_sections, panels
-from yakusho.plans.joint_goals.services import current_fiscal_year, members_of, standings
+from yakusho.plans.joint_goals.standing import members_of, standings
+from yakusho.plans.joint_goals.targets import current_fiscal_year
 from yakusho.plans.models import JointGoal, JointGoalItem, JointGoalItemStatus, JointGoalLink
 
 

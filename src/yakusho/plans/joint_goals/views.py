@@ -20,7 +20,15 @@ from yakusho.core.jcal import format_fiscal_year
 from yakusho.core.mixins import ConsortiumStaffMixin, MunicipalityStaffMixin
 from yakusho.core.permissions import Perm
 from yakusho.core.spreadsheets import SafeWorkbook, xlsx_response
-from yakusho.plans.joint_goals import services as joint_goals
+from yakusho.plans.joint_goals.answers import (
+    Candidates,
+    candidates,
+    clear_link,
+    link_measure,
+    set_item_states,
+    set_text_answer,
+)
+from yakusho.plans.joint_goals.export import export_table
 from yakusho.plans.joint_goals.forms import (
     BaseItemStateFormSet,
     GoalForm,
@@ -30,6 +38,9 @@ from yakusho.plans.joint_goals.forms import (
     item_state_formset,
     target_formset,
 )
+from yakusho.plans.joint_goals.goals import GOAL_FIELDS, answer_count, delete_goal, save_goal
+from yakusho.plans.joint_goals.standing import GoalStanding, MemberStanding, members_of, standings
+from yakusho.plans.joint_goals.targets import YEAR_MAX, YEAR_MIN, JointGoalError, current_fiscal_year
 from yakusho.plans.models import JointGoal, JointGoalLink
 
 FINAL = "final"
@@ -40,21 +51,21 @@ def shown_year(request: HttpRequest) -> int | None:
     targets); the current fiscal year when not given. Anything else is a bad request (400)."""
     raw = request.GET.get("year", "")
     if raw == "":
-        return joint_goals.current_fiscal_year()
+        return current_fiscal_year()
     if raw == FINAL:
         return None
     if not (raw.isascii() and raw.isdigit() and len(raw) == 4):
         raise BadRequest("year")
     year = int(raw)
-    if not joint_goals.YEAR_MIN <= year <= joint_goals.YEAR_MAX:
+    if not YEAR_MIN <= year <= YEAR_MAX:
         raise BadRequest("year")
     return year
 
 
-def year_choices(rows: list[joint_goals.GoalStanding], year: int | None) -> list[tuple[str, str, bool]]:
+def year_choices(rows: list[GoalStanding], year: int | None) -> list[tuple[str, str, bool]]:
     """(value, label, selected) for the year picker: this fiscal year, every year a goal has a
     target for, and the final targets."""
-    years = {joint_goals.current_fiscal_year()}
+    years = {current_fiscal_year()}
     for row in rows:
         years |= {t.fiscal_year for t in row.targets}
         if row.goal.target_fiscal_year:
@@ -79,7 +90,7 @@ class GoalListView(ConsortiumStaffMixin, TemplateView):
             .order_by("order", "key")
         )
         year = shown_year(self.request)
-        rows = joint_goals.standings(goals, joint_goals.members_of(self.consortium), year=year)
+        rows = standings(goals, members_of(self.consortium), year=year)
         context.update(standings=rows, year=year, years=year_choices(rows, year))
         return context
 
@@ -99,7 +110,7 @@ class GoalDetailView(ConsortiumStaffMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         goal = _goal_of(self.consortium, self.kwargs["goal"])
         year = shown_year(self.request)
-        row = joint_goals.standings([goal], joint_goals.members_of(self.consortium), year=year)[0]
+        row = standings([goal], members_of(self.consortium), year=year)[0]
         context.update(
             goal=goal,
             row=row,
@@ -119,8 +130,8 @@ class GoalExportView(ConsortiumStaffMixin, View):
             raise Http404
         goal = _goal_of(self.consortium, kwargs["goal"])
         year = shown_year(request)
-        row = joint_goals.standings([goal], joint_goals.members_of(self.consortium), year=year)[0]
-        header, rows = joint_goals.export_table(row)
+        row = standings([goal], members_of(self.consortium), year=year)[0]
+        header, rows = export_table(row)
         name = f"共通目標_{goal.key}_{year if year is not None else FINAL}.{fmt}"
         if fmt == "csv":
             return csv_response(name, header, rows)
@@ -176,16 +187,16 @@ class GoalFormView(ConsortiumStaffMixin, TemplateView):
         valid = (not targets.is_bound or targets.is_valid()) and valid
         valid = (not items.is_bound or items.is_valid()) and valid
         if valid:
-            fields = {name: form.cleaned_data[name] for name in joint_goals.GOAL_FIELDS}
+            fields = {name: form.cleaned_data[name] for name in GOAL_FIELDS}
             try:
-                saved = joint_goals.save_goal(
+                saved = save_goal(
                     self.consortium,
                     None if goal is None else JointGoal.objects.get(pk=goal.pk),
                     fields,
                     targets=targets.rows() if targets.is_bound else None,
                     items=items.rows() if items.is_bound else None,
                 )
-            except joint_goals.JointGoalError as exc:
+            except JointGoalError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)
             else:
@@ -206,12 +217,12 @@ class GoalDeleteView(ConsortiumStaffMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         goal = self.get_goal()
-        context.update(goal=goal, answers=joint_goals.answer_count(goal))
+        context.update(goal=goal, answers=answer_count(goal))
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         goal = self.get_goal()
-        answers = joint_goals.delete_goal(goal)
+        answers = delete_goal(goal)
         messages.success(
             request,
             _("共通目標「%(title)s」を、構成団体の回答%(n)d件とともに削除しました。")
@@ -243,13 +254,13 @@ class MemberGoalsView(MunicipalityStaffMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         goals = self.goals()
-        rows = joint_goals.standings(goals, [self.municipality], year=joint_goals.current_fiscal_year())
+        rows = standings(goals, [self.municipality], year=current_fiscal_year())
         may_answer = self.can(Perm.LINK_JOINT_GOALS)
         bound: dict[int, Any] = kwargs.get("bound", {})
         entries = []
         found = None
         if may_answer and any(g.kind == JointGoal.Kind.NUMBER for g in goals):
-            found = joint_goals.candidates(self.municipality)
+            found = candidates(self.municipality)
         for row in rows:
             mine = row.members[0]
             form: Any = None
@@ -261,9 +272,9 @@ class MemberGoalsView(MunicipalityStaffMixin, TemplateView):
 
     def _form(
         self,
-        row: joint_goals.GoalStanding,
-        mine: joint_goals.MemberStanding,
-        found: joint_goals.Candidates | None,
+        row: GoalStanding,
+        mine: MemberStanding,
+        found: Candidates | None,
     ) -> Any:
         goal = row.goal
         if goal.kind == JointGoal.Kind.LIST:
@@ -297,7 +308,7 @@ class MemberGoalsView(MunicipalityStaffMixin, TemplateView):
         )
         here = f"{request.path}#goal-{goal.pk}"
         if "clear" in request.POST:
-            if joint_goals.clear_link(self.membership, goal):
+            if clear_link(self.membership, goal):
                 messages.success(request, _("「%(title)s」の回答を取り消しました。") % {"title": goal.title})
             return redirect(here)
         if goal.kind == JointGoal.Kind.LIST:
@@ -312,12 +323,12 @@ class MemberGoalsView(MunicipalityStaffMixin, TemplateView):
         return self.render_to_response(self.get_context_data(bound={goal.pk: form}))
 
     def _post_states(self, goal: JointGoal) -> BaseItemStateFormSet | None:
-        mine = joint_goals.standings([goal], [self.municipality])[0].members[0]
+        mine = standings([goal], [self.municipality])[0].members[0]
         formset = item_state_formset(goal, mine.cells, self.request.POST)
         if formset.is_valid():
             try:
-                joint_goals.set_item_states(self.membership, goal, formset.states())
-            except joint_goals.JointGoalError as exc:
+                set_item_states(self.membership, goal, formset.states())
+            except JointGoalError as exc:
                 formset.add_problems(exc.messages)
             else:
                 messages.success(
@@ -330,14 +341,14 @@ class MemberGoalsView(MunicipalityStaffMixin, TemplateView):
         form = TextAnswerForm(self.request.POST, prefix=f"goal-{goal.pk}")
         if form.is_valid():
             try:
-                joint_goals.set_text_answer(
+                set_text_answer(
                     self.membership,
                     goal,
                     done=form.cleaned_data["done"] == "done",
                     done_on=form.cleaned_data["done_on"],
                     note=form.cleaned_data["note"],
                 )
-            except joint_goals.JointGoalError as exc:
+            except JointGoalError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)
             else:
@@ -348,20 +359,20 @@ class MemberGoalsView(MunicipalityStaffMixin, TemplateView):
         return form
 
     def _post_measure(self, goal: JointGoal) -> LinkForm | None:
-        kpis, observations = joint_goals.candidates(self.municipality).for_goal(goal)
+        kpis, observations = candidates(self.municipality).for_goal(goal)
         form = LinkForm(
             self.request.POST, prefix=f"goal-{goal.pk}", goal=goal, kpis=kpis, observations=observations
         )
         if form.is_valid():
             try:
-                link = joint_goals.link_measure(
+                link = link_measure(
                     self.membership,
                     goal,
                     kpi=form.cleaned_data["kpi"],
                     observation=form.cleaned_data["observation"],
                     note=form.cleaned_data["note"],
                 )
-            except joint_goals.JointGoalError as exc:
+            except JointGoalError as exc:
                 form.add_error(None, str(exc))
             else:
                 if link.kpi_id or link.observation_id:
