@@ -10,6 +10,7 @@ from django import template
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from yakusho.core import audit, jcal, shortcodes
 from yakusho.core.markdown import render_markdown
@@ -75,6 +76,18 @@ def shortcode(value: str) -> str:
 @register.inclusion_tag("core/includes/history.html")
 def history(instance: Any) -> dict[str, Any]:
     return {"entries": audit.history(instance)}
+
+
+@register.filter
+def audit_value(value: Any) -> str:
+    """A value of the audit trail as people read it: the trail stores empty values as "None", flags
+    as "True"/"False" and an unset relation as "app.Model.None"; none of those reach a page."""
+    text = "" if value is None else str(value)
+    if text in ("", "None") or text.endswith(".None"):
+        return "—"
+    if text in ("True", "False"):
+        return str(_("はい") if text == "True" else _("いいえ"))
+    return text
 
 
 @register.simple_tag(takes_context=True)
