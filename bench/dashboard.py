@@ -107,6 +107,7 @@ def generate(members: int, nodes_per_plan: int, kpis_per_node: int, seed: int) -
     )
     from yakusho.core.validators import municipality_check_digit
     from yakusho.plans.models import (
+        GradingScale,
         Kpi,
         KpiActual,
         KpiTarget,
@@ -120,7 +121,7 @@ def generate(members: int, nodes_per_plan: int, kpis_per_node: int, seed: int) -
         ReviewGrade,
     )
     from yakusho.plans.reference import sync_reference
-    from yakusho.plans.review.services import DEFAULT_GRADES
+    from yakusho.plans.review.scales import DEFAULT_GRADES, DEFAULT_NAME
 
     rng = random.Random(seed)  # noqa: S311 - bench data, not secrets
     sync_reference()
@@ -146,17 +147,20 @@ def generate(members: int, nodes_per_plan: int, kpis_per_node: int, seed: int) -
     by_town: dict[int, list[Department]] = {}
     for d in departments:
         by_town.setdefault(d.municipality_id, []).append(d)
+    plans = Plan.objects.bulk_create([Plan(municipality=t, key="dx") for t in towns])
+    scales = GradingScale.objects.bulk_create(
+        [GradingScale(municipality_id=p.municipality_id, plan=p, name=DEFAULT_NAME) for p in plans]
+    )
     grades = ReviewGrade.objects.bulk_create(
         [
-            ReviewGrade(municipality=t, code=code, label=label, order=i)
-            for t in towns
+            ReviewGrade(municipality_id=sc.municipality_id, scale=sc, code=code, label=label, order=i)
+            for sc in scales
             for i, (code, label) in enumerate(DEFAULT_GRADES)
         ]
     )
     grades_of: dict[int, list[ReviewGrade]] = {}
     for g in grades:
         grades_of.setdefault(g.municipality_id, []).append(g)
-    plans = Plan.objects.bulk_create([Plan(municipality=t, key="dx") for t in towns])
     editions = PlanEdition.objects.bulk_create(
         [
             PlanEdition(
@@ -169,6 +173,7 @@ def generate(members: int, nodes_per_plan: int, kpis_per_node: int, seed: int) -
                 last_year=last_year,
                 level_labels=["基本方針", "施策", "取組"],
                 digest=f"bench{i}",
+                grading_scale=scales[i],
             )
             for i, p in enumerate(plans)
         ]

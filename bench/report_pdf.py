@@ -149,7 +149,7 @@ def open_and_fill(seed: int) -> tuple[Any, dict[str, Any]]:
     else:  # every year already has a cycle (demo reviews): fill the first one again
         cycle = ReviewCycle.objects.filter(edition__plan=plan).order_by("fiscal_year")[0]
     rng = random.Random(seed)  # noqa: S311 - plausible figures, not secrets
-    grades = {g.code: g for g in ReviewGrade.objects.filter(municipality=plan.municipality)}
+    grades = {g.code: g for g in ReviewGrade.objects.filter(scale_id=cycle.edition.grading_scale_id)}
     reviews = list(NodeReview.objects.filter(cycle=cycle).select_related("node"))
     names, weights = zip(*STATUSES, strict=True)
     for r in reviews:

@@ -121,7 +121,11 @@ def _external(cycle: Any) -> Any:
     from yakusho.plans.models import ExternalEvaluation
 
     return ExternalEvaluation.objects.create(
-        municipality_id=cycle.municipality_id, cycle=cycle, body="外部評価委員会", date=cycle.due_date, text="意見"
+        municipality_id=cycle.municipality_id,
+        cycle=cycle,
+        body="外部評価委員会",
+        date=cycle.due_date,
+        text="意見",
     )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
@@ -107,6 +107,10 @@ Precision = Annotated[
         )
     ),
 ]
+
+
+ReviewPeriodName = Literal["year", "half", "quarter"]
+GradedName = Literal["department", "node", "kpi"]
 
 
 def precision_of(value: str) -> PrecisionName:
@@ -320,8 +324,8 @@ def _edition(slug: str, key: str, edition: str | None) -> PlanEdition:
 def _plan_out(e: PlanEdition, slug: str, plan: Plan) -> PlanOut:
     """``plan`` comes with its predecessor and successors (see ``_with_lineage``)."""
     return PlanOut(
-        review_period=e.review_period,
-        graded=e.graded,
+        review_period=cast(ReviewPeriodName, e.review_period),
+        graded=cast(GradedName, e.graded),
         predecessor=plan.predecessor.key if plan.predecessor else None,
         predecessor_title=plan.predecessor_title,
         successors=[p.key for p in plan.successors.all()],

@@ -22,7 +22,7 @@ class OpenCycleForm(NormalizingMixin, forms.Form):
         if numbers == [0]:
             del self.fields["period"]
         else:
-            self.fields["period"].choices = [(n, periods.name(kind, n)) for n in numbers]
+            self.fields["period"].choices = [(n, periods.name(kind, n)) for n in numbers]  # type: ignore[attr-defined]
 
     def clean_fiscal_year(self) -> int:
         try:
@@ -88,7 +88,7 @@ class KpiEntryForm(NormalizingMixin, forms.Form):
         if grades is None:
             del self.fields["grade"]
         else:
-            self.fields["grade"].queryset = grades
+            self.fields["grade"].queryset = grades  # type: ignore[attr-defined]
 
     @property
     def typed(self) -> bool:
