@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from yakusho.core.forms import NormalizingMixin, WarekiDateField
 from yakusho.core.jcal import JapaneseDateError, format_fiscal_year, parse_fiscal_year
 from yakusho.core.validators import normalize_text
-from yakusho.plans.joint_goals.goals import ItemRow
+from yakusho.plans.joint_goals.goals import GOAL_FIELDS, ItemRow
 from yakusho.plans.joint_goals.targets import TargetRow, check_targets
 from yakusho.plans.models import JointGoal, JointGoalItemStatus, Kpi, Observation, StandardIndicator
 
@@ -60,19 +60,7 @@ class GoalForm(NormalizingMixin, forms.ModelForm):
 
     class Meta:
         model = JointGoal
-        fields = [
-            "key",
-            "title",
-            "kind",
-            "direction",
-            "description",
-            "indicator",
-            "unit",
-            "target_value",
-            "target_text",
-            "target_fiscal_year",
-            "order",
-        ]
+        fields = list(GOAL_FIELDS)  # what goals.save_goal writes
         labels = {"target_text": _("目標（文章）"), "description": _("説明（Markdown）")}
         help_texts = {
             "unit": _("空欄なら標準指標の単位。構成団体の指標と単位が同じときだけ進み具合を出します"),

@@ -448,10 +448,13 @@ class ScaleView(ScaleMixin, TemplateView):
         return self.render_to_response(context, status=status)
 
 
-class ScaleDeleteView(ScaleMixin, TemplateView):
-    """Confirm, then delete an unused scale; a scale in use is offered 使用終了 instead."""
+class ScaleConfirmView(ScaleMixin, TemplateView):
+    """A confirmation page of one change of a scale (editors only); ``mode`` says which."""
 
     template_name = "plans/review/scale_confirm.html"
+
+    def mode(self, scale: GradingScale) -> str:
+        raise NotImplementedError
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.require_editor()
@@ -460,11 +463,21 @@ class ScaleDeleteView(ScaleMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         scale = kwargs.get("scale_obj") or self.get_scale()
-        info = scale_info(scale)
         context.update(
-            plan=scale.plan, scale=scale, info=info, mode="delete", refusal=kwargs.get("refusal", "")
+            plan=scale.plan,
+            scale=scale,
+            info=scale_info(scale),
+            mode=self.mode(scale),
+            refusal=kwargs.get("refusal", ""),
         )
         return context
+
+
+class ScaleDeleteView(ScaleConfirmView):
+    """Confirm, then delete an unused scale; a scale in use is offered 使用終了 instead."""
+
+    def mode(self, scale: GradingScale) -> str:
+        return "delete"
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.require_editor()
@@ -480,26 +493,11 @@ class ScaleDeleteView(ScaleMixin, TemplateView):
         return redirect("reviews:scales", self.municipality.slug, plan.key)
 
 
-class ScaleRetireView(ScaleMixin, TemplateView):
+class ScaleRetireView(ScaleConfirmView):
     """Confirm, then retire a scale (使用終了), or put a retired one back into use."""
 
-    template_name = "plans/review/scale_confirm.html"
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.require_editor()
-        return super().get(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        scale = kwargs.get("scale_obj") or self.get_scale()
-        context.update(
-            plan=scale.plan,
-            scale=scale,
-            info=scale_info(scale),
-            mode="restore" if scale.retired else "retire",
-            refusal=kwargs.get("refusal", ""),
-        )
-        return context
+    def mode(self, scale: GradingScale) -> str:
+        return "restore" if scale.retired else "retire"
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.require_editor()
