@@ -19,6 +19,7 @@ from tests.helpers import login_verified
 from yakusho.core.models import Consortium, ConsortiumMembership, Municipality, Role
 from yakusho.plans.achievement import Status, evaluate
 from yakusho.plans.dashboard import cycle as dashboard
+from yakusho.plans.dashboard import year_over_year
 from yakusho.plans.dashboard.consortium import consortium_dashboard
 from yakusho.plans.models import (
     Kpi,
@@ -259,7 +260,7 @@ def test_year_over_year_figures_carry_their_source_and_as_of(plan_world, client:
     assert k2.after_text == "110件（デモ・令和8年5月29日時点）" and k2.demo and k2.change_text == "−5件"
     assert (k3.before_text, k3.after_text, k3.change_text) == ("—", "140件（計画書）", "—")
     assert yoy.demo == 1
-    share = dashboard.KpiMove("s", "率", "%", Decimal("10.5"), Decimal("9.3"), Decimal("-1.2"), "bad")
+    share = year_over_year.KpiMove("s", "率", "%", Decimal("10.5"), Decimal("9.3"), Decimal("-1.2"), "bad")
     assert share.change_text == "−1.2ポイント"  # a change of a share is in points
 
     login_verified(client, MembershipFactory(municipality=town, role=Role.COUNTER).user)

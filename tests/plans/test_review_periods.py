@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from yakusho.core.models import Role
 from yakusho.metrics.registry import Period
+from yakusho.plans import periods
 from yakusho.plans.models import (
     GradedItem,
     Kpi,
@@ -27,7 +28,6 @@ from yakusho.plans.models import (
     ReviewCycle,
     ReviewPeriod,
 )
-from yakusho.plans.review import periods
 from yakusho.plans.review.actuals import record_actual
 from yakusho.plans.review.scales import grades_for
 from yakusho.plans.review.services import ReviewError, open_cycle, transition

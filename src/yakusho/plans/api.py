@@ -25,6 +25,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import PlainSerializer
 
+from yakusho.plans import periods
 from yakusho.plans.achievement import evaluate
 from yakusho.plans.figures import plain, source_label
 from yakusho.plans.models import (
@@ -37,7 +38,6 @@ from yakusho.plans.models import (
     PlanEdition,
     ReviewCycle,
 )
-from yakusho.plans.review import periods
 from yakusho.plans.revision.editions import adopted
 
 router = Router(tags=["plans"])

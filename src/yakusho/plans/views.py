@@ -7,16 +7,14 @@ Python, so a 2,000-node plan costs the same number of queries as a 10-node one.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_page
@@ -25,16 +23,12 @@ from django.views.generic import TemplateView
 
 from yakusho.core import responses
 from yakusho.core.csvutil import csv_response
-from yakusho.core.jcal import fiscal_year_of, format_fiscal_year
-from yakusho.core.mixins import ConsortiumStaffMixin
+from yakusho.core.jcal import format_fiscal_year
 from yakusho.core.models import Department, Membership, Municipality
-from yakusho.core.spreadsheets import xlsx_response
 from yakusho.core.validators import normalize_text
-from yakusho.metrics.registry import Period, registry
 from yakusho.plans import exports, figures
-from yakusho.plans.achievement import LABELS, Status, evaluate, statuses
+from yakusho.plans.achievement import Status, evaluate, statuses
 from yakusho.plans.charts import chart
-from yakusho.plans.compare import compare, member_plans
 from yakusho.plans.models import (
     ClosingReview,
     GlossaryTerm,
@@ -436,176 +430,6 @@ class NodeView(EditionMixin):
         return super().render_to_response(context, **kwargs)
 
 
-def _int_or_none(request: HttpRequest, name: str) -> tuple[int | None, bool]:
-    raw = request.GET.get(name, "")
-    if not raw:
-        return None, True
-    try:
-        return int(normalize_text(raw)), True
-    except ValueError:
-        return None, False
-
-
-@cached_page
-class RoadmapView(EditionMixin):
-    """工程表: a fiscal-year grid over the period; one row per node; filters; a today marker."""
-
-    template_name = "plans/roadmap.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        request = self.request
-        nodes = self.nodes()
-        schedule: dict[int, list[ScheduleEntry]] = defaultdict(list)
-        sources: dict[str, None] = {}  # in the order the plan has them
-        for row in ScheduleEntry.objects.filter(node__edition=self.edition).order_by("order"):
-            schedule[row.node_id].append(row)
-            sources.setdefault(row.source)
-        departments = sorted(
-            {nd.department for n in nodes for nd in n.dept_links}, key=lambda d: (d.order, d.name)
-        )
-        items = sorted({i for n in nodes for i in n.items}, key=lambda i: (i.framework_id, i.order))
-        tops = [n for n in nodes if n.depth == 1]
-
-        department_id, ok1 = _int_or_none(request, "department")
-        top_id, ok2 = _int_or_none(request, "policy")
-        item = request.GET.get("item", "")
-        if (
-            not (ok1 and ok2)
-            or (department_id and department_id not in {d.pk for d in departments})
-            or (top_id and top_id not in {n.pk for n in tops})
-            or (item and item not in {i.key for i in items})
-        ):
-            messages.warning(request, _("絞り込みの指定が正しくないため、無視しました。"))
-            department_id = top_id = None
-            item = ""
-
-        by_id = {n.pk: n for n in nodes}
-
-        def top_of(n: Node) -> Node:
-            while n.parent_id:
-                n = by_id[n.parent_id]
-            return n
-
-        def keep(n: Node) -> bool:
-            if department_id and department_id not in {nd.department_id for nd in n.dept_links}:
-                return False
-            if top_id and top_of(n).pk != top_id:
-                return False
-            return not (item and item not in {i.key for i in n.items})
-
-        years = list(range(self.edition.first_year, self.edition.last_year + 1))
-        current = fiscal_year_of(timezone.localdate())
-        rows = []
-        filtered = bool(department_id or top_id or item)
-        # A plan may print two schedules that disagree (a roadmap and a sheet per measure): each
-        # row shows the bars of each, labelled with their source.
-        for n in nodes:
-            if filtered and not keep(n):
-                continue
-            groups = []
-            for source in sources:
-                bars = [_bar(r, years) for r in schedule.get(n.pk, []) if r.source == source]
-                if bars:
-                    groups.append({"source": source, "bars": bars})
-            rows.append({"node": n, "groups": groups})
-        context.update(
-            years=[(y, format_fiscal_year(y, short=True), y == current) for y in years],
-            today_column=years.index(current) + 1 if current in years else None,
-            rows=rows,
-            departments=departments,
-            tops=tops,
-            items=items,
-            selected={"department": department_id, "policy": top_id, "item": item},
-            filtered=filtered,
-        )
-        return context
-
-
-def _bar(r: ScheduleEntry, years: list[int]) -> dict[str, Any]:
-    """A schedule row on the period's grid: a bar running past the period (「～R12」) is drawn to the
-    period's end and says in words how far it runs."""
-    return {
-        "row": r,
-        "start": max(r.first_year, years[0]) - years[0] + 1,
-        "span": min(r.last_year, years[-1]) - max(r.first_year, years[0]) + 1,
-        "years": year_span(r.first_year, r.last_year),
-        "until": format_fiscal_year(r.last_year, short=True) if r.last_year > years[-1] else "",
-    }
-
-
-@cached_page
-class KpiListView(EditionMixin):
-    template_name = "plans/kpis.html"
-    per_page = 50
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        request = self.request
-        qs = Kpi.objects.filter(edition=self.edition).order_by("order")
-        status = request.GET.get("status", "")
-        if status and status not in Status.__members__.values():
-            messages.warning(request, _("絞り込みの指定が正しくないため、無視しました。"))
-            status = ""
-        query = normalize_text(request.GET.get("q", ""))
-        if query:
-            qs = qs.filter(Q(name__icontains=query) | Q(node__title__icontains=query))
-        by_id = statuses(self.edition.pk)
-        found = list(qs.values_list("id", "reprint_of_id"))
-        # a reprint (再掲) is listed once, as its original, when the original is in the list too
-        listed = {i for i, _original in found}
-        ids = [i for i, original in found if original not in listed]
-        if status:
-            ids = [i for i in ids if by_id.get(i) == status]
-        page = Paginator(ids, self.per_page).get_page(request.GET.get("page"))
-        wanted = list(page.object_list)
-        kpis = {k.pk: k for k in self.kpis(Kpi.objects.filter(pk__in=wanted))}
-        rows = kpi_rows((kpis[i] for i in wanted), fold_reprints=True)
-        today = timezone.localdate()
-        period = Period.fiscal_year(fiscal_year_of(today))
-        for row in rows:
-            key = row["kpi"].metric
-            row["metric"] = (
-                registry.measure(key, self.municipality, period) if key and key in registry else None
-            )
-            row["metric_as_of"] = min(period.end, today)  # the figure counts the year so far
-        context.update(
-            page=page,
-            rows=rows,
-            status=status,
-            query=query,
-            statuses=[(s.value, label) for s, label in _status_labels()],
-            summary=summary(by_id[i] for i in ids),
-        )
-        return context
-
-
-def _status_labels() -> list[tuple[Status, str]]:
-    return [(s, str(label)) for s, label in LABELS.items()]
-
-
-@cached_page
-class AlignmentView(EditionMixin):
-    """Nodes × national items, and the items the plan leaves uncovered."""
-
-    template_name = "plans/alignment.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        nodes = self.nodes()
-        framework = self.edition.national_framework
-        items = list(framework.items.order_by("order")) if framework else []
-        linked = [n for n in nodes if n.items]
-        covered = {i.pk for n in nodes for i in n.items}
-        context.update(
-            framework=framework,
-            items=items,
-            matrix=[(n, [i.pk in {x.pk for x in n.items} for i in items]) for n in linked],
-            uncovered=[i for i in items if i.pk not in covered],
-        )
-        return context
-
-
 class DepartmentView(EditionMixin):
     template_name = "plans/department.html"
 
@@ -646,85 +470,6 @@ class GlossaryView(TemplateView):
         )
 
 
-def parse_plan_refs(request: HttpRequest) -> list[tuple[str, str]] | None:
-    """``?plans=oe/oe-dx&plans=itako/itako-dx`` → [(slug, key)]; None when a value is malformed."""
-    refs = []
-    for value in request.GET.getlist("plans"):
-        slug, _, key = value.partition("/")
-        if not slug or not key:
-            return None
-        refs.append((slug, key))
-    return refs
-
-
-def _without_reprints(cell: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    shown = {x["kpi"].pk for x in cell}
-    return [x for x in cell if x["kpi"].reprint_of_id not in shown]
-
-
-def render_compare(
-    request: HttpRequest, plans: list[Plan], template: str = "plans/compare.html", **extra: Any
-) -> HttpResponse:
-    editions = [p.current_edition for p in plans if p.current_edition]
-    comparison = compare(editions) if editions else None
-    if comparison is not None:
-        # a reprint (再掲) is the same KPI again: shown once, as its original
-        comparison.indicators = [
-            (indicator, [_without_reprints(cell) for cell in cells])
-            for indicator, cells in comparison.indicators
-        ]
-    return render(request, template, {"comparison": comparison, "plans": plans, **extra})
-
-
-def choose(candidates: QuerySet[Plan], refs: list[tuple[str, str]]) -> list[Plan] | None:
-    """The plans named by ``refs`` among ``candidates`` (all of them without refs); None if any
-    named plan is not among the candidates."""
-    candidates = candidates.order_by("municipality__code")
-    if not refs:
-        return list(candidates)
-    wanted = Q()
-    for slug, key in refs:
-        wanted |= Q(municipality__slug=slug, key=key)
-    chosen = list(candidates.filter(wanted))
-    return chosen if len(chosen) == len(set(refs)) else None
-
-
-def refuse_compare(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "plans/compare_refused.html", {"message": message}, status=403)
-
-
-@cached_page
-class CompareView(TemplateView):
-    """Published plans of any municipalities, side by side (all published plans by default)."""
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        published = Plan.objects.filter(published=True, current_edition__isnull=False).select_related(
-            "municipality", "current_edition"
-        )
-        refs = parse_plan_refs(request)
-        if refs is None:
-            messages.warning(request, _("比較する計画の指定が正しくないため、すべての公開計画を表示します。"))
-            refs = []
-        plans = choose(published, refs)
-        if plans is None:
-            return refuse_compare(
-                request, _("比較できない計画が含まれています（存在しないか、公開されていません）。")
-            )
-        return render_compare(request, plans)
-
-
-class ConsortiumCompareView(ConsortiumStaffMixin, TemplateView):
-    """A chosen set of the consortium's member plans; plans of other municipalities are refused."""
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        chosen = choose(member_plans(self.consortium), parse_plan_refs(request) or [])
-        if chosen is None:
-            return refuse_compare(
-                request, _("構成団体以外の計画、または公開されていない計画は比較できません。")
-            )
-        return render_compare(request, chosen, consortium=self.consortium)
-
-
 class ExportView(EditionMixin):
     """Downloads of one edition: xlsx and pdf (施策体系・工程表・KPI), csv (KPIs), yaml or json (the file)."""
 
@@ -750,79 +495,4 @@ class ExportView(EditionMixin):
         else:
             response = HttpResponse(dump_yaml(data), content_type="application/yaml; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{base}.{fmt}"'
-        return response
-
-
-@cached_page
-class ClosingReviewView(EditionMixin):
-    """総括: the plan's own closing reviews (of the whole and per node), and those of earlier plans
-    not held in Yakusho that the plan's document prints."""
-
-    template_name = "plans/closing_review.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        reviews = list(ClosingReview.objects.filter(plan=self.plan).order_by("order", "pk"))
-        nodes = {
-            n.key: n
-            for n in Node.objects.filter(
-                edition=self.edition, key__in={r.node_key for r in reviews if r.node_key}
-            )
-        }
-        own = [{"review": r, "node": nodes.get(r.node_key)} for r in reviews if not r.reviewed_plan_title]
-        earlier: dict[str, list[ClosingReview]] = {}
-        for r in reviews:
-            if r.reviewed_plan_title:
-                earlier.setdefault(r.reviewed_plan_title, []).append(r)
-        predecessor = (
-            self.visible().filter(pk=self.plan.predecessor_id).select_related("current_edition").first()
-            if self.plan.predecessor_id
-            else None
-        )
-        context.update(
-            own=own,
-            earlier=list(earlier.items()),
-            predecessor=predecessor,
-            predecessor_reviews=predecessor is not None
-            and ClosingReview.objects.filter(plan=predecessor, reviewed_plan_title="").exists(),
-        )
-        return context
-
-
-class ListDownloadView(EditionMixin):
-    """One list of the plan (``PlanList``) as CSV or Excel, every cell neutralised."""
-
-    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
-        table = PlanList.objects.filter(edition=self.edition, key=self.kwargs["list_key"]).first()
-        if table is None:
-            return not_found(self.request, _("この一覧表は計画にありません。"), self.municipality)
-        base = f"{self.plan.key}-{self.edition.number}-{table.key}"
-        if self.kwargs["format"] == "csv":
-            return csv_response(f"{base}.csv", table.columns, table.rows)
-        return xlsx_response(f"{base}.xlsx", exports.list_workbook(table, self.edition))
-
-
-#: how a figure's stored image is served, by its stored extension
-IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "svg": "image/svg+xml"}
-
-
-class FigureImageView(EditionMixin):
-    """A figure's image (checked by content on import), served so that nothing in it can run: an
-    SVG opened on its own is sandboxed and may load nothing."""
-
-    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
-        figure = PlanFigure.objects.filter(edition=self.edition, key=self.kwargs["figure"]).first()
-        extension = str(figure.image.name or "").rsplit(".", 1)[-1].lower() if figure and figure.image else ""
-        if figure is None or extension not in IMAGE_TYPES:
-            return not_found(self.request, _("この図の画像は登録されていません。"), self.municipality)
-        try:
-            with figure.image.open("rb") as handle:
-                data = handle.read()  # at most 5 MB (planfile.images.MAX_IMAGE_BYTES)
-        except OSError:
-            return not_found(self.request, _("この図の画像は登録されていません。"), self.municipality)
-        response = HttpResponse(data, content_type=IMAGE_TYPES[extension])
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-        public = self.plan.published and not is_draft(self.edition)
-        response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
         return response

@@ -10,6 +10,7 @@ from django.views.generic import TemplateView
 
 from yakusho.core.mixins import ConsortiumStaffMixin, MunicipalityStaffMixin
 from yakusho.plans.dashboard import cycle as dashboard
+from yakusho.plans.dashboard import year_over_year
 from yakusho.plans.dashboard.consortium import consortium_dashboard
 from yakusho.plans.models import ReviewCycle
 
@@ -28,8 +29,8 @@ class CycleDashboardView(MunicipalityStaffMixin, TemplateView):
             board=dashboard.cycle_dashboard(cycle),
             progress_labels=[p.label for p in dashboard.PROGRESS],
             kpi_labels=dashboard.kpi_labels(),
-            move_labels=dashboard.MOVE_LABELS,
-            kpi_move_labels=dashboard.KPI_MOVE_LABELS,
+            move_labels=year_over_year.MOVE_LABELS,
+            kpi_move_labels=year_over_year.KPI_MOVE_LABELS,
         )
         return context
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yakusho.core.models import Department, Municipality, TenantOwned
 from yakusho.plans.models.plan import Kpi, Node, Plan, PlanEdition
+from yakusho.plans.periods import label as period_label
 
 
 class GradingScale(TenantOwned):
@@ -105,9 +106,7 @@ class ReviewCycle(TenantOwned):
     @property
     def label(self) -> str:
         """令和8年度, or 令和8年度 上半期 for a period of a half-yearly or quarterly review."""
-        from yakusho.plans.review.periods import label
-
-        return label(self.fiscal_year, self.edition.review_period, self.period)
+        return period_label(self.fiscal_year, self.edition.review_period, self.period)
 
 
 class NodeReview(TenantOwned):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from yakusho.core.models import Membership
 from yakusho.metrics.registry import Figure, Period, registry
+from yakusho.plans import periods
 from yakusho.plans.models import (
     GradedItem,
     Kpi,
@@ -22,7 +23,6 @@ from yakusho.plans.models import (
     ReviewCycle,
     ReviewGrade,
 )
-from yakusho.plans.review import periods
 from yakusho.plans.review.services import COUNT_UNITS, ReviewError, check_role_for_kpi
 
 

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yakusho.core.jcal import format_wareki_date
+from yakusho.plans import periods
 from yakusho.plans.models import ExternalEvaluation, Node, ReviewCycle
-from yakusho.plans.review import periods
 
 BODY_MAX = ExternalEvaluation._meta.get_field("body").max_length or 200
 TEXT_MAX = 20000

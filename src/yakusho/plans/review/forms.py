@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from yakusho.core.forms import NormalizingMixin, WarekiDateField
 from yakusho.core.jcal import JapaneseDateError, parse_fiscal_year
+from yakusho.plans import periods
 from yakusho.plans.models import NodeReview, ReviewGrade, ReviewPeriod
-from yakusho.plans.review import periods
 
 
 class OpenCycleForm(NormalizingMixin, forms.Form):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop as N_
 from yakusho.core.models import Membership, Role
 from yakusho.core.uploads import UploadRefused, check_upload
 from yakusho.core.workflow import Transition, TransitionRefused, Workflow
+from yakusho.plans import periods
 from yakusho.plans.models import (
     GradedItem,
     Kpi,
@@ -31,7 +32,6 @@ from yakusho.plans.models import (
     ReviewCycle,
     ReviewEvidence,
 )
-from yakusho.plans.review import periods
 from yakusho.plans.review.scales import scale_for
 
 #: Units whose figures are counts and cannot be negative.

@@ -12,20 +12,20 @@ from django.utils.translation import gettext as _
 
 from yakusho.core import jcal
 from yakusho.metrics.registry import Period
-from yakusho.plans.models import ReviewPeriod
 
-#: how many periods a fiscal year has for each review period
-COUNTS = {ReviewPeriod.YEAR: 1, ReviewPeriod.HALF: 2, ReviewPeriod.QUARTER: 4}
+#: how many periods a fiscal year has for each review period (the values of
+#: ``plans.models.ReviewPeriod``; this module reads no models, so models may use it)
+COUNTS = {"year": 1, "half": 2, "quarter": 4}
 
 
 def numbers(kind: str) -> list[int]:
     """The period numbers of one fiscal year: [0] yearly, [1, 2] half-yearly, [1, 2, 3, 4] quarterly."""
-    count = COUNTS[ReviewPeriod(kind)]
+    count = COUNTS[str(kind)]
     return [0] if count == 1 else list(range(1, count + 1))
 
 
 def months(kind: str) -> int:
-    return 12 // COUNTS[ReviewPeriod(kind)]
+    return 12 // COUNTS[str(kind)]
 
 
 def bounds(fiscal_year: int, kind: str, number: int) -> tuple[date, date]:
@@ -56,7 +56,7 @@ def name(kind: str, number: int) -> str:
     """上半期 / 下半期 / 第2四半期; empty for the whole year."""
     if number == 0:
         return ""
-    if ReviewPeriod(kind) == ReviewPeriod.HALF:
+    if str(kind) == "half":
         return _("上半期") if number == 1 else _("下半期")
     return _("第%(n)d四半期") % {"n": number}
 
