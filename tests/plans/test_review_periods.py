@@ -217,7 +217,10 @@ def test_a_bad_kpi_value_refuses_the_whole_form_and_keeps_what_was_typed(
         },
     )
     assert response.status_code == 400
-    assert "0から100" in response.content.decode(), [str(m) for m in response.context["messages"]]
+    page = response.content.decode()
+    # said beside the KPI's input and in the page's message, naming the KPI
+    assert "「オンライン化率」：割合は0から100の間で入力してください。" in page
+    assert page.count("割合は0から100の間で入力してください。") >= 2
     review.refresh_from_db()
     assert review.state == NodeReview.State.DRAFT and review.achievements == ""
     assert 'value="130"' in response.content.decode()

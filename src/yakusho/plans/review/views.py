@@ -356,26 +356,35 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
         return redirect(here)
 
     def save_kpi(self, row: KpiRow, node_review: NodeReview, confirm: str) -> int:
-        """Save one KPI's input of the one form; how many things it recorded."""
+        """Save one KPI's input of the one form; how many things it recorded. A refusal is said
+        beside the KPI's input too, and names the KPI in the page's message."""
         data, cycle, n = row.entry.cleaned_data, node_review.cycle, 0
-        if confirm == str(row.kpi.pk):
-            actuals.confirm_metric(row.kpi, cycle, self.membership, data["note"])
-            n += 1
-        elif row.entry.typed:
-            actuals.record_actual(
-                row.kpi,
-                cycle,
-                self.membership,
-                value=data.get("value"),
-                text=data["text"],
-                on=data["on"],
-                note=data["note"],
-                override_reason=data.get("override_reason", ""),
-            )
-            n += 1
-        if "grade" in row.entry.fields and "grade" in row.entry.changed_data:
-            actuals.grade_kpi(row.kpi, cycle, self.membership, data["grade"])
-            n += 1
+        field = "value" if "value" in row.entry.fields else "text"
+        try:
+            if confirm == str(row.kpi.pk):
+                actuals.confirm_metric(row.kpi, cycle, self.membership, data["note"])
+                n += 1
+            elif row.entry.typed:
+                actuals.record_actual(
+                    row.kpi,
+                    cycle,
+                    self.membership,
+                    value=data.get("value"),
+                    text=data["text"],
+                    on=data["on"],
+                    note=data["note"],
+                    override_reason=data.get("override_reason", ""),
+                )
+                n += 1
+            if "grade" in row.entry.fields and "grade" in row.entry.changed_data:
+                field = "grade"
+                actuals.grade_kpi(row.kpi, cycle, self.membership, data["grade"])
+                n += 1
+        except review.ReviewError as exc:
+            row.entry.add_error(field, str(exc))
+            raise review.ReviewError(
+                _("「%(kpi)s」：%(error)s") % {"kpi": row.kpi.name, "error": exc}
+            ) from None
         return n
 
 
