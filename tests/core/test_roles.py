@@ -29,6 +29,10 @@ AUDIT = frozenset({"admin", "hq"})
 #: Sign-in and account pages: reachable without a role, tested in test_accounts.py.
 ACCOUNT_VIEWS = {"login", "logout", "2fa_setup", "2fa_verify", "invitation_accept", "password_reset_confirm"}
 
+#: the role tables ask who may open each page: the same on every database, so they run once
+#: (in the PostgreSQL run; in the SQLite run when no PostgreSQL answers, see the Makefile)
+pytestmark = pytest.mark.once
+
 
 @dataclass(frozen=True)
 class Case:
