@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from yakusho.core.models import Role
 from yakusho.plans.models import NodeReview
-from yakusho.plans.review.forms import ActualForm
+from yakusho.plans.review.forms import KpiEntryForm
 from yakusho.plans.review.services import open_cycle
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +102,7 @@ def test_the_years_target_stands_beside_the_actuals_input(
 
 @pytest.mark.parametrize("typed", ["1,850", "１，８５０", "1850", "１８５０"])
 def test_numbers_are_read_as_people_write_them(typed: str) -> None:
-    form = ActualForm({"kpi": 1, "value": typed})
+    form = KpiEntryForm({"value": typed})
     assert form.is_valid(), form.errors
     assert form.cleaned_data["value"] == 1850
 

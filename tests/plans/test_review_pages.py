@@ -39,9 +39,10 @@ def test_a_cycle_through_the_pages(demo_with_plans, client: Client) -> None:
     review.refresh_from_db()
     assert review.progress == 80 and review.achievements == "63手続をオンライン化"
     kpi = review.node.kpis.get(name="オンライン手続数")
-    client.post(node_url, {"kpi": kpi.pk, "value": "-3"})
-    assert "0以上" in client.get(node_url).content.decode()
-    client.post(node_url, {"kpi": kpi.pk, "value": "70", "text": "70件"})
+    typed = {"status": "in_progress", "progress": "80", "achievements": "63手続をオンライン化"}
+    refused = client.post(node_url, {**typed, f"kpi-{kpi.pk}-value": "-3"})
+    assert "0以上" in refused.content.decode()
+    client.post(node_url, {**typed, f"kpi-{kpi.pk}-value": "70", f"kpi-{kpi.pk}-text": "70件"})
     actual = KpiActual.objects.get(kpi=kpi, fiscal_year=2024)
     assert actual.value == 70 and actual.source == KpiActual.Source.REVIEW
 

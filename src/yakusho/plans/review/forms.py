@@ -52,16 +52,6 @@ class AmendmentForm(NodeReviewForm):
     reason = forms.CharField(label=_("訂正の理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
-class ActualForm(NormalizingMixin, forms.Form):
-    kpi = forms.IntegerField(widget=forms.HiddenInput)
-    value = forms.DecimalField(label=_("実績値（数値）"), required=False, max_digits=20, decimal_places=6)
-    text = forms.CharField(label=_("実績（文章）"), required=False, max_length=500)
-    on = WarekiDateField(label=_("時点"), required=False)
-    note = forms.CharField(label=_("備考"), required=False, max_length=500)
-    override_reason = forms.CharField(label=_("計測値と異なる理由"), required=False, max_length=500)
-    confirm_metric = forms.BooleanField(required=False)
-
-
 class KpiEntryForm(NormalizingMixin, forms.Form):
     """One KPI's input inside the review's one form (prefixed ``kpi-<pk>``): saved with the review's
     own fields by 保存 and by 提出する alike. Empty means "nothing typed" and records nothing."""

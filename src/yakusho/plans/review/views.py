@@ -33,7 +33,6 @@ from yakusho.plans.models import (
 from yakusho.plans.review import actuals
 from yakusho.plans.review import services as review
 from yakusho.plans.review.forms import (
-    ActualForm,
     AmendmentForm,
     KpiEntryForm,
     NodeReviewForm,
@@ -257,26 +256,6 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
                 )
                 review.remove_evidence(evidence, self.membership)
                 messages.success(request, _("根拠資料のファイルを削除しました。"))
-            elif "kpi" in request.POST:
-                a = ActualForm(request.POST)
-                if not a.is_valid():
-                    raise review.ReviewError(" ".join(str(e) for errors in a.errors.values() for e in errors))
-                kpi = get_object_or_404(Kpi, pk=a.cleaned_data["kpi"], node=node_review.node)
-                if a.cleaned_data["confirm_metric"]:
-                    actuals.confirm_metric(kpi, node_review.cycle, self.membership, a.cleaned_data["note"])
-                    messages.success(request, _("計測値を実績値として確認しました。"))
-                else:
-                    actuals.record_actual(
-                        kpi,
-                        node_review.cycle,
-                        self.membership,
-                        value=a.cleaned_data["value"],
-                        text=a.cleaned_data["text"],
-                        on=a.cleaned_data["on"],
-                        note=a.cleaned_data["note"],
-                        override_reason=a.cleaned_data["override_reason"],
-                    )
-                    messages.success(request, _("実績値を記録しました。"))
             elif node_review.state == NodeReview.State.FINALISED:
                 amendment = AmendmentForm(
                     request.POST, instance=self.get_review(), gradable=review.gradable(node_review)
