@@ -117,6 +117,12 @@ class CounterVisitItem(TenantOwned):
         related_name="counter_items",
     )
     order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+    overrides = models.JSONField(
+        _("職員の判断による例外"),
+        default=dict,
+        blank=True,
+        help_text=_("オンライン申請向けの規則を窓口で例外扱いにした項目（入力名 → 規則と理由）"),
+    )
 
     class Meta:
         verbose_name = _("窓口で行う手続")
@@ -127,7 +133,7 @@ class CounterVisitItem(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.visit_id}: {self.procedure_id}"
+        return f"{self.visit}：{self.procedure}"
 
 
 class OneStopRule(TenantOwned):
@@ -138,6 +144,12 @@ class OneStopRule(TenantOwned):
         Procedure, verbose_name=_("手続"), on_delete=models.CASCADE, related_name="one_stop_rules"
     )
     order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+    min_age = models.PositiveSmallIntegerField(
+        _("対象の年齢（以上）"), null=True, blank=True, help_text=_("来庁者がこの年齢以上のときだけ提案する")
+    )
+    max_age = models.PositiveSmallIntegerField(
+        _("対象の年齢（以下）"), null=True, blank=True, help_text=_("来庁者がこの年齢以下のときだけ提案する")
+    )
 
     class Meta:
         verbose_name = _("ワンストップの設定")
@@ -152,22 +164,54 @@ class OneStopRule(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.life_event}: {self.procedure_id}"
+        return f"{self.get_life_event_display()}：{self.procedure}"
 
 
-COUNTER_MODELS: list[Any] = [CounterVisit, CounterVisitItem, OneStopRule]
+class CounterScreen(TenantOwned):
+    """A screen paired to a clerk's desk (a tablet facing the resident): it shows the visit of
+    that clerk which waits for the resident's confirmation, so nobody types an address."""
+
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("団体"), on_delete=models.PROTECT, related_name="counter_screens"
+    )
+    name = models.CharField(_("画面の名前"), max_length=60, help_text=_("例：1番窓口のタブレット"))
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("つないだ職員"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    token_hash = models.CharField(_("画面の鍵（ハッシュ）"), max_length=64, editable=False)
+    paired_at = models.DateTimeField(_("つないだ日時"))
+    last_seen_at = models.DateTimeField(_("最後に表示した日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("確認用の画面")
+        verbose_name_plural = _("確認用の画面")
+        ordering = ["municipality", "name", "pk"]
+        indexes = [models.Index(fields=["token_hash"], name="counter_screen_token_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+COUNTER_MODELS: list[Any] = [CounterVisit, CounterVisitItem, OneStopRule, CounterScreen]
 
 for _model, _exclude in (
     # The card's identity and the facts are personal data: the log keeps status and times only.
     (CounterVisit, ["identity", "facts", "confirm_token"]),
     (CounterVisitItem, ["answers", "cleaned"]),
     (OneStopRule, []),
+    (CounterScreen, ["token_hash", "last_seen_at"]),
 ):
     if not auditlog.contains(_model):
         auditlog.register(_model, exclude_fields=_exclude)
 
 __all__ = [
     "COUNTER_MODELS",
+    "CounterScreen",
     "CounterVisit",
     "CounterVisitItem",
     "OneStopRule",

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yakusho.core import shortcodes
+from yakusho.core import jcal, shortcodes
 from yakusho.core.models import Municipality, TenantOwned
 from yakusho.procedures.models.catalogue import FormDefinition, Procedure
 
@@ -75,6 +75,12 @@ class Submission(TenantOwned):
     applicant_kana = models.CharField(_("申請者名（フリガナ）"), max_length=200, blank=True)
     applicant_email = models.EmailField(_("申請者のメールアドレス"), blank=True)
     fee_yen = models.PositiveIntegerField(_("手数料（円）"), null=True, blank=True)
+    overrides = models.JSONField(
+        _("窓口での例外扱い"),
+        default=list,
+        blank=True,
+        help_text=_("職員の判断で例外にした規則：項目、規則、理由、職員"),
+    )
     deadline = models.DateField(_("処理期限"), null=True, blank=True, help_text=_("標準処理期間から計算"))
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -173,7 +179,8 @@ class SubmissionMessage(TenantOwned):
         ordering = ["submission", "created_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_direction_display()} {self.created_at:%Y-%m-%d %H:%M}"
+        when = jcal.format_datetime(self.created_at) if self.created_at else ""
+        return f"{self.submission}：{self.get_direction_display()} {when}".strip()
 
 
 class SubmissionNote(TenantOwned):
@@ -197,7 +204,10 @@ class SubmissionNote(TenantOwned):
         ordering = ["submission", "created_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.submission_id}: {self.created_at:%Y-%m-%d %H:%M}"
+        when = jcal.format_datetime(self.created_at) if self.created_at else ""
+        return str(
+            _("%(submission)s の内部メモ %(when)s") % {"submission": self.submission, "when": when}
+        ).strip()
 
 
 class SubmissionTally(TenantOwned):
@@ -229,7 +239,9 @@ class SubmissionTally(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.procedure_key} {self.month:%Y-%m} {self.channel}: {self.erased}"
+        name = self.procedure.name if self.procedure_id and self.procedure else self.procedure_key
+        month = jcal.format_date(self.month, style="month")
+        return f"{name} {month} {self.get_channel_display()}"
 
 
 SUBMISSION_MODELS: list[Any] = [
