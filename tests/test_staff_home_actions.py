@@ -22,7 +22,7 @@ from django.utils import timezone
 from tests.factories import DepartmentFactory, MunicipalityFactory
 from tests.helpers import login_verified
 from tests.procedures.submission_helpers import make_submission, private_media, town  # noqa: F401
-from yakusho.core.jcal import format_wareki_date
+from yakusho.core.jcal import format_date, format_wareki_date
 from yakusho.core.models import Role
 from yakusho.plans.models import NodeReview, PlanEdition, ReviewCycle
 from yakusho.plans.review.services import open_cycle
@@ -328,7 +328,7 @@ def test_submissions_panel_shows_what_each_role_handles(town, client: Client) ->
     html = panel_of(home(client), "procedures.submissions")
     assert "新着（受付のまま）2件" in html and "処理期限超過 1件" in html
     assert late.display_code in html and fresh.display_code not in html
-    assert format_wareki_date(timezone.localdate() - timedelta(days=1)) in html
+    assert format_date(timezone.localdate() - timedelta(days=1)) in html
 
     login_verified(client, staff["secretariat"].user)  # may take over, chases the overdue
     html = panel_of(home(client), "procedures.submissions")

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+from django.utils import timezone
+
 from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFactory
 from yakusho.bookings.queue.models import QueueService, QueueTicket
-from yakusho.core.models import Membership, Role
+from yakusho.core.calendar import BusinessCalendar
+from yakusho.core.models import Membership, Municipality, Role
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 _codes = itertools.count(1)
@@ -74,3 +78,16 @@ def served(
             )
         )
     return tickets
+
+
+def on_a_business_day(monkeypatch: pytest.MonkeyPatch, municipality: Municipality) -> None:
+    """Let the kiosk issue today whatever day the tests run: the kiosk issues only on the
+    municipality's business days, so on a Sunday, a public holiday or 年末年始 Django's clock
+    (``timezone.now``, which ``localdate`` reads too) is moved forward by whole days to the next
+    business day, at the same time of day, and keeps ticking. On a business day nothing changes.
+    Every part of the process sees the same clock, the live server's thread included."""
+    real_now = timezone.now
+    today = timezone.localdate()
+    shift = BusinessCalendar(municipality).next_business_day(today) - today
+    if shift:
+        monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(days=shift.days))

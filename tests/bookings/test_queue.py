@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFa
 from yakusho.bookings.queue import services as queue
 from yakusho.bookings.queue.models import QueueDayCounter, QueueTicket, TicketStatus
 from yakusho.bookings.queue.services import QueueError
+from yakusho.core.models import Closure
 
 pytestmark = pytest.mark.django_db
 NOW = at("2026-02-16", "10:00")
@@ -71,6 +72,67 @@ def test_kiosk_refuses_outside_hours_and_inactive_services(service) -> None:
     with pytest.raises(QueueError, match="現在、整理券を発券していません"):
         issue(service)
     assert not QueueTicket.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("now", "opening"),
+    [
+        (("2026-12-07", "07:00"), "次の受付は本日8時30分からです。"),  # Monday, before opening
+        (("2026-12-07", "15:30"), "次の受付は12月8日（火）8時30分からです。"),  # after closing
+        (("2026-12-04", "18:00"), "次の受付は12月7日（月）8時30分からです。"),  # Friday night
+        (("2026-12-06", "10:00"), "次の受付は12月7日（月）8時30分からです。"),  # Sunday
+        (("2026-11-22", "10:00"), "次の受付は11月24日（火）8時30分からです。"),  # 勤労感謝の日 on Monday
+        (("2026-12-28", "16:00"), "次の受付は1月4日（月）8時30分からです。"),  # 年末年始
+        (("2026-12-09", "07:00"), "次の受付は12月10日（木）8時30分からです。"),  # a closure
+    ],
+)
+def test_the_next_opening_follows_the_hours_and_the_calendar(service, now, opening) -> None:
+    service.opens_at, service.closes_at = time(8, 30), time(15, 30)
+    service.save()
+    Closure.objects.create(municipality=service.municipality, date=date(2026, 12, 9), reason="庁舎の停電点検")
+    moment = at(*now)
+    assert queue.opening_text(queue.next_opening(service, moment), moment) == opening
+    with pytest.raises(QueueError, match=opening):
+        issue(service, now=moment)
+    assert not QueueTicket.objects.exists()
+
+
+def test_a_closed_day_is_named_and_an_open_one_issues(service) -> None:
+    service.opens_at, service.closes_at = time(9, 0), time(15, 30)
+    service.save()
+    with pytest.raises(QueueError) as refused:
+        issue(service, now=at("2026-12-06", "10:00"))
+    assert str(refused.value) == (
+        "本日は閉庁日（日曜日）のため、「住民窓口」の整理券は発券していません。次の受付は12月7日（月）9時からです。"
+    )
+    assert [t.number for t in issue(service, now=at("2026-12-07", "09:00"))] == [1]
+    # staff may issue on a closed day (someone let in by the 日直)
+    ticket = queue.issue_ticket(
+        service, channel="staff", membership=members(service)["counter"], now=at("2026-12-06", "10:00")
+    )
+    assert ticket.number == 1
+
+
+def test_kiosk_state_lists_open_services_and_the_next_opening_of_the_others(service) -> None:
+    service.opens_at, service.closes_at = time(8, 30), time(17, 0)
+    service.save()
+    tax = make_service(service.municipality, key="tax", name="申告相談", prefix="S", opens_at=time(9, 0))
+    town = service.municipality
+    before = queue.kiosk_state(town, [service, tax], at("2026-12-07", "08:45"))
+    assert [r["service"] for r in before["open"]] == [service]
+    assert [(r["service"], r["opening_text"]) for r in before["closed"]] == [
+        (tax, "次の受付は本日9時からです。")
+    ]
+    assert before["opening_text"] == "" and before["closed_reason"] is None
+    assert before["reload_seconds"] == queue.KIOSK_RELOAD_SECONDS  # tax opens in 15 minutes: later
+    sunday = queue.kiosk_state(town, [service, tax], at("2026-12-06", "10:00"))
+    assert sunday["open"] == [] and sunday["closed_reason"] == "日曜日"
+    assert sunday["opening_text"] == ""  # they open at different times: one line each
+    tax.opens_at = time(8, 30)
+    sunday = queue.kiosk_state(town, [service, tax], at("2026-12-06", "10:00"))
+    assert sunday["opening_text"] == "次の受付は12月7日（月）8時30分からです。"
+    opening_soon = queue.kiosk_state(town, [service], at("2026-12-07", "08:29"))
+    assert opening_soon["reload_seconds"] == 61  # looks again just after 8:30
 
 
 def test_staff_may_issue_outside_hours_but_only_at_their_services(service, staff) -> None:

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
-from tests.bookings.queue_helpers import make_service, members
+from tests.bookings.queue_helpers import make_service, members, on_a_business_day
 from yakusho.bookings.queue import services as queue
 from yakusho.bookings.queue.models import QueueTicket, TicketStatus
 
@@ -35,18 +35,20 @@ def _run(n: int, work) -> list:
         return list(pool.map(one, range(n)))
 
 
-def test_concurrent_issuing_gives_unique_consecutive_numbers() -> None:
+def test_concurrent_issuing_gives_unique_consecutive_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
     _needs_postgres()
     service = make_service()
+    on_a_business_day(monkeypatch, service.municipality)  # the kiosk issues on business days only
     tickets = _run(96, lambda i: queue.issue_ticket(service, channel="kiosk").number)
     assert sorted(tickets) == list(range(1, 97))
     numbers = sorted(QueueTicket.objects.filter(service=service).values_list("number", flat=True))
     assert numbers == list(range(1, 97))
 
 
-def test_concurrent_calls_never_call_the_same_ticket_twice() -> None:
+def test_concurrent_calls_never_call_the_same_ticket_twice(monkeypatch: pytest.MonkeyPatch) -> None:
     _needs_postgres()
     service = make_service(windows=[f"窓口{i}" for i in range(1, THREADS + 1)])
+    on_a_business_day(monkeypatch, service.municipality)
     counter = members(service)["counter"]
     for _ in range(40):
         queue.issue_ticket(service, channel="kiosk")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from tests.bookings.queue_helpers import make_service, members, served
+from tests.bookings.queue_helpers import make_service, members, on_a_business_day, served
 from tests.factories import MembershipFactory, MunicipalityFactory
 from tests.helpers import login_verified
 from yakusho.bookings.queue import services as queue
@@ -22,28 +23,89 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def service():
-    return make_service()
+def service(monkeypatch):
+    made = make_service(location="本庁舎 1階")
+    on_a_business_day(monkeypatch, made.municipality)
+    return made
+
+
+def links(html: str) -> list[str]:
+    return re.findall(r'<a [^>]*href="([^"]*)"', html)
 
 
 def kiosk_issue(client: Client, service: QueueService):
     return client.post(reverse("queue:kiosk_issue", args=[service.municipality.slug, service.key]))
 
 
-def test_kiosk_issues_a_ticket_and_shows_the_print_page_with_a_qr_code(client: Client, service) -> None:
+def test_kiosk_issues_a_ticket_and_shows_it_with_a_qr_code(client: Client, service) -> None:
     page = client.get(reverse("queue:kiosk", args=[service.municipality.slug]))
     assert "住民窓口" in page.content.decode()
     response = kiosk_issue(client, service)
     ticket = QueueTicket.objects.get()
     assert response.status_code == 302
-    assert (
-        response["Location"]
-        == reverse("queue:ticket_print", args=[service.municipality.slug, ticket.code]) + "?kiosk=1"
+    assert response["Location"] == reverse(
+        "queue:kiosk_ticket", args=[service.municipality.slug, ticket.code]
     )
     html = client.get(response["Location"]).content.decode()
     assert "A001" in html and "<svg" in html and "待ち時間の目安" in html
     assert reverse("queue:ticket", args=[service.municipality.slug, ticket.code]) in html
     assert "<script>" not in html and "style=" not in html.replace("<svg", "").split("<svg")[0]
+    # the staff's print page shows the same ticket inside the site's layout
+    printed = client.get(reverse("queue:ticket_print", args=[service.municipality.slug, ticket.code]))
+    assert "A001" in printed.content.decode() and 'class="site-header"' in printed.content.decode()
+
+
+def test_kiosk_pages_have_no_way_out_and_reset_themselves(client: Client, service) -> None:
+    """No header, footer, logo link or language switcher; every link stays in the kiosk; the
+    ticket's screen returns to the start by itself, without JavaScript too."""
+    slug = service.municipality.slug
+    kiosk = reverse("queue:kiosk", args=[slug])
+    start = client.get(kiosk).content.decode()
+    ticket_page = client.get(kiosk_issue(client, service)["Location"]).content.decode()
+    for html in (start, ticket_page):
+        assert "site-header" not in html and "site-footer" not in html and "lang-switch" not in html
+        assert all(href.startswith(kiosk) for href in links(html)), links(html)
+        assert all(a.startswith(kiosk) for a in re.findall(r'<form [^>]*action="([^"]*)"', html))
+    assert links(start) == [] and links(ticket_page) == [kiosk]
+    assert f'<noscript><meta http-equiv="refresh" content="45;url={kiosk}"></noscript>' in ticket_page
+    assert 'data-screen-return="45"' in ticket_page and "45秒後に最初の画面に戻ります。" in ticket_page
+    assert 'data-screen-forget="' in ticket_page and 'src="/static/yakusho/screen.js"' in ticket_page
+    assert re.search(r'<noscript><meta http-equiv="refresh" content="\d+"></noscript>', start)
+
+
+def test_the_kiosk_shows_the_qr_code_only_just_after_issuing(client: Client, service) -> None:
+    """The QR code leads to the resident's page (where the ticket can be cancelled): a reload or the
+    browser's Back some time later shows the number alone."""
+    url = kiosk_issue(client, service)["Location"]
+    ticket = QueueTicket.objects.get()
+    QueueTicket.objects.filter(pk=ticket.pk).update(
+        issued_at=ticket.issued_at - timedelta(seconds=queue.KIOSK_QR_SECONDS + 1)
+    )
+    html = client.get(url).content.decode()
+    assert "A001" in html and "<svg" not in html and ticket.code not in html.replace(url, "")
+    assert "QRコードの表示は終わりました。順番が来たら、受付番号でお呼びします。" in html
+
+
+def test_kiosk_out_of_hours_says_when_it_opens_next(client: Client, service) -> None:
+    service.opens_at, service.closes_at = time(0, 0), time(0, 1)
+    service.save()
+    other = make_service(service.municipality, key="tax", name="申告相談", prefix="S")
+    slug = service.municipality.slug
+    html = client.get(reverse("queue:kiosk", args=[slug])).content.decode()
+    # one service open: its button, and the other's next opening
+    assert reverse("queue:kiosk_issue", args=[slug, other.key]) in html
+    assert reverse("queue:kiosk_issue", args=[slug, service.key]) not in html
+    assert "受付時間外の窓口" in html
+    now = timezone.now()
+    opening = queue.opening_text(queue.next_opening(service, now), now)
+    assert re.fullmatch(r"次の受付は\d+月\d+日（[月火水木金]）0時からです。", opening)
+    assert opening in html
+    # every service closed, opening at the same time: one sentence
+    other.opens_at, other.closes_at = time(0, 0), time(0, 1)
+    other.save()
+    html = client.get(reverse("queue:kiosk", args=[slug])).content.decode()
+    assert "ただいま受付時間外です。" in html and html.count(opening) == 1
+    assert "<form" not in html and "受付時間外の窓口" not in html
 
 
 def test_kiosk_outside_hours_says_so_and_issues_nothing(client: Client, service) -> None:
@@ -51,7 +113,8 @@ def test_kiosk_outside_hours_says_so_and_issues_nothing(client: Client, service)
     service.save()
     response = kiosk_issue(client, service)
     assert response.status_code == 302
-    assert "受付時間は00:00〜00:01です" in client.get(response["Location"]).content.decode()
+    html = client.get(response["Location"]).content.decode()
+    assert "「住民窓口」の受付時間は00:00〜00:01です。次の受付は" in html
     assert not QueueTicket.objects.exists()
 
 
@@ -66,6 +129,35 @@ def test_resident_page_and_json_tell_position_and_wait_in_words(client: Client, 
     assert data["estimate_text"] == "待ち時間の目安：約10分"
     assert client.get(reverse("queue:ticket_status", args=[slug, "ACEFHJK3"])).status_code == 404
     assert client.get(reverse("queue:ticket_status", args=[slug, "nonsense"])).status_code == 404
+
+
+def test_the_resident_reads_where_to_go_once_called_and_nothing_twice(client: Client, service) -> None:
+    first, second = (queue.issue_ticket(service, channel="kiosk") for _ in range(2))
+    slug = service.municipality.slug
+
+    def said(ticket: QueueTicket) -> list[str]:
+        """The sentences of the page's live region, as a screen reader reads it."""
+        html = client.get(reverse("queue:ticket", args=[slug, ticket.code])).content.decode()
+        found = re.search(r'aria-live="polite"[^>]*>(.*?)</div>', html, re.S)
+        assert found is not None
+        region = found[1]
+        region = re.sub(r"<p[^>]* hidden>.*?</p>", "", region)
+        return [t.strip() for t in re.sub(r"<[^>]+>", "\n", region).splitlines() if t.strip()]
+
+    assert said(first) == [
+        "…",
+        "お待ちください",
+        "次にお呼びします。",  # not 「まもなくお呼びします。」 as well
+        "お呼びするときは、行き先の窓口をこの画面でお知らせします。",
+    ]
+    assert said(second)[2:4] == ["あなたの前に1人お待ちです。", "待ち時間の目安：約5分"]
+    queue.call_next(service, "窓口2", members(service)["counter"])
+    called = said(first)
+    assert called == ["▶", "呼出中", "本庁舎 1階の窓口2へお越しください。"]
+    data = client.get(reverse("queue:ticket_status", args=[slug, first.code])).json()
+    assert (data["message"], data["window"], data["position_text"]) == (called[2], "窓口2", "")
+    queue.transition(first, "start", membership=members(service)["admin"])
+    assert said(first) == ["■", "対応中", "本庁舎 1階の窓口2で対応しています。"]
 
 
 def test_a_ticket_of_another_municipality_is_not_found(client: Client, service) -> None:

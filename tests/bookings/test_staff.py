@@ -65,7 +65,7 @@ def test_attendance_no_show_and_cancel(client: Client, setup) -> None:
     slug = resource.municipality.slug
     client.post(reverse("bookings_staff:booking_action", args=[slug, a.pk, "attended"]))
     client.post(reverse("bookings_staff:booking_action", args=[slug, b.pk, "no_show"]))
-    client.post(reverse("bookings_staff:booking_action", args=[slug, c.pk, "cancel"]))
+    client.post(reverse("bookings_staff:booking_cancel", args=[slug, c.pk]))
     statuses = {x.pk: x.status for x in Booking.objects.all()}
     assert statuses == {a.pk: "attended", b.pk: "no_show", c.pk: "cancelled"}
     slot.refresh_from_db()
@@ -205,8 +205,12 @@ def test_resource_form_creates_slots_and_refuses_bad_hours(client: Client, setup
         "limit_active": "2",
         "limit_per_day": "1",
         "fee_yen": "0",
+        "fee_unit": "booking",
         "payment_methods": ["cash"],
         "audience": "anyone",
+        "allow_without_email": "on",
+        "limit_phone_per_day": "2",
+        "limit_network_per_day": "5",
         "offer_hours": "24",
         "is_active": "on",
     }
@@ -232,3 +236,84 @@ def test_session_add(client: Client, setup) -> None:
     )
     assert response.status_code == 302
     assert klass.slots.get().title == "第1回" and klass.slots.get().capacity == 10
+
+
+def test_staff_cancel_asks_first_and_says_who_is_told(client: Client, setup) -> None:
+    resource, day, slot, _staff = setup
+    booking = services.book(slot.pk, contact(email="", phone="0182-12-3456"))
+    slug = resource.municipality.slug
+    day_page = client.get(reverse("bookings_staff:day", args=[slug, day.isoformat()])).content.decode()
+    url = reverse("bookings_staff:booking_cancel", args=[slug, booking.pk])
+    assert url in day_page
+    page = client.get(url).content.decode()
+    assert "取り消しますか" in page and "メールアドレスがないため、お知らせは届きません" in page
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED  # the question changes nothing
+    response = client.post(url, {"reason": "本人から電話"})
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED and booking.cancel_reason == "本人から電話"
+    client.post(url)  # twice: refused with a message, nothing changes
+    booking.refresh_from_db()
+    assert booking.cancel_reason == "本人から電話"
+
+
+def test_a_booking_without_email_is_shown_as_unverified(client: Client, setup) -> None:
+    resource, day, slot, _staff = setup
+    phone_only = services.book(slot.pk, contact(email="", name="電話 だけ子"))
+    with_email = services.book(slot.pk, contact(2))
+    slug = resource.municipality.slug
+    page = client.get(reverse("bookings_staff:day", args=[slug, day.isoformat()])).content.decode()
+    assert page.count("メール未確認（電話番号のみ）") == 1
+    line = next(li for li in page.split("<li>") if "電話 だけ子" in li)
+    assert "メール未確認（電話番号のみ）" in line
+    detail = client.get(reverse("bookings_staff:booking", args=[slug, phone_only.pk])).content.decode()
+    assert "メール未確認（電話番号のみ）" in detail and "本人の確認はしていません" in detail
+    other = client.get(reverse("bookings_staff:booking", args=[slug, with_email.pk])).content.decode()
+    assert "メール未確認" not in other
+
+
+def test_changing_the_slot_length_remakes_empty_slots(client: Client, setup) -> None:
+    resource, day, slot, _staff = setup
+    services.book(slot.pk, contact())
+    slug = resource.municipality.slug
+    form = client.get(reverse("bookings_staff:resource_edit", args=[slug, resource.pk])).content.decode()
+    assert "料金の単位" in form and "持ち物" in form and "メールなしの予約" in form
+    data = {
+        "name": resource.name,
+        "key": resource.key,
+        "kind": resource.kind,
+        "department": resource.department_id,
+        "capacity": "3",
+        "schedule": "slots",
+        "slot_minutes": "30",
+        "hours": "月 09:00-12:00\n火 09:00-12:00\n水 09:00-12:00\n木 09:00-12:00\n金 09:00-12:00",
+        "opens_days_ahead": "60",
+        "closes_hours_before": "24",
+        "limit_active": "2",
+        "limit_per_day": "1",
+        "fee_yen": "500",
+        "fee_unit": "hour",
+        "what_to_bring": "上履き",
+        "audience": "anyone",
+        "limit_phone_per_day": "2",
+        "limit_network_per_day": "5",
+        "offer_hours": "24",
+        "is_active": "on",
+    }
+    response = client.post(
+        reverse("bookings_staff:resource_edit", args=[slug, resource.pk]), data, follow=True
+    )
+    assert "作り直しました" in response.content.decode()
+    resource.refresh_from_db()
+    assert (resource.fee_unit, resource.what_to_bring, resource.allow_without_email) == (
+        "hour",
+        "上履き",
+        False,
+    )
+    starts = [
+        timezone.localtime(s.starts_at).strftime("%H:%M")
+        for s in Slot.objects.filter(resource=resource, starts_at__date=day).order_by("starts_at")
+    ]
+    # the booked 10:00–11:00 stays; half-hour slots around it, none in the afternoon any more
+    assert starts == ["09:00", "09:30", "10:00", "11:00", "11:30"]

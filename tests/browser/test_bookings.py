@@ -1,7 +1,8 @@
 """A resident books a room on a phone and cancels it by the e-mailed link (Chromium, 390 px wide).
 
 The mail is read from the outbox table, as `yakusho send-mail` would send it. The calendar and the
-booking form are checked with axe-core and for sideways scrolling at that width.
+booking form are checked with axe-core and for sideways scrolling at that width, and the calendar
+again at desktop width, where it is a month grid.
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ from yakusho.core.models import Department, Municipality, OutboundEmail
 pytestmark = pytest.mark.browser
 
 
-def _axe_clean(new_context: ContextFactory, url: str) -> None:
-    page = new_context(viewport={"width": 360, "height": 780}, bypass_csp=True).new_page()
+def _axe_clean(new_context: ContextFactory, url: str, width: int = 360) -> Page:
+    page = new_context(viewport={"width": width, "height": 780}, bypass_csp=True).new_page()
     page.goto(url)
     violations = axe_violations(page)
     assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)
-    assert_fits(page, "360")
+    assert_fits(page, str(width))
+    return page
 
 
 def test_resident_books_a_room_and_cancels_by_the_emailed_link(
@@ -73,14 +75,21 @@ def test_resident_books_a_room_and_cancels_by_the_emailed_link(
     page.get_by_role("button", name="予約を確定する").click()
     expect(page.locator(".messages")).to_contain_text("予約が確定しました")
     expect(page.locator(".booking-status-confirmed")).to_have_text("確定")
-    page.get_by_role("button", name="予約を取り消す").click()
+    expect(page.get_by_role("link", name="カレンダーに登録する（.ics ファイル）")).to_be_visible()
+    page.get_by_role("link", name="予約を取り消す").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("この予約を取り消しますか")
+    page.get_by_role("button", name="取消を確定する").click()
     expect(page.locator(".messages")).to_contain_text("予約を取り消しました")
     expect(page.locator(".booking-status-cancelled")).to_have_text("取消")
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
 
-    _axe_clean(
-        new_context, site + reverse("bookings:resource", args=["oe", resource.key]) + f"?month={day:%Y-%m}"
-    )
+    calendar_url = site + reverse("bookings:resource", args=["oe", resource.key]) + f"?month={day:%Y-%m}"
+    _axe_clean(new_context, calendar_url)
     _axe_clean(new_context, form_url)
+    desktop = _axe_clean(new_context, calendar_url, width=1280)
+    # a 7-column grid from Sunday: the day sits in its weekday's column, under 日 … 土
+    day_cell = desktop.locator(f"li:has(a[href$='/{day.isoformat()}/'])").bounding_box()
+    header = desktop.locator(".booking-weekdays span").nth((day.weekday() + 1) % 7).bounding_box()
+    assert day_cell and header and abs(day_cell["x"] - header["x"]) < 2

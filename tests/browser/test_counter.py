@@ -1,17 +1,22 @@
-"""The no-writing counter in Chromium (issue 8's "done when").
+"""The no-writing counter in Chromium (issue 8's and issue 19's "done when").
 
 Counter staff of 大江町 start a visit, read a moving-in resident's simulated card, choose 転入 and
 get 転入届, 国民健康保険の加入届 and 児童手当の認定請求 filled with what the card and the other
 forms already say: they type only what is still missing, never the card's data. The resident
-confirms on a second screen (its own URL, no sign-in); staff finish: three counter submissions are
-in the inbox, the paper forms download as a PDF, and the metrics page shows the visit's handling
-time.
+confirms on a tablet paired to the clerk's desk (a second browser context that opened the
+screen's address from a QR code once, no sign-in); the people moving in carry to the people
+joining 国民健康保険; the clerk waives 水道's lead time for online applicants with a reason; staff
+finish: four counter submissions are in the inbox, the paper forms download as a PDF, the
+resident's printed 控え reads back with the receipt numbers, and the metrics page shows the visit's
+handling time.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -31,7 +36,7 @@ CARD = {
     "birth_date": "昭和60年4月1日",
     "sex": "女",
 }
-PROCEDURES = ["転入届", "国民健康保険の加入届", "児童手当の認定請求"]
+PROCEDURES = ["転入届", "国民健康保険の加入届", "児童手当の認定請求", "水道使用開始届"]
 
 
 def click(page: Page, name: str) -> None:
@@ -59,6 +64,14 @@ def expect_source(page: Page, input_id: str, text: str) -> None:
     expect(page.locator(f"#{input_id}-source")).to_have_text(text)
 
 
+def today_text() -> str:
+    from django.utils import timezone
+
+    from yakusho.core.jcal import format_date
+
+    return format_date(timezone.localdate())
+
+
 def test_counter_staff_serve_a_moving_in_resident_without_retyping(
     site_with_plans: str, new_context: ContextFactory
 ) -> None:
@@ -68,18 +81,31 @@ def test_counter_staff_serve_a_moving_in_resident_without_retyping(
     staff = new_context().new_page()
     log_in(staff, base, COUNTER_STAFF)
 
+    # The clerk pairs the tablet facing the resident once: it opens the address the QR code holds.
+    staff.goto(f"{base}/staff/m/oe/counter/screens/")
+    staff.get_by_label("画面の名前").fill("1番窓口のタブレット")
+    click(staff, "つなぐ")
+    expect(staff.locator(".counter-qr svg")).to_be_visible()
+    screen_url = staff.locator(".counter-confirm-url code").inner_text().strip()
+    assert "/counter/screen/" in screen_url
+    tablet = new_context().new_page()  # another device: no staff session
+    tablet.goto(screen_url)
+    expect(tablet.get_by_role("heading", level=1)).to_have_text("いらっしゃいませ")
+    expect(tablet.locator(".site-header")).to_have_count(0)
+
     # A new visit; identify the resident with the simulated card reader.
     staff.goto(f"{base}/staff/m/oe/counter/")
     expect(staff.get_by_role("heading", level=1)).to_have_text("書かない窓口")
     click(staff, "受付を始める")
     expect(staff.get_by_role("heading", level=1)).to_have_text("本人確認")
+    staff.get_by_text("QRコード・JSONのデータを読み取る（詳しい方向け）").click()  # beside the sample cards
     staff.get_by_label("カードのデータ（JSONまたはQRコードの内容）").fill('{"name": "大江 花子"}')
-    click(staff, "読み取る")
+    click(staff, "貼り付けたデータを読み取る")
     expect(staff.get_by_role("alert")).to_contain_text("住所がありません")  # malformed: nothing stored
     staff.get_by_label("カードのデータ（JSONまたはQRコードの内容）").fill(
         json.dumps(CARD, ensure_ascii=False)
     )
-    click(staff, "読み取る")
+    click(staff, "貼り付けたデータを読み取る")
     expect(staff.locator(".messages")).to_contain_text("大江 花子さんの本人確認情報を読み取りました")
     expect(staff.locator(".messages")).to_contain_text("住所が大江町ではありません")  # flagged, allowed
 
@@ -103,7 +129,7 @@ def test_counter_staff_serve_a_moving_in_resident_without_retyping(
             "f-applicant-given_name": "花子",
             "f-applicant-family_kana": "オオエ",
             "f-applicant-given_kana": "ハナコ",
-            "f-applicant-birth_date": "1985-04-01",
+            "f-applicant-birth_date": "昭和60年（1985年）4月1日",
             "f-previous_address-address": "東京都千代田区霞が関1-2-3",
         },
     )
@@ -139,10 +165,7 @@ def test_counter_staff_serve_a_moving_in_resident_without_retyping(
     )
     staff.locator("#f-relationship").select_option("head")
     staff.locator("#f-people-0-relationship").select_option("child")
-    click(staff, "保存して次へ")
-    expect(staff.locator(".error-summary")).to_contain_text("記入した内容に誤りがないことを確認しました")
-    expect_values(staff, {"f-moved_on": "令和8年4月1日", "f-applicant-family_name": "大江"})  # nothing lost
-    check(staff, "f-confirm")
+    expect(staff.locator(".counter-consent")).to_contain_text("住民の方が確認画面で")  # not ticked by staff
     click(staff, "保存して次へ")
 
     # 国民健康保険: every fact given in 転入届 is there; only the insurance's own questions are left.
@@ -151,7 +174,7 @@ def test_counter_staff_serve_a_moving_in_resident_without_retyping(
     expect_values(
         staff,
         {
-            "f-moved_on": "2026-04-01",
+            "f-moved_on": "令和8年（2026年）4月1日",
             "f-previous_address-postal_code": "100-0013",
             "f-previous_address-address": "東京都千代田区霞が関1-2-3",
             "f-address-address": "山形県西村山郡大江町大字左沢882-1",
@@ -163,17 +186,18 @@ def test_counter_staff_serve_a_moving_in_resident_without_retyping(
     )
     expect_source(staff, "f-phone", "他の手続から")
     expect_source(staff, "f-applicant-given_name", "カードから")
-    check(staff, "f-reason-0", "f-insured-0-sex-0", "f-delivery-0", "f-confirm")
-    fill(
+    # the people moving in carried to the people joining: staff check them, type nothing
+    expect_values(
         staff,
         {
             "f-insured-0-name-family_name": "大江",
             "f-insured-0-name-given_name": "太郎",
-            "f-insured-0-name-family_kana": "オオエ",
             "f-insured-0-name-given_kana": "タロウ",
-            "f-insured-0-birth_date": "令和2年5月5日",
+            "f-insured-0-birth_date": "令和2年（2020年）5月5日",
         },
     )
+    expect(staff.locator("#f-insured-0-sex-0")).to_be_checked()
+    check(staff, "f-reason-0", "f-delivery-0")
     staff.locator("#f-insured-0-relationship").select_option("child")
     staff.locator("#f-insured-0-previous_insurance").select_option("kokuho")
     click(staff, "保存して次へ")
@@ -186,11 +210,12 @@ def test_counter_staff_serve_a_moving_in_resident_without_retyping(
             "f-claimant-family_name": "大江",
             "f-address-address": "山形県西村山郡大江町大字左沢882-1",
             "f-phone": "090-1234-5678",
-            "f-moved_on": "2026-04-01",
+            "f-moved_on": "令和8年（2026年）4月1日",
         },
     )
     expect(staff.locator("#f-reason-1")).to_be_checked()  # 転入した, as answered for 国民健康保険
-    check(staff, "f-pension-0", "f-children-0-living-0", "f-account_type-0", "f-confirm")
+    expect_values(staff, {"f-children-0-name-given_name": "太郎"})  # carried as well
+    check(staff, "f-pension-0", "f-children-0-living-0", "f-account_type-0")
     fill(
         staff,
         {
@@ -208,22 +233,34 @@ def test_counter_staff_serve_a_moving_in_resident_without_retyping(
     staff.locator("#f-children-0-relationship").select_option("child")
     click(staff, "保存して次へ")
 
+    # 水道: the resident wants water from today, before the lead time online applicants must keep;
+    # the clerk accepts it with a reason.
+    expect(staff.get_by_role("heading", level=1)).to_contain_text("水道使用開始届")
+    fill(staff, {"f-start_on": today_text(), "f-household": "2"})
+    staff.locator("#f-use").select_option("home")
+    check(staff, "f-payer-0", "f-payment-0")
+    click(staff, "保存して次へ")
+    expect(staff.locator(".error-summary")).to_contain_text("使用開始日")
+    staff.get_by_label("この期限を例外として受け付ける").check()
+    staff.get_by_label("理由").fill("転入当日から使う必要があり、水道課に確認済み。")
+    click(staff, "保存して次へ")
+
     # Every form is complete: the resident confirms on the second screen.
     expect(staff.get_by_role("heading", level=1)).to_contain_text("来庁")
     expect(staff.locator(".counter-item-list")).not_to_contain_text("未入力")
     click(staff, "住民の方に確認をお願いする")
-    confirm_url = staff.locator(".counter-confirm-url a").get_attribute("href")
-    assert confirm_url and "/counter/confirm/" in confirm_url
+    expect(staff.locator(".counter-qr svg")).to_be_visible()  # for a resident's own phone
+    expect(staff.locator("main")).to_contain_text("つないだ画面（1番窓口のタブレット）")
     expect(staff.locator(".counter-confirm-state")).to_contain_text("住民の方の確認を待っています")
 
-    resident = new_context().new_page()  # another device: no staff session
-    resident.goto(confirm_url)
-    expect(resident.get_by_role("heading", level=1)).to_have_text("申請内容のご確認")
-    main = resident.locator("main")
+    # The tablet shows the confirmation by itself (it reloads every few seconds).
+    expect(tablet.get_by_role("heading", level=1)).to_have_text("申請内容のご確認", timeout=15_000)
+    main = tablet.locator("main")
     for text in [*PROCEDURES, "大江 花子", "山形県西村山郡大江町大字左沢882-1", "090-1234-5678", "山形銀行"]:
         expect(main).to_contain_text(text)
-    click(resident, "この内容で申請する")
-    expect(resident.get_by_role("status")).to_contain_text("ご確認ありがとうございました")
+    expect(main).not_to_contain_text("記入した")
+    click(tablet, "この内容で申請する")
+    expect(tablet.get_by_role("status")).to_contain_text("ご確認ありがとうございました")
 
     # The staff page notices by polling and offers to finish.
     expect(staff.get_by_role("button", name="申請を完了する")).to_be_visible()
@@ -244,6 +281,21 @@ def test_counter_staff_serve_a_moving_in_resident_without_retyping(
     path = download.value.path()
     with open(path, "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
+
+    # The resident's 控え: printed from the result page, read back.
+    href = staff.get_by_role("link", name="住民の方の控えを印刷（PDF）").get_attribute("href")
+    assert href
+    answer = staff.context.request.get(base + href)
+    assert answer.ok and answer.body()[:5] == b"%PDF-"
+    receipt = Path(download.value.path()).with_name("hikae.pdf")
+    receipt.write_bytes(answer.body())
+    command = ["pdftotext", "-layout", str(receipt), "-"]
+    text = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    for s in submissions:
+        assert s.display_code in text and s.procedure.name in text
+    assert "大江 花子" in text
+    water = next(s for s in submissions if s.procedure.name == "水道使用開始届")
+    assert water.overrides and "水道課に確認済み" in water.overrides[0]["reason"]
 
     # The three submissions are in the inbox.
     staff.goto(f"{base}/staff/m/oe/submissions/")

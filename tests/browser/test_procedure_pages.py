@@ -46,8 +46,20 @@ def test_procedure_pages_are_axe_clean(site_with_plans: str, new_context: Contex
         page.context.close()
 
 
+#: How many line boxes a button's label takes (探す wrapped one character per line: 2).
+LABEL_LINES = (
+    "b => { const r = document.createRange(); r.selectNodeContents(b); return r.getClientRects().length; }"
+)
+
+
 def test_hiragana_search_on_a_phone(site_with_plans: str, phone_page) -> None:
-    phone_page.goto(site_with_plans + reverse("procedures:catalogue", args=["misato"]))
-    phone_page.fill("#id_q", "じゅうみんひょう")
-    phone_page.click("button:has-text('探す')")
+    """From the town's home page: its search box, 探す on one line, a hiragana word that finds the
+    kanji name."""
+    phone_page.goto(site_with_plans + reverse("public:municipality", args=["misato"]))
+    button = phone_page.locator(".home-search button")
+    assert button.evaluate(LABEL_LINES) == 1
+    phone_page.fill("#home-q", "じゅうみんひょう")
+    button.click()
     assert phone_page.locator(".procedure-title a").all_inner_texts() == ["住民票の写しの交付"]
+    assert phone_page.locator("#id_q").input_value() == "じゅうみんひょう"
+    assert phone_page.locator(".search-row button").evaluate(LABEL_LINES) == 1

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from tests.bookings.queue_helpers import on_a_business_day
 from tests.browser.conftest import PHONE, ContextFactory
 from tests.browser.test_accessibility import assert_fits, axe_violations, open_checked
 from tests.browser.test_staff_login import log_in
@@ -21,9 +22,11 @@ pytestmark = pytest.mark.browser
 POLL_MS = 25_000  # the screen polls every 5 s, the phone every 10 s
 
 
-def _service() -> QueueService:
+def _service(monkeypatch: pytest.MonkeyPatch) -> QueueService:
+    town = Municipality.objects.get(slug="murakami")
+    on_a_business_day(monkeypatch, town)  # the kiosk issues on business days only
     return QueueService.objects.create(
-        municipality=Municipality.objects.get(slug="murakami"),
+        municipality=town,
         key="resident-counter",
         name="住民窓口",
         kind="resident_counter",
@@ -39,8 +42,10 @@ def _click(page: Page, name: str) -> None:
         page.get_by_role("button", name=name).first.click()
 
 
-def test_issue_call_and_serve_while_screen_and_phone_follow(site: str, new_context: ContextFactory) -> None:
-    service = _service()
+def test_issue_call_and_serve_while_screen_and_phone_follow(
+    site: str, new_context: ContextFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = _service(monkeypatch)
     kiosk = new_context(viewport={"width": 1024, "height": 768}).new_page()
     kiosk.goto(site + reverse("queue:kiosk", args=["murakami"]))
     _click(kiosk, "住民窓口")
@@ -69,13 +74,16 @@ def test_issue_call_and_serve_while_screen_and_phone_follow(site: str, new_conte
     expect(display.locator("[data-field='announce']")).to_have_text("A001番の方、窓口2へお越しください。")
     expect(display.locator("[data-field='waiting']")).to_have_text("0")
     expect(phone.locator("[data-field='status_label']")).to_have_text("呼出中", timeout=POLL_MS)
-    expect(phone.locator("[data-field='window']")).to_have_text("窓口2")
-    expect(phone.locator("[data-field='message']")).to_have_text("お呼びしています。窓口2へお越しください。")
+    expect(phone.locator("[data-field='message']")).to_have_text("窓口2へお越しください。")
+    expect(phone.locator("[data-field='position_text']")).to_be_hidden()
+    assert phone.locator(".queue-resident-state").inner_text().count("窓口2") == 1  # said once
 
     _click(staff, "対応を始める")
     _click(staff, "対応を終える")
     expect(phone.locator("[data-field='status_label']")).to_have_text("対応済み", timeout=POLL_MS)
-    expect(phone.locator("[data-field='window']")).to_be_hidden()
+    expect(phone.locator("[data-field='message']")).to_have_text(
+        "対応が終わりました。ご利用ありがとうございました。"
+    )
     expect(calling).to_have_text("なし", timeout=POLL_MS)
     expect(display.locator("[data-list='recent']")).to_contain_text("A001 → 窓口2")
     ticket.refresh_from_db()
@@ -85,11 +93,14 @@ def test_issue_call_and_serve_while_screen_and_phone_follow(site: str, new_conte
 
 
 @pytest.mark.parametrize("width", ["360", "1280"])
-def test_queue_public_pages_are_axe_clean(site: str, new_context: ContextFactory, width: str) -> None:
-    service = _service()
+def test_queue_public_pages_are_axe_clean(
+    site: str, new_context: ContextFactory, width: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = _service(monkeypatch)
     ticket = queue.issue_ticket(service, channel="kiosk")
     for name, args in (
         ("queue:kiosk", ["murakami"]),
+        ("queue:kiosk_ticket", ["murakami", ticket.code]),
         ("queue:display", ["murakami"]),
         ("queue:ticket", ["murakami", ticket.code]),
         ("queue:ticket_print", ["murakami", ticket.code]),

@@ -83,7 +83,7 @@ def test_administrator_edits_the_accessibility_policy(client: Client) -> None:
     )
     assert response.status_code == 302
     page = client.get(reverse("public:accessibility", args=[town.slug])).content.decode()
-    assert "<strong>だれもが</strong>" in page and "一部準拠" in page and "令和8年10月1日" in page
+    assert "<strong>だれもが</strong>" in page and "一部準拠" in page and "令和8年（2026年）10月1日" in page
     assert "<td>適合</td>" in page
     assert client.get(reverse("staff:policy_page_edit", args=[town.slug, "nonsense"])).status_code == 404
     privacy_form = client.get(reverse("staff:policy_page_edit", args=[town.slug, "privacy"])).content.decode()

@@ -90,7 +90,7 @@ def test_editing_and_deleting_leave_a_trail(cycle: ReviewCycle, client: Client, 
     signed_in(cycle.municipality, Role.SECRETARIAT)
     e = entered(cycle)
     page = client.get(edit_url(e)).content.decode()
-    assert 'value="2025-08-20"' in page and BODY in page
+    assert 'value="令和7年（2025年）8月20日"' in page and BODY in page
     changed = {"node": str(node(cycle, "p2").pk), "body": BODY, "date": "2025-10-01", "text": "直した意見"}
     assert client.post(edit_url(e), changed).status_code == 302
     e.refresh_from_db()

@@ -10,21 +10,25 @@ How they were counted ("Lnnn" = line of the seed file, 1-based as ``cat -n``):
   the 3 of 「各担当課」 (L86) are not transcribed. 51 procedures. (1)-1-2 書かない窓口 (L101-L138):
   the 窓口申請システム's certificates 住民票（記載事項証明書を含む）, 印鑑登録証明書, 所得証明書
   (L105: 3 procedures) and, as its extension to 届出 (L133), 転入届 and 国民健康保険の加入届 (2,
-  demo choice): 56 procedures, the 5 counter-only (not online).
+  demo choice): 56 procedures, the 5 counter-only (not online). The counter's one-stop by age
+  and おくやみ (demo, data/demo/one-stop.yaml) add 後期高齢者医療の資格取得届（転入） and, after a
+  death, 国民健康保険・後期高齢者医療 (資格喪失届, 葬祭費: 4), 介護保険の資格喪失届 and 世帯主変更届
+  (the systems of L405-L408): 63 procedures, 12 counter-only.
 - The national list: 子育て 15 + 介護 11 + 被災者支援 1 = 27 (潮来市 L254, 村上市 L403), plus
   大江町's 引越し one = 28 rows; 大江町 links all 28 of its マイナポータル procedures.
 - 潮来市 (001): ② ③ ⑤ ⑫ of 基本方針1 (1) (L255, L256, L290, L297): 4, each planned for R6
   (2024) by its 工程表 row (L329-L347).
 - 美郷町 (004): the facility booking of 1-1 (L68), the 健診予約 of 1-8 (L139), two
   certificates of the コンビニ交付 of 3-2 (L228) and the course of 3-1 (L218, demo form): 5;
-  plus the 転入 one-stop of 1-3 書かない窓口 (L88-L96: 転入届, 国保, 児童手当, demo choice): 8.
+  plus the 転入 one-stop of 1-3 書かない窓口 (L88-L96: 転入届, 国保, 児童手当, demo choice): 8;
+  and 後期高齢者医療の資格取得届（転入）, for visitors of 75 and over (demo): 9.
 - Demo forms (data/forms/, README there): 5 of 大江町's planned procedures, 潮来市's 4 and
   美郷町's course take a ``yakusho`` channel: 10 working forms online. Counter forms: 大江町 7
-  (転入届, 国保, 児童手当, 介護（転入）, 3 certificates), 美郷町 3; 水道's file is its version 2
-  (facts added), the only version a fresh demo stores. Forms: 大江町 5 + 7 = 12, 潮来市 4,
-  美郷町 1 + 3 = 4.
+  (転入届, 国保, 児童手当, 介護（転入）, 3 certificates) + 7 (後期高齢者医療（転入）, the 6
+  おくやみ ones), 美郷町 3 + 1 (後期高齢者医療（転入）); 水道's file is its version 2 (facts added),
+  the only version a fresh demo stores. Forms: 大江町 5 + 14 = 19, 潮来市 4, 美郷町 1 + 4 = 5.
 - Counter flags: issues_certificate on 大江町's 3 certificates and 美郷町's 2; paper_at_counter on
-  転入届 and 児童手当 in both towns.
+  転入届 and 児童手当 in both towns, and 大江町's 世帯主変更届.
 - 潟上市 (000): 住民票 and 印鑑証明書 (L98): 2. 村上市 (002): 罹災証明 (L578) and 住民票 (L419): 2.
 """
 
@@ -60,7 +64,7 @@ def test_national_list(demo_procedures) -> None:
 
 def test_counts_per_municipality(demo_procedures) -> None:
     counts = Counter(Procedure.objects.values_list("municipality__slug", flat=True))
-    assert counts == {"oe": 56, "itako": 4, "misato": 8, "katagami": 2, "murakami": 2}
+    assert counts == {"oe": 63, "itako": 4, "misato": 9, "katagami": 2, "murakami": 2}
 
 
 def test_oe_online_and_planned(demo_procedures) -> None:
@@ -78,13 +82,21 @@ def test_oe_online_and_planned(demo_procedures) -> None:
     ).distinct()
     counter_only = not_online.exclude(channels__status=ChannelStatus.PLANNED)
     # 31 online before Yakusho; each demo form moves one of the 20 planned ones online; the 5
-    # counter procedures of (1)-1-2 are neither online nor planned.
+    # counter procedures of (1)-1-2 and the 7 of the one-stop by age and おくやみ are neither
+    # online nor planned.
     assert online.count() == 31 + yakusho_online.count()
-    assert not_online.count() == 20 - yakusho_online.count() + 5
+    assert not_online.count() == 20 - yakusho_online.count() + 5 + 7
     assert sorted(counter_only.values_list("key", flat=True)) == [
         "inkan-shoumei-koufu",
         "juminhyo-koufu",
+        "kaigo-soushitsu",
         "kokuho-kanyu",
+        "kokuho-sousaihi",
+        "kokuho-soushitsu",
+        "kouki-koureisha-soushitsu",
+        "kouki-koureisha-tennyuu",
+        "kouki-sousaihi",
+        "setainushi-henkou",
         "shotoku-shoumei-koufu",
         "tennyu-todoke",
     ]
@@ -139,7 +151,7 @@ def test_oe_kpi_takes_its_actual_from_the_online_figure(demo_procedures) -> None
 
 def test_demo_forms_are_attached(demo_procedures) -> None:
     forms = Counter(FormDefinition.objects.values_list("municipality__slug", flat=True))
-    assert forms == {"oe": 12, "itako": 4, "misato": 4}
+    assert forms == {"oe": 19, "itako": 4, "misato": 5}
     yakusho = ProcedureChannel.objects.filter(kind=ChannelKind.YAKUSHO, status=ChannelStatus.AVAILABLE)
     assert yakusho.count() == 10
     suido = FormDefinition.objects.filter(municipality__slug="oe", procedure__key="suido-kaishi")
@@ -188,6 +200,7 @@ def test_counter_procedures_of_the_moving_in_one_stop(demo_procedures) -> None:
         ("misato", "jidou-teate-nintei"),
         ("misato", "tennyu-todoke"),
         ("oe", "jidou-teate-nintei"),
+        ("oe", "setainushi-henkou"),
         ("oe", "tennyu-todoke"),
     ]
 

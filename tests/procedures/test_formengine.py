@@ -370,17 +370,18 @@ def test_values_are_normalised(field: dict[str, Any], raw: str, expected: Any) -
         ({"type": "number", "decimals": 1}, "1.25", "「項目」は小数点以下1桁までで入力してください。"),
         ({"type": "number", "min": 1, "unit": "人"}, "0", "「項目」は1人以上で入力してください。"),
         ({"type": "number", "max": 1000, "unit": "円"}, "1001", "「項目」は1,000円以下で入力してください。"),
-        ({"type": "date"}, "4月1日", "「項目」：「4月1日」を日付として読み取れません"),
+        ({"type": "date"}, "4月", "「項目」：「4月」を日付として読み取れません"),
+        ({"type": "date"}, "2月30日", "「項目」：「2月30日」は存在しない日付です。"),
         ({"type": "date"}, "令和8年2月30日", "は存在しない日付です"),
         (
             {"type": "date", "min": "today+7d"},
             "2026-04-07",
-            "「項目」は令和8年4月8日以降の日付を入力してください。",
+            "「項目」は令和8年（2026年）4月8日以降の日付を入力してください。",
         ),
         (
             {"type": "date", "max": "2026-03-31"},
             "R8.4.1",
-            "「項目」は令和8年3月31日以前の日付を入力してください。",
+            "「項目」は令和8年（2026年）3月31日以前の日付を入力してください。",
         ),
         (
             {"type": "email"},
@@ -512,7 +513,7 @@ def test_resident_identity_block_has_the_four_basic_items() -> None:
     assert result.cleaned["r"]["birth_date"] == "1985-01-15"
     assert result.cleaned["r"]["building"] is None
     rows = dict(form.summary(result.cleaned))
-    assert rows["申請者：生年月日"] == "昭和60年1月15日（1985年）"
+    assert rows["申請者：生年月日"] == "昭和60年（1985年）1月15日"
     assert rows["申請者：性別"] == "男"
     assert rows["申請者：住所"] == "〒019-1592 秋田県仙北郡美郷町土崎字上野乙170-10"
     future = check(form, {**raw, "r-birth_date": "2030-01-01", "r-sex": "other"})
@@ -520,7 +521,17 @@ def test_resident_identity_block_has_the_four_basic_items() -> None:
         "r-birth_date": ["「申請者：生年月日」に未来の日付は入力できません。"],
         "r-sex": ["「申請者：性別」の値「other」は選択肢にありません。"],
     }
-    assert check(form, {}).errors == {"r-family_name": ["「申請者：姓」を入力してください。"]}
+    # left empty, every part it needs is named at once (not 姓 now and 名 after another submit)
+    assert check(form, {}).errors == {
+        "r-family_name": ["「申請者：姓」を入力してください。"],
+        "r-given_name": ["「申請者：名」を入力してください。"],
+        "r-family_kana": ["「申請者：セイ」を入力してください。"],
+        "r-given_kana": ["「申請者：メイ」を入力してください。"],
+        "r-postal_code": ["「申請者：郵便番号」を入力してください。"],
+        "r-address": ["「申請者：住所」を入力してください。"],
+        "r-birth_date": ["「申請者：生年月日」を入力してください。"],
+        "r-sex": ["「申請者：性別」を選んでください。"],
+    }
 
 
 def test_resident_block_may_ask_fewer_items() -> None:
@@ -837,10 +848,17 @@ def test_group_row_errors_name_the_row_and_counts_are_checked() -> None:
     form = one(CHILDREN)
     result = check(form, {"children-0-name-family_name": "潮来", "children-0-birth": "2030-01-01"})
     assert result.errors == {
-        "children-0-birth": ["「お子さん（1件目）：生年月日」は令和8年4月1日以前の日付を入力してください。"],
+        "children-0-birth": [
+            "「お子さん（1件目）：生年月日」は令和8年（2026年）4月1日以前の日付を入力してください。"
+        ],
         "children-0-name-given_name": ["「お子さん（1件目）：氏名：名」を入力してください。"],
     }
-    assert check(form, {}).errors == {"children": ["「お子さん」は1件以上入力してください（いま0件）。"]}
+    # no row filled: the first row the page shows names what it needs, not the group alone
+    assert check(form, {}).errors == {
+        "children-0-name-family_name": ["「お子さん（1件目）：氏名：姓」を入力してください。"],
+        "children-0-name-given_name": ["「お子さん（1件目）：氏名：名」を入力してください。"],
+        "children-0-birth": ["「お子さん（1件目）：生年月日」を入力してください。"],
+    }
     three = {f"children-{i}-birth": "2020-01-01" for i in range(3)} | {
         f"children-{i}-name-{p}": "x" for i in range(3) for p in ("family_name", "given_name")
     }
@@ -1119,7 +1137,7 @@ def test_sodai_gomi_fee_counts_items_by_size() -> None:
     assert result.cleaned["items"][1] == {"item": "other", "other_name": "マッサージチェア", "size": "large"}
     too_soon = form.validate({**raw, "collection_date": "令和8年4月3日"}, today=TODAY)
     assert too_soon.errors == {
-        "collection_date": ["「収集希望日」は令和8年4月8日以降の日付を入力してください。"]
+        "collection_date": ["「収集希望日」は令和8年（2026年）4月8日以降の日付を入力してください。"]
     }
 
 

@@ -97,7 +97,7 @@ def test_life_event_page_groups_and_lists_what_to_bring(town, client: Client) ->
 
 def test_procedure_page_tells_status_in_words_and_the_deadline(town, client: Client) -> None:
     html = client.get(reverse("procedures:detail", args=["here", "tennyuu"])).content.decode()
-    assert "○</span> 利用できます" in html
+    assert "✓</span> 利用できます" in html
     assert "3開庁日" in html and "受け付けた場合の目安" in html
     assert "無料" in html
     assert "オンラインで申請する" not in html  # no form

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+import yakusho
 from tests.factories import MembershipFactory, MunicipalityFactory
 from tests.helpers import login_verified
 from yakusho.core.models import Role
@@ -24,7 +27,7 @@ from yakusho.procedures.counter.readers.registry import (
     registry,
 )
 from yakusho.procedures.counter.readers.service import check, read_identity, reader_states, set_enabled
-from yakusho.procedures.counter.readers.simulated import SimulatedReader, qr_payload
+from yakusho.procedures.counter.readers.simulated import SimulatedReader, qr_payload, sample_cards
 from yakusho.procedures.models import ReaderSetting
 
 GOOD = {
@@ -275,7 +278,7 @@ def test_simulated_reading_on_the_page(world, client: Client) -> None:
     response = client.post(url, {"payload": qr_payload({**GOOD, "birth_date": "昭和60年4月1日"})})
     body = response.content.decode()
     assert response.status_code == 200
-    assert "大江 花子" in body and "昭和60年4月1日" in body and "882-1" in body
+    assert "大江 花子" in body and "昭和60年（1985年）4月1日" in body and "882-1" in body
     upload = SimpleUploadedFile("card.json", json.dumps({**GOOD, "sex": "?"}).encode(), "application/json")
     response = client.post(url, {"payload": "", "file": upload})
     assert response.status_code == 400
@@ -335,3 +338,99 @@ def test_list_query_count_does_not_grow(world, client: Client) -> None:
         response = client.get(url)
     assert len(after.captured_queries) == len(before.captured_queries)
     assert response.content.decode().count("有効にする") == 1
+
+
+# --- sample cards (the simulated reader's list of invented residents) ---------------------------
+
+
+@pytest.mark.parametrize("today", [date(2026, 1, 1), date(2026, 12, 31), date(2041, 6, 15)])
+def test_sample_cards_are_invented_residents_for_every_age_rule(today: date) -> None:
+    oe = MunicipalityFactory.build(slug="oe", name="大江町", prefecture="山形県")
+    cards = {card.key: card for card in sample_cards(oe, today)}
+    assert set(cards) == {"elderly", "family", "middle", "moving-in"}
+    assert all(card.name.startswith("デモ ") for card in cards.values())  # marked as invented
+    assert cards["elderly"].age(today) >= 75  # 後期高齢者医療, not 国民健康保険
+    assert 40 <= cards["middle"].age(today) <= 64
+    assert cards["family"].age(today) < 40 and "子ども：デモ 陽菜" in cards["family"].note
+    assert cards["elderly"].address.startswith("山形県西村山郡大江町大字左沢")
+    for key, card in cards.items():
+        identity = read_simulated(card.document())  # the reader's own validation, as if pasted
+        assert (identity.name, identity.birth_date, identity.sex) == (card.name, card.birth_date, card.sex)
+        assert identity.lives_in(oe) is (key != "moving-in"), key
+    elsewhere = MunicipalityFactory.build(slug="x-village", name="試験村", prefecture="高知県")
+    addresses = {card.key: card.address for card in sample_cards(elsewhere, today)}
+    assert addresses["family"].startswith("高知県試験村") and "試験村" not in addresses["moving-in"]
+
+
+def test_choosing_a_sample_card_reads_it(world, client: Client) -> None:
+    town, _elsewhere, users = world
+    set_enabled(town, "simulated", True)
+    login_verified(client, users["counter"])
+    url = reverse("readers_staff:try", args=[town.slug, "simulated"])
+    body = client.get(url).content.decode()
+    assert "見本のカード（デモ）" in body and "デモ 和子" in body and "このカードを読み取る" in body
+    assert "<details" in body  # the JSON / QR box is there, folded away
+    response = client.post(url, {"source": "sample", "sample": "elderly"})
+    assert response.status_code == 200
+    assert response.context["identity"].name == "デモ 和子"
+    assert "読み取った内容" in response.content.decode()
+    # the button pressed says which is read
+    both = {"sample": "elderly", "payload": json.dumps(GOOD)}
+    response = client.post(url, {**both, "source": "sample"})
+    assert response.context["identity"].name == "デモ 和子"
+    response = client.post(url, {**both, "source": "payload"})
+    assert response.context["identity"].name == "大江 花子"
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "words"),
+    [
+        ({"source": "sample"}, "sample", "読み取る見本のカードを選んでください"),
+        ({"source": "sample", "sample": "mynumber"}, "sample", "一覧の中から選んでください"),
+        ({"sample": "elderly", "payload": json.dumps(GOOD)}, "sample", "どちらか一方"),
+        ({}, "payload", "見本のカードを選ぶか"),
+        ({"source": "payload", "payload": json.dumps({**GOOD, "mynumber": "1"})}, "", "不明な項目"),
+    ],
+)
+def test_a_bad_choice_is_named_and_nothing_is_read(
+    world, client: Client, data: dict[str, str], field: str, words: str
+) -> None:
+    town, _elsewhere, users = world
+    set_enabled(town, "simulated", True)
+    login_verified(client, users["counter"])
+    response = client.post(reverse("readers_staff:try", args=[town.slug, "simulated"]), data)
+    assert response.status_code == 400
+    assert response.context["identity"] is None
+    if field:
+        assert words in response.context["form"].errors[field][0]
+        assert "見本のカード（デモ）：" in response.content.decode() or field == "payload"
+    else:
+        assert any(words in message for message in response.context["reader_errors"])
+
+
+def test_the_counter_reads_a_sample_card_and_so_knows_the_age(world, client: Client) -> None:
+    from yakusho.procedures.counter import ages
+    from yakusho.procedures.counter import services as counter
+
+    town, _elsewhere, users = world
+    set_enabled(town, "simulated", True)
+    visit = counter.start_visit(town, users["counter"])
+    login_verified(client, users["counter"])
+    url = reverse("counter:identify", args=[town.slug, visit.code])
+    body = client.get(url, {"reader": "simulated"}).content.decode()
+    assert "デモ 和子" in body and "このカードを読み取る" in body
+    response = client.post(url, {"reader": "simulated", "source": "sample", "sample": "elderly"})
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert (visit.identity["name"], visit.identity["source"]) == ("デモ 和子", "simulated")
+    assert (ages.visitor_age(visit) or 0) >= 75 and not visit.address_flagged
+    client.post(url, {"reader": "simulated", "source": "sample", "sample": "moving-in"})
+    visit.refresh_from_db()
+    assert visit.identity["name"] == "デモ 美咲" and visit.address_flagged
+
+
+def test_the_card_badge_needs_no_emoji_font() -> None:
+    css = (Path(yakusho.__file__).parent / "static" / "yakusho" / "site.css").read_text("utf-8")
+    assert [c for c in css if ord(c) >= 0x1F000] == []  # no emoji anywhere in the style sheet
+    rule = re.search(r"\.counter-source-card::before \{([^}]*)\}", css)
+    assert rule is not None and 'content: ""' in rule.group(1) and "border" in rule.group(1)

@@ -10,12 +10,14 @@ from tests.procedures.submission_helpers import (
     FORMS,
     PAGE1,
     PAGE2,
+    PAGE3,
     apply_url,
     check_url,
     fill_in,
     form_data,
     hidden,
     page_url,
+    png,
 )
 from yakusho.core.models import OutboundEmail
 from yakusho.procedures.models import Submission, SubmissionAttachment
@@ -250,3 +252,22 @@ def test_every_demo_form_renders_each_page(db, private_media, client: Client, pa
     )
     assert response.status_code == 200
     assert "入力内容を確認してください" in response.content.decode()
+
+
+def test_a_checked_file_is_kept_when_the_page_has_other_errors(town, client: Client) -> None:
+    """Nothing the resident gave is discarded: the certificate attached on a page that still
+    lacks the clinic's name is kept, and the page goes through once the name is given."""
+    t = town["town"]
+    client.post(apply_url(t), {"agree": "yes"})
+    first = client.get(page_url(t, 1))
+    common = {"_token": hidden(first, "_token"), "_version": "1"}
+    client.post(page_url(t, 1), {**PAGE1, **common})
+    client.post(page_url(t, 2), {**PAGE2, **common})
+    page3 = {**PAGE3, "clinic": ""}
+    failed = client.post(page_url(t, 3), {**page3, "certificate": png("chusha.png"), **common})
+    assert failed.status_code == 200 and "動物病院の名前" in failed.content.decode()
+    assert "chusha.png" in failed.content.decode()  # shown as attached
+    done = client.post(page_url(t, 3), {**PAGE3, **common})
+    assert done.status_code == 302 and done["Location"] == check_url(t)
+    client.post(check_url(t), {"_token": common["_token"], "_version": "1"})
+    assert SubmissionAttachment.objects.get().name == "chusha.png"

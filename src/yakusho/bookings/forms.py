@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yakusho.bookings.models import WEEKDAYS_JA, Audience, Channel, PaymentMethod, Resource, Schedule
 from yakusho.bookings.services import Contact
+from yakusho.core import shortcodes
 from yakusho.core.forms import NormalizingMixin, WarekiDateField
 from yakusho.core.normalize import email_address, is_katakana, normalize_kana, phone_number
 
@@ -46,10 +47,23 @@ class ContactForm(NormalizingMixin, forms.Form):
         label=_("連絡事項（任意）"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: Any, resource: Resource, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, resource: Resource, waitlist: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.resource = resource
         self.fields["name"].widget.attrs["autocomplete"] = "name"
+        email = self.fields["email"]
+        if waitlist:
+            email.help_text = _("空きが出たら、このアドレスにお知らせします")
+            email.error_messages["required"] = _(
+                "空き待ちの登録にはメールアドレスが必要です（空きが出たらメールでお知らせするため）。"
+            )
+        elif resource.allow_without_email:
+            email.required = False
+            email.label = _("メールアドレス（任意）")
+            email.help_text = _(
+                "予約の確定と変更・取消のためのリンクをお送りします。"
+                "メールアドレスがない方は空欄のまま進んでください（予約番号を画面でお知らせします）"
+            )
         if resource.audience == Audience.RESIDENTS:
             self.fields["eligible"] = forms.BooleanField(
                 label=_("%(municipality)sに住所・勤務先・通学先があります")
@@ -100,6 +114,45 @@ class ContactForm(NormalizingMixin, forms.Form):
         )
 
 
+class LookupForm(NormalizingMixin, forms.Form):
+    """A resident without e-mail finds their booking by its code and their phone number."""
+
+    code = forms.CharField(
+        label=_("予約番号"),
+        max_length=20,
+        help_text=_("例：ACEF-HJK3（予約したときの画面や、印刷した控えに出ています）"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        error_messages={"required": _("予約番号を入力してください。")},
+    )
+    phone = forms.CharField(
+        label=_("電話番号"),
+        max_length=20,
+        help_text=_("予約のときに入力した電話番号"),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        error_messages={"required": _("電話番号を入力してください。")},
+    )
+
+    def clean_code(self) -> str:
+        value = self.cleaned_data["code"]
+        code = shortcodes.normalize(value)
+        if code is None:
+            raise forms.ValidationError(
+                _("予約番号は「ACEF-HJK3」のような英数字8文字です。見直してください（入力：%(value)s）。"),
+                params={"value": value},
+            )
+        return code
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"]
+        phone = phone_number(value)
+        if phone is None:
+            raise forms.ValidationError(
+                _("電話番号の形式が正しくありません（入力：%(value)s、例：090-1234-5678）。"),
+                params={"value": value},
+            )
+        return phone
+
+
 class StaffBookingForm(ContactForm):
     """A booking taken by phone or at the counter: e-mail and フリガナ optional."""
 
@@ -112,6 +165,7 @@ class StaffBookingForm(ContactForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["email"].required = False
+        self.fields["email"].label = _("メールアドレス（任意）")
         self.fields["email"].help_text = _("あれば確認メールを送ります")
         self.fields["kana"].required = False
         self.fields.pop("eligible", None)
@@ -127,6 +181,15 @@ class ClosureForm(NormalizingMixin, forms.Form):
         label=_("休館の理由"),
         max_length=100,
         error_messages={"required": _("休館の理由を入力してください。")},
+    )
+
+
+class StaffCancelForm(NormalizingMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("取消の理由（任意）"),
+        max_length=200,
+        required=False,
+        help_text=_("空欄なら「職員による取消」と記録します。メールのある方には取消のお知らせが届きます"),
     )
 
 
@@ -215,8 +278,13 @@ class ResourceForm(NormalizingMixin, forms.ModelForm):
             "limit_active",
             "limit_per_day",
             "fee_yen",
+            "fee_unit",
             "payment_methods",
+            "what_to_bring",
             "audience",
+            "allow_without_email",
+            "limit_phone_per_day",
+            "limit_network_per_day",
             "waitlist",
             "offer_hours",
             "is_active",

@@ -30,7 +30,10 @@ def booking_calendar(booking: Booking, url: str, *, cancelled: bool = False) -> 
     event.add("summary", f"{resource.name}（{municipality.name}）")
     if resource.location:
         event.add("location", resource.location)
-    event.add("description", f"予約番号: {booking.display_code}\n変更・取消: {url}")
+    description = f"予約番号: {booking.display_code}\n変更・取消: {url}"
+    if resource.what_to_bring:
+        description += f"\n持ち物: {resource.what_to_bring}"
+    event.add("description", description)
     event.add("url", url)
     event.add(
         "status",

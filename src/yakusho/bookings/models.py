@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from yakusho.core import shortcodes
+from yakusho.core import jcal, shortcodes
 from yakusho.core.models import Department, Municipality, TenantOwned
 
 
@@ -45,6 +45,14 @@ class PaymentMethod(models.TextChoices):
     QR = "qr", _("QRコード決済")
     EMONEY = "emoney", _("電子マネー")
     TRANSFER = "transfer", _("口座振込")
+
+
+class FeeUnit(models.TextChoices):
+    """What one fee pays for: 「1回 300円」「1時間あたり 500円」「1人 1,000円」."""
+
+    BOOKING = "booking", _("1回")
+    HOUR = "hour", _("1時間あたり")
+    PERSON = "person", _("1人")
 
 
 CASHLESS = frozenset({PaymentMethod.CARD, PaymentMethod.QR, PaymentMethod.EMONEY, PaymentMethod.TRANSFER})
@@ -88,9 +96,36 @@ class Resource(TenantOwned):
         _("1人が1日に予約できる数"), default=1, help_text=_("0は制限なし")
     )
     fee_yen = models.PositiveIntegerField(_("料金（円）"), default=0)
+    fee_unit = models.CharField(
+        _("料金の単位"),
+        max_length=10,
+        choices=FeeUnit.choices,
+        default=FeeUnit.BOOKING,
+        help_text=_("「1回 300円」「1時間あたり 500円」のように、料金と並べて表示します"),
+    )
     payment_methods = models.JSONField(_("支払方法"), default=list, blank=True)
     audience = models.CharField(
         _("予約できる人"), max_length=10, choices=Audience.choices, default=Audience.ANYONE
+    )
+    what_to_bring = models.TextField(
+        _("持ち物"),
+        blank=True,
+        help_text=_("予約先のページ、予約の確認画面と確認メールに載せます"),
+    )
+    allow_without_email = models.BooleanField(
+        _("メールアドレスのない方も電話番号で予約できる"),
+        default=True,
+        help_text=_(
+            "予約番号を画面に表示して確定します。職員の画面には「メール未確認（電話番号のみ）」と出ます"
+        ),
+    )
+    limit_phone_per_day = models.PositiveSmallIntegerField(
+        _("メールなしの予約：1つの電話番号から1日に受け付ける数"), default=2, help_text=_("0は制限なし")
+    )
+    limit_network_per_day = models.PositiveSmallIntegerField(
+        _("メールなしの予約：1つの接続元（IPアドレス）から1日に受け付ける数"),
+        default=5,
+        help_text=_("0は制限なし。家族や施設で回線を共有する方がいるので、少なくしすぎないでください"),
     )
     waitlist = models.BooleanField(_("満員のとき空き待ちを受け付ける"), default=True)
     offer_hours = models.PositiveSmallIntegerField(
@@ -126,6 +161,29 @@ class Resource(TenantOwned):
         labels = dict(PaymentMethod.choices)
         return [str(labels[m]) for m in self.payment_methods if m in labels]
 
+    def fee_text(self) -> str:
+        """「無料」「1回 300円」「1時間あたり 500円（1枠2時間で1,000円）」: the fee and what it pays for."""
+        if not self.fee_yen:
+            return str(_("無料"))
+        text = _("%(unit)s %(fee)s円") % {"unit": self.get_fee_unit_display(), "fee": f"{self.fee_yen:,}"}
+        if self.fee_unit == FeeUnit.HOUR and self.schedule == Schedule.SLOTS and self.slot_minutes != 60:
+            per_slot, rest = divmod(self.fee_yen * self.slot_minutes, 60)
+            if not rest:
+                text += _("（1枠%(length)sで%(fee)s円）") % {
+                    "length": self.slot_length_text(),
+                    "fee": f"{per_slot:,}",
+                }
+        return str(text)
+
+    def slot_length_text(self) -> str:
+        """「30分」「2時間」「1時間30分」."""
+        hours, minutes = divmod(self.slot_minutes, 60)
+        if hours and minutes:
+            return str(_("%(h)s時間%(m)s分") % {"h": hours, "m": minutes})
+        if hours:
+            return str(_("%(h)s時間") % {"h": hours})
+        return str(_("%(m)s分") % {"m": minutes})
+
     def hours_text(self) -> list[tuple[str, str]]:
         rows = []
         for i, name in enumerate(WEEKDAYS_JA):
@@ -151,7 +209,7 @@ class ResourceClosure(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.resource} {self.date} {self.reason}"
+        return f"{self.resource} {jcal.format_date(self.date)} {self.reason}"
 
 
 class Slot(TenantOwned):
@@ -182,7 +240,7 @@ class Slot(TenantOwned):
         indexes = [models.Index(fields=["municipality", "starts_at"], name="slot_municipality_start")]
 
     def __str__(self) -> str:
-        return f"{self.resource} {self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{self.resource} {jcal.format_datetime(self.starts_at)}"
 
     @property
     def places_left(self) -> int:
@@ -245,6 +303,12 @@ class Booking(TenantOwned):
     offered_at = models.DateTimeField(_("空きを案内した日時"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("取消日時"), null=True, blank=True)
     cancel_reason = models.CharField(_("取消の理由"), max_length=200, blank=True)
+    source = models.CharField(
+        _("送信元（IPアドレスの要約）"),
+        max_length=16,
+        blank=True,
+        help_text=_("メールなしの予約の受付数を接続元ごとに数えるための値（IPアドレスそのものは残しません）"),
+    )
 
     class Meta:
         verbose_name = _("予約")
@@ -257,6 +321,15 @@ class Booking(TenantOwned):
                 fields=["slot", "email"],
                 condition=Q(status__in=[s.value for s in ACTIVE]) & ~Q(email=""),
                 name="booking_once_per_address_and_slot",
+            ),
+            # without e-mail the phone number is the person: a double submit stores one booking
+            models.UniqueConstraint(
+                fields=["slot", "phone"],
+                condition=Q(status__in=[s.value for s in ACTIVE])
+                & Q(email="")
+                & Q(channel="online")
+                & ~Q(phone=""),
+                name="booking_once_per_phone_and_slot",
             ),
         ]
         indexes = [
@@ -275,6 +348,11 @@ class Booking(TenantOwned):
     def holds_place(self) -> bool:
         return self.status in HOLDING
 
+    @property
+    def phone_only(self) -> bool:
+        """Booked online without an e-mail address: nobody proved the contact details (未確認)."""
+        return self.channel == Channel.ONLINE and not self.email
+
     def get_additional_data(self) -> dict[str, Any]:
         return {"municipality": self.municipality_id}
 
@@ -290,6 +368,9 @@ class BookingMail(TenantOwned):
         verbose_name = _("予約の通知記録")
         verbose_name_plural = _("予約の通知記録")
         constraints = [models.UniqueConstraint(fields=["booking", "kind"], name="booking_mail_once")]
+
+    def __str__(self) -> str:
+        return str(_("%(booking)s への通知（%(kind)s）") % {"booking": self.booking, "kind": self.kind})
 
 
 TENANT_MODELS: list[type[TenantOwned]] = [Resource, ResourceClosure, Slot, Booking, BookingMail]

@@ -8,7 +8,7 @@ facility's own opening hours say which weekdays it opens — plus the resource's
 from __future__ import annotations
 
 import calendar as pycalendar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop as N_
 
 from yakusho.bookings.models import Resource, ResourceClosure, Schedule, Slot
 from yakusho.core.calendar import BusinessCalendar, japanese_holidays
-from yakusho.core.jcal import format_wareki_date
+from yakusho.core.jcal import format_date
 
 WEEKDAY_NAMES = (
     N_("月曜日"),
@@ -82,13 +82,13 @@ class Rules:
         day = local_day(slot.starts_at)
         if slot.starts_at <= now:
             return _("過去の日時（%(day)s %(time)s）は予約できません。") % {
-                "day": format_wareki_date(day),
+                "day": format_date(day),
                 "time": f"{timezone.localtime(slot.starts_at):%H:%M}",
             }
         reason = self.closed_reason(day)
         if reason:
             return _("%(day)sは休館日（%(reason)s）のため予約できません。") % {
-                "day": format_wareki_date(day),
+                "day": format_date(day),
                 "reason": reason,
             }
         if slot.is_blocked:
@@ -106,8 +106,8 @@ class Rules:
         if day > self.last_bookable_day(now):
             opens = day - timedelta(days=self.resource.opens_days_ahead)
             return _("%(day)sの予約は%(opens)sから受け付けます（%(n)s日前から）。") % {
-                "day": format_wareki_date(day),
-                "opens": format_wareki_date(opens),
+                "day": format_date(day),
+                "opens": format_date(opens),
                 "n": self.resource.opens_days_ahead,
             }
         return None
@@ -124,10 +124,17 @@ class DayInfo:
     symbol: str
     places_left: int = 0
     reason: str = ""
+    holiday: str = ""  # a public holiday's name, also when the resource opens on it
+    today: bool = False
 
     @property
     def bookable(self) -> bool:
         return self.state in {"few", "open", "full"}
+
+    @property
+    def column(self) -> int:
+        """The day's column in a month grid that starts on Sunday, as Japanese calendars do (1–7)."""
+        return (self.day.weekday() + 1) % 7 + 1
 
 
 @dataclass(frozen=True)
@@ -188,27 +195,35 @@ def month_days(rules: Rules, year: int, month: int, now: datetime) -> list[DayIn
         if not blocked and starts_at >= cutoff:
             per_day[local_day(starts_at)].append((capacity, booked))
     today, last = local_day(now), rules.last_bookable_day(now)
+    holidays = japanese_holidays([year])
     days = []
     for n in range(1, pycalendar.monthrange(year, month)[1] + 1):
         day = date(year, month, n)
-        reason = rules.closed_reason(day)
-        if day < today:
-            days.append(DayInfo(day, "past", _("終了"), "－"))
-        elif reason:
-            days.append(DayInfo(day, "closed", _("休み"), "休", reason=reason))
-        elif day > last:
-            days.append(DayInfo(day, "not_yet", _("受付前"), "－"))
-        elif day not in per_day:
-            days.append(DayInfo(day, "none", _("枠なし"), "－"))
-        else:
-            open_slots = per_day[day]
-            left = sum(max(c - b, 0) for c, b in open_slots)
-            if not open_slots:
-                days.append(DayInfo(day, "none", _("受付終了"), "－"))
-            elif left == 0:
-                days.append(DayInfo(day, "full", _("満員"), "×"))
-            elif left <= max(1, sum(c for c, _b in open_slots) // 5):
-                days.append(DayInfo(day, "few", _("残りわずか（%(n)s）") % {"n": left}, "△", left))
-            else:
-                days.append(DayInfo(day, "open", _("空きあり（%(n)s）") % {"n": left}, "○", left))
+        days.append(
+            replace(_day_info(rules, day, today, last, per_day), holiday=str(holidays.get(day) or ""))
+        )
     return days
+
+
+def _day_info(
+    rules: Rules, day: date, today: date, last: date, per_day: dict[date, list[tuple[int, int]]]
+) -> DayInfo:
+    reason = rules.closed_reason(day)
+    if day < today:
+        return DayInfo(day, "past", _("終了"), "－")
+    is_today = day == today
+    if reason:
+        return DayInfo(day, "closed", _("休み"), "休", reason=reason, today=is_today)
+    if day > last:
+        return DayInfo(day, "not_yet", _("受付前"), "－")
+    open_slots = per_day.get(day)
+    if open_slots is None:
+        return DayInfo(day, "none", _("枠なし"), "－", today=is_today)
+    left = sum(max(c - b, 0) for c, b in open_slots)
+    if not open_slots:
+        return DayInfo(day, "none", _("受付終了"), "－", today=is_today)
+    if left == 0:
+        return DayInfo(day, "full", _("満員"), "×", today=is_today)
+    if left <= max(1, sum(c for c, _b in open_slots) // 5):
+        return DayInfo(day, "few", _("残りわずか（%(n)s）") % {"n": left}, "△", left, today=is_today)
+    return DayInfo(day, "open", _("空きあり（%(n)s）") % {"n": left}, "○", left, today=is_today)

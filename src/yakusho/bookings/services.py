@@ -10,14 +10,17 @@ database lock when its transaction starts, so writers run one after another (doc
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import accumulate
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Greatest, Replace
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -38,8 +41,8 @@ from yakusho.bookings.models import (
     Slot,
 )
 from yakusho.bookings.rules import Rules, local_day, local_start
-from yakusho.core import shortcodes
-from yakusho.core.jcal import format_wareki_date
+from yakusho.core import normalize, shortcodes
+from yakusho.core.jcal import format_date
 from yakusho.core.models import User
 from yakusho.core.outbox import Attachment, queue_mail
 from yakusho.core.services import absolute
@@ -105,6 +108,20 @@ def booking_for_token(municipality: Any, token: str) -> Booking | None:
     )
 
 
+def booking_for_code_and_phone(municipality: Any, code: str, phone: str) -> Booking | None:
+    """A booking found by what a resident without e-mail has: its code and the phone number given
+    when booking (any grouping of the digits). None unless both match."""
+    booking = (
+        Booking.objects.for_municipality(municipality)
+        .select_related("slot", "resource", "municipality")
+        .filter(code=code)
+        .first()
+    )
+    if booking is None or not booking.phone or phone_digits(booking.phone) != phone_digits(phone):
+        return None
+    return booking
+
+
 def manage_url(booking: Booking) -> str:
     return absolute(reverse("bookings:manage", args=[booking.municipality.slug, token_for(booking)]))
 
@@ -113,25 +130,60 @@ def manage_url(booking: Booking) -> str:
 
 
 def _locked_slot(slot_id: int) -> Slot:
-    return (
-        Slot.objects.select_for_update().select_related("resource", "resource__municipality").get(pk=slot_id)
+    try:
+        return (
+            Slot.objects.select_for_update()
+            .select_related("resource", "resource__municipality")
+            .get(pk=slot_id)
+        )
+    except Slot.DoesNotExist:  # remade by a change of the resource's hours since the page was shown
+        raise BookingError(
+            _("この枠はなくなりました（受付時間が変わりました）。もう一度、日時を選んでください。"),
+            code="gone",
+        ) from None
+
+
+def _lock(resource: Resource, *keys: str) -> None:
+    """Serialise bookings of one person (an e-mail address, a phone number, a network) at one
+    resource so per-person limits hold under concurrency: PostgreSQL advisory locks for the
+    transaction, always taken in the order given; SQLite writers are serial anyway."""
+    if connection.vendor != "postgresql":
+        return
+    for key in keys:
+        if not key:
+            continue
+        digest = hashlib.blake2b(f"bookings:{resource.pk}:{key}".encode(), digest_size=8).digest()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
+
+
+def phone_digits(phone: str) -> str:
+    """The digits of a phone number: 「0182-12-3456」 and 「018-212-3456」 are one number."""
+    return "".join(c for c in normalize.normalize_digits(phone) if c.isdigit())
+
+
+def _with_phone(bookings: QuerySet[Booking], phone: str) -> QuerySet[Booking]:
+    return bookings.annotate(phone_key=Replace(F("phone"), Value("-"), Value(""))).filter(
+        phone_key=phone_digits(phone)
     )
 
 
-def _lock_address(resource: Resource, email: str) -> None:
-    """Serialise bookings of one address at one resource so per-person limits hold under
-    concurrency (PostgreSQL advisory lock for the transaction; SQLite writers are serial anyway)."""
-    if not email or connection.vendor != "postgresql":
-        return
-    digest = hashlib.blake2b(f"bookings:{resource.pk}:{email}".encode(), digest_size=8).digest()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
+def _phone_only(resource: Resource) -> QuerySet[Booking]:
+    """The resource's bookings made online without an e-mail address."""
+    return Booking.objects.filter(resource=resource, email="", channel=Channel.ONLINE)
 
 
-def _check_limits(resource: Resource, email: str, slot: Slot, now: datetime) -> None:
-    if not email:
+def _check_limits(resource: Resource, contact: Contact, email: str, slot: Slot, now: datetime) -> None:
+    """Per-person limits: a person is their e-mail address or, without one, their phone number."""
+    mine: QuerySet[Booking]
+    if email:
+        mine = Booking.objects.filter(resource=resource, email=email)
+        field, who = "email", _("このメールアドレス")
+    elif contact.phone:
+        mine = _with_phone(_phone_only(resource), contact.phone)
+        field, who = "phone", _("この電話番号")
+    else:
         return
-    mine = Booking.objects.filter(resource=resource, email=email)
     if resource.limit_active:
         active = mine.filter(
             status__in=[BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.OFFERED],
@@ -139,11 +191,9 @@ def _check_limits(resource: Resource, email: str, slot: Slot, now: datetime) -> 
         ).count()
         if active >= resource.limit_active:
             raise BookingError(
-                _(
-                    "「%(resource)s」の予約は1人%(n)s件までです。このメールアドレスの予約がすでに%(n)s件あります。"
-                )
-                % {"resource": resource.name, "n": resource.limit_active},
-                field="email",
+                _("「%(resource)s」の予約は1人%(n)s件までです。%(who)sの予約がすでに%(n)s件あります。")
+                % {"resource": resource.name, "n": resource.limit_active, "who": who},
+                field=field,
                 code="limit",
             )
     if resource.limit_per_day:
@@ -156,10 +206,42 @@ def _check_limits(resource: Resource, email: str, slot: Slot, now: datetime) -> 
         if same_day >= resource.limit_per_day:
             raise BookingError(
                 _("「%(resource)s」は1日に1人%(n)s件まで予約できます。%(day)sの予約がすでにあります。")
-                % {"resource": resource.name, "n": resource.limit_per_day, "day": format_wareki_date(day)},
-                field="email",
+                % {"resource": resource.name, "n": resource.limit_per_day, "day": format_date(day)},
+                field=field,
                 code="limit",
             )
+
+
+def _check_phone_only_limits(resource: Resource, contact: Contact, source: str, now: datetime) -> None:
+    """Against abuse of booking without e-mail: bookings accepted per phone number and per network
+    (connection address) on one day, whatever became of them since."""
+    today = local_day(now)
+    made_today = _phone_only(resource).filter(
+        created_at__gte=local_start(today), created_at__lt=local_start(today + timedelta(days=1))
+    )
+    n = resource.limit_phone_per_day
+    if n and _with_phone(made_today, contact.phone).count() >= n:
+        raise BookingError(
+            _(
+                "メールアドレスなしの予約は、1つの電話番号につき1日%(n)s件までです。"
+                "今日はこの電話番号での予約をすでに%(n)s件受け付けました。"
+                "メールアドレスを入力して予約するか、担当課に電話でお問い合わせください。"
+            )
+            % {"n": n},
+            field="phone",
+            code="limit",
+        )
+    n = resource.limit_network_per_day
+    if n and source and made_today.filter(source=source).count() >= n:
+        raise BookingError(
+            _(
+                "メールアドレスなしの予約は、同じ接続元（回線）から1日%(n)s件までです。"
+                "メールアドレスを入力して予約するか、担当課に電話でお問い合わせください。"
+            )
+            % {"n": n},
+            field="email",
+            code="limit",
+        )
 
 
 # --- booking --------------------------------------------------------------------------------------
@@ -174,11 +256,14 @@ def book(
     waitlist_if_full: bool = False,
     now: datetime | None = None,
     rules: Rules | None = None,
+    source: str = "",
 ) -> Booking:
     """Book one place (or join the waitlist when full and asked to). Raises :class:`BookingError`.
 
-    Online bookings are pending until the e-mailed link is opened; bookings entered by staff are
-    confirmed at once.
+    Online bookings with an e-mail address are pending until the e-mailed link's button is pressed;
+    online bookings without one (a phone number only, where the resource allows it) are confirmed
+    at once, unverified, within per-phone and per-network limits a day (``source`` names the
+    network); bookings entered by staff are confirmed at once.
     """
     now = now or timezone.now()
     email = contact.email.strip().lower()
@@ -194,38 +279,84 @@ def book(
             refusal = (rules or Rules(resource)).refusal(slot, now, staff=by_staff)
             if refusal:
                 raise BookingError(refusal, code="rules")
-            if not by_staff and not email:
-                raise BookingError(_("メールアドレスを入力してください。"), field="email", code="required")
-            _lock_address(resource, email)
-            if email and Booking.objects.filter(slot=slot, email=email, status__in=ACTIVE).exists():
-                raise BookingError(
-                    _("このメールアドレスで、この枠の予約（または空き待ち）がすでにあります。"),
-                    field="email",
-                    code="duplicate",
-                )
-            _check_limits(resource, email, slot, now)
+            phone_only = not by_staff and not email
+            if phone_only:
+                _admit_without_email(resource, slot, contact, source, now)
+            else:
+                _lock(resource, email)
+                if email and Booking.objects.filter(slot=slot, email=email, status__in=ACTIVE).exists():
+                    raise _duplicate_email()
+                if email:  # staff taking a booking without an address check nothing per person
+                    _check_limits(resource, contact, email, slot, now)
             _release_expired(slot, now)
             if slot.booked >= slot.capacity:
                 if waitlist_if_full and resource.waitlist:
+                    if phone_only:
+                        raise BookingError(
+                            _(
+                                "空き待ちの登録にはメールアドレスが必要です（空きが出たらメールでお知らせするため）。"
+                            ),
+                            field="email",
+                            code="required",
+                        )
                     return _create(slot, contact, email, BookingStatus.WAITING, channel, staff, now)
                 raise SlotFull(resource.waitlist)
             # the constraint booked <= capacity refuses this update if it would overbook
             Slot.objects.filter(pk=slot.pk).update(booked=F("booked") + 1)
             slot.booked += 1
-            status = BookingStatus.CONFIRMED if by_staff else BookingStatus.PENDING
-            return _create(slot, contact, email, status, channel, staff, now)
+            status = BookingStatus.PENDING if email and not by_staff else BookingStatus.CONFIRMED
+            return _create(slot, contact, email, status, channel, staff, now, source=source)
     except IntegrityError as exc:
-        if "booking_once_per_address_and_slot" in str(exc) or "UNIQUE" in str(exc).upper():
-            raise BookingError(
-                _("このメールアドレスで、この枠の予約（または空き待ち）がすでにあります。"),
-                field="email",
-                code="duplicate",
-            ) from None
+        if "UNIQUE" in str(exc).upper() or "once_per" in str(exc):
+            raise (_duplicate_email() if email else _duplicate_phone()) from None
         raise SlotFull(False) from None
 
 
+def _admit_without_email(
+    resource: Resource, slot: Slot, contact: Contact, source: str, now: datetime
+) -> None:
+    """Under the slot's lock: may this person book without an e-mail address? Raises if not."""
+    if not resource.allow_without_email:
+        raise BookingError(_("メールアドレスを入力してください。"), field="email", code="required")
+    if not contact.phone:
+        raise BookingError(
+            _("メールアドレスなしで予約するときは、電話番号を入力してください。"),
+            field="phone",
+            code="required",
+        )
+    _lock(resource, "phone:" + phone_digits(contact.phone), f"network:{source}" if source else "")
+    if _with_phone(_phone_only(resource).filter(slot=slot, status__in=ACTIVE), contact.phone).exists():
+        raise _duplicate_phone()
+    _check_limits(resource, contact, "", slot, now)
+    _check_phone_only_limits(resource, contact, source, now)
+
+
+def _duplicate_email() -> BookingError:
+    return BookingError(
+        _("このメールアドレスで、この枠の予約（または空き待ち）がすでにあります。"),
+        field="email",
+        code="duplicate",
+    )
+
+
+def _duplicate_phone() -> BookingError:
+    return BookingError(
+        _("この電話番号で、この枠の予約がすでにあります。予約番号は、予約したときの画面に出ています。"),
+        field="phone",
+        code="duplicate",
+    )
+
+
 def _create(
-    slot: Slot, contact: Contact, email: str, status: str, channel: str, staff: User | None, now: datetime
+    slot: Slot,
+    contact: Contact,
+    email: str,
+    status: str,
+    channel: str,
+    staff: User | None,
+    now: datetime,
+    *,
+    source: str = "",
 ) -> Booking:
     booking = Booking(
         municipality_id=slot.municipality_id,
@@ -240,18 +371,21 @@ def _create(
         phone=contact.phone,
         note=contact.note,
         created_by=staff,
+        source=source if not email and staff is None else "",
     )
     if status == BookingStatus.PENDING:
         booking.hold_until = min(now + timedelta(hours=conf("PENDING_HOURS")), slot.starts_at)
     booking.save()
     if email:
+        # the calendar file comes with a confirmed booking only (staff's), not with a pending one
         kind = "waiting" if status == BookingStatus.WAITING else "booked"
-        _mail(booking, kind, with_ics=status != BookingStatus.WAITING)
+        _mail(booking, kind, with_ics=status == BookingStatus.CONFIRMED)
     return booking
 
 
 def confirm(booking: Booking, now: datetime | None = None) -> Booking:
-    """The e-mailed link was opened: a pending booking or an offered place becomes confirmed."""
+    """The e-mailed link's button was pressed: a pending booking or an offered place becomes
+    confirmed, and the confirmation mail brings the calendar file (once)."""
     now = now or timezone.now()
     with transaction.atomic():
         slot = _locked_slot(booking.slot_id)
@@ -262,6 +396,8 @@ def confirm(booking: Booking, now: datetime | None = None) -> Booking:
             booking.verified_at = now
             booking.hold_until = None
             booking.save(update_fields=["status", "verified_at", "hold_until"])
+            if booking.email:
+                _mail(booking, "confirmed", with_ics=True)
     return booking
 
 
@@ -274,6 +410,7 @@ def cancel(booking: Booking, *, reason: str = "", now: datetime | None = None, o
         if booking.status not in ACTIVE:
             return booking
         held = booking.status in HOLDING
+        had_calendar = booking.status == BookingStatus.CONFIRMED
         booking.status = BookingStatus.CANCELLED
         booking.cancelled_at = now
         booking.cancel_reason = reason
@@ -283,7 +420,7 @@ def cancel(booking: Booking, *, reason: str = "", now: datetime | None = None, o
             Slot.objects.filter(pk=slot.pk).update(booked=F("booked") - 1)
             slot.booked -= 1
         if booking.email:
-            _mail(booking, "cancelled", with_ics=held, once=False)
+            _mail(booking, "cancelled", with_ics=had_calendar, once=False)
         if offer:
             _offer_places(slot, now)
     return booking
@@ -316,13 +453,20 @@ def move(booking: Booking, new_slot_id: int, now: datetime | None = None) -> Boo
             raise BookingError(
                 _("変更先の枠に、このメールアドレスの予約がすでにあります。"), code="duplicate"
             )
+        if (
+            booking.phone_only
+            and _with_phone(
+                _phone_only(new.resource).filter(slot=new, status__in=ACTIVE), booking.phone
+            ).exists()
+        ):
+            raise BookingError(_("変更先の枠に、この電話番号の予約がすでにあります。"), code="duplicate")
         Slot.objects.filter(pk=new.pk).update(booked=F("booked") + 1)
         Slot.objects.filter(pk=old.pk).update(booked=F("booked") - 1)
         old.booked -= 1
         booking.slot = new
         booking.save(update_fields=["slot"])
         if booking.email:
-            _mail(booking, "moved", with_ics=True, once=False)
+            _mail(booking, "moved", with_ics=booking.status == BookingStatus.CONFIRMED, once=False)
         _offer_places(old, now)
     return booking
 
@@ -367,7 +511,7 @@ def _offer_places(slot: Slot, now: datetime) -> list[Booking]:
         slot.booked += len(offered)
         for booking in offered:
             if booking.email:
-                _mail(booking, "offered", with_ics=True)
+                _mail(booking, "offered", with_ics=False)
     return offered
 
 
@@ -441,6 +585,7 @@ def cancel_for_closure(slots: QuerySet[Slot], day: date, reason: str, now: datet
             slot.save(update_fields=["is_blocked", "block_reason"])
             for booking in Booking.objects.filter(slot=slot, status__in=ACTIVE).select_related("resource"):
                 held = booking.status in HOLDING
+                had_calendar = booking.status == BookingStatus.CONFIRMED
                 booking.status = BookingStatus.CANCELLED
                 booking.cancelled_at = now
                 booking.cancel_reason = _("臨時休館（%(reason)s）") % {"reason": reason}
@@ -449,7 +594,7 @@ def cancel_for_closure(slots: QuerySet[Slot], day: date, reason: str, now: datet
                 if held:
                     Slot.objects.filter(pk=slot.pk).update(booked=F("booked") - 1)
                 if booking.email:
-                    _mail(booking, "closure", with_ics=held, extra={"reason": reason})
+                    _mail(booking, "closure", with_ics=had_calendar, extra={"reason": reason})
                 count += 1
     return count
 
@@ -457,11 +602,9 @@ def cancel_for_closure(slots: QuerySet[Slot], day: date, reason: str, now: datet
 # --- slots -------------------------------------------------------------------------------------------
 
 
-def generate_slots(resource: Resource, start: date, end: date) -> int:
-    """Materialise the slots of ``resource`` from its opening hours for ``start``–``end`` (both
-    included), skipping closed days; existing slots are kept. Returns how many were created."""
-    if resource.schedule != Schedule.SLOTS:
-        return 0
+def _planned_slots(resource: Resource, start: date, end: date) -> list[Slot]:
+    """The slots the resource's opening hours and slot length make for ``start``–``end`` (both
+    included), closed days skipped."""
     rules = Rules(resource)
     length = timedelta(minutes=resource.slot_minutes)
     rows = []
@@ -483,9 +626,76 @@ def generate_slots(resource: Resource, start: date, end: date) -> int:
                     )
                     at += length
         day += timedelta(days=1)
-    before = Slot.objects.filter(resource=resource).count()
+    return rows
+
+
+def generate_slots(resource: Resource, start: date, end: date) -> int:
+    """Materialise the slots of ``resource`` from its opening hours for ``start``–``end`` (both
+    included), skipping closed days; existing slots are kept, and no new slot overlaps one (after
+    a change of slot length, a booked slot of the old length stays and the new ones fit around it).
+    Returns how many were created."""
+    if resource.schedule != Schedule.SLOTS:
+        return 0
+    planned = _planned_slots(resource, start, end)
+    if not planned:
+        return 0
+    existing = sorted(
+        Slot.objects.filter(
+            resource=resource,
+            starts_at__lt=local_start(end + timedelta(days=1)),
+            ends_at__gt=local_start(start),
+        ).values_list("starts_at", "ends_at")
+    )
+    starts = [a for a, _b in existing]
+    latest_end = list(accumulate((b for _a, b in existing), max))  # of the slots starting up to each
+
+    def overlaps(slot: Slot) -> bool:
+        before = bisect_left(starts, slot.ends_at)  # the existing slots starting before it ends
+        return before > 0 and latest_end[before - 1] > slot.starts_at
+
+    rows = [s for s in planned if not overlaps(s)]
     Slot.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-    return Slot.objects.filter(resource=resource).count() - before
+    return len(rows)
+
+
+def reshape_slots(resource: Resource, now: datetime | None = None) -> tuple[int, int]:
+    """After staff change an opening-hours resource's slot length, hours or places: its future slots
+    that nobody booked, waited for or blocked and that no longer fit are removed, the new ones made,
+    and the places of the kept ones follow the new capacity (never below what is held; new places go
+    to the waitlist). Sessions keep their own places. Returns (removed, created)."""
+    if resource.schedule != Schedule.SLOTS:
+        return 0, 0
+    now = now or timezone.now()
+    today = local_day(now)
+    window_end = today + timedelta(days=resource.opens_days_ahead)
+    with transaction.atomic():
+        future = Slot.objects.filter(resource=resource, starts_at__gt=now)
+        planned = {(s.starts_at, s.ends_at) for s in _planned_slots(resource, today, window_end)}
+        candidates = [
+            pk
+            for pk, starts_at, ends_at in future.filter(is_blocked=False, bookings__isnull=True)
+            .values_list("pk", "starts_at", "ends_at")
+            .distinct()
+            if (starts_at, ends_at) not in planned
+        ]
+        # lock them (a booking takes the slot's lock first), then remove those still untouched
+        locked = list(
+            Slot.objects.select_for_update()
+            .filter(pk__in=candidates)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        taken = set(Booking.objects.filter(slot_id__in=locked).values_list("slot_id", flat=True))
+        removed = [pk for pk in locked if pk not in taken]
+        Slot.objects.filter(pk__in=removed).delete()
+        changed = future.exclude(capacity=Greatest(Value(resource.capacity), F("booked")))
+        for slot_id in sorted(changed.values_list("pk", flat=True)):
+            slot = _locked_slot(slot_id)
+            slot.capacity = max(resource.capacity, slot.booked)
+            slot.save(update_fields=["capacity"])
+            _offer_places(slot, now)
+        created = generate_slots(resource, today, window_end)
+    return len(removed), created
 
 
 def generate_all(today: date | None = None) -> int:
@@ -521,6 +731,7 @@ def add_session(
 
 SUBJECTS = {
     "booked": N_("【%(municipality)s】予約を受け付けました（%(code)s）"),
+    "confirmed": N_("【%(municipality)s】予約が確定しました（%(code)s）"),
     "waiting": N_("【%(municipality)s】空き待ちに登録しました（%(code)s）"),
     "offered": N_("【%(municipality)s】空きが出ました。予約を確定してください（%(code)s）"),
     "cancelled": N_("【%(municipality)s】予約を取り消しました（%(code)s）"),
@@ -537,7 +748,7 @@ def mail_context(booking: Booking) -> dict[str, Any]:
         "booking": booking,
         "resource": booking.resource,
         "municipality": booking.municipality,
-        "day": format_wareki_date(start.date()),
+        "day": format_date(start.date()),
         "start": f"{start:%H:%M}",
         "end": f"{end:%H:%M}",
         "url": manage_url(booking),

@@ -19,5 +19,6 @@ urlpatterns = [
     path(M + "slots/<int:pk>/block/", staff_views.SlotBlockView.as_view(), name="slot_block"),
     path(M + "resources/<int:pk>/close/<str:day>/", staff_views.CloseDayView.as_view(), name="close_day"),
     path(M + "<int:pk>/", staff_views.BookingDetailView.as_view(), name="booking"),
+    path(M + "<int:pk>/cancel/", staff_views.BookingCancelView.as_view(), name="booking_cancel"),
     path(M + "<int:pk>/<str:action>/", staff_views.BookingActionView.as_view(), name="booking_action"),
 ]

@@ -24,11 +24,18 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from yakusho.bookings import exports, services
-from yakusho.bookings.forms import BlockForm, ClosureForm, ResourceForm, SessionForm, StaffBookingForm
+from yakusho.bookings.forms import (
+    BlockForm,
+    ClosureForm,
+    ResourceForm,
+    SessionForm,
+    StaffBookingForm,
+    StaffCancelForm,
+)
 from yakusho.bookings.models import ACTIVE, Booking, BookingStatus, Resource, Slot
 from yakusho.bookings.rules import Rules, local_start
 from yakusho.bookings.views import parse_day
-from yakusho.core.jcal import JapaneseDateError, format_wareki_date, parse_iso_day
+from yakusho.core.jcal import JapaneseDateError, format_date, parse_iso_day
 from yakusho.core.mixins import MunicipalityStaffMixin
 from yakusho.core.models import Department, Role
 from yakusho.core.permissions import Perm
@@ -103,7 +110,7 @@ class DayView(BookingStaffMixin, TemplateView):
         rows = [(slot, self.may_manage(slot.resource)) for slot in slots]
         context.update(
             day=day,
-            day_label=format_wareki_date(day),
+            day_label=format_date(day),
             prev_day=day - timedelta(days=1),
             next_day=day + timedelta(days=1),
             rows=rows,
@@ -153,7 +160,7 @@ class WeekView(BookingStaffMixin, TemplateView):
             resource=resource,
             department=department,
             query=self.request.GET.urlencode(),
-            start_label=format_wareki_date(start),
+            start_label=format_date(start),
         )
         return context
 
@@ -178,7 +185,7 @@ class StaffBookView(BookingStaffMixin, View):
                 **self.get_context_data(),
                 "slot": slot,
                 "form": form,
-                "day_label": format_wareki_date(timezone.localtime(slot.starts_at).date()),
+                "day_label": format_date(timezone.localtime(slot.starts_at).date()),
             },
             status=status,
         )
@@ -278,6 +285,10 @@ class BookingActionView(BookingStaffMixin, View):
         return redirect(_day_url(self.municipality.slug, booking.slot))
 
 
+#: statuses staff may cancel (attended and no-show are records of a slot that was used)
+CANCELLABLE = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.OFFERED, BookingStatus.WAITING)
+
+
 class BookingDetailView(BookingStaffMixin, LogAccessMixin, DetailView):
     """One booking with its history. It shows personal data, so each view is logged as a read."""
 
@@ -287,6 +298,57 @@ class BookingDetailView(BookingStaffMixin, LogAccessMixin, DetailView):
 
     def get_queryset(self) -> QuerySet[Booking]:
         return super().get_queryset().select_related("slot", "resource", "created_by")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        booking = context["booking"]
+        context["can_cancel"] = booking.status in CANCELLABLE and self.may_manage(booking.resource)
+        return context
+
+
+class BookingCancelView(BookingStaffMixin, View):
+    """Cancelling asks first: the page shows the booking and who will be told (GET); its button
+    cancels (POST), and the freed place goes to the waitlist."""
+
+    permission = Perm.MANAGE_BOOKINGS
+
+    def target(self) -> Booking:
+        booking = get_object_or_404(
+            Booking.objects.for_municipality(self.municipality).select_related("slot", "resource"),
+            pk=self.kwargs["pk"],
+        )
+        self.require_manage(booking.resource)
+        return booking
+
+    def page(self, booking: Booking, form: StaffCancelForm, status: int = 200) -> HttpResponse:
+        context = {
+            "municipality": self.municipality,
+            "membership": self.membership,
+            "perms_here": {p.value: self.can(p) for p in Perm},
+            "booking": booking,
+            "form": form,
+            "can_cancel": booking.status in CANCELLABLE,
+        }
+        return render(self.request, "bookings/staff/cancel.html", context, status=status)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.page(self.target(), StaffCancelForm())
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        booking = self.target()
+        form = StaffCancelForm(request.POST)
+        if not form.is_valid():
+            return self.page(booking, form, status=400)
+        if booking.status not in CANCELLABLE:
+            messages.error(
+                request,
+                _("予約 %(code)s は取り消せません（状態：%(status)s）。")
+                % {"code": booking.display_code, "status": booking.get_status_display()},
+            )
+            return redirect(_day_url(self.municipality.slug, booking.slot))
+        services.cancel(booking, reason=form.cleaned_data["reason"] or _("職員による取消"))
+        messages.success(request, _("予約 %(code)s を取り消しました。") % {"code": booking.display_code})
+        return redirect(_day_url(self.municipality.slug, booking.slot))
 
 
 class CloseDayView(BookingStaffMixin, View):
@@ -311,7 +373,7 @@ class CloseDayView(BookingStaffMixin, View):
             "perms_here": {p.value: self.can(p) for p in Perm},
             "resource": resource,
             "day": day,
-            "day_label": format_wareki_date(day),
+            "day_label": format_date(day),
             "form": form,
             "affected": affected,
         }
@@ -334,7 +396,7 @@ class CloseDayView(BookingStaffMixin, View):
         messages.success(
             request,
             _("%(day)sを臨時休館にしました。%(n)s件の予約を取り消し、メールでお知らせします。")
-            % {"day": format_wareki_date(day), "n": count},
+            % {"day": format_date(day), "n": count},
         )
         return redirect(
             reverse("bookings_staff:day", args=[self.municipality.slug, day.isoformat()])
@@ -396,6 +458,7 @@ class ResourceFormView(BookingStaffMixin, View):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         resource = self.instance()
+        shape = _shape(resource) if resource else None
         form = ResourceForm(
             request.POST, instance=resource, municipality=self.municipality, departments=self.departments()
         )
@@ -403,13 +466,34 @@ class ResourceFormView(BookingStaffMixin, View):
             return self.page(form, resource, status=400)
         with transaction.atomic():
             saved = form.save()
-            today = timezone.localdate()
-            created = services.generate_slots(saved, today, today + timedelta(days=saved.opens_days_ahead))
+            removed = 0
+            if shape is not None and shape != _shape(saved):
+                removed, created = services.reshape_slots(saved)
+            else:
+                today = timezone.localdate()
+                created = services.generate_slots(
+                    saved, today, today + timedelta(days=saved.opens_days_ahead)
+                )
+        if removed:
+            messages.success(
+                request,
+                _(
+                    "「%(name)s」を保存しました。予約のない枠 %(removed)s件を新しい枠の長さ・時間に合わせて"
+                    "作り直しました（新しい予約枠 %(n)s件）。予約の入っている枠はそのままです。"
+                )
+                % {"name": saved.name, "removed": removed, "n": created},
+            )
+            return redirect("bookings_staff:resources", self.municipality.slug)
         messages.success(
             request,
             _("「%(name)s」を保存しました（新しい予約枠 %(n)s件）。") % {"name": saved.name, "n": created},
         )
         return redirect("bookings_staff:resources", self.municipality.slug)
+
+
+def _shape(resource: Resource) -> tuple[Any, ...]:
+    """What the slots of a resource are made from: a change remakes its future empty slots."""
+    return (resource.slot_minutes, resource.opening_hours, resource.capacity, resource.schedule)
 
 
 class SessionAddView(BookingStaffMixin, View):
@@ -450,7 +534,7 @@ class SessionAddView(BookingStaffMixin, View):
             form.add_error(
                 "day",
                 _("%(day)sは休館日（%(reason)s）です。")
-                % {"day": format_wareki_date(data["day"]), "reason": reason},
+                % {"day": format_date(data["day"]), "reason": reason},
             )
             return self.page(resource, form, status=400)
         slot = services.add_session(

@@ -1,12 +1,15 @@
 """The resident's side: resources, a month calendar, a day's slots, booking, and the e-mailed link.
 
 No accounts and no database ids in URLs: a slot is named by its resource key, day and time, a
-booking by a signed token in the e-mailed link (and its short code on screen). Opening the link
-confirms a pending booking or an offered place.
+booking by a signed token in the e-mailed link (and its short code on screen). The link's page
+confirms a pending booking or an offered place with a button. A resident without e-mail books with
+a phone number, keeps the code shown (and printable) on the done page, and finds the booking again
+with the code and that phone number. Cancelling always shows what will be cancelled first.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -15,14 +18,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from yakusho.bookings import ics, services
-from yakusho.bookings.forms import ContactForm
+from yakusho.bookings.forms import ContactForm, LookupForm
 from yakusho.bookings.models import (
-    HOLDING,
     Audience,
     Booking,
     BookingStatus,
@@ -31,12 +34,23 @@ from yakusho.bookings.models import (
     Slot,
 )
 from yakusho.bookings.rules import Rules, day_slots, local_day, month_days, slot_info
-from yakusho.core.jcal import JapaneseDateError, format_wareki_date, parse_iso_day, parse_iso_month
+from yakusho.core.jcal import JapaneseDateError, format_date, parse_iso_day, parse_iso_month
 from yakusho.core.models import Municipality
 from yakusho.core.responses import NotFound
 from yakusho.core.views.public import public_form_ratelimit
 
 SENT = "bookings-sent"
+
+
+def network_key(request: HttpRequest) -> str:
+    """A keyed digest of the request's network (IPv4 address, IPv6 /64), to count bookings without
+    e-mail per network and day without keeping the address itself."""
+    address = request.META.get("REMOTE_ADDR") or ""
+    try:
+        network = ipaddress.ip_network(f"{address}/{64 if ':' in address else 32}", strict=False)
+    except ValueError:
+        return ""
+    return salted_hmac("yakusho.bookings.network", str(network.network_address)).hexdigest()[:16]
 
 
 def public_resources(municipality: Municipality) -> Any:
@@ -134,15 +148,15 @@ class DayView(ResourceMixin, TemplateView):
         closed = rules.closed_reason(day)
         notice = None
         if day < local_day(now):
-            notice = _("過去の日付（%(day)s）は予約できません。") % {"day": format_wareki_date(day)}
+            notice = _("過去の日付（%(day)s）は予約できません。") % {"day": format_date(day)}
         elif closed:
             notice = _("%(day)sは休館日（%(reason)s）です。") % {
-                "day": format_wareki_date(day),
+                "day": format_date(day),
                 "reason": closed,
             }
         elif day > rules.last_bookable_day(now):
             notice = _("%(day)sの予約はまだ受け付けていません（%(n)s日前から受付）。") % {
-                "day": format_wareki_date(day),
+                "day": format_date(day),
                 "n": self.resource.opens_days_ahead,
             }
         slots = [] if notice else day_slots(rules, day, now)
@@ -150,7 +164,7 @@ class DayView(ResourceMixin, TemplateView):
             "municipality": self.municipality,
             "resource": self.resource,
             "day": day,
-            "day_label": format_wareki_date(day),
+            "day_label": format_date(day),
             "notice": notice,
             "slots": slots,
         }
@@ -185,6 +199,8 @@ class BookView(ResourceMixin, View):
         self.day = parse_day(kwargs["day"])
         self.now = timezone.now()
         self.slot, self.refusal = _slot_or_refusal(self.resource, self.day, kwargs["at"], self.now)
+        if self.full() and not self.resource.waitlist:
+            self.refusal = _("この枠は満員です。別の枠を選んでください。")
         return super().dispatch(request, *args, **kwargs)
 
     def render(self, form: ContactForm | None, status: int = 200) -> HttpResponse:
@@ -196,7 +212,7 @@ class BookView(ResourceMixin, View):
                 "municipality": self.municipality,
                 "resource": self.resource,
                 "day": self.day,
-                "day_label": format_wareki_date(self.day),
+                "day_label": format_date(self.day),
                 "slot": self.slot,
                 "info": info,
                 "refusal": self.refusal,
@@ -206,23 +222,29 @@ class BookView(ResourceMixin, View):
             status=status,
         )
 
+    def full(self) -> bool:
+        """No place left: the form registers for the waitlist (which needs an e-mail address)."""
+        return self.slot is not None and self.slot.booked >= self.slot.capacity
+
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if self.refusal:
             return self.render(None)
-        return self.render(ContactForm(resource=self.resource))
+        return self.render(ContactForm(resource=self.resource, waitlist=self.full()))
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if self.refusal or self.slot is None:
             return self.render(None, status=400)
-        form = ContactForm(request.POST, resource=self.resource)
+        waitlist = request.POST.get("waitlist") == "1"
+        form = ContactForm(request.POST, resource=self.resource, waitlist=waitlist)
         if not form.is_valid():
             return self.render(form, status=400)
         try:
             booking = services.book(
                 self.slot.pk,
                 form.contact(),
-                waitlist_if_full=request.POST.get("waitlist") == "1",
+                waitlist_if_full=waitlist,
                 now=self.now,
+                source=network_key(request),
             )
         except services.BookingError as exc:
             if exc.field:
@@ -249,14 +271,22 @@ class SentView(View):
         if booking is None:
             raise Http404
         return render(
-            request, "bookings/sent.html", {"municipality": town, "booking": booking, **_when(booking)}
+            request,
+            "bookings/sent.html",
+            {
+                "municipality": town,
+                "booking": booking,
+                "token": services.token_for(booking),
+                "lookup_url": request.build_absolute_uri(reverse("bookings:lookup", args=[town.slug])),
+                **_when(booking),
+            },
         )
 
 
 def _when(booking: Booking) -> dict[str, Any]:
     start = timezone.localtime(booking.slot.starts_at)
     end = timezone.localtime(booking.slot.ends_at)
-    return {"day_label": format_wareki_date(start.date()), "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+    return {"day_label": format_date(start.date()), "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
 
 
 class TokenMixin:
@@ -292,9 +322,7 @@ class ManageView(TokenMixin, View):
                 "municipality": town,
                 "booking": booking,
                 "token": self.kwargs["token"],
-                "can_cancel": upcoming
-                and booking.status in (*HOLDING, BookingStatus.WAITING)
-                and booking.status not in (BookingStatus.ATTENDED, BookingStatus.NO_SHOW),
+                "can_cancel": can_cancel(booking, now),
                 "can_change": upcoming and booking.status == BookingStatus.CONFIRMED,
                 "can_confirm": upcoming and booking.status in (BookingStatus.PENDING, BookingStatus.OFFERED),
                 **_when(booking),
@@ -304,17 +332,9 @@ class ManageView(TokenMixin, View):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         town, booking = self.booking()
-        action = request.POST.get("action")
-        if action == "confirm":
+        if request.POST.get("action") == "confirm":
             return self.confirm(request, town, booking)
-        if action != "cancel":
-            return self.page(request, town, booking, status=400)
-        if booking.slot.starts_at <= timezone.now():
-            messages.error(request, _("開始時刻を過ぎた予約は取り消せません。"))
-            return self.page(request, town, booking, status=400)
-        services.cancel(booking, reason=_("本人による取消"))
-        messages.success(request, _("予約を取り消しました。"))
-        return redirect("bookings:manage", municipality=town.slug, token=kwargs["token"])
+        return self.page(request, town, booking, status=400)
 
     def confirm(self, request: HttpRequest, town: Municipality, booking: Booking) -> HttpResponse:
         was = booking.status
@@ -338,6 +358,98 @@ class ManageView(TokenMixin, View):
         else:
             messages.error(request, _("この予約は確定できませんでした。期限が過ぎたか、枠が埋まりました。"))
         return redirect("bookings:manage", municipality=town.slug, token=self.kwargs["token"])
+
+
+def can_cancel(booking: Booking, now: datetime) -> bool:
+    return cancel_refusal(booking, now) is None
+
+
+def cancel_refusal(booking: Booking, now: datetime) -> str | None:
+    """Why ``booking`` cannot be cancelled by its holder now, or None."""
+    if booking.status == BookingStatus.CANCELLED:
+        return _("この予約は取り消し済みです。")
+    if booking.status not in (
+        BookingStatus.PENDING,
+        BookingStatus.CONFIRMED,
+        BookingStatus.OFFERED,
+        BookingStatus.WAITING,
+    ):
+        return _("この予約は取り消せません（状態：%(status)s）。") % {"status": booking.get_status_display()}
+    if booking.slot.starts_at <= now:
+        return _("開始時刻を過ぎた予約は取り消せません。")
+    return None
+
+
+@public_form_ratelimit
+class CancelView(TokenMixin, View):
+    """Cancelling asks first: the page shows what will be cancelled (GET); its button cancels (POST)."""
+
+    def page(
+        self, request: HttpRequest, town: Municipality, booking: Booking, status: int = 200
+    ) -> HttpResponse:
+        return render(
+            request,
+            "bookings/cancel.html",
+            {
+                "municipality": town,
+                "booking": booking,
+                "token": self.kwargs["token"],
+                "refusal": cancel_refusal(booking, timezone.now()),
+                **_when(booking),
+            },
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        town, booking = self.booking()
+        return self.page(request, town, booking)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        town, booking = self.booking()
+        if booking.status == BookingStatus.CANCELLED:  # the button pressed twice: already done
+            return redirect("bookings:manage", municipality=town.slug, token=kwargs["token"])
+        if not can_cancel(booking, timezone.now()):
+            return self.page(request, town, booking, status=400)
+        was_waiting = booking.status == BookingStatus.WAITING
+        services.cancel(booking, reason=_("本人による取消"))
+        messages.success(
+            request, _("空き待ちを取り消しました。") if was_waiting else _("予約を取り消しました。")
+        )
+        return redirect("bookings:manage", municipality=town.slug, token=kwargs["token"])
+
+
+@public_form_ratelimit
+class LookupView(View):
+    """Find a booking by its code and the phone number given (for residents without e-mail, and
+    anyone who lost the mail): the booking's page opens, as the e-mailed link would."""
+
+    def page(
+        self, request: HttpRequest, town: Municipality, form: LookupForm, status: int = 200
+    ) -> HttpResponse:
+        return render(request, "bookings/lookup.html", {"municipality": town, "form": form}, status=status)
+
+    def get(self, request: HttpRequest, municipality: str) -> HttpResponse:
+        town = get_object_or_404(Municipality, slug=municipality)
+        return self.page(request, town, LookupForm())
+
+    def post(self, request: HttpRequest, municipality: str) -> HttpResponse:
+        town = get_object_or_404(Municipality, slug=municipality)
+        form = LookupForm(request.POST)
+        if not form.is_valid():
+            return self.page(request, town, form, status=400)
+        booking = services.booking_for_code_and_phone(
+            town, form.cleaned_data["code"], form.cleaned_data["phone"]
+        )
+        if booking is None:
+            form.add_error(
+                None,
+                _(
+                    "予約番号と電話番号の組み合わせに合う予約が見つかりません。"
+                    "予約番号と、予約のときに入力した電話番号を確かめてください。"
+                ),
+            )
+            return self.page(request, town, form, status=400)
+        return redirect("bookings:manage", municipality=town.slug, token=services.token_for(booking))
 
 
 @public_form_ratelimit
@@ -366,7 +478,7 @@ class ChangeView(TokenMixin, View):
                 "booking": booking,
                 "token": self.kwargs["token"],
                 "day": day,
-                "day_label": format_wareki_date(day),
+                "day_label": format_date(day),
                 "days": [
                     d for d in (day - timedelta(days=1), day + timedelta(days=1)) if d >= local_day(now)
                 ],
@@ -397,10 +509,16 @@ class ChangeView(TokenMixin, View):
 
 
 class IcsView(TokenMixin, View):
+    """The calendar file of a confirmed booking (never of one still waiting for its confirmation)."""
+
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         _town, booking = self.booking()
-        cancelled = booking.status in (BookingStatus.CANCELLED, BookingStatus.EXPIRED)
-        body = ics.booking_calendar(booking, services.manage_url(booking), cancelled=cancelled)
+        if booking.status != BookingStatus.CONFIRMED:
+            raise NotFound(
+                _("カレンダーのファイルは、予約が確定してから使えます（いまの状態：%(status)s）。")
+                % {"status": booking.get_status_display()}
+            )
+        body = ics.booking_calendar(booking, services.manage_url(booking))
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="booking-{booking.code}.ics"'
         return response

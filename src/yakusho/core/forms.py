@@ -11,7 +11,7 @@ from django.contrib.auth import password_validation
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yakusho.core.jcal import JapaneseDateError, parse_japanese_date
+from yakusho.core.jcal import JapaneseDateError, format_date, parse_japanese_date
 from yakusho.core.models import (
     Closure,
     Department,
@@ -22,6 +22,7 @@ from yakusho.core.models import (
     Role,
     User,
 )
+from yakusho.core.normalize import phone_number
 from yakusho.core.validators import normalize_text
 
 
@@ -40,7 +41,8 @@ class WarekiDateField(forms.CharField):
             raise forms.ValidationError(str(exc), code="invalid") from None
 
     def prepare_value(self, value: Any) -> Any:
-        return value.isoformat() if isinstance(value, datetime.date) else value
+        """A stored date is shown as people write it (令和8年（2026年）4月1日), which reads back."""
+        return format_date(value) if isinstance(value, datetime.date) else value
 
 
 #: a thousands separator between digits (after NFKC, full-width commas are commas)
@@ -135,12 +137,31 @@ class PolicyPageForm(NormalizingMixin, forms.ModelForm):
 class DepartmentForm(NormalizingMixin, forms.ModelForm):
     class Meta:
         model = Department
-        fields = ["name", "kana", "email", "phone", "order"]
+        fields = ["name", "kana", "email", "phone", "place", "hours", "order"]
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"})}
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.municipality = municipality
         self.instance.municipality = municipality
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"]
+        if not value:
+            return ""
+        phone = phone_number(value)
+        if phone is None:
+            raise forms.ValidationError(
+                _("電話番号は市外局番から、0237-62-2111 のように入力してください。"), code="invalid"
+            )
+        return phone
+
+    def save(self, commit: bool = True) -> Department:
+        # Numbers and places typed by staff are real: the demo mark goes once either is edited.
+        if self.instance.contact_is_demo and {"phone", "place"} & set(self.changed_data):
+            self.instance.contact_is_demo = False
+        department: Department = super().save(commit)
+        return department
 
     def clean_name(self) -> str:
         name = normalize_text(self.cleaned_data["name"])

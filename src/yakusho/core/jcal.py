@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from yakusho.core.normalize import HYPHENS
 from yakusho.core.validators import normalize_text
 
 
@@ -161,30 +165,170 @@ def parse_fiscal_year(value: str) -> int:
 
 
 _DATE_PATTERNS = (
-    re.compile(rf"^{_ERA}\.?{_N}[年./\-](?P<m>\d{{1,2}})[月./\-](?P<d>\d{{1,2}})日?$", re.IGNORECASE),
+    # 令和8年12月14日, R8.12.14, and the display forms 令和8年(2026年)12月14日 / 令和8年12月14日(2026年)
+    re.compile(
+        rf"^{_ERA}\.?{_N}[年./\-](?:\((?P<both>\d{{4}})年?\))?"
+        r"(?P<m>\d{1,2})[月./\-](?P<d>\d{1,2})日?(?:\((?P<both_after>\d{4})年?\))?$",
+        re.IGNORECASE,
+    ),
     re.compile(r"^(?P<year>\d{4})[年./\-](?P<m>\d{1,2})[月./\-](?P<d>\d{1,2})日?$"),
+    re.compile(r"^(?P<year>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"),  # 20261214
+    re.compile(r"^(?P<m>\d{1,2})[月/](?P<d>\d{1,2})日?$"),  # 12月14日, 12/14: the year is inferred
+    # 14 December 2026, 14 Dec, December 14, 2026, Dec. 14 (spaces are gone by then)
+    re.compile(r"^(?P<d>\d{1,2})(?:st|nd|rd|th)?(?P<mon>[a-z]{3,9})\.?(?:[,/.]?(?P<year>\d{4}))?$", re.I),
+    re.compile(r"^(?P<mon>[a-z]{3,9})\.?(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:[,/.]?(?P<year>\d{4}))?$", re.I),
 )
 
+WEEKDAYS_JA = "月火水木金土日"
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTH_BY_NAME = {name.lower(): n for n, name in enumerate(MONTHS_EN, 1)} | {
+    name[:3].lower(): n for n, name in enumerate(MONTHS_EN, 1)
+}
+_MONTH_BY_NAME["sept"] = 9
+_WEEKDAY_BY_NAME = {name.lower(): n for n, name in enumerate(WEEKDAYS_EN)} | {
+    name[:3].lower(): n for n, name in enumerate(WEEKDAYS_EN)
+}
+_WEEKDAY_BY_NAME |= {"tues": 1, "weds": 2, "thur": 3, "thurs": 3}
+_WEEKDAY_JA_SUFFIX = re.compile(r"\((?P<wd>[月火水木金土日])(?:曜日?)?\)$")
+_WEEKDAY_EN_PREFIX = re.compile(
+    r"^(?P<wd>" + "|".join(sorted(_WEEKDAY_BY_NAME, key=len, reverse=True)) + r")\.?,?(?=[0-9a-z])", re.I
+)
+#: hyphen-like characters people type between digits (2026ー12ー14, 2026−12−14); see core.normalize
+_DIGIT_HYPHEN = re.compile(f"(?<=[0-9])[{re.escape(HYPHENS)}](?=[0-9])")
 
-def parse_japanese_date(value: str) -> date:
-    """Read a date: ``令和8年4月1日``, ``R8.4.1``, ``R8/4/1``, ``2026年4月1日``, ``2026-04-01``."""
-    text = normalize_text(value).replace(" ", "")
+
+def _date_text(value: str) -> tuple[str, int | None]:
+    """The typed text as the patterns read it, and the weekday it names (0 = Monday), if any:
+    NFKC (全角 → 半角), hyphen-like characters between digits made ``-``, spaces between digits
+    made ``/`` and other spaces dropped, a weekday (（月）, Mon) taken off."""
+    text = _DIGIT_HYPHEN.sub("-", normalize_text(value))
+    text = re.sub(r"(?<=\d)\s+(?=\d)", "/", text)
+    text = re.sub(r"\s+", "", text)
+    weekday: int | None = None
+    ja = _WEEKDAY_JA_SUFFIX.search(text)
+    if ja and ja.start() > 0:
+        weekday, text = WEEKDAYS_JA.index(ja["wd"]), text[: ja.start()]
+    else:
+        en = _WEEKDAY_EN_PREFIX.match(text)
+        if en:
+            weekday, text = _WEEKDAY_BY_NAME[en["wd"].lower()], text[en.end() :]
+    return text, weekday
+
+
+def _infer_year(
+    month: int, day: int, source: str, *, today: date, earliest: date | None, latest: date | None
+) -> date:
+    """The date of a month and day typed without a year, by the rule of the field:
+
+    - a lower bound on or after today (a date to come: 収集希望日): the first such date on or
+      after that bound;
+    - else an upper bound on or before today (a date gone by: 生年月日, 転入日): the last such date
+      on or before that bound;
+    - else the such date nearest to today (between the bounds when there is one there; the later
+      of two equally near).
+
+    When the first date to come is past the upper bound too (12月10日 typed on 7 December for a
+    collection from 14 December to 5 February), the one before the lower bound is taken instead,
+    so that the message says what is wrong with the date meant (too early, not next year's);
+    and the other way round for a date gone by.
+    """
+    if (
+        not (1 <= month <= 12 and 1 <= day <= 31)
+        or (month, day) in ((2, 30), (2, 31))
+        or (day == 31 and month in (4, 6, 9, 11))
+    ):
+        raise JapaneseDateError(_("「%(value)s」は存在しない日付です。") % {"value": source})
+    years = [d.year for d in (today, earliest, latest) if d is not None]
+    candidates = []
+    for year in range(max(min(years) - 9, 1), min(max(years) + 10, 10000)):
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:  # 29 February in a year without one
+            continue
+    if earliest is not None and earliest >= today:
+        after = [d for d in candidates if d >= earliest]
+        before = [d for d in candidates if d < earliest]
+        if after and (latest is None or after[0] <= latest or not before):
+            return after[0]
+        return before[-1]
+    if latest is not None and latest <= today:
+        upto = [d for d in candidates if d <= latest]
+        later = [d for d in candidates if d > latest]
+        if upto and (earliest is None or upto[-1] >= earliest or not later):
+            return upto[-1]
+        return later[0]
+    inside = [
+        d for d in candidates if (earliest is None or d >= earliest) and (latest is None or d <= latest)
+    ]
+    return min(inside or candidates, key=lambda d: (abs((d - today).days), -d.toordinal()))
+
+
+def parse_japanese_date(
+    value: str,
+    *,
+    today: date | None = None,
+    earliest: date | None = None,
+    latest: date | None = None,
+) -> date:
+    """Read a date as people type it: ``令和8年12月14日``, ``R8.12.14``, ``R8/12/14``, ``令和元年5月1日``,
+    ``2026年12月14日``, ``2026-12-14`` (what a date picker posts), ``2026/12/14``, ``20261214``,
+    full-width digits (``１２月１４日``), the display forms of :func:`format_date` in either
+    language (``令和8年（2026年）12月14日（月）``, ``14 December 2026``), and a month and day alone
+    (``12月14日``, ``12/14``, ``14 Dec``).
+
+    A month and day alone take their year from ``earliest`` and ``latest`` — the bounds of the
+    field, which this function does not enforce — and ``today`` (default: today in Japan), as
+    :func:`_infer_year` says.
+    """
+    text, weekday = _date_text(value)
     for pattern in _DATE_PATTERNS:
         m = pattern.match(text)
         if not m:
             continue
         groups = m.groupdict()
+        month = _MONTH_BY_NAME.get(groups["mon"].lower(), 0) if groups.get("mon") else int(groups["m"])
+        if not month:
+            continue  # not a month's name: perhaps another pattern reads it
         era: Era | None = None
         if groups.get("year"):
             year = int(groups["year"])
-        else:
+        elif groups.get("era"):
             era = _BY_NAME[groups["era"].upper() if groups["era"].isascii() else groups["era"]]
             n = 1 if groups["n"] == "元" else int(groups["n"])
             year = _era_year_to_gregorian(era, n, value)
-        try:
-            day = date(year, int(groups["m"]), int(groups["d"]))
-        except ValueError:
-            raise JapaneseDateError(_("「%(value)s」は存在しない日付です。") % {"value": value}) from None
+            both = groups.get("both") or groups.get("both_after")
+            if both and int(both) != year:
+                raise JapaneseDateError(_("「%(value)s」の和暦と西暦が一致しません。") % {"value": value})
+        else:
+            year = 0  # a month and day alone
+        if year:
+            try:
+                day = date(year, month, int(groups["d"]))
+            except ValueError:
+                raise JapaneseDateError(_("「%(value)s」は存在しない日付です。") % {"value": value}) from None
+        else:
+            day = _infer_year(
+                month,
+                int(groups["d"]),
+                value,
+                today=today or timezone.localdate(),
+                earliest=earliest,
+                latest=latest,
+            )
         if day < EARLIEST:
             raise JapaneseDateError(_("1873年（明治6年）より前の日付は扱えません。"))
         if day > LATEST:
@@ -204,11 +348,80 @@ def parse_japanese_date(value: str) -> date:
                         "next_era": era_of(end).name if end else "",
                     }
                 )
+        if weekday is not None and day.weekday() != weekday:
+            raise JapaneseDateError(
+                _("「%(value)s」：%(date)sは%(weekday)sです。")
+                % {"value": value, "date": format_date(day), "weekday": weekday_name(day)}
+            )
         return day
     raise JapaneseDateError(
-        _("「%(value)s」を日付として読み取れません（例：令和8年4月1日、R8.4.1、2026-04-01）。")
+        _("「%(value)s」を日付として読み取れません（例：12月14日、令和8年12月14日、R8.12.14、2026-12-14）。")
         % {"value": value}
     )
+
+
+# --- dates as people read them: one way per language ----------------------------------------------
+
+
+def _english(language: str | None) -> bool:
+    return (language or get_language() or settings.LANGUAGE_CODE).startswith("en")
+
+
+def format_date(
+    value: date | datetime,
+    *,
+    style: str = "day",
+    weekday: bool = False,
+    language: str | None = None,
+) -> str:
+    """A date as Yakusho shows it, one way per language (the active one unless ``language``):
+
+    ========= ============================ =========================
+    ``style``  Japanese                      English
+    ========= ============================ =========================
+    day        令和8年（2026年）12月14日        14 December 2026
+    month      令和8年（2026年）12月            December 2026
+    short      12月14日                        14 Dec
+    ========= ============================ =========================
+
+    ``weekday`` adds the day of the week: 令和8年（2026年）12月14日（月）, Monday 14 December 2026.
+    A datetime is shown as its day in Japan. Before 1873 (no 和暦 date) Japanese shows 西暦 only.
+    :func:`parse_japanese_date` reads every form back (but ``month``).
+    """
+    if isinstance(value, datetime):
+        day = (timezone.localtime(value) if timezone.is_aware(value) else value).date()
+    else:
+        day = value
+    if _english(language):
+        if style == "short":
+            text = f"{day.day} {MONTHS_EN[day.month - 1][:3]}"
+        elif style == "month":
+            text = f"{MONTHS_EN[day.month - 1]} {day.year}"
+        else:
+            text = f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+        return f"{WEEKDAYS_EN[day.weekday()]} {text}" if weekday else text
+    if style == "short":
+        text = f"{day.month}月{day.day}日"
+    else:
+        year = f"{day.year}年"
+        if day >= EARLIEST:
+            era = era_of(day)
+            year = f"{era.name}{_year_label(day.year - era.first_year + 1)}年（{day.year}年）"
+        text = f"{year}{day.month}月" if style == "month" else f"{year}{day.month}月{day.day}日"
+    return f"{text}（{WEEKDAYS_JA[day.weekday()]}）" if weekday else text
+
+
+def weekday_name(day: date, *, language: str | None = None) -> str:
+    """月曜日; Monday."""
+    return WEEKDAYS_EN[day.weekday()] if _english(language) else f"{WEEKDAYS_JA[day.weekday()]}曜日"
+
+
+def format_datetime(value: datetime, *, language: str | None = None) -> str:
+    """A moment in Japan's time: 令和8年（2026年）12月14日 09:05; 14 December 2026, 09:05."""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    if _english(language):
+        return f"{format_date(local.date(), language='en')}, {local:%H:%M}"
+    return f"{format_date(local.date(), language='ja')} {local:%H:%M}"
 
 
 def parse_iso_day(value: str) -> date:

@@ -15,6 +15,11 @@ All three are :class:`yakusho.core.registry.Registry` instances.
 - **Public links.** What a municipality offers residents, shown on its public home::
 
       public_links.register("bookings", label=_("施設・窓口の予約"), url_name="bookings:list", order=30)
+
+- **Public search.** The search box of a municipality's public home: the first registered one
+  (by ``order``) is shown, and its form sends ``?q=…`` to the view of ``url_name``::
+
+      public_searches.register("procedures", label=_("手続を探す"), url_name="procedures:catalogue")
 """
 
 from __future__ import annotations
@@ -100,8 +105,38 @@ class PublicLinkRegistry(Registry[PublicLink]):
         return self.all()
 
 
+@dataclass(frozen=True)
+class PublicSearch:
+    key: str
+    label: str | Promise
+    url_name: str
+    order: int = 100
+    help_text: str | Promise = ""
+
+
+class PublicSearchRegistry(Registry[PublicSearch]):
+    def __init__(self) -> None:
+        super().__init__("public search", sort_key=lambda key, search: (search.order, key))
+
+    def register(
+        self,
+        key: str,
+        *,
+        label: str | Promise,
+        url_name: str,
+        order: int = 100,
+        help_text: str | Promise = "",
+    ) -> None:
+        self.add(key, PublicSearch(key, label, url_name, order, help_text))
+
+    def first(self) -> PublicSearch | None:
+        entries = self.all()
+        return entries[0] if entries else None
+
+
 panels = PanelRegistry()
 public_links = PublicLinkRegistry()
+public_searches = PublicSearchRegistry()
 
 
 ConsortiumSectionFunc = Callable[[Any], dict[str, Any] | None]

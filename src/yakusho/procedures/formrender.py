@@ -1,15 +1,19 @@
-"""HTML inputs for one page of an engine form: plain data the templates render, no JavaScript.
+"""HTML inputs for one page of an engine form: plain data the templates render.
 
 The engine validates; this module only says which inputs a page has, with their names (the
 engine's input naming: ``key``, ``key-part``, ``group-<n>-key``), current values, help and
 errors. A repeating group shows its rows plus one empty row, and an 「追加」 button that posts the
 page and comes back with one more. A field whose condition depends on an answer of the same page
-is shown with a note (without JavaScript the page cannot hide it as you type); the engine ignores
-its answer when the condition does not hold.
+is shown with a note; the engine ignores its answer when the condition does not hold. The page
+works without JavaScript; with it (static/yakusho/forms.js), a field whose condition the script
+can read (:func:`client_condition`) is hidden while its condition does not hold, and an error that
+says nothing was given (:attr:`Input.missing`) goes away, with its line in the error summary, once
+the field is filled in. The server validates every submit again.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,8 +23,9 @@ from django.utils.translation import gettext as _
 
 from yakusho.core import uploads
 from yakusho.procedures.formengine import expressions
+from yakusho.procedures.formengine.dates import today_in_japan
 from yakusho.procedures.formengine.definition import SEX_OPTIONS, composite_parts
-from yakusho.procedures.formengine.display import PART_LABELS
+from yakusho.procedures.formengine.display import PART_LABELS, DatePicker, date_input_text, date_picker
 from yakusho.procedures.formengine.schema import (
     AddressField,
     CheckboxField,
@@ -79,6 +84,7 @@ class Input:
     attached: dict[str, Any] | None = None  # file: what is attached already
     accept: str = ""
     unit: str = ""
+    picker: DatePicker | None = None  # date: the browser's date picker (display.date_picker)
 
     @property
     def describedby(self) -> str:
@@ -88,6 +94,19 @@ class Input:
         if self.errors:
             ids.append(f"{self.id}-error")
         return " ".join(ids)
+
+    @property
+    def missing(self) -> bool:
+        """Its error says that nothing was given (a required answer, a part of a name, a
+        requirement whose condition holds): filling it in answers the error, so the page's
+        script takes the error away as soon as it is filled. The server checks again on submit."""
+        if not self.errors:
+            return False
+        if self.kind == "checkbox":
+            return not any(c.checked for c in self.choices)
+        if self.kind == "file":
+            return self.attached is None
+        return not self.value.strip()
 
 
 @dataclass
@@ -112,6 +131,9 @@ class Block:
     rows: list[Row] = field(default_factory=list)
     can_add: bool = False
     id: str = ""
+    #: the field's condition for the page's script (see :func:`client_condition`), "" when the
+    #: script cannot evaluate it (the field then stays shown, with its note)
+    show_when: str = ""
 
 
 def input_id(name: str) -> str:
@@ -153,9 +175,14 @@ def _scalar(
             **common,
         )
     if isinstance(f, DateField):
+        picker = date_picker(f, value, today_in_japan())
         if not f.help:
-            common["help"] = _("例：令和8年4月1日、R8.4.1、2026-04-01")
-        return Input(kind="date", value=value, **common)
+            common["help"] = (
+                _("例：12月14日、令和8年12月14日、R8.12.14、2026-12-14")
+                if picker is None
+                else picker.range_text()
+            )
+        return Input(kind="date", value=date_input_text(value), picker=picker, **common)
     if isinstance(f, EmailField):
         return Input(kind="email", value=value, autocomplete="email", **common)
     if isinstance(f, PhoneField):
@@ -218,7 +245,12 @@ def _composite(
             out.append(Input(kind="radio", value=value, choices=choices, **common))
         elif part == "birth_date":
             out.append(
-                Input(kind="date", value=value, help=_("例：昭和50年4月1日、S50.4.1、1975-04-01"), **common)
+                Input(
+                    kind="date",
+                    value=date_input_text(value),
+                    help=_("例：昭和50年4月1日、S50.4.1、1975-04-01"),
+                    **common,
+                )
             )
         elif part == "postal_code":
             out.append(
@@ -248,6 +280,7 @@ def block_for(
     prefix: str = "",
     label_prefix: str = "",
     conditional: bool = False,
+    show_when: str = "",
 ) -> Block:
     name = prefix + f.key
     label = f"{label_prefix}{f.label}"
@@ -262,6 +295,7 @@ def block_for(
         else [],
         conditional=conditional,
         id=input_id(name),
+        show_when=show_when,
     )
     if isinstance(f, GroupField):
         block.kind = "group"
@@ -275,8 +309,10 @@ def block_for(
             next_index += 1
         info = definition.info[f.key]
         row_name = f.item_label or f.label
+        outer = _page_targets(definition, page)
         for n, index in enumerate(indices, start=1):
             row_label = _("%(group)s（%(n)s件目）") % {"group": row_name, "n": n}
+            targets = {**outer, **{s.key: (f"{f.key}-{index}-{s.key}", s) for s in f.fields}}
             inputs = [
                 block_for(
                     definition,
@@ -288,6 +324,9 @@ def block_for(
                     prefix=f"{f.key}-{index}-",
                     label_prefix="",
                     conditional=sub.key in info.sub_conditions,
+                    show_when=client_condition(info.sub_conditions[sub.key], targets)
+                    if sub.key in info.sub_conditions
+                    else "",
                 )
                 for sub in f.fields
             ]
@@ -317,9 +356,11 @@ def page_blocks(
     for f in definition.pages[page].fields:
         info = definition.info[f.key]
         conditional = False
+        show_when = ""
         if info.condition is not None:
             if _depends_on_page(definition, info.condition, page):
                 conditional = True
+                show_when = client_condition(info.condition, _page_targets(definition, page))
             elif f.key not in shown:
                 continue
         blocks.append(
@@ -332,6 +373,7 @@ def page_blocks(
                 errors,
                 (extra_rows or {}).get(f.key, 0),
                 conditional=conditional,
+                show_when=show_when,
             )
         )
     return blocks
@@ -366,3 +408,77 @@ def error_links(errors: Mapping[str, list[str]]) -> list[tuple[str, str]]:
         for message in messages:
             out.append((input_id(name) if name != "__form__" else "", message))
     return out
+
+
+# --- conditions the page's script evaluates -------------------------------------------------------
+
+#: how the page's script reads a field's value: one choice (select, radio), several (checkbox),
+#: a tick (consent), or text (only to ask whether it is filled)
+_READ_AS: tuple[tuple[type, str], ...] = (
+    (SelectField, "one"),
+    (RadioField, "one"),
+    (CheckboxField, "many"),
+    (ConsentField, "flag"),
+    (TextField, "text"),
+    (TextareaField, "text"),
+    (NumberField, "text"),
+    (DateField, "text"),
+    (EmailField, "text"),
+    (PhoneField, "text"),
+    (PostalCodeField, "text"),
+)
+
+
+def _page_targets(definition: Any, page: int) -> dict[str, tuple[str, Any]]:
+    """Field key → (input name, field) for the single-input fields of ``page``."""
+    return {
+        f.key: (f.key, f)
+        for f in definition.pages[page].fields
+        if not isinstance(f, GroupField) and not composite_parts(f)
+    }
+
+
+def _read_as(f: Any) -> str:
+    return next((how for cls, how in _READ_AS if isinstance(f, cls)), "")
+
+
+def client_condition(condition: Any, targets: Mapping[str, tuple[str, Any]]) -> str:
+    """A visibility condition as JSON for the page's script (static/yakusho/forms.js), so a field
+    shows when its condition holds and its error goes when it stops holding; "" when the condition
+    uses what the script cannot read exactly (a field of another page, numbers, dates, parts of a
+    name, functions other than filled()). ``targets`` maps the field keys the condition may name to
+    their input names on this page. The server decides on submit either way."""
+    out = _client_node(condition, targets)
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":")) if out is not None else ""
+
+
+def _client_node(node: Any, targets: Mapping[str, tuple[str, Any]]) -> list[Any] | None:
+    kind = node[0]
+    if kind == "const":
+        value = node[1]
+        return ["const", value] if value is None or isinstance(value, str | bool) else None
+    if kind == "list":
+        items = [_client_node(n, targets) for n in node[1:]]
+        if any(item is None or item[0] != "const" for item in items):
+            return None
+        return ["list", *(item[1] for item in items if item is not None)]
+    if kind == "ref":
+        target = targets.get(node[1])
+        if target is None or _read_as(target[1]) in ("", "text"):
+            return None  # a dotted part, another page, or a value typed (normalised on the server)
+        return ["ref", target[0], _read_as(target[1])]
+    if kind == "call" and node[1] == "filled" and len(node) == 4 and node[3][0] == "ref":
+        target = targets.get(node[3][1])
+        if target is None or not _read_as(target[1]):
+            return None
+        return ["filled", target[0], _read_as(target[1])]
+    if kind in ("and", "or"):
+        left, right = _client_node(node[1], targets), _client_node(node[2], targets)
+        return [kind, left, right] if left is not None and right is not None else None
+    if kind == "not":
+        inner = _client_node(node[1], targets)
+        return ["not", inner] if inner is not None else None
+    if kind == "cmp" and node[1] in ("==", "!=", "in"):
+        left, right = _client_node(node[2], targets), _client_node(node[3], targets)
+        return ["cmp", node[1], left, right] if left is not None and right is not None else None
+    return None

@@ -74,6 +74,8 @@ def load_demo_bookings(sender: Any = None, **kwargs: Any) -> str:
                 "limit_active": item.get("limit_active", 2),
                 "limit_per_day": item.get("limit_per_day", 1),
                 "fee_yen": item.get("fee_yen", 0),
+                "fee_unit": item.get("fee_unit", "booking"),
+                "what_to_bring": item.get("what_to_bring", ""),
                 "payment_methods": item.get("payment_methods", []),
                 "audience": item.get("audience", "anyone"),
                 "is_demo": True,

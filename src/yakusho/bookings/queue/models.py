@@ -15,6 +15,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yakusho.core import jcal
 from yakusho.core.models import Department, Municipality, TenantOwned
 
 __all__ = ["QueueDayCounter", "QueueKind", "QueueService", "QueueTicket", "TicketChannel", "TicketStatus"]
@@ -98,7 +99,10 @@ class QueueDayCounter(models.Model):
         constraints = [models.UniqueConstraint(fields=["service", "day"], name="queue_counter_unique_day")]
 
     def __str__(self) -> str:
-        return f"{self.service_id} {self.day}: {self.last_number}"
+        return str(
+            _("%(service)s %(day)s（%(n)s番まで発行）")
+            % {"service": self.service, "day": jcal.format_date(self.day), "n": self.last_number}
+        )
 
 
 class TicketStatus(models.TextChoices):

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -44,7 +44,8 @@ from yakusho.bookings.queue.models import (
     TicketChannel,
     TicketStatus,
 )
-from yakusho.core import shortcodes
+from yakusho.core import jcal, shortcodes
+from yakusho.core.calendar import BusinessCalendar
 from yakusho.core.models import Membership, Municipality, Role
 from yakusho.core.workflow import Transition, TransitionRefused, Workflow
 from yakusho.metrics.registry import Period
@@ -58,6 +59,14 @@ MIN_SERVICE_TIMES = 3
 RECENT_CALLS = 8
 #: how many transfers the resident's page follows from the ticket they hold
 MAX_TRANSFER_HOPS = 5
+#: the kiosk's start screen looks again at least this often (seconds), and at every opening and closing
+KIOSK_RELOAD_SECONDS = 600
+#: after a ticket is issued, the kiosk shows it this long before it returns to its start screen, and
+#: its QR code (which leads to the resident's page, where the ticket can be cancelled) at most this
+#: long or until it is printed; once printed, the kiosk returns this soon
+KIOSK_RETURN_SECONDS = 45
+KIOSK_QR_SECONDS = 30
+KIOSK_RETURN_AFTER_PRINT_SECONDS = 10
 
 
 class QueueError(TransitionRefused):
@@ -83,11 +92,12 @@ TRANSITIONS = Workflow(
     wrong_actor=N_("この操作は、あなたの役割（%(role)s）ではできません。"),
     wrong_state=N_("「%(status)s」の整理券（%(number)s）には、「%(action)s」はできません。"),
 )
-#: what the resident reads about each status on their phone (besides position and window)
+#: what the resident reads about each status on their phone, below the status's name (「お待ちください」,
+#: 「呼出中」 …) and without repeating it: once called, where to go, said once
 STATUS_TEXT = {
-    S.WAITING: N_("順番をお待ちください。"),
-    S.CALLED: N_("お呼びしています。%(window)sへお越しください。"),
-    S.SERVING: N_("窓口で対応しています。"),
+    S.WAITING: N_("お呼びするときは、行き先の窓口をこの画面でお知らせします。"),
+    S.CALLED: N_("%(window)sへお越しください。"),
+    S.SERVING: N_("%(window)sで対応しています。"),
     S.SERVED: N_("対応が終わりました。ご利用ありがとうございました。"),
     S.SKIPPED: N_("お呼びしましたが、いらっしゃいませんでした。窓口の職員にお声がけください。"),
     S.TRANSFERRED: N_("他の窓口へご案内しました。"),
@@ -101,7 +111,15 @@ def transition_label(action: str) -> str:
 
 
 def status_text(ticket: QueueTicket) -> str:
-    return _(STATUS_TEXT[TicketStatus(ticket.status)]) % {"window": ticket.window or _("窓口")}
+    return _(STATUS_TEXT[TicketStatus(ticket.status)]) % {"window": where(ticket)}
+
+
+def where(ticket: QueueTicket) -> str:
+    """The window a called ticket goes to, with the service's place when it has one: 「本庁舎 1階の窓口2」."""
+    window = ticket.window or _("窓口")
+    if ticket.service.location:
+        return _("%(location)sの%(window)s") % {"location": ticket.service.location, "window": window}
+    return window
 
 
 # --- who may act ----------------------------------------------------------------------------------
@@ -148,9 +166,100 @@ def allowed_actions(membership: Membership | None, ticket: QueueTicket) -> list[
 # --- issuing ----------------------------------------------------------------------------------------
 
 
-def _is_open(service: QueueService, now: datetime) -> bool:
-    local = timezone.localtime(now).time()
-    return service.opens_at <= local < service.closes_at
+def _is_open(service: QueueService, now: datetime, calendar: BusinessCalendar | None = None) -> bool:
+    """Whether the kiosk issues the service's tickets at ``now``: a business day of the municipality's
+    calendar (no weekend, public holiday, 年末年始 or closure), within the service's hours."""
+    local = timezone.localtime(now)
+    calendar = calendar or BusinessCalendar(service.municipality)
+    return service.opens_at <= local.time() < service.closes_at and calendar.is_business_day(local.date())
+
+
+def next_opening(service: QueueService, now: datetime, calendar: BusinessCalendar | None = None) -> datetime:
+    """When the kiosk next starts issuing the service's tickets after ``now`` (in Japan's time):
+    today's opening before it, else the opening of the next business day."""
+    local = timezone.localtime(now)
+    calendar = calendar or BusinessCalendar(service.municipality)
+    today = local.date()
+    if calendar.is_business_day(today) and local.time() < service.opens_at:
+        day = today
+    else:
+        day = calendar.add_business_days(today, 1)
+    return datetime.combine(day, service.opens_at, tzinfo=local.tzinfo)
+
+
+def clock_text(moment: time) -> str:
+    """8時30分, 9時 (8:30, 9:00 in English): a time of day as said on a sign."""
+    if moment.minute == 0:
+        return _("%(hour)d時") % {"hour": moment.hour}
+    return _("%(hour)d時%(minute)d分") % {"hour": moment.hour, "minute": moment.minute}
+
+
+def opening_text(opening: datetime, now: datetime) -> str:
+    """「次の受付は12月7日（月）8時30分からです。」 (「本日8時30分」 when it is today)."""
+    local = timezone.localtime(opening)
+    if local.date() == timezone.localdate(now):
+        day = _("本日")
+    else:
+        day = jcal.format_date(local.date(), style="short", weekday=True)
+    return _("次の受付は%(day)s%(time)sからです。") % {"day": day, "time": clock_text(local.time())}
+
+
+def _closed_text(service: QueueService, now: datetime, calendar: BusinessCalendar) -> str:
+    reason = calendar.closed_reason(timezone.localdate(now))
+    if reason:
+        text = _("本日は閉庁日（%(reason)s）のため、「%(name)s」の整理券は発券していません。") % {
+            "reason": reason,
+            "name": service.name,
+        }
+    else:
+        text = _("「%(name)s」の受付時間は%(opens)s〜%(closes)sです。") % {
+            "name": service.name,
+            "opens": service.opens_at.strftime("%H:%M"),
+            "closes": service.closes_at.strftime("%H:%M"),
+        }
+    return text + opening_text(next_opening(service, now, calendar), now)
+
+
+def kiosk_state(
+    municipality: Municipality, services: list[QueueService], now: datetime | None = None
+) -> dict[str, Any]:
+    """What the kiosk's start screen shows: the services issuing now, the others with their next
+    opening, today's closing reason (閉庁日) and when the screen must look again (an opening or a
+    closing). One query (the closures) besides the services given."""
+    now = now or timezone.now()
+    calendar = BusinessCalendar(municipality)
+    rows = []
+    changes = []
+    for service in services:
+        is_open = _is_open(service, now, calendar)
+        if is_open:
+            local = timezone.localtime(now)
+            changes.append(datetime.combine(local.date(), service.closes_at, tzinfo=local.tzinfo))
+            rows.append({"service": service, "open": True, "opening": None, "opening_text": ""})
+        else:
+            opening = next_opening(service, now, calendar)
+            changes.append(opening)
+            rows.append(
+                {
+                    "service": service,
+                    "open": False,
+                    "opening": opening,
+                    "opening_text": opening_text(opening, now),
+                }
+            )
+    closed = [row for row in rows if not row["open"]]
+    openings = {row["opening"] for row in closed}
+    seconds = min((c - now).total_seconds() for c in changes) if changes else KIOSK_RELOAD_SECONDS
+    return {
+        "open": [row for row in rows if row["open"]],
+        "closed": closed,
+        "closed_reason": calendar.closed_reason(timezone.localdate(now)),
+        # one sentence for all when every service is closed and opens at the same time
+        "opening_text": closed[0]["opening_text"]
+        if closed and len(closed) == len(rows) and len(openings) == 1
+        else "",
+        "reload_seconds": int(min(max(seconds + 1, 5), KIOSK_RELOAD_SECONDS)),
+    }
 
 
 def _next_number(service: QueueService, day: date) -> int:
@@ -180,15 +289,9 @@ def issue_ticket(
     if channel == TicketChannel.KIOSK:
         if not service.kiosk_enabled:
             raise QueueError(_("「%(name)s」の整理券は窓口でお受け取りください。") % {"name": service.name})
-        if not _is_open(service, now):
-            raise QueueError(
-                _("「%(name)s」の受付時間は%(opens)s〜%(closes)sです。")
-                % {
-                    "name": service.name,
-                    "opens": service.opens_at.strftime("%H:%M"),
-                    "closes": service.closes_at.strftime("%H:%M"),
-                }
-            )
+        calendar = BusinessCalendar(service.municipality)
+        if not _is_open(service, now, calendar):
+            raise QueueError(_closed_text(service, now, calendar))
     elif channel == TicketChannel.STAFF and not can_operate(membership, service):
         raise QueueError(_("この窓口の整理券を発券する権限がありません。"))
     day = timezone.localdate(now)
@@ -360,7 +463,12 @@ def ticket_state(ticket: QueueTicket) -> dict[str, Any]:
     minutes = estimate_minutes(ticket.service, ahead) if ticket.status == S.WAITING else None
     if ticket.status == S.WAITING:
         position = _("あなたの前に%(n)d人お待ちです。") % {"n": ahead} if ahead else _("次にお呼びします。")
-        estimate = _("待ち時間の目安：約%(m)d分") % {"m": minutes} if minutes else _("まもなくお呼びします。")
+        # nobody ahead: 「次にお呼びします。」 says it all
+        estimate = (
+            (_("待ち時間の目安：約%(m)d分") % {"m": minutes} if minutes else _("まもなくお呼びします。"))
+            if ahead
+            else ""
+        )
     else:
         position = estimate = ""
     return {

@@ -60,14 +60,19 @@ class PublicQueueMixin:
 
 @method_decorator(never_cache, name="dispatch")
 class KioskView(PublicQueueMixin, TemplateView):
-    """The tablet in the hall: one large button per service."""
+    """The tablet in the hall: one large button per service issuing now; out of hours, when the
+    next reception opens. A bare screen (``kiosk_base.html``): no link leads out of the kiosk."""
 
     template_name = "bookings/queue/kiosk.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         services = [s for s in self.active_services() if s.kiosk_enabled]
-        context.update(municipality=self.municipality, services=services)
+        context.update(
+            municipality=self.municipality,
+            services=services,
+            state=queue.kiosk_state(self.municipality, services),
+        )
         return context
 
 
@@ -80,9 +85,7 @@ class KioskIssueView(PublicQueueMixin, View):
         except queue.QueueError as exc:
             messages.error(request, str(exc))
             return redirect("queue:kiosk", self.municipality.slug)
-        return redirect(
-            reverse("queue:ticket_print", args=[self.municipality.slug, ticket.code]) + "?kiosk=1"
-        )
+        return redirect("queue:kiosk_ticket", self.municipality.slug, ticket.code)
 
 
 def ticket_qr_svg(ticket: QueueTicket) -> str:
@@ -104,10 +107,38 @@ class TicketPrintView(PublicQueueMixin, TemplateView):
             municipality=self.municipality,
             ticket=ticket,
             state=queue.ticket_state(ticket),
+            show_qr=self.show_qr(ticket),
             qr_svg=ticket_qr_svg(ticket),
             ticket_url=absolute(reverse("queue:ticket", args=[self.municipality.slug, ticket.code])),
             display_code=shortcodes.format_code(ticket.code),
-            from_kiosk=self.request.GET.get("kiosk") == "1",
+        )
+        return context
+
+    def show_qr(self, ticket: QueueTicket) -> bool:
+        return True
+
+
+class KioskTicketView(TicketPrintView):
+    """The kiosk's screen after issuing: the ticket to print, then back to the start by itself.
+
+    The QR code (and the code and address under it) lead to the resident's page, where the ticket
+    can be cancelled: the next person at the kiosk must not see them. The page shows them only for
+    ``KIOSK_QR_SECONDS`` after issuing (a reload or the browser's Back shows the number alone), and
+    screen.js removes them once printed or after that time."""
+
+    template_name = "bookings/queue/kiosk_ticket.html"
+
+    def show_qr(self, ticket: QueueTicket) -> bool:
+        return (timezone.now() - ticket.issued_at).total_seconds() < queue.KIOSK_QR_SECONDS
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        issued = (timezone.now() - context["ticket"].issued_at).total_seconds()
+        context.update(
+            kiosk_url=reverse("queue:kiosk", args=[self.municipality.slug]),
+            return_seconds=queue.KIOSK_RETURN_SECONDS,
+            return_after_print_seconds=queue.KIOSK_RETURN_AFTER_PRINT_SECONDS,
+            qr_seconds=max(1, int(queue.KIOSK_QR_SECONDS - issued)),
         )
         return context
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yakusho.core import jcal
 from yakusho.core.models.tenancy import Municipality, TenantOwned
 
 
@@ -28,4 +29,4 @@ class Closure(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.date} {self.reason}"
+        return f"{jcal.format_date(self.date)} {self.reason}"

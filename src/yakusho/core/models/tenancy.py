@@ -112,7 +112,28 @@ class Department(TenantOwned):
     name = models.CharField(_("課名"), max_length=60)
     kana = models.CharField(_("よみがな"), max_length=80, blank=True)
     email = models.EmailField(_("連絡先メール"), blank=True)
-    phone = models.CharField(_("電話番号"), max_length=20, blank=True)
+    phone = models.CharField(
+        _("電話番号"),
+        max_length=20,
+        blank=True,
+        help_text=_("手続・予約のページに表示します。空欄なら団体の代表電話を表示します。"),
+    )
+    place = models.CharField(
+        _("庁舎・窓口の場所"), max_length=100, blank=True, help_text=_("例：本庁舎1階 3番窓口")
+    )
+    hours = models.CharField(
+        _("受付時間"),
+        max_length=100,
+        blank=True,
+        help_text=_("空欄なら団体の開庁時間を表示します。例：平日 8:30〜17:15、第2日曜 9:00〜12:00"),
+    )
+    contact_is_demo = models.BooleanField(
+        _("連絡先はデモ用の架空のもの"),
+        default=False,
+        help_text=_(
+            "電話番号と場所はデモ用に作ったもので、実在しません。電話番号か場所を編集すると外れます。"
+        ),
+    )
     is_demo = models.BooleanField(
         _("デモ用の課"), default=False, help_text=_("計画に課の記載がないため、デモ用に設定した課")
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from auditlog.models import LogEntry
 from django.db.models import QuerySet
 from django.views.generic import (
@@ -31,6 +33,11 @@ class AuditLogView(MunicipalityStaffMixin, ListView):
             .select_related("actor", "content_type")
             .order_by("-timestamp")
         )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["rows"] = audit.describe(context["object_list"])  # each change in words
+        return context
 
 
 class OutboxView(MunicipalityStaffMixin, ListView):

@@ -23,7 +23,7 @@ from yakusho.core.models import (
     PolicyPage,
 )
 from yakusho.core.office import office_status, upcoming_days
-from yakusho.core.ui import public_links
+from yakusho.core.ui import public_links, public_searches
 
 # --- public ---------------------------------------------------------------------------------
 
@@ -93,6 +93,7 @@ class MunicipalityPublicView(DetailView):
         context["status"] = office_status(self.object)
         context["upcoming"] = upcoming_days(self.object)
         context["links"] = public_links.for_municipality(self.object)
+        context["search"] = public_searches.first()
         return context
 
 

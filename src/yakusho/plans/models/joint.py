@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yakusho.core import jcal
 from yakusho.core.models import ConsortiumOwned, Municipality, TenantOwned
 from yakusho.plans.models.plan import Kpi, Observation, Plan, StandardIndicator
 
@@ -77,6 +78,9 @@ class JointGoalLink(TenantOwned):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.goal}：{self.plan}"
+
 
 class JointGoalTarget(ConsortiumOwned):
     """A joint goal's target for one fiscal year (a goal may have one per year)."""
@@ -91,6 +95,9 @@ class JointGoalTarget(ConsortiumOwned):
         verbose_name_plural = _("共通目標の年度別目標")
         ordering = ["goal", "fiscal_year"]
         constraints = [models.UniqueConstraint(fields=["goal", "fiscal_year"], name="joint_goal_target_once")]
+
+    def __str__(self) -> str:
+        return f"{self.goal}（{jcal.format_fiscal_year(self.fiscal_year, short=True)}）"
 
 
 class JointGoalItem(ConsortiumOwned):
@@ -133,3 +140,6 @@ class JointGoalItemStatus(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["item", "municipality"], name="joint_goal_item_status_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.item}：{self.municipality}"

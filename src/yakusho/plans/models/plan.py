@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yakusho.core import jcal
 from yakusho.core.models import Department, Municipality, TenantOwned
 
 
@@ -226,6 +227,9 @@ class NodeDepartment(TenantOwned):
         ordering = ["node", "order"]
         constraints = [models.UniqueConstraint(fields=["node", "department"], name="node_department_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.node}（{self.department}）"
+
 
 class ScheduleEntry(TenantOwned):
     node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="schedule")
@@ -243,6 +247,12 @@ class ScheduleEntry(TenantOwned):
         verbose_name = _("工程")
         verbose_name_plural = _("工程表")
         ordering = ["node", "order"]
+
+    def __str__(self) -> str:
+        first = jcal.format_fiscal_year(self.first_year, short=True)
+        last = jcal.format_fiscal_year(self.last_year, short=True)
+        years = first if first == last else f"{first}〜{last}"
+        return f"{self.node}：{years}"
 
 
 class Kpi(TenantOwned):
@@ -322,6 +332,12 @@ class KpiTarget(TenantOwned):
         verbose_name_plural = _("目標値")
         ordering = ["kpi", "order"]
 
+    def __str__(self) -> str:
+        if self.fiscal_year is None:
+            return str(_("%(kpi)s の目標値") % {"kpi": self.kpi})
+        year = jcal.format_fiscal_year(self.fiscal_year, short=True)
+        return str(_("%(kpi)s の目標値（%(year)s）") % {"kpi": self.kpi, "year": year})
+
 
 class KpiActual(TenantOwned):
     """The one series of actuals of a KPI: from the plan document, a review, or a metric."""
@@ -350,6 +366,10 @@ class KpiActual(TenantOwned):
         ordering = ["kpi", "fiscal_year"]
         constraints = [models.UniqueConstraint(fields=["kpi", "fiscal_year"], name="kpi_actual_one_per_year")]
 
+    def __str__(self) -> str:
+        year = jcal.format_fiscal_year(self.fiscal_year, short=True)
+        return str(_("%(kpi)s の実績値（%(year)s）") % {"kpi": self.kpi, "year": year})
+
 
 class Observation(TenantOwned):
     edition = models.ForeignKey(PlanEdition, on_delete=models.CASCADE, related_name="observations")
@@ -373,6 +393,9 @@ class Observation(TenantOwned):
         verbose_name = _("現状の数値")
         verbose_name_plural = _("現状の数値")
         ordering = ["edition", "order"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class GlossaryTerm(TenantOwned):
@@ -458,6 +481,12 @@ class NodeContinuation(TenantOwned):
             )
         ]
 
+    def __str__(self) -> str:
+        return str(
+            _("%(key)s（%(plan)s の %(previous)s から継続）")
+            % {"key": self.node_key, "plan": self.previous_plan, "previous": self.previous_node_key}
+        )
+
 
 class ClosingReview(TenantOwned):
     """The closing review of a plan period (総括): of the whole plan (no node key) or of one of its
@@ -486,3 +515,6 @@ class ClosingReview(TenantOwned):
                 fields=["plan", "reviewed_plan_title", "node_key", "title"], name="closing_review_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return self.title or self.reviewed_plan_title or str(_("%(plan)s の総括") % {"plan": self.plan})

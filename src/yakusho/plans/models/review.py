@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yakusho.core import jcal
 from yakusho.core.models import Department, Municipality, TenantOwned
 from yakusho.plans.models.plan import Kpi, Node, Plan, PlanEdition
 from yakusho.plans.periods import label as period_label
@@ -165,6 +166,9 @@ class NodeReview(TenantOwned):
             models.UniqueConstraint(fields=["cycle", "node", "department"], name="node_review_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.node}（{self.department}）" if self.department_id else str(self.node)
+
 
 class ReviewAmendment(TenantOwned):
     """A correction of a finalised node review: the changed values and the reason, kept visible."""
@@ -180,6 +184,9 @@ class ReviewAmendment(TenantOwned):
         verbose_name = _("評価の訂正")
         verbose_name_plural = _("評価の訂正")
         ordering = ["review", "made_at"]
+
+    def __str__(self) -> str:
+        return str(_("%(review)s の訂正") % {"review": self.review})
 
 
 def evidence_path(instance: ReviewEvidence, filename: str) -> str:
@@ -227,6 +234,10 @@ class ProgressNote(TenantOwned):
         ordering = ["plan", "node_key", "-date", "-created_at"]
         indexes = [models.Index(fields=["plan", "node_key"], name="progress_note_node")]
 
+    def __str__(self) -> str:
+        text = self.text if len(self.text) <= 30 else f"{self.text[:30]}…"
+        return f"{jcal.format_date(self.date)}：{text}"
+
 
 class ReminderLog(TenantOwned):
     """One reminder sent: the key makes `send-reminders` safe to run any number of times."""
@@ -240,6 +251,9 @@ class ReminderLog(TenantOwned):
         verbose_name = _("督促の記録")
         verbose_name_plural = _("督促の記録")
         constraints = [models.UniqueConstraint(fields=["cycle", "key"], name="reminder_once")]
+
+    def __str__(self) -> str:
+        return str(_("%(cycle)s の督促") % {"cycle": self.cycle})
 
 
 class KpiPeriodActual(TenantOwned):
@@ -264,6 +278,10 @@ class KpiPeriodActual(TenantOwned):
             models.UniqueConstraint(fields=["kpi", "fiscal_year", "period"], name="kpi_period_actual_once")
         ]
 
+    def __str__(self) -> str:
+        when = period_label(self.fiscal_year, self.kpi.edition.review_period, self.period)
+        return str(_("%(kpi)s の実績値（%(period)s）") % {"kpi": self.kpi, "period": when})
+
 
 class KpiGrade(TenantOwned):
     """A KPI's grade in a cycle, for plans that grade each KPI."""
@@ -281,6 +299,9 @@ class KpiGrade(TenantOwned):
         verbose_name_plural = _("KPIの評価")
         ordering = ["cycle", "kpi__order"]
         constraints = [models.UniqueConstraint(fields=["cycle", "kpi"], name="kpi_grade_once")]
+
+    def __str__(self) -> str:
+        return str(_("%(kpi)s の評価（%(cycle)s）") % {"kpi": self.kpi, "cycle": self.cycle.label})
 
 
 class ExternalEvaluation(TenantOwned):
@@ -307,3 +328,6 @@ class ExternalEvaluation(TenantOwned):
         verbose_name = _("外部評価")
         verbose_name_plural = _("外部評価")
         ordering = ["cycle", "node__order", "date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.body}（{jcal.format_date(self.date)}）"

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -30,6 +29,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yakusho.core import audit
 from yakusho.core.validators import normalize_text
 from yakusho.plans.models import (
     GradedItem,
@@ -436,38 +436,20 @@ class HistoryRow:
     changes: list[tuple[str, str, str]]  # field, before, after (words, never None or True)
 
 
-#: fields the history leaves out: they say nothing a reader needs
-HIDDEN_FIELDS = {"id", "municipality", "created_at", "entered_at", "imported_at", "digest", "updated_at"}
-
-
-def _shown_fields(model: type[models.Model] | None) -> set[str]:
-    """The names the audit trail shows for a model's own fields (verbose names), without ids,
-    timestamps and reverse relations."""
-    if model is None:
-        return set()
-    return {
-        str(f.verbose_name)
-        for f in model._meta.concrete_fields
-        if f.name not in HIDDEN_FIELDS and not f.primary_key
-    }
-
-
-def _shown(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return {"": "—", "None": "—", "True": _("はい"), "False": _("いいえ")}.get(text, text)
-
-
 def history_rows(entries: list[LogEntry]) -> list[HistoryRow]:
-    """Audit entries, newest first, as rows without ``None``, ``True`` or ids."""
+    """Audit entries, newest first, as rows without ``None``, ``True`` or ids: each change in words
+    as ``core.audit`` reads it (a value set on creation or removed on deletion against 「—」)."""
+    names = audit.Names()
     rows = []
     for entry in sorted(entries, key=lambda e: (e.timestamp, e.pk), reverse=True):
-        shown = _shown_fields(entry.content_type.model_class())
         changes = [
-            (str(field), _shown(values[0] if values else ""), _shown(values[1] if len(values) > 1 else ""))
-            for field, values in entry.changes_display_dict.items()
-            if str(field) in shown
+            (
+                c.field,
+                audit.EMPTY if c.before is None else c.before,
+                audit.EMPTY if c.after is None else c.after,
+            )
+            for c in audit.entry_changes(entry, names)
         ]
-        changes = [c for c in changes if c[1] != c[2]]  # a field set to nothing on creation says nothing
         actor = entry.actor
         name = (actor.get_full_name() or str(actor)) if actor is not None else _("システム")
         rows.append(
@@ -475,7 +457,7 @@ def history_rows(entries: list[LogEntry]) -> list[HistoryRow]:
                 when=timezone.localtime(entry.timestamp),
                 action=str(entry.get_action_display()),
                 actor=name,
-                target=entry.object_repr,
+                target=audit.entry_target(entry, names),
                 changes=changes,
             )
         )

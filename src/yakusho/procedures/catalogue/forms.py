@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yakusho.core.models import Department
+from yakusho.procedures.catalogue.life_events import life_event_choices
 from yakusho.procedures.models import ChannelKind, LifeEvent
 
 #: Channel filters: value → (label, the channel kinds that count, available ones only).
@@ -38,8 +39,11 @@ class CatalogueSearchForm(forms.Form):
         choices=[("", _("すべて")), *((k, label) for k, (label, _kinds) in CHANNEL_FILTERS.items())],
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, municipality: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        event = self.fields["event"]
+        assert isinstance(event, forms.ChoiceField)
+        event.choices = [("", _("すべて")), *life_event_choices(municipality)]
         self.fields["q"].widget.attrs.update(
             {"type": "search", "autocomplete": "off", "enterkeyhint": "search"}
         )

@@ -21,6 +21,7 @@ from yakusho.core.calendar import BusinessCalendar
 from yakusho.core.mixins import MunicipalityStaffMixin
 from yakusho.core.permissions import Perm
 from yakusho.procedures.catalogue.forms import FormDefinitionUploadForm, StaffFilterForm
+from yakusho.procedures.catalogue.life_events import life_event_label
 from yakusho.procedures.catalogue.search import search
 from yakusho.procedures.catalogue.services import (
     FormDefinitionInvalid,
@@ -84,7 +85,10 @@ class ProcedureDetailView(MunicipalityStaffMixin, DetailView):
         today = timezone.localdate()
         context.update(
             channels=list(procedure.channels.order_by("order", "pk")),
-            events=[link.get_event_display() for link in procedure.life_event_links.order_by("pk")],
+            events=[
+                life_event_label(link.event, self.municipality)
+                for link in procedure.life_event_links.order_by("pk")
+            ],
             versions=list(
                 FormDefinition.objects.filter(procedure=procedure)
                 .select_related("created_by")

@@ -21,13 +21,15 @@ from django.views.generic import TemplateView
 
 from yakusho.core import responses
 from yakusho.core.calendar import BusinessCalendar
-from yakusho.core.models import Municipality
+from yakusho.core.contacts import department_contact, office_hours_text
+from yakusho.core.models import Department, Municipality
 from yakusho.core.responses import NotFound
 from yakusho.procedures.catalogue.forms import CHANNEL_FILTERS, CatalogueSearchForm
-from yakusho.procedures.catalogue.search import search
-from yakusho.procedures.catalogue.services import current_forms, processing_deadline
+from yakusho.procedures.catalogue.hints import Hint, script_hint, shorter_hint
+from yakusho.procedures.catalogue.life_events import life_event_label, life_event_title
+from yakusho.procedures.catalogue.search import query_words, search
+from yakusho.procedures.catalogue.services import current_forms, definition_of, processing_deadline
 from yakusho.procedures.models import (
-    LIFE_EVENT_TITLES,
     ChannelKind,
     ChannelStatus,
     FormDefinition,
@@ -83,8 +85,65 @@ def can_apply_online(procedure: Procedure, has_form: bool) -> bool:
     )
 
 
-def life_event_links() -> list[dict[str, Any]]:
-    return [{"value": e.value, "label": e.label, "title": LIFE_EVENT_TITLES[e]} for e in LifeEvent]
+def life_event_links(municipality: Municipality | None = None) -> list[dict[str, Any]]:
+    """Every life event with its label and title in the municipality's words (「引越し（町内）」)."""
+    return [
+        {
+            "value": e.value,
+            "label": life_event_label(e.value, municipality),
+            "title": life_event_title(e.value, municipality),
+        }
+        for e in LifeEvent
+    ]
+
+
+def no_results_help(municipality: Municipality, query: str, event: str, channel: str) -> dict[str, Any]:
+    """What to try when a search finds nothing (see ``catalogue.hints``): a few more queries, made
+    only then, and as many whatever the number of procedures (at most one per word)."""
+    url = reverse("procedures:catalogue", args=[municipality.slug])
+    hints: list[Hint] = []
+    words = query_words(query)
+    if len(words) > 1:
+        links = []
+        for word in words:
+            found = search(public_procedures(municipality), word).count()
+            if found:
+                label = _("「%(word)s」だけで探す（%(n)s件）") % {"word": word, "n": found}
+                links.append((label, f"{url}?{urlencode({'q': word})}"))
+        if links:
+            hints.append(Hint(_("言葉を減らしてみてください。"), links))
+    if event or channel:
+        if query:
+            found = search(public_procedures(municipality), query).count()
+            if found:
+                label = _("絞り込みをはずして「%(query)s」で探す（%(n)s件）") % {"query": query, "n": found}
+                hints.append(
+                    Hint(_("絞り込みをはずすと見つかります。"), [(label, f"{url}?{urlencode({'q': query})}")])
+                )
+        else:
+            hints.append(Hint(_("絞り込みの条件を変えてみてください。"), [(_("すべての手続を見る"), url)]))
+    if query:
+        hints.extend(h for h in (script_hint(query), shorter_hint(query)) if h is not None)
+    used = set(
+        ProcedureLifeEvent.objects.filter(procedure__municipality=municipality, procedure__published=True)
+        .values_list("event", flat=True)
+        .distinct()
+    )
+    departments = (
+        Department.objects.for_municipality(municipality)
+        .filter(procedures__municipality=municipality, procedures__published=True)
+        .distinct()
+        .order_by("order", "name")
+    )
+    contacts = [department_contact(d, municipality) for d in departments]
+    return {
+        "hints": hints,
+        "hint_events": [e for e in life_event_links(municipality) if e["value"] in used],
+        "hint_contacts": contacts,
+        "hint_contacts_demo": any(c.is_demo for c in contacts),
+        "hint_own_hours": any(c.department.hours for c in contacts),
+        "office_hours": office_hours_text(municipality),
+    }
 
 
 class MunicipalityPage(TemplateView):
@@ -108,7 +167,7 @@ class CatalogueView(MunicipalityPage):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        form = CatalogueSearchForm(self.request.GET or None)
+        form = CatalogueSearchForm(self.request.GET or None, municipality=self.municipality)
         procedures = public_procedures(self.municipality)
         query = event = channel = ""
         if form.is_valid():
@@ -124,6 +183,8 @@ class CatalogueView(MunicipalityPage):
         paginator = Paginator(procedures.order_by("order", "kana", "name", "pk"), PAGE_SIZE)
         page = paginator.get_page(self.request.GET.get("page"))
         kept = {k: v for k, v in (("q", query), ("event", event), ("channel", channel)) if v}
+        if kept and not page.object_list:
+            context.update(no_results_help(self.municipality, query, event, channel))
         context.update(
             municipality=self.municipality,
             form=form,
@@ -132,7 +193,7 @@ class CatalogueView(MunicipalityPage):
             query=query,
             filtered=bool(kept),
             query_string=urlencode(kept),
-            life_events=life_event_links(),
+            life_events=life_event_links(self.municipality),
         )
         return context
 
@@ -164,11 +225,12 @@ class LifeEventView(MunicipalityPage):
         context.update(
             municipality=self.municipality,
             event=event,
-            event_title=LIFE_EVENT_TITLES[event],
+            event_label=life_event_label(event.value, self.municipality),
+            event_title=life_event_title(event.value, self.municipality),
             groups=list(groups.items()),
             count=len(procedures),
             bring=list(bring.items()),
-            life_events=life_event_links(),
+            life_events=life_event_links(self.municipality),
         )
         return context
 
@@ -191,11 +253,17 @@ class ProcedureView(MunicipalityPage):
         today = timezone.localdate()
         deadline = processing_deadline(procedure, today, BusinessCalendar(self.municipality))
         form = current_forms([procedure]).get(procedure.pk)
+        definition = definition_of(form) if form is not None else None
         context.update(
             municipality=self.municipality,
             procedure=procedure,
+            fee_items=[rule.label for rule in definition.fee_rules] if definition else [],
+            fee_note=definition.fee_note if definition else "",
             channels=list(procedure.channels.all()),
-            events=[(link.event, link.get_event_display()) for link in procedure.life_event_links.all()],
+            events=[
+                (link.event, life_event_label(link.event, self.municipality))
+                for link in procedure.life_event_links.all()
+            ],
             can_apply=can_apply_online(procedure, form is not None),
             form_definition=form,
             today=today,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yakusho.core.forms import NormalizingMixin
+from yakusho.procedures.counter.ages import MAX_AGE
 from yakusho.procedures.models import Procedure
 
 
@@ -70,35 +71,85 @@ class ProcedureChoiceForm(forms.Form):
 
 
 class OneStopForm(forms.Form):
-    """One row per procedure with a form: whether the life event proposes it, and in which order."""
+    """One row per procedure: whether the life event proposes it, in which order, and for which
+    ages of the visitor (optional, inclusive, 0–130; 「以上」 no greater than 「以下」)."""
 
     def __init__(self, *args: Any, procedures: Sequence[Procedure] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.procedures = list(procedures)
         for p in self.procedures:
             self.fields[f"use_{p.pk}"] = forms.BooleanField(label=p.name, required=False)
+            order_message = _("「%(name)s」の表示順は0〜999の整数で入力してください。") % {"name": p.name}
             self.fields[f"order_{p.pk}"] = forms.IntegerField(
                 label=_("「%(name)s」の表示順") % {"name": p.name},
                 required=False,
                 min_value=0,
                 max_value=999,
                 error_messages={
-                    "invalid": _("「%(name)s」の表示順は0〜999の整数で入力してください。") % {"name": p.name},
-                    "min_value": _("「%(name)s」の表示順は0〜999の整数で入力してください。")
-                    % {"name": p.name},
-                    "max_value": _("「%(name)s」の表示順は0〜999の整数で入力してください。")
-                    % {"name": p.name},
+                    "invalid": order_message,
+                    "min_value": order_message,
+                    "max_value": order_message,
                 },
             )
+            for key, label in (
+                ("min_age", _("「%(name)s」の対象の年齢（以上）")),
+                ("max_age", _("「%(name)s」の対象の年齢（以下）")),
+            ):
+                message = _("%(label)sは0〜%(max)sの整数（歳）で入力してください。") % {
+                    "label": label % {"name": p.name},
+                    "max": MAX_AGE,
+                }
+                self.fields[f"{key}_{p.pk}"] = forms.IntegerField(
+                    label=label % {"name": p.name},
+                    required=False,
+                    min_value=0,
+                    max_value=MAX_AGE,
+                    error_messages={"invalid": message, "min_value": message, "max_value": message},
+                )
 
-    def rows(self) -> list[tuple[Procedure, forms.BoundField, forms.BoundField]]:
-        return [(p, self[f"use_{p.pk}"], self[f"order_{p.pk}"]) for p in self.procedures]
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for p in self.procedures:
+            low, high = cleaned.get(f"min_age_{p.pk}"), cleaned.get(f"max_age_{p.pk}")
+            if low is not None and high is not None and low > high:
+                self.add_error(
+                    f"min_age_{p.pk}",
+                    _(
+                        "「%(name)s」の対象の年齢は「以上」（%(low)s歳）を「以下」（%(high)s歳）より小さくしてください。"
+                    )
+                    % {"name": p.name, "low": low, "high": high},
+                )
+        return cleaned
 
-    def chosen(self) -> list[tuple[int, int]]:
-        """(procedure id, order) of the ticked rows; a row without order comes after the others."""
+    def rows(
+        self,
+    ) -> list[
+        tuple[Procedure, forms.BoundField, forms.BoundField, tuple[forms.BoundField, forms.BoundField]]
+    ]:
+        """(procedure, 提案する, 表示順, (対象の年齢（以上）, 対象の年齢（以下）)) per row."""
+        return [
+            (
+                p,
+                self[f"use_{p.pk}"],
+                self[f"order_{p.pk}"],
+                (self[f"min_age_{p.pk}"], self[f"max_age_{p.pk}"]),
+            )
+            for p in self.procedures
+        ]
+
+    def chosen(self) -> list[tuple[int, int, int | None, int | None]]:
+        """(procedure id, order, min age, max age) of the ticked rows; a row without order comes
+        after the others. The ages of a row not ticked are not kept."""
         out = []
         for index, p in enumerate(self.procedures):
             if self.cleaned_data.get(f"use_{p.pk}"):
                 order = self.cleaned_data.get(f"order_{p.pk}")
-                out.append((p.pk, order if order is not None else 500 + index))
+                out.append(
+                    (
+                        p.pk,
+                        order if order is not None else 500 + index,
+                        self.cleaned_data.get(f"min_age_{p.pk}"),
+                        self.cleaned_data.get(f"max_age_{p.pk}"),
+                    )
+                )
         return out

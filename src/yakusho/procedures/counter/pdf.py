@@ -32,15 +32,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, PageBreak, Spacer, Table
 from reportlab.platypus.flowables import Flowable
 
-from yakusho.core.jcal import format_wareki_date
+from yakusho.core.jcal import format_date
 from yakusho.core.models import Municipality
 from yakusho.procedures.formengine import FeeError, FormDefinition
 from yakusho.procedures.models import Procedure
+from yakusho.procedures.submissions.fees import how_to_pay
 from yakusho.procedures.submissions.pdf import (
     BODY,
     SMALL,
@@ -75,7 +76,7 @@ def _form(municipality: Municipality, entry: PaperEntry) -> list[Flowable]:
     style = grid_style()
     head = [
         [para("受付番号"), para(entry.code)],
-        [para("受付日時"), para(f"{format_wareki_date(received.date())} {received:%H:%M}（窓口）")],
+        [para("受付日時"), para(f"{format_date(received)} {received:%H:%M}（窓口）")],
         [para("担当課"), para(entry.procedure.department.name)],
         [para("フォーム"), para(f"{entry.procedure.name}（第{entry.definition.version}版）")],
     ]
@@ -86,7 +87,8 @@ def _form(municipality: Municipality, entry: PaperEntry) -> list[Flowable]:
         except FeeError as exc:
             rows.append([para("手数料"), para(str(exc))])
         else:
-            rows.append([para("手数料"), para(f"{fee:,}円")])
+            how = how_to_pay(entry.definition.fee_note, entry.procedure)
+            rows.append([para("手数料"), para(f"{fee:,}円\n{how}" if fee else f"{fee:,}円")])
     signature = Table(
         [[para("署名"), para("")], [para("日付"), para("令和　　年　　月　　日")]],
         colWidths=WIDTHS,
@@ -104,10 +106,11 @@ def _form(municipality: Municipality, entry: PaperEntry) -> list[Flowable]:
         Spacer(1, 8 * mm),
         KeepTogether([para(CONFIRMATION, BODY), Spacer(1, 2 * mm), signature]),
         Spacer(1, 6 * mm),
-        para(f"{timezone.localdate():%Y-%m-%d} 出力（Yakusho・窓口）", SMALL),
+        para(f"{format_date(timezone.localdate())} 出力（Yakusho・窓口）", SMALL),
     ]
 
 
+@translation.override("ja")  # Japanese forms (labels, dates: 令和8年（2026年）4月1日), whoever prints them
 def render_paper_forms(municipality: Municipality, entries: Sequence[PaperEntry]) -> bytes:
     """One PDF with one application form per entry, each starting on a new page."""
     if not entries:

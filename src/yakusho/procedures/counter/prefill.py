@@ -14,12 +14,14 @@ A form is checked whole, with every page shown and no file asked (:func:`validat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext_lazy
 
+from yakusho.core.jcal import JapaneseDateError, parse_japanese_date
 from yakusho.procedures.catalogue.services import definition_of
 from yakusho.procedures.formengine import FormDefinition, identity_facts
 from yakusho.procedures.formengine.definition import composite_parts
@@ -125,26 +127,108 @@ def _other_values(visit: CounterVisit, item: CounterVisitItem) -> dict[str, list
     return out
 
 
+def _list_kinds(group: GroupField) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """A group's sub-fields: key → (kind, option values)."""
+    out: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for sub in group.fields:
+        if sub.type in KINDS and not isinstance(sub, FileField | ConsentField):
+            options = tuple(o.value for o in getattr(sub, "options", []) or [])
+            out[sub.key] = (KINDS[sub.type], options)
+    return out
+
+
+def carried_lists(
+    visit: CounterVisit, item: CounterVisitItem, definition: FormDefinition
+) -> dict[str, list[str]]:
+    """Rows of a list entered in another procedure of the visit (the people moving of 転入届),
+    as inputs of this form's list of the same kind (加入する人, 養育している子ども) that staff have
+    not saved yet: each sub-field with the same key and kind (a choice only with a value this
+    form offers). Staff remove the rows that do not belong."""
+    targets = {key: f for key, f in definition.fields.items() if isinstance(f, GroupField)}
+    answers = item.answers or {}
+    targets = {k: g for k, g in targets.items() if not any(n.startswith(f"{k}-") for n in answers)}
+    if not targets:
+        return {}
+    others = [
+        other
+        for other in visit.items.select_related("form").exclude(pk=item.pk).order_by("order", "pk")
+        if other.form is not None and other.cleaned
+    ]
+    carried: dict[str, Any] = {}
+    for key, group in targets.items():
+        wanted = _list_kinds(group)
+        for other in others:
+            source_definition = definition_of(other.form)  # type: ignore[arg-type]
+            found = None
+            for source_key, source in source_definition.fields.items():
+                rows = other.cleaned.get(source_key)
+                if not isinstance(source, GroupField) or not isinstance(rows, list) or not rows:
+                    continue
+                have = _list_kinds(source)
+                shared = [k for k, (kind, _o) in wanted.items() if k in have and have[k][0] == kind]
+                if len(shared) >= 2 and any(wanted[k][0] == "name" for k in shared):
+                    found = (rows, shared)
+                    break
+            if found is None:
+                continue
+            rows, shared = found
+            limit = group.max_items
+            carried[key] = [
+                {k: row.get(k) for k in shared if not wanted[k][1] or row.get(k) in wanted[k][1]}
+                for row in rows[:limit]
+                if isinstance(row, dict)
+            ]
+            break
+    return definition.to_input(carried)[0] if carried else {}
+
+
 def item_input(visit: CounterVisit, item: CounterVisitItem) -> ItemInput:
-    """The item's inputs: what staff saved, and every known fact for the rest."""
+    """The item's inputs: what staff saved, every known fact for the rest, and the lists entered
+    in the visit's other procedures."""
     assert item.form is not None
     definition = definition_of(item.form)
     card = card_facts(visit)
     filled = fill(definition, known_facts(visit))
     raw = {name: values for name, (values, _fact) in filled.items()}
+    carried = carried_lists(visit, item, definition)
+    for name, values in carried.items():
+        raw.setdefault(name, values)
     raw.update(item.answers or {})
     others = _other_values(visit, item)
     entered = visit.facts or {}
     sources: dict[str, str] = {}
     for name, (values, fact) in filled.items():
-        if raw.get(name) != values:
+        if not _same_answer(raw.get(name), values):
             continue  # staff changed it: their own answer
         if fact in entered and entered[fact] in others.get(fact, []):
             sources[name] = OTHER
         elif fact in card and fact not in entered:
             sources[name] = CARD
+    for name, values in carried.items():
+        if raw.get(name) == values:
+            sources[name] = OTHER
     cleaned = item.cleaned if item.complete else _visible_answers(definition, raw)
     return ItemInput(raw=raw, sources=sources, cleaned=cleaned)
+
+
+def _as_date(value: str) -> date | None:
+    try:
+        return parse_japanese_date(value)
+    except JapaneseDateError:
+        return None
+
+
+def _same_answer(saved: list[str] | None, known: list[str]) -> bool:
+    """Whether what staff saved is still the known fact: equal text, or the same date written
+    another way (a card's 1948-05-10 is saved as the form shows it, 昭和23年（1948年）5月10日)."""
+    if saved == known:
+        return True
+    if saved is None or len(saved) != len(known):
+        return False
+    return all(
+        a == b or (_as_date(a) is not None and _as_date(a) == _as_date(b))
+        for a, b in zip(saved, known, strict=True)
+    )
 
 
 def _visible_answers(definition: FormDefinition, raw: Mapping[str, list[str]]) -> dict[str, Any]:
@@ -166,16 +250,34 @@ class Validated:
     cleaned: dict[str, Any]
     errors: dict[str, list[str]]
     fee: int | None
+    #: input name → an error staff may waive with a reason (see ``FormDefinition.validate``)
+    waivable: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
-def validate_item(definition: FormDefinition, raw: Mapping[str, list[str]]) -> Validated:
+def consent_keys(definition: FormDefinition) -> list[str]:
+    """The form's consents (「…を確認しました」「…に同意します」)."""
+    return [key for key, f in definition.fields.items() if isinstance(f, ConsentField)]
+
+
+def counter_wording(label: str) -> str:
+    """A consent as the resident reads it at the counter, where they wrote nothing: 「記入した内容」
+    is 「この内容」 (the form's own label says what an online applicant typed)."""
+    return label.replace("記入した内容", "この内容").replace("記入内容", "この内容")
+
+
+def validate_item(
+    definition: FormDefinition, raw: Mapping[str, list[str]], waived: Collection[str] = ()
+) -> Validated:
     """The engine's validation of the whole form (every page shown); file fields are not asked at
-    the counter (the document is seen there), so their "attach a file" errors do not count."""
-    result = definition.validate(raw, {})
+    the counter (the document is seen there), so their "attach a file" errors do not count. Staff
+    never tick a consent for the resident: the resident gives every consent of the visit on the
+    confirmation screen (「この内容で申請する」), before anything is submitted."""
+    raw = {**raw, **{key: ["on"] for key in consent_keys(definition)}}
+    result = definition.validate(raw, {}, waived=waived)
     errors = {k: v for k, v in result.errors.items() if not _is_file_input(definition, k)}
     fee = result.fee
     if not errors and definition.has_fee:
@@ -183,4 +285,5 @@ def validate_item(definition: FormDefinition, raw: Mapping[str, list[str]]) -> V
             fee = definition.fee(result.cleaned)
         except Exception as exc:  # FeeError: shown as a form error
             errors = {"__form__": [str(exc)]}
-    return Validated(dict(result.cleaned), errors, fee)
+    waivable = {k: v for k, v in result.waivable.items() if k in errors}
+    return Validated(dict(result.cleaned), errors, fee, waivable)

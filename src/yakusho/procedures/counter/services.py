@@ -37,7 +37,16 @@ from yakusho.core import shortcodes
 from yakusho.core.models import Municipality, User
 from yakusho.procedures.catalogue import search
 from yakusho.procedures.catalogue.services import current_forms, definition_of
-from yakusho.procedures.counter.prefill import Validated, card_facts, fact_values, fill, validate_item
+from yakusho.procedures.counter import ages
+from yakusho.procedures.counter.prefill import (
+    Validated,
+    card_facts,
+    consent_keys,
+    counter_wording,
+    fact_values,
+    fill,
+    validate_item,
+)
 from yakusho.procedures.counter.prefill import item_input as item_input
 from yakusho.procedures.counter.readers.base import ResidentIdentity
 from yakusho.procedures.counter.readers.service import read_identity
@@ -45,6 +54,7 @@ from yakusho.procedures.models import FormDefinition as FormDefinitionRow
 from yakusho.procedures.models import LifeEvent, Procedure, ProcedureLifeEvent
 from yakusho.procedures.models.counter import CounterVisit, CounterVisitItem, OneStopRule, VisitStatus
 from yakusho.procedures.models.submissions import Submission, SubmissionChannel
+from yakusho.procedures.submissions.fees import how_to_pay
 from yakusho.procedures.submissions.services import create_submission
 
 log = logging.getLogger(__name__)
@@ -149,28 +159,41 @@ def counter_procedures(municipality: Municipality) -> QuerySet[Procedure]:
     )
 
 
-def proposals(municipality: Municipality, life_event: str) -> list[Procedure]:
+def proposals(municipality: Municipality, life_event: str, *, age: int | None = None) -> list[Procedure]:
     """What a life event proposes: the municipality's one-stop rules in their order, or (without
-    rules) its procedures of that life event that have a form. Each has ``has_form``."""
+    rules) its procedures of that life event that have a form. Each has ``has_form`` and
+    ``age_range`` (「75歳以上」, or "" when its rule has no age range).
+
+    With the visitor's ``age`` (:func:`ages.visitor_age`), a rule whose age range leaves it out is
+    not proposed (75 or over: 後期高齢者医療, not 国民健康保険). Without one (no birth date read),
+    every rule is proposed, and ``age_range`` says which applies at which age."""
     if life_event not in LifeEvent.values:
         raise CounterError(_("ライフイベント「%(value)s」はありません。") % {"value": life_event[:40]})
-    rules = (
+    rules = list(
         OneStopRule.objects.for_municipality(municipality)
         .filter(life_event=life_event)
         .order_by("order", "pk")
-        .values_list("procedure_id", flat=True)
+        .values_list("procedure_id", "min_age", "max_age")
     )
-    ids = list(rules)
-    if ids:
+    if rules:
+        kept = [(pid, low, high) for pid, low, high in rules if age is None or ages.in_range(age, low, high)]
         found = {
             p.pk: p
             for p in with_form(
-                Procedure.objects.for_municipality(municipality).filter(pk__in=ids)
+                Procedure.objects.for_municipality(municipality).filter(pk__in=[pid for pid, *_r in kept])
             ).select_related("department")
         }
-        return [found[i] for i in ids if i in found]
+        proposed = []
+        for pid, low, high in kept:
+            if pid in found:
+                found[pid].age_range = ages.range_text(low, high)  # type: ignore[attr-defined]
+                proposed.append(found[pid])
+        return proposed
     linked = ProcedureLifeEvent.objects.filter(event=life_event, procedure=OuterRef("pk"))
-    return list(counter_procedures(municipality).filter(Exists(linked)))
+    fallback = list(counter_procedures(municipality).filter(Exists(linked)))
+    for p in fallback:
+        p.age_range = ""  # type: ignore[attr-defined]
+    return fallback
 
 
 def search_procedures(municipality: Municipality, query: str) -> list[Procedure]:
@@ -249,13 +272,26 @@ def _store_answers(item: CounterVisitItem, raw: dict[str, list[str]], checked: V
     item.answers = raw
     item.cleaned = checked.cleaned if checked.ok else {}
     item.complete = checked.ok
-    item.save(update_fields=["answers", "cleaned", "complete"])
+    item.save(update_fields=["answers", "cleaned", "complete", "overrides"])
+
+
+WAIVER_REASON_MAX = 300
 
 
 @transaction.atomic
-def save_item(visit: CounterVisit, item: CounterVisitItem, raw: Mapping[str, Sequence[str]]) -> Validated:
+def save_item(
+    visit: CounterVisit,
+    item: CounterVisitItem,
+    raw: Mapping[str, Sequence[str]],
+    waivers: Mapping[str, str] | None = None,
+    by: str = "",
+) -> Validated:
     """Validate and save an item's answers (nothing is saved when they have errors). Its facts
-    go into ``visit.facts`` (what differs from the card) and into the other items."""
+    go into ``visit.facts`` (what differs from the card) and into the other items.
+
+    ``waivers``: input name → the reason counter staff give for waiving a rule meant for online
+    applicants (a lead time such as 「3日後以降」, ``Validated.waivable``); kept on the item and,
+    at the finish, on the submission (both in the audit trail)."""
     _require_open(visit)
     assert item.form is not None and item.visit_id == visit.pk
     definition = definition_of(item.form)
@@ -264,9 +300,25 @@ def save_item(visit: CounterVisit, item: CounterVisitItem, raw: Mapping[str, Seq
         for name, values in raw.items()
         if not str(name).startswith("_") and name != "csrfmiddlewaretoken"
     }
-    checked = validate_item(definition, answers)
+    reasons = {
+        name: " ".join(str(reason).split())[:WAIVER_REASON_MAX] for name, reason in (waivers or {}).items()
+    }
+    plain = validate_item(definition, answers)
+    checked = validate_item(definition, answers, waived={n for n, r in reasons.items() if r})
+    for name in plain.waivable:
+        if name in reasons and not reasons[name]:
+            checked.errors.setdefault(name, []).append(
+                _("窓口の判断で受け付けるときは、その理由を書いてください。")
+            )
+    checked.waivable = plain.waivable
     if not checked.ok:
         return checked
+    now = timezone.now().isoformat()
+    item.overrides = {
+        name: {"rule": plain.waivable[name], "reason": reasons[name], "by": by, "at": now}
+        for name in plain.waivable
+        if reasons.get(name)
+    }
     _store_answers(item, answers, checked)
     values = fact_values(definition, checked.cleaned)
     card = card_facts(visit)
@@ -301,7 +353,7 @@ def _propagate(visit: CounterVisit, changed: Mapping[str, Any], *, skip: Counter
         if all(answers.get(name) == values for name, values in updates.items()):
             continue
         answers.update(updates)
-        _store_answers(other, answers, validate_item(definition, answers))
+        _store_answers(other, answers, validate_item(definition, answers, waived=set(other.overrides or {})))
 
 
 # --- confirmation and finish ----------------------------------------------------------------------
@@ -417,7 +469,7 @@ def finish(visit: CounterVisit) -> list[Submission]:
         for item in items:
             assert item.form is not None
             definition = definition_of(item.form)
-            checked = validate_item(definition, item.answers)
+            checked = validate_item(definition, item.answers, waived=set(item.overrides or {}))
             if not checked.ok:
                 raise CounterError(
                     _(
@@ -434,6 +486,7 @@ def finish(visit: CounterVisit) -> list[Submission]:
                 idempotency_key=idempotency_key(locked, item),
                 channel=SubmissionChannel.COUNTER,
                 fee=checked.fee if definition.has_fee else None,
+                overrides=list((item.overrides or {}).values()),
             )
             item.submission = created.submission
             item.save(update_fields=["submission"])
@@ -507,19 +560,28 @@ def erased(visit: CounterVisit) -> bool:
 
 
 def summaries(visit: CounterVisit, items: Iterable[CounterVisitItem] | None = None) -> list[dict[str, Any]]:
-    """Each item's form summary (label, value rows by page) for the resident's confirmation."""
+    """Each item's form summary (label, value rows by page) for the resident's confirmation; the
+    consents apart, worded for the counter (the resident gives them by confirming)."""
     out = []
     for item in items if items is not None else items_of(visit):
         assert item.form is not None
         definition = definition_of(item.form)
         cleaned = item.cleaned or {}
+        consents = {definition.fields[key].label for key in consent_keys(definition) if cleaned.get(key)}
+        sections = []
+        for _p, title, rows in definition.summary_by_page(cleaned):
+            kept = [row for row in rows if row[0] not in consents]
+            if kept:
+                sections.append((title, kept))
         out.append(
             {
                 "item": item,
                 "procedure": item.procedure,
                 "title": definition.title,
-                "sections": [(title, rows) for _p, title, rows in definition.summary_by_page(cleaned)],
+                "sections": sections,
+                "consents": [counter_wording(label) for label in sorted(consents)],
                 "fee": definition.fee(cleaned) if definition.has_fee and item.complete else None,
+                "how_to_pay": how_to_pay(definition.fee_note, item.procedure) if definition.has_fee else "",
             }
         )
     return out
@@ -529,30 +591,51 @@ def summaries(visit: CounterVisit, items: Iterable[CounterVisitItem] | None = No
 
 
 @transaction.atomic
-def save_one_stop(municipality: Municipality, life_event: str, chosen: Sequence[tuple[int, int]]) -> int:
-    """Replace a life event's one-stop rules by ``chosen`` ((procedure id, order) pairs); the
-    procedures must be the municipality's. Returns the number of rules."""
+def save_one_stop(
+    municipality: Municipality,
+    life_event: str,
+    chosen: Sequence[tuple[int, int] | tuple[int, int, int | None, int | None]],
+) -> int:
+    """Replace a life event's one-stop rules by ``chosen``: (procedure id, order) pairs, or
+    (procedure id, order, min_age, max_age) to propose a procedure only from / up to an age
+    (inclusive, 0–130, min ≤ max). The procedures must be the municipality's. Refused as a whole
+    (:class:`CounterError`, nothing saved) when one is not. Returns the number of rules."""
     if life_event not in LifeEvent.values:
         raise CounterError(_("ライフイベント「%(value)s」はありません。") % {"value": life_event[:40]})
-    ids = [pid for pid, _order in chosen]
-    known = set(
-        Procedure.objects.for_municipality(municipality).filter(pk__in=ids).values_list("pk", flat=True)
+    wanted: dict[int, tuple[int, int | None, int | None]] = {}
+    for entry in chosen:
+        pid, order = entry[0], entry[1]
+        low, high = (entry[2], entry[3]) if len(entry) == 4 else (None, None)
+        wanted[pid] = (order, low, high)
+    known = dict(
+        Procedure.objects.for_municipality(municipality).filter(pk__in=list(wanted)).values_list("pk", "name")
     )
-    if set(ids) - known:
+    if set(wanted) - set(known):
         raise CounterError(_("選んだ手続が見つかりません。"))
+    problems = [
+        problem
+        for pid, (_order, low, high) in wanted.items()
+        if (problem := ages.range_problem(known[pid], low, high))
+    ]
+    if problems:
+        raise CounterError(" ".join(problems))
     rules = OneStopRule.objects.for_municipality(municipality).filter(life_event=life_event)
     current = {r.procedure_id: r for r in rules}
-    wanted = dict(chosen)
     for pid, rule in current.items():
         if pid not in wanted:
             rule.delete()
-    for pid, order in wanted.items():
+    for pid, (order, low, high) in wanted.items():
         rule = current.get(pid)
         if rule is None:
             OneStopRule.objects.create(
-                municipality=municipality, life_event=life_event, procedure_id=pid, order=order
+                municipality=municipality,
+                life_event=life_event,
+                procedure_id=pid,
+                order=order,
+                min_age=low,
+                max_age=high,
             )
-        elif rule.order != order:
-            rule.order = order
-            rule.save(update_fields=["order"])
+        elif (rule.order, rule.min_age, rule.max_age) != (order, low, high):
+            rule.order, rule.min_age, rule.max_age = order, low, high
+            rule.save(update_fields=["order", "min_age", "max_age"])
     return len(wanted)

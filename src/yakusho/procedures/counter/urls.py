@@ -3,7 +3,7 @@ and the resident's confirmation page (``public_patterns``, namespace ``counter_p
 
 from django.urls import path
 
-from yakusho.procedures.counter import views
+from yakusho.procedures.counter import receipt_views, screen_views, views
 
 M = "m/<slug:municipality>/counter/"
 V = M + "<str:code>/"
@@ -11,6 +11,7 @@ V = M + "<str:code>/"
 app_name = "counter"
 urlpatterns = [
     path(M, views.CounterHomeView.as_view(), name="home"),
+    path(M + "screens/", screen_views.ScreensView.as_view(), name="screens"),
     path(M + "one-stop/", views.OneStopListView.as_view(), name="one_stop"),
     path(M + "one-stop/<slug:event>/", views.OneStopEditView.as_view(), name="one_stop_edit"),
     path(V, views.VisitView.as_view(), name="visit"),
@@ -24,10 +25,14 @@ urlpatterns = [
     path(V + "abandon/", views.VisitActionView.as_view(action="abandon"), name="abandon"),
     path(V + "done/", views.DoneView.as_view(), name="done"),
     path(V + "paper.pdf", views.PaperPdfView.as_view(), name="paper"),
+    path(V + "receipt.pdf", receipt_views.ReceiptPdfView.as_view(), name="receipt"),
 ]
 
 #: The resident's confirmation: no sign-in, reached only by its unguessable token.
 public_patterns = (
-    [path("counter/confirm/<str:token>/", views.ResidentConfirmView.as_view(), name="confirm")],
+    [
+        path("counter/confirm/<str:token>/", views.ResidentConfirmView.as_view(), name="confirm"),
+        path("counter/screen/<str:token>/", screen_views.ScreenView.as_view(), name="screen"),
+    ],
     "counter_public",
 )

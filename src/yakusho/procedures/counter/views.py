@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +23,8 @@ from yakusho.core.models import User
 from yakusho.core.permissions import Perm
 from yakusho.core.views.public import public_form_ratelimit
 from yakusho.procedures import formrender
+from yakusho.procedures.catalogue.life_events import life_event_label, life_event_title
+from yakusho.procedures.counter import ages, screens
 from yakusho.procedures.counter import services as counter
 from yakusho.procedures.counter.forms import OneStopForm, ProcedureChoiceForm, StartVisitForm
 from yakusho.procedures.counter.pdf import PaperEntry, render_paper_forms
@@ -30,8 +33,9 @@ from yakusho.procedures.counter.readers.base import ReaderError
 from yakusho.procedures.counter.readers.forms import ManualEntryForm, PayloadForm
 from yakusho.procedures.counter.readers.service import ReaderState, reader_states
 from yakusho.procedures.counter.readers.views import add_reader_errors
+from yakusho.procedures.counter.screen_views import qr_svg
 from yakusho.procedures.counter.services import CounterError
-from yakusho.procedures.models import LIFE_EVENT_TITLES, LifeEvent
+from yakusho.procedures.models import LifeEvent, Procedure, ProcedureLifeEvent
 from yakusho.procedures.models.counter import CounterVisit, CounterVisitItem, OneStopRule, VisitStatus
 
 POLL_SECONDS = 3
@@ -107,12 +111,15 @@ class VisitView(CounterMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         visit: CounterVisit = kwargs["visit"]
         items = counter.items_of(visit)
-        confirm_url = ""
+        confirm_url = confirm_qr = ""
         if visit.status == VisitStatus.CONFIRMING:
             confirm_url = self.request.build_absolute_uri(
                 reverse("counter_public:confirm", args=[visit.confirm_token])
             )
+            confirm_qr = qr_svg(confirm_url, _("確認画面のQRコード"))
         context.update(
+            confirm_qr=confirm_qr,
+            screens=list(screens.screens_of(self.municipality, visit.staff)) if visit.staff else [],
             visit=visit,
             items=items,
             missing=counter.missing_for_confirmation(visit) if visit.status == VisitStatus.OPEN else [],
@@ -161,7 +168,8 @@ class IdentifyView(CounterMixin, TemplateView):
             visit=visit,
             state=state,
             readers=self.readers(),
-            form=kwargs.get("form") or (self.form_class(state)() if state else None),
+            form=kwargs.get("form")
+            or (self.form_class(state)(municipality=self.municipality) if state else None),
             reader_errors=kwargs.get("reader_errors", []),
         )
         return context
@@ -179,7 +187,7 @@ class IdentifyView(CounterMixin, TemplateView):
         state = self.chosen(request.POST.get("reader"))
         if state is None:
             raise Http404
-        form = self.form_class(state)(request.POST, request.FILES)
+        form = self.form_class(state)(request.POST, request.FILES, municipality=self.municipality)
         if not form.is_valid():
             return self.render_to_response(
                 self.get_context_data(visit=visit, state=state, form=form), status=400
@@ -219,7 +227,8 @@ class ProceduresView(CounterMixin, TemplateView):
         query = self.request.GET.get("q", "")[:100]
         items = counter.items_of(visit)
         chosen = {i.procedure_id for i in items}
-        proposals = counter.proposals(self.municipality, event) if event else []
+        age = ages.visitor_age(visit)
+        proposals = counter.proposals(self.municipality, event, age=age) if event else []
         found = counter.search_procedures(self.municipality, query) if query else []
         rows: list[dict[str, Any]] = []
         seen: set[int] = set()
@@ -233,12 +242,32 @@ class ProceduresView(CounterMixin, TemplateView):
                     continue
                 seen.add(p.pk)
                 has_form = source == "item" or bool(getattr(p, "has_form", False))
-                checked = p.pk in chosen or (source == "proposal" and has_form and not chosen)
-                rows.append({"procedure": p, "source": source, "has_form": has_form, "checked": checked})
+                # without the visitor's age, a procedure for some ages only is not checked for them
+                by_age = getattr(p, "age_range", "") if source == "proposal" else ""
+                proposed = source == "proposal" and has_form and not chosen and not (by_age and age is None)
+                checked = p.pk in chosen or proposed
+                rows.append(
+                    {
+                        "procedure": p,
+                        "source": source,
+                        "has_form": has_form,
+                        "checked": checked,
+                        "age_range": by_age,
+                    }
+                )
         context.update(
             visit=visit,
             event=event,
-            events=[(e.value, e.label, LIFE_EVENT_TITLES[e]) for e in LifeEvent],
+            events=[
+                (
+                    e.value,
+                    life_event_label(e.value, self.municipality),
+                    life_event_title(e.value, self.municipality),
+                )
+                for e in LifeEvent
+            ],
+            age=age,
+            by_age=any(row["age_range"] for row in rows),
             query=query,
             searched=bool(query),
             rows=rows,
@@ -305,6 +334,8 @@ class ItemView(CounterMixin, TemplateView):
         raw: dict[str, list[str]] | None = None,
         errors: dict[str, list[str]] | None = None,
         status: int = 200,
+        waivable: dict[str, str] | None = None,
+        waivers: dict[str, str] | None = None,
     ) -> HttpResponse:
         assert item.form is not None
         definition = counter.definition_of(item.form)
@@ -331,8 +362,25 @@ class ItemView(CounterMixin, TemplateView):
             error_links=formrender.error_links(errors),
             filled=len(shown.sources),
             editable=visit.status == VisitStatus.OPEN,
+            waivers=self.waiver_rows(item, waivable, waivers),
         )
         return self.render_to_response(context, status=status)
+
+    @staticmethod
+    def waiver_rows(
+        item: CounterVisitItem, waivable: dict[str, str] | None, waivers: dict[str, str] | None
+    ) -> list[dict[str, Any]]:
+        """The rules meant for online applicants that staff may waive here, each with whether it is
+        waived and why: what the last save refused, or what the item waives already."""
+        kept = item.overrides or {}
+        if waivable is None:
+            waivable = {name: str(o.get("rule", "")) for name, o in kept.items()}
+            waivers = {name: str(o.get("reason", "")) for name, o in kept.items()}
+        waivers = waivers or {}
+        return [
+            {"name": name, "rule": rule, "checked": name in waivers, "reason": waivers.get(name, "")}
+            for name, rule in waivable.items()
+        ]
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         visit = self.get_visit()
@@ -347,15 +395,27 @@ class ItemView(CounterMixin, TemplateView):
             for name in request.POST
             if not name.startswith("_") and name != "csrfmiddlewaretoken"
         }
+        waived = [name.removeprefix("_waive-") for name in request.POST if name.startswith("_waive-")]
+        waivers = {name: request.POST.get(f"_waive_reason-{name}", "") for name in waived}
         if request.POST.get("_add_row"):
             return self.render_item(visit, item, raw=raw)  # one more row; nothing saved yet
+        user = request.user
+        by = (user.get_full_name() or user.email) if isinstance(user, User) else ""
         try:
-            checked = counter.save_item(visit, item, raw)
+            checked = counter.save_item(visit, item, raw, waivers=waivers, by=by)
         except CounterError as exc:
             messages.error(request, str(exc))
             return redirect(self.visit_url(visit))
         if not checked.ok:
-            return self.render_item(visit, item, raw=raw, errors=checked.errors, status=400)
+            return self.render_item(
+                visit,
+                item,
+                raw=raw,
+                errors=checked.errors,
+                status=400,
+                waivable=checked.waivable,
+                waivers=waivers,
+            )
         messages.success(request, _("「%(procedure)s」を保存しました。") % {"procedure": item.procedure.name})
         following = [i for i in counter.items_of(visit) if not i.complete and i.pk != item.pk]
         if following:
@@ -473,8 +533,12 @@ class OneStopListView(MunicipalityStaffMixin, TemplateView):
         )
         by_event: dict[str, list[OneStopRule]] = {}
         for rule in rules:
+            rule.age_range = ages.range_text(rule.min_age, rule.max_age)
             by_event.setdefault(rule.life_event, []).append(rule)
-        context["events"] = [(e.value, e.label, by_event.get(e.value, [])) for e in LifeEvent]
+        context["events"] = [
+            (e.value, life_event_label(e.value, self.municipality), by_event.get(e.value, []))
+            for e in LifeEvent
+        ]
         return context
 
 
@@ -489,17 +553,30 @@ class OneStopEditView(MunicipalityStaffMixin, TemplateView):
         return str(event)
 
     def form(self, data: Any = None) -> OneStopForm:
+        """The procedures with a form, and those of the life event or its rules without one (the
+        counter names them; they are done elsewhere), so saving never drops a rule unseen."""
         event = self.event()
         procedures = list(counter.counter_procedures(self.municipality))
         rules = {
             r.procedure_id: r
             for r in OneStopRule.objects.for_municipality(self.municipality).filter(life_event=event)
         }
+        linked = ProcedureLifeEvent.objects.filter(event=event, procedure=OuterRef("pk"))
+        shown = {p.pk for p in procedures}
+        procedures += (
+            counter.with_form(Procedure.objects.for_municipality(self.municipality))
+            .filter(Q(pk__in=list(rules)) | Exists(linked))
+            .exclude(pk__in=shown)
+            .select_related("department")
+            .order_by("order", "kana", "name")
+        )
         initial: dict[str, Any] = {}
         for p in procedures:
             rule = rules.get(p.pk)
             initial[f"use_{p.pk}"] = rule is not None
             initial[f"order_{p.pk}"] = rule.order if rule is not None else None
+            initial[f"min_age_{p.pk}"] = rule.min_age if rule is not None else None
+            initial[f"max_age_{p.pk}"] = rule.max_age if rule is not None else None
         procedures.sort(key=lambda p: (p.pk not in rules, rules[p.pk].order if p.pk in rules else 0))
         return OneStopForm(data, initial=initial, procedures=procedures)
 
@@ -507,7 +584,10 @@ class OneStopEditView(MunicipalityStaffMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         event = self.event()
         context.update(
-            event=event, event_label=LifeEvent(event).label, form=kwargs.get("form") or self.form()
+            event=event,
+            event_label=life_event_label(event, self.municipality),
+            form=kwargs.get("form") or self.form(),
+            death=event == LifeEvent.DEATH,
         )
         return context
 
@@ -523,7 +603,7 @@ class OneStopEditView(MunicipalityStaffMixin, TemplateView):
         messages.success(
             request,
             _("「%(event)s」のワンストップの手続を保存しました（%(n)s件）。")
-            % {"event": LifeEvent(self.event()).label, "n": count},
+            % {"event": life_event_label(self.event(), self.municipality), "n": count},
         )
         return redirect("counter:one_stop", self.municipality.slug)
 
@@ -533,7 +613,9 @@ class OneStopEditView(MunicipalityStaffMixin, TemplateView):
 
 @public_form_ratelimit
 class ResidentConfirmView(View):
-    """What will be submitted, in large type, for a second screen or tablet at the counter."""
+    """What will be submitted, in large type, for the resident: on their phone (from the QR code
+    on the clerk's screen) or on a screen paired to the clerk's desk (``?screen=<token>``: then
+    in the bare screen layout, and back to waiting once answered)."""
 
     template_name = "procedures/counter/confirm.html"
 
@@ -542,7 +624,13 @@ class ResidentConfirmView(View):
         if visit is None:
             return render(request, "procedures/counter/confirm_gone.html", status=404)
         self.visit = visit
+        token = request.GET.get("screen") or request.POST.get("screen") or ""
+        screen = screens.by_token(str(token)[:100]) if token else None
+        self.screen_token = str(token) if screen is not None and screens.shows(screen, visit) else ""
         return super().dispatch(request, *args, **kwargs)
+
+    def screen_url(self) -> str:
+        return reverse("counter_public:screen", args=[self.screen_token]) if self.screen_token else ""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         visit = self.visit
@@ -554,6 +642,9 @@ class ResidentConfirmView(View):
                 "municipality": visit.municipality,
                 "identity": visit.identity,
                 "summaries": counter.summaries(visit),
+                "screen_base": "kiosk_base.html" if self.screen_token else "base.html",
+                "screen_url": self.screen_url(),
+                "screen_token": self.screen_token,
             },
         )
 
@@ -567,7 +658,7 @@ class ResidentConfirmView(View):
                 return render(
                     request,
                     "procedures/counter/confirm_gone.html",
-                    {"corrected": True, "municipality": visit.municipality},
+                    {"corrected": True, "municipality": visit.municipality, "screen_url": self.screen_url()},
                 )
             else:
                 return HttpResponse(status=400)
@@ -575,7 +666,8 @@ class ResidentConfirmView(View):
             return render(
                 request,
                 "procedures/counter/confirm_gone.html",
-                {"message": str(exc), "municipality": visit.municipality},
+                {"message": str(exc), "municipality": visit.municipality, "screen_url": self.screen_url()},
                 status=409,
             )
-        return redirect("counter_public:confirm", kwargs["token"])
+        here = reverse("counter_public:confirm", args=[kwargs["token"]])
+        return redirect(f"{here}?screen={self.screen_token}" if self.screen_token else here)

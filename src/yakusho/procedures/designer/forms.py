@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from yakusho.core import uploads
 from yakusho.core.models import Department, Municipality
 from yakusho.procedures import designer
+from yakusho.procedures.catalogue.life_events import life_event_choices
 from yakusho.procedures.formengine import schema
 from yakusho.procedures.models import LifeEvent, Procedure
 
@@ -103,6 +104,9 @@ class ProcedureCreateForm(forms.ModelForm):
         field = self.fields["department"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = departments
+        events = self.fields["life_events"]
+        assert isinstance(events, forms.MultipleChoiceField)
+        events.choices = life_event_choices(municipality)
         self.fields["kana"].help_text = _("ひらがなで（例：いぬのとうろく）。検索と並び順に使います。")
         self.fields["retention_years"].help_text = _("申請を保存する年数。過ぎたものは消去されます。")
         self.fields["processing_days"].help_text = _("受付から処理までの開庁日数（空欄は未設定）。")

@@ -4,6 +4,7 @@ text and the rows of a summary (check-your-answers page, PDF, CSV)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -12,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yakusho.core import uploads
-from yakusho.core.jcal import JapaneseDateError, format_wareki_date
+from yakusho.core.jcal import JapaneseDateError, format_date, parse_japanese_date
 
+from .dates import parse_bound
 from .definition import SEX_OPTIONS
 from .schema import (
     AddressField,
@@ -84,11 +86,62 @@ def _display(f: ScalarField, value: Any) -> str:
 
 
 def _date_text(value: str) -> str:
+    """A cleaned (ISO) date as pages, mail and PDFs show it, in the active language."""
     try:
-        day = date.fromisoformat(value)
-        return f"{format_wareki_date(day)}（{day.year}年）"
-    except (ValueError, JapaneseDateError):
+        return format_date(date.fromisoformat(value))
+    except (TypeError, ValueError):
         return str(value)
+
+
+# --- date inputs ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DatePicker:
+    """The browser's date picker for a date field (``<input type="date">``): its value and
+    bounds, ISO as the input wants them (``iso`` is "" when the typed text is no date)."""
+
+    iso: str
+    min: str
+    max: str = ""
+
+    def range_text(self) -> str:
+        """What may be chosen, for the field's help: 「…から…までの日を選んでください。」"""
+        low = format_date(date.fromisoformat(self.min))
+        if not self.max:
+            return _("%(min)s以降の日を選んでください。") % {"min": low}
+        high = format_date(date.fromisoformat(self.max))
+        return _("%(min)sから%(max)sまでの日を選んでください。") % {"min": low, "max": high}
+
+
+def date_picker(f: DateField, value: str, today: date) -> DatePicker | None:
+    """A picker for a date to come (its lower bound on or after today: 収集希望日, 使用開始日):
+    there a calendar limited to the bookable range helps. None for the other dates (生年月日,
+    転入日, an unbounded date): a text box, where 和暦, 12月14日 or 昭和50年4月1日 are quicker to
+    type than to scroll to."""
+    if f.min is None:
+        return None
+    low = parse_bound(f.min).resolve(today)
+    if low < today:
+        return None
+    high = parse_bound(f.max).resolve(today) if f.max is not None else None
+    try:
+        iso = parse_japanese_date(value, today=today, earliest=low, latest=high).isoformat() if value else ""
+    except JapaneseDateError:
+        iso = ""
+    return DatePicker(iso=iso, min=low.isoformat(), max=high.isoformat() if high else "")
+
+
+def date_input_text(value: str) -> str:
+    """What a date text box shows: a date given as ISO (a fact the counter fills in, what a
+    picker posted) as people read it (令和8年（2026年）12月14日, which reads back); typed text as
+    it was typed."""
+    if len(value) == 10 and value[4:5] == "-":
+        try:
+            return format_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
 
 
 def _name_text(value: Mapping[str, Any]) -> str:

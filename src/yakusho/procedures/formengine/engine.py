@@ -10,7 +10,7 @@ caller and are ignored; any other name that the definition does not produce is r
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_FLOOR
@@ -28,11 +28,10 @@ from .display import SummaryRow, _summary_rows
 from .expressions import ExpressionError
 from .facts import FactField
 from .schema import CheckboxField, ConsentField, FileField, GroupField, ScalarField
-from .validation import Files, Raw, _holds, _Input, _Run, _scope_value
+from .validation import MAX_ROWS, Files, Raw, _holds, _Input, _Run, _scope_value
 
 FORM_ERRORS = "__form__"
 IGNORED_INPUTS = frozenset({"csrfmiddlewaretoken"})
-MAX_ROWS = 100
 
 
 class FeeError(ValueError):
@@ -48,6 +47,9 @@ class Result:
     cleaned: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
     fee: int | None = None
+    #: input name → message of an error counter staff may waive with a reason (a date outside a
+    #: bound counted from today: a lead time meant for online applicants)
+    waivable: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -137,8 +139,12 @@ class FormDefinition(DefinitionBase):
         page: int | None = None,
         *,
         today: date | None = None,
+        waived: Collection[str] = (),
     ) -> Result:
         """Validate answers: the whole form (``page=None``) or one page (0-based).
+
+        ``waived``: input names whose bounds counted from today are not applied (counter staff
+        waived them with a reason; see ``Result.waivable``).
 
         For one page, ``raw`` should also hold the answers of earlier pages (their conditions may
         decide what this page shows); errors and ``cleaned`` cover that page only. Hidden fields
@@ -151,7 +157,7 @@ class FormDefinition(DefinitionBase):
         inp = _Input(raw, files or {})
         result = Result()
         self._check_names(inp, result)
-        run = _Run(self, inp, result, today)
+        run = _Run(self, inp, result, today, waived)
         scope: dict[str, Any] = {}
         pages_shown: dict[int, bool] = {}
         cleaned: dict[str, Any] = {}
@@ -186,13 +192,32 @@ class FormDefinition(DefinitionBase):
         return result
 
     def _ordered_errors(self, errors: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Errors in the order the inputs stand on the page (the error summary lists them so):
+        the form's own first, then field by field; a composite field's parts in input order
+        (姓, 名, セイ, メイ); a group's own message, then its rows, each row's fields in order."""
         position = {key: i for i, key in enumerate(self.fields)}
 
-        def sort_key(name: str) -> tuple[int, str]:
+        def part_position(f: ScalarField | GroupField, part: str) -> int:
+            parts = composite_parts(f)
+            return parts.index(part) if part in parts else len(parts)
+
+        def sort_key(name: str) -> tuple[int, int, int, int, str]:
             if name == FORM_ERRORS:
-                return (-1, "")
-            head = name.split("-", 1)[0]
-            return (position.get(head, len(position)), name)
+                return (-1, 0, 0, 0, "")
+            head, _sep, rest = name.partition("-")
+            f = self.fields.get(head)
+            if f is None:
+                return (len(position), 0, 0, 0, name)
+            if not isinstance(f, GroupField):
+                return (position[head], 0, 0, part_position(f, rest) if rest else 0, name)
+            m = re.fullmatch(r"(\d+)-([a-z0-9_]+)-?(.*)", rest)
+            if m is None:
+                return (position[head], -1, 0, 0, name)  # the group's own message, above its rows
+            subs = [s.key for s in f.fields]
+            if m[2] not in subs:
+                return (position[head], int(m[1]), len(subs), 0, name)
+            at = subs.index(m[2])
+            return (position[head], int(m[1]), at, part_position(f.fields[at], m[3]) if m[3] else 0, name)
 
         return {k: errors[k] for k in sorted(errors, key=sort_key)}
 

@@ -4,7 +4,7 @@ each field and each row of a repeating group, and the scope in which conditions 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from yakusho.core import normalize, uploads
-from yakusho.core.jcal import JapaneseDateError, format_wareki_date, parse_japanese_date
+from yakusho.core.jcal import JapaneseDateError, format_date, parse_japanese_date
 from yakusho.core.uploads import FileInfo
 
 from . import expressions
@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from .engine import FormDefinition, Result
 
 _TRUE = frozenset({"on", "1", "true", "yes", "y"})
+#: row numbers of a repeating group at or above this are not rows (``group-100-x`` is refused)
+MAX_ROWS = 100
 
 Raw = Mapping[str, Any]
 Files = Mapping[str, "UploadedFile | FileInfo"]
@@ -73,16 +75,22 @@ class _Input:
 class _Run:
     """One validation: input, result, whether errors of the current field are reported."""
 
-    def __init__(self, form: FormDefinition, inp: _Input, result: Result, today: date) -> None:
+    def __init__(
+        self, form: FormDefinition, inp: _Input, result: Result, today: date, waived: Collection[str] = ()
+    ) -> None:
         self.form = form
         self.inp = inp
         self.result = result
         self.today = today
+        self.waived = frozenset(waived)
         self.report = True
 
     def err(self, name: str, message: str) -> None:
         if self.report:
             self.result.add(name, message)
+
+    def error_count(self) -> int:
+        return sum(len(messages) for messages in self.result.errors.values())
 
     def one(self, name: str, label: str) -> str:
         values = self.inp.values(name)
@@ -203,30 +211,42 @@ class _Run:
         return str(value)
 
     def clean_date(self, f: DateField, name: str, label: str, raw: str) -> str | None:
+        """A date typed any way :func:`~yakusho.core.jcal.parse_japanese_date` reads (a month and
+        day alone take their year from the field's bounds: docs/forms.md), within the bounds."""
+        low = parse_bound(f.min).resolve(self.today) if f.min is not None else None
+        high = parse_bound(f.max).resolve(self.today) if f.max is not None else None
         try:
-            day = parse_japanese_date(raw)
+            day = parse_japanese_date(raw, today=self.today, earliest=low, latest=high)
         except JapaneseDateError as exc:
             self.err(name, _("「%(label)s」：%(error)s") % {"label": label, "error": exc})
             return None
-        if f.min is not None:
-            low = parse_bound(f.min).resolve(self.today)
-            if day < low:
-                self.err(
-                    name,
-                    _("「%(label)s」は%(date)s以降の日付を入力してください。")
-                    % {"label": label, "date": format_wareki_date(low)},
-                )
+        if low is not None and day < low:
+            message = _("「%(label)s」は%(date)s以降の日付を入力してください。") % {
+                "label": label,
+                "date": format_date(low),
+            }
+            if not self.bound_refused(f, name, message):
                 return None
-        if f.max is not None:
-            high = parse_bound(f.max).resolve(self.today)
-            if day > high:
-                self.err(
-                    name,
-                    _("「%(label)s」は%(date)s以前の日付を入力してください。")
-                    % {"label": label, "date": format_wareki_date(high)},
-                )
+        if high is not None and day > high:
+            message = _("「%(label)s」は%(date)s以前の日付を入力してください。") % {
+                "label": label,
+                "date": format_date(high),
+            }
+            if not self.bound_refused(f, name, message):
                 return None
         return day.isoformat()
+
+    def bound_refused(self, f: DateField, name: str, message: str) -> bool:
+        """A date outside a bound counted from today (「3日後以降」: a lead time meant for online
+        applicants) may be waived by counter staff with a reason (``validate(waived=…)``): True
+        when this one is, else the error is reported and noted as waivable."""
+        relative = any(b is not None and "today" in str(b) for b in (f.min, f.max))
+        if relative and name in self.waived:
+            return True
+        self.err(name, message)
+        if relative and self.report:
+            self.result.waivable[name] = message
+        return False
 
     def clean_choice(self, f: SelectField | RadioField, name: str, label: str, value: str) -> str | None:
         if value not in {o.value for o in f.options}:
@@ -300,14 +320,11 @@ class _Run:
     ) -> dict[str, Any] | None:
         parts = composite_parts(f)
         raws = {p: self.one(f"{name}-{p}", f"{label}：{PART_LABELS[p]}") for p in parts}
-        if not any(v.strip() for v in raws.values()):
-            if f.required:
-                first = parts[0]
-                self.err(
-                    f"{name}-{first}",
-                    _("「%(label)s」を入力してください。") % {"label": f"{label}：{PART_LABELS[first]}"},
-                )
+        empty = not any(v.strip() for v in raws.values())
+        if empty and not f.required:
             return None
+        # A required field left empty names every part it needs at once (the loop below), not
+        # the first part now and the next one after another submit.
         value: dict[str, Any] = {}
         for p in parts:
             part_name = f"{name}-{p}"
@@ -337,7 +354,7 @@ class _Run:
                 value[p] = self.clean_postal(part_name, part_label, raw)
             elif p == "birth_date":
                 try:
-                    day = parse_japanese_date(raw)
+                    day = parse_japanese_date(raw, today=self.today, latest=self.today)
                 except JapaneseDateError as exc:
                     self.err(part_name, _("「%(label)s」：%(error)s") % {"label": part_label, "error": exc})
                     value[p] = None
@@ -371,7 +388,7 @@ class _Run:
                     value[p] = None
                 else:
                     value[p] = text
-        return value
+        return None if empty else value
 
     def clean_file(self, f: FileField, name: str, label: str) -> FileInfo | None:
         upload = self.inp.files.get(name)
@@ -399,15 +416,29 @@ class _Run:
     def clean_group(self, info: FieldInfo, scope: dict[str, Any]) -> list[dict[str, Any]]:
         group = info.field
         assert isinstance(group, GroupField)
-        indices = self.form._row_indices(group, self.inp)
+        posted = self.form._row_indices(group, self.inp)
+        filled = [i for i in posted if not self.form._row_is_empty(group, f"{group.key}-{i}-", self.inp)]
+        # Rows still needed to reach min_items are validated as rows the resident must fill: the
+        # first empty rows shown, then the new ones the page adds (as formrender numbers them), so
+        # their required fields are named now rather than after the group's own message.
+        needed: list[int] = []
+        if len(filled) < group.min_items:
+            needed = [i for i in posted if i not in filled]
+            next_index = (max(posted) + 1) if posted else 0
+            while len(needed) < group.min_items - len(filled) and next_index < MAX_ROWS:
+                needed.append(next_index)
+                next_index += 1
+            needed = needed[: group.min_items - len(filled)]
         row_name = group.item_label or group.label
         rows: list[dict[str, Any]] = []
-        for index in indices:
-            prefix = f"{group.key}-{index}-"
-            if self.form._row_is_empty(group, prefix, self.inp):
+        named = False
+        for n, index in enumerate(sorted({*posted, *needed}), start=1):
+            if index not in filled and index not in needed:
                 continue
-            n = len(rows) + 1
+            prefix = f"{group.key}-{index}-"
+            # rows are called by their place on the page (1件目 is the first row shown)
             row_label = _("%(group)s（%(n)s件目）") % {"group": row_name, "n": n}
+            before = self.error_count()
             row: dict[str, Any] = {}
             row_scope: dict[str, Any] = {}
             local = _Overlay(row_scope, scope)
@@ -420,9 +451,12 @@ class _Run:
                 value = self.clean(sub, f"{prefix}{sub_key}", f"{row_label}：{sub.label}")
                 row[sub_key] = value
                 row_scope[sub_key] = _scope_value(sub, value)
-            rows.append({s.key: row[s.key] for s in group.fields if s.key in row})
+            if index in filled:
+                rows.append({s.key: row[s.key] for s in group.fields if s.key in row})
+            elif self.error_count() > before:
+                named = True
         count = len(rows)
-        if count < group.min_items:
+        if count < group.min_items and not named:
             self.err(
                 group.key,
                 _("「%(label)s」は%(min)s件以上入力してください（いま%(n)s件）。")

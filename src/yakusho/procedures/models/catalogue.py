@@ -226,7 +226,7 @@ class ProcedureChannel(TenantOwned):
         indexes = [models.Index(fields=["municipality", "kind", "status"], name="procedure_channel_idx")]
 
     def __str__(self) -> str:
-        return f"{self.procedure_id}: {self.get_kind_display()} ({self.get_status_display()})"
+        return f"{self.procedure}：{self.get_kind_display()}（{self.get_status_display()}）"
 
     @property
     def is_online(self) -> bool:
@@ -271,7 +271,9 @@ class FormDefinition(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.procedure_id} v{self.version}"
+        return str(
+            _("%(procedure)s 第%(version)s版") % {"procedure": self.procedure, "version": self.version}
+        )
 
     @property
     def title(self) -> str:

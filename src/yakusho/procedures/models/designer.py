@@ -43,7 +43,7 @@ class FormDraft(TenantOwned):
         ordering = ["municipality", "procedure"]
 
     def __str__(self) -> str:
-        return f"{self.procedure_id} draft"
+        return str(_("%(procedure)s のフォームの下書き") % {"procedure": self.procedure})
 
 
 DESIGNER_MODELS = [FormDraft]

@@ -32,7 +32,13 @@ class ReaderSetting(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.municipality_id}:{self.key}"
+        """The adapter's name (its key when it is no longer installed)."""
+        from yakusho.procedures.counter.readers.registry import NotRegistered, registry
+
+        try:
+            return str(registry.get(self.key).label)
+        except NotRegistered:
+            return self.key
 
 
 READER_MODELS = [ReaderSetting]

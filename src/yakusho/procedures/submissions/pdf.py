@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from xml.sax.saxutils import escape
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -21,7 +21,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from yakusho.core.jcal import format_wareki_date
+from yakusho.core.jcal import format_date
 from yakusho.procedures.formengine import FormDefinition
 from yakusho.procedures.models.submissions import Submission
 
@@ -71,8 +71,10 @@ def answer_rows(definition: FormDefinition, cleaned: Mapping[str, Any]) -> list[
     return [[para(label), para(value)] for label, value in definition.summary(cleaned)]
 
 
+@translation.override("ja")  # a Japanese document (labels, dates: 令和8年（2026年）4月1日), whoever prints it
 def submission_pdf(submission: Submission) -> bytes:
     from yakusho.procedures.catalogue.services import definition_of
+    from yakusho.procedures.submissions.fees import fee_summary
 
     procedure = submission.procedure
     out = io.BytesIO()
@@ -85,10 +87,10 @@ def submission_pdf(submission: Submission) -> bytes:
         [para("受付番号"), para(submission.display_code)],
         [
             para("受付日時"),
-            para(f"{format_wareki_date(received.date())} {received:%H:%M}（{channel}）"),
+            para(f"{format_date(received)} {received:%H:%M}（{channel}）"),
         ],
         [para("状況"), para(submission.get_status_display())],
-        [para("処理期限"), para(format_wareki_date(submission.deadline) if submission.deadline else "—")],
+        [para("処理期限"), para(format_date(submission.deadline) if submission.deadline else "—")],
         [para("担当課"), para(procedure.department.name)],
         [para("フォーム"), para(f"第{submission.form_version}版")],
     ]
@@ -96,8 +98,9 @@ def submission_pdf(submission: Submission) -> bytes:
     attachments = [a.name for a in submission.attachments.filter(message__isnull=True)]
     if attachments:
         rows.append([para("添付ファイル"), para("\n".join(attachments))])
-    if submission.fee_yen:
-        rows.append([para("手数料"), para(f"{submission.fee_yen:,}円")])
+    if (fee := fee_summary(submission)) is not None:
+        items = "".join(f"{label} {yen:,}円\n" for label, yen in fee.rows)
+        rows.append([para("手数料"), para(f"{items}合計 {fee.total:,}円\n{fee.how_to_pay}")])
     style = grid_style()
     widths = WIDTHS
     story = [
@@ -109,7 +112,7 @@ def submission_pdf(submission: Submission) -> bytes:
         Spacer(1, 6 * mm),
         Table(rows, colWidths=widths, style=style, repeatRows=0),
         Spacer(1, 6 * mm),
-        para(f"{timezone.localdate():%Y-%m-%d} 出力（Yakusho）", SMALL),
+        para(f"{format_date(timezone.localdate())} 出力（Yakusho）", SMALL),
     ]
     doc.build(story)
     return out.getvalue()

@@ -29,6 +29,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
@@ -54,6 +55,7 @@ from yakusho.procedures.models.submissions import (
     SubmissionStatus,
 )
 from yakusho.procedures.submissions import files as submission_files
+from yakusho.procedures.submissions.fees import fee_summary
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +160,27 @@ def new_secret() -> str:
     return "".join(secrets.choice(shortcodes.ALPHABET) for _ in range(SECRET_LENGTH))
 
 
+def receipt_secret(token: str) -> str:
+    """The 照会キー of an online application, derived from the draft's submission token with the
+    server's key. Whichever request of the browser that holds the token reaches the receipt (a
+    double click, a retry after a crash between the commit and the session save) can show it
+    again; the database keeps only a digest of the token and a hash of the key, so neither can be
+    read back from it."""
+    number = int.from_bytes(salted_hmac("yakusho.receipt", token, algorithm="sha256").digest(), "big")
+    alphabet = shortcodes.ALPHABET
+    chars = []
+    for _position in range(SECRET_LENGTH):
+        number, index = divmod(number, len(alphabet))
+        chars.append(alphabet[index])
+    return "".join(chars)
+
+
+def online_idempotency_key(token: str) -> str:
+    """What is stored of an online draft's submission token (its digest: the token itself, with
+    the server's key, would give the 照会キー)."""
+    return hashlib.sha256(f"yakusho.online:{token}".encode()).hexdigest()
+
+
 def format_secret(secret: str) -> str:
     return "-".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
@@ -248,17 +271,21 @@ def create_submission(
     idempotency_key: str,
     channel: str = SubmissionChannel.ONLINE,
     fee: int | None = None,
+    secret: str | None = None,
+    overrides: list[dict[str, str]] | None = None,
 ) -> Created:
     """Store one submission with its attachments and queue its confirmation mail, in one
     transaction. A second call with the same ``idempotency_key`` (double submit, a retried
-    request, two concurrent requests) returns the first submission and stores nothing."""
+    request, two concurrent requests) returns the first submission and stores nothing.
+    ``secret`` is the 照会キー to give it (``receipt_secret`` of the online draft); a new random one
+    when none is given."""
     municipality = procedure.municipality
     existing = (
         Submission.objects.for_municipality(municipality).filter(idempotency_key=idempotency_key).first()
     )
     if existing is not None:
         return Created(existing, None, False)
-    secret = new_secret()
+    secret = secret or new_secret()
     now = timezone.now()
     name, kana, email = applicant_details(definition, cleaned)
     deadline = processing_deadline(procedure, timezone.localdate(now), BusinessCalendar(municipality))
@@ -279,6 +306,7 @@ def create_submission(
                 applicant_kana=kana,
                 applicant_email=email,
                 fee_yen=fee,
+                overrides=overrides or [],
                 deadline=deadline,
                 submitted_at=now,
             )
@@ -342,6 +370,7 @@ def _queue_confirmation(submission: Submission, secret: str, definition: Any) ->
         secret=format_secret(secret),
         status_url=absolute(status_link(submission, secret)),
         summary=definition.summary(submission.data),
+        fee=fee_summary(submission, definition),
     )
     queue_mail(
         submission.municipality,

@@ -31,6 +31,7 @@ from yakusho.procedures.catalogue.views import not_found
 from yakusho.procedures.formengine import FORM_ERRORS, load_definition
 from yakusho.procedures.models.submissions import MessageDirection, Submission, SubmissionAttachment
 from yakusho.procedures.submissions import files as submission_files
+from yakusho.procedures.submissions.fees import fee_summary
 from yakusho.procedures.submissions.services import (
     SubmissionError,
     find_by_code,
@@ -183,6 +184,7 @@ class StatusView(StatusBase):
                 "thread": thread,
                 "directions": MessageDirection,
                 "summary": definition.summary(submission.data),
+                "fee": fee_summary(submission, definition),
                 "attachments": list(submission.attachments.filter(message__isnull=True)),
                 "errors": errors or {},
                 "error_links": formrender.error_links(errors or {}),

@@ -36,7 +36,15 @@ from yakusho.procedures.models import FormDefinition as FormDefinitionRow
 from yakusho.procedures.models import Procedure, ProcedureChannel
 from yakusho.procedures.models.submissions import Submission
 from yakusho.procedures.submissions import files as submission_files
-from yakusho.procedures.submissions.services import create_submission, format_secret, status_path
+from yakusho.procedures.submissions.fees import fee_summary
+from yakusho.procedures.submissions.services import (
+    create_submission,
+    format_secret,
+    online_idempotency_key,
+    receipt_secret,
+    secret_matches,
+    status_path,
+)
 from yakusho.procedures.submissions.status_views import grant_status_access
 
 SESSION_PREFIX = "apply-"
@@ -128,6 +136,41 @@ class ApplyBase(View):
             "form_row": self.form_row,
             **extra,
         }
+
+    def submitted_with(self, token: str) -> Submission | None:
+        """The submission stored from the draft whose token this is, if it was stored."""
+        return (
+            Submission.objects.for_municipality(self.municipality)
+            .filter(procedure=self.procedure, idempotency_key=online_idempotency_key(token))
+            .first()
+        )
+
+    def remember_receipt(self, submission: Submission, token: str) -> str | None:
+        """Keep the receipt of ``submission`` in this browser's session (the holder of the draft's
+        token is its applicant) and end the draft; the 照会キー, or None if the token is not this
+        submission's."""
+        secret = receipt_secret(token)
+        if not secret_matches(submission, secret):
+            return None
+        receipts = self.request.session.get(RECEIPTS, {})
+        receipts[submission.code] = secret
+        self.request.session[RECEIPTS] = dict(list(receipts.items())[-10:])
+        grant_status_access(self.request, submission)
+        if self.draft is not None and self.draft.get("token") == token:
+            self.request.session.pop(self.session_key, None)
+            self.draft = None
+        return secret
+
+    def to_receipt(self, submission: Submission, token: str) -> HttpResponse:
+        self.remember_receipt(submission, token)
+        return redirect(self.url("done", submission.code))
+
+    def stored_draft(self) -> Submission | None:
+        """The submission of the draft in the session when it was stored but the session never
+        heard (a crash between the commit and the session save)."""
+        if self.draft is None or not self.draft.get("token"):
+            return None
+        return self.submitted_with(self.draft["token"])
 
     def check_hidden(self, request: HttpRequest) -> None:
         """Hidden fields must be the draft's own: the form version and the submission token."""
@@ -229,6 +272,22 @@ class ApplyPageView(ApplyBase):
             status=status,
         )
 
+    def keep_checked_uploads(self, request: HttpRequest, result: Any) -> None:
+        """On a page with errors, the files that passed their checks are kept in the draft (as on
+        a page without errors), so the resident never has to attach them again."""
+        assert self.draft is not None
+        from yakusho.procedures.submissions.services import _file_info
+
+        for name, upload in request.FILES.items():
+            info = None if name in result.errors else _file_info(result.cleaned, name)
+            if info is None:
+                continue
+            if (old := self.draft["temp"].pop(name, None)) is not None:
+                submission_files.remove_temp([old])
+            self.draft["temp"][name] = submission_files.save_temp_upload(upload)
+            self.draft["files"][name] = info
+        self.save_draft()
+
     def get(self, request: HttpRequest, number: int, **kwargs: Any) -> HttpResponse:
         index = self.setup_page(number)
         if index is None:
@@ -277,6 +336,7 @@ class ApplyPageView(ApplyBase):
         files: dict[str, Any] = {**kept_files, **request.FILES.dict()}
         result = self.definition.validate(raw, files, page=index)
         if not result.ok:
+            self.keep_checked_uploads(request, result)
             return self.render_page(index, raw, result.errors, status=200)
         page_files = {k: v for k, v in kept_files.items() if formrender.belongs_to_page(k, names, patterns)}
         removed = [
@@ -330,6 +390,8 @@ class ApplyCheckView(ApplyBase):
     def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         if self.draft is None:
             return redirect(self.start_url())
+        if (stored := self.stored_draft()) is not None:
+            return self.to_receipt(stored, self.draft["token"])
         result = self.validate_all()
         missing = [p for p in self.visible_pages() if p not in self.draft["done"]]
         if missing:
@@ -356,12 +418,12 @@ class ApplyCheckView(ApplyBase):
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         token = request.POST.get("_token", "")
-        if self.draft is None or token != self.draft["token"]:
-            # the same final form posted again after it was stored (the draft is gone or newer);
-            # a repeat while the draft is still here is caught by create_submission
-            stored = Submission.objects.for_municipality(self.municipality).filter(idempotency_key=token)
-            if token and (done := stored.first()) is not None:
-                return redirect(self.url("done", done.code))
+        # the same final form posted again after it was stored (the draft is gone or newer): the
+        # token proves this browser sent it, so it is shown the receipt again; a repeat while the
+        # draft is still here is caught by create_submission
+        stale = self.draft is None or token != self.draft["token"]
+        if stale and token and (done := self.submitted_with(token)) is not None:
+            return self.to_receipt(done, token)
         if self.draft is None:
             messages.error(request, _("入力の途中で時間がたったため、最初からやり直してください。"))
             return redirect(self.start_url())
@@ -381,23 +443,19 @@ class ApplyCheckView(ApplyBase):
             definition=self.definition,
             cleaned=result.cleaned,
             temp_files=dict(self.draft["temp"]),
-            idempotency_key=self.draft["token"],
+            idempotency_key=online_idempotency_key(token),
             fee=result.fee,
+            secret=receipt_secret(token),
         )
-        submission = created.submission
-        if created.secret is not None:
-            receipts = request.session.get(RECEIPTS, {})
-            receipts[submission.code] = created.secret
-            request.session[RECEIPTS] = dict(list(receipts.items())[-10:])
-            grant_status_access(request, submission)
         temp = list(self.draft["temp"].values())
-        transaction.on_commit(lambda: submission_files.remove_temp(temp))
-        request.session.pop(self.session_key, None)
-        return redirect(self.url("done", submission.code))
+        if created.created:
+            transaction.on_commit(lambda: submission_files.remove_temp(temp))
+        return self.to_receipt(created.submission, token)
 
 
 class ApplyDoneView(ApplyBase):
-    """The receipt: code, secret and the status page link (the secret only to this session)."""
+    """The receipt: code, secret and the status page link (the secret only to this session, or
+    to the browser whose draft it was, should its session not have heard of the receipt)."""
 
     def get(self, request: HttpRequest, code: str, **kwargs: Any) -> HttpResponse:
         submission = (
@@ -406,6 +464,10 @@ class ApplyDoneView(ApplyBase):
             .first()
         )
         secret = request.session.get(RECEIPTS, {}).get(code)
+        if submission is not None and secret is None and self.draft is not None:
+            stored = self.stored_draft()
+            if stored is not None and stored.pk == submission.pk:
+                secret = self.remember_receipt(submission, self.draft["token"])
         if submission is None or secret is None:
             return not_found(
                 request, _("この受付番号の控えは、このブラウザでは表示できません。"), self.municipality
@@ -417,5 +479,8 @@ class ApplyDoneView(ApplyBase):
                 submission=submission,
                 secret=format_secret(secret),
                 status_url=request.build_absolute_uri(status_path(submission)),
+                fee=fee_summary(
+                    submission, self.definition if submission.form_id == self.form_row.pk else None
+                ),
             ),
         )

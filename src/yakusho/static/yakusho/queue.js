@@ -1,7 +1,8 @@
 // Queue tickets (整理券): progressive enhancement only — every page works without this file.
 // - [data-queue-ticket]: the resident's page; polls its small JSON every data-poll-seconds (10 s).
 // - [data-queue-display]: the hall's screen; polls its JSON and announces new calls (aria-live).
-// - [data-queue-print]: a button that prints the ticket; [data-queue-return]: the kiosk's way back.
+// The kiosk's reset after each ticket and the removal of its QR code are screen.js's (kiosk_base.html);
+// the print button is site.js's [data-print].
 (function () {
   "use strict";
 
@@ -36,11 +37,11 @@
       setText(root, "service", s.service);
       setText(root, "status_label", s.status_label);
       setText(root, "message", s.message);
-      setText(root, "position_text", s.position_text || "");
-      setText(root, "estimate_text", s.estimate_text || "");
+      ["position_text", "estimate_text"].forEach(function (name) {
+        var el = setText(root, name, s[name] || "");
+        if (el) { el.hidden = !s[name]; }
+      });
       setText(root, "symbol", s.status === "called" ? "▶" : (s.status === "waiting" ? "…" : "■"));
-      var windowEl = setText(root, "window", s.window || "");
-      if (windowEl) { windowEl.hidden = !s.window; }
       var cancel = root.querySelector('[data-field="cancel"]');
       if (cancel) { cancel.hidden = s.status !== "waiting"; }
       setText(root, "updated", "(" + clock() + ")");
@@ -56,16 +57,25 @@
     var seen = {};
     root.querySelectorAll("[data-list='calling'] li[data-id]").forEach(function (li) { seen[li.getAttribute("data-id")] = true; });
 
-    function item(parts, id) {
+    function span(className, text) {
+      var el = document.createElement("span");
+      el.className = className;
+      if (text !== undefined) { el.textContent = text; }
+      return el;
+    }
+    // the same markup as display.html: number, then the window and the status in words
+    function item(c) {
       var li = document.createElement("li");
-      if (id) { li.setAttribute("data-id", id); }
-      parts.forEach(function (p, i) {
-        if (i) { li.appendChild(document.createTextNode(" ")); }
-        var span = document.createElement("span");
-        span.className = p[0];
-        span.textContent = p[1];
-        li.appendChild(span);
-      });
+      li.className = "queue-call";
+      li.setAttribute("data-id", c.id);
+      li.setAttribute("data-status", c.status);
+      var where = span("queue-calling-where");
+      var status = span("queue-calling-status");
+      var symbol = span("", c.status === "called" ? "▶" : "■");
+      symbol.setAttribute("aria-hidden", "true");
+      status.append(symbol, " " + c.status_label);
+      where.append(span("queue-calling-window", c.window), " ", status);
+      li.append(span("queue-calling-number", c.number), " ", where);
       return li;
     }
     function none(message) {
@@ -86,7 +96,7 @@
             announce.push(text("announce").replace("{number}", c.number).replace("{window}", c.window));
           }
           seen[c.id] = true;
-          return item([["queue-calling-number", c.number], ["queue-calling-window", c.window], ["queue-calling-status", c.status_label]], c.id);
+          return item(c);
         });
         list.replaceChildren.apply(list, items.length ? items : [none(text("none"))]);
         setText(section, "waiting", String(row.waiting));
@@ -107,12 +117,5 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-queue-ticket]").forEach(ticketPage);
     document.querySelectorAll("[data-queue-display]").forEach(displayPage);
-    document.querySelectorAll("[data-queue-print]").forEach(function (button) {
-      button.addEventListener("click", function () { window.print(); });
-    });
-    document.querySelectorAll("[data-queue-return]").forEach(function (link) {
-      var seconds = parseInt(link.getAttribute("data-queue-return"), 10) || 60;
-      window.setTimeout(function () { window.location.href = link.href; }, seconds * 1000);
-    });
   });
 })();

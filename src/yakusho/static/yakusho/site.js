@@ -34,3 +34,15 @@
     if (dirty.length) { event.preventDefault(); event.returnValue = ""; }
   });
 })();
+
+// Buttons marked data-print (hidden without JavaScript) print the page: a receipt or a booking's
+// confirmation, whose print stylesheet leaves out the site's navigation.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  });
+})();

@@ -75,6 +75,10 @@ class Command(BaseCommand):
                     name=dep["name"],
                     defaults={
                         "kana": dep.get("kana", ""),
+                        "phone": dep.get("phone", ""),
+                        "place": dep.get("place", ""),
+                        "hours": dep.get("hours", ""),
+                        "contact_is_demo": bool(row.get("department_contacts_are_demo")),
                         "order": order,
                         "is_demo": bool(row.get("departments_are_demo")),
                     },

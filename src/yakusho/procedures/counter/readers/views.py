@@ -127,7 +127,7 @@ class ReaderTryView(ReaderStateMixin, TemplateView):
         identity: ResidentIdentity | None = kwargs.get("identity")
         context.update(
             state=state,
-            form=kwargs.get("form") or self.form_class(state)(),
+            form=kwargs.get("form") or self.form_class(state)(municipality=self.municipality),
             identity=identity,
             outside=identity is not None and not identity.lives_in(self.municipality),
             reader_errors=kwargs.get("reader_errors", []),
@@ -137,7 +137,7 @@ class ReaderTryView(ReaderStateMixin, TemplateView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         state = self.get_state()
-        form = self.form_class(state)(request.POST, request.FILES)
+        form = self.form_class(state)(request.POST, request.FILES, municipality=self.municipality)
         if not state.enabled:
             form.is_valid()
             message = _("「%(label)s」はこの団体では無効になっています。管理者に有効化を依頼してください。")
