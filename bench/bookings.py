@@ -72,7 +72,8 @@ def availability(runs: int) -> dict[str, Any]:
     from django.utils import timezone
 
     from yakusho.bookings.models import Resource, Slot
-    from yakusho.bookings.services import Contact, book, generate_slots
+    from yakusho.bookings.services import Contact, book
+    from yakusho.bookings.slots import generate_slots
     from yakusho.core.models import Department, Municipality
 
     town = Municipality.objects.get(slug="oe")
@@ -126,7 +127,8 @@ def rush(residents: int, slots: int, capacity: int, pool: int) -> dict[str, Any]
     from django.utils import timezone
 
     from yakusho.bookings.models import HOLDING, Booking, Resource, Slot
-    from yakusho.bookings.services import BookingError, Contact, SlotFull, add_session, book
+    from yakusho.bookings.services import BookingError, Contact, SlotFull, book
+    from yakusho.bookings.slots import add_session
 
     town_resource = Resource.objects.get(key="bench-hall")
     rush_resource = Resource.objects.create(

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from tests.factories import DepartmentFactory, MunicipalityFactory
 from yakusho.bookings.models import Resource, Slot
-from yakusho.bookings.services import Contact, generate_slots
+from yakusho.bookings.services import Contact
+from yakusho.bookings.slots import generate_slots
 
 WEEKDAYS = {str(d): [["09:00", "12:00"], ["13:00", "17:00"]] for d in range(5)}
 EVERY_DAY = {str(d): [["09:00", "17:00"]] for d in range(7)}

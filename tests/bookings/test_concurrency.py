@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from tests.bookings.helpers import EVERY_DAY, contact, make_resource, next_weekday, slot_at
 from yakusho.bookings.models import Booking, BookingStatus, Slot
-from yakusho.bookings.services import BookingError, SlotFull, book, cancel, generate_slots
+from yakusho.bookings.services import BookingError, SlotFull, book, cancel
+from yakusho.bookings.slots import generate_slots
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from tests.bookings.helpers import contact, make_resource, next_weekday, slot_at
 from tests.factories import UserFactory
 from yakusho.bookings import services
+from yakusho.bookings import slots as slot_making
 from yakusho.core.jcal import fiscal_year_of
 from yakusho.metrics.registry import Period, registry
 
@@ -30,7 +31,7 @@ def test_figures_per_municipality_and_kind() -> None:
     cancelled = services.book(slot.pk, contact(3))
     services.cancel(cancelled)
     start = timezone.make_aware(datetime(day.year, day.month, day.day, 10))
-    session = services.add_session(klass, start, start + timedelta(hours=2), title="第1回")
+    session = slot_making.add_session(klass, start, start + timedelta(hours=2), title="第1回")
     for i in range(3):
         b = services.book(session.pk, contact(10 + i))
         services.confirm(b)

@@ -16,6 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from tests.bookings.helpers import EVERY_DAY, contact, make_resource
 from tests.factories import MunicipalityFactory
 from yakusho.bookings import services
+from yakusho.bookings import slots as slot_making
 from yakusho.bookings.models import HOLDING, Booking, BookingStatus, Resource, Slot
 from yakusho.bookings.rules import Rules
 
@@ -46,7 +47,7 @@ class BookingMachine(RuleBasedStateMachine):
         )
         self.now = timezone.now()
         self.day = timezone.localdate() + timedelta(days=12)
-        services.generate_slots(self.resource, self.day, self.day + timedelta(days=1))
+        slot_making.generate_slots(self.resource, self.day, self.day + timedelta(days=1))
         self.slots = list(Slot.objects.filter(resource=self.resource).order_by("starts_at"))
         assert self.slots, "slots were generated"
         self.people = count(1)

@@ -45,7 +45,7 @@ def test_month_calendar_says_places_in_words(client: Client) -> None:
 
 
 def test_calendar_queries_do_not_grow_with_slots(client: Client) -> None:
-    from yakusho.bookings.services import generate_slots
+    from yakusho.bookings.slots import generate_slots
 
     resource = make_resource(opening_hours=EVERY_DAY, slot_minutes=30, opens_days_ahead=365)
     today = timezone.localdate()
@@ -162,7 +162,7 @@ def test_beyond_the_window_is_refused(client: Client) -> None:
 def test_too_late_is_refused(client: Client) -> None:
     resource = make_resource(opening_hours=EVERY_DAY, closes_hours_before=72)
     day = timezone.localdate() + timedelta(days=1)
-    from yakusho.bookings.services import generate_slots
+    from yakusho.bookings.slots import generate_slots
 
     generate_slots(resource, day, day)
     if resource.slots.count() == 0:

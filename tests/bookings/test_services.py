@@ -12,6 +12,7 @@ from django.utils import timezone
 from tests.bookings.helpers import contact, make_resource, next_weekday, slot_at
 from tests.factories import MunicipalityFactory
 from yakusho.bookings import services
+from yakusho.bookings import slots as slot_making
 from yakusho.bookings.models import Booking, BookingMail, BookingStatus, Resource, Slot
 from yakusho.bookings.services import SlotFull, book, cancel, confirm
 from yakusho.core.models import Closure, OutboundEmail
@@ -278,13 +279,13 @@ def test_a_fee_says_what_it_pays_for(fields: dict[str, object], text: str) -> No
 def test_a_change_of_slot_length_remakes_the_empty_future_slots_and_keeps_the_booked_ones() -> None:
     resource = make_resource(capacity=1)
     day = next_weekday(timezone.localdate())
-    services.generate_slots(resource, day, day)
+    slot_making.generate_slots(resource, day, day)
     booked = slot_at(resource, day, 10)
     book(booked.pk, contact())
     resource.slot_minutes = 120
     resource.capacity = 2
     resource.save()
-    removed, created = services.reshape_slots(resource)
+    removed, created = slot_making.reshape_slots(resource)
     spans = [
         (timezone.localtime(s.starts_at).strftime("%H:%M"), timezone.localtime(s.ends_at).strftime("%H:%M"))
         for s in Slot.objects.filter(resource=resource, starts_at__date=day).order_by("starts_at")
@@ -303,7 +304,7 @@ def test_more_places_go_to_the_waitlist() -> None:
     waiting = book(slot.pk, contact(2), waitlist_if_full=True)
     resource.capacity = 2
     resource.save()
-    services.reshape_slots(resource)
+    slot_making.reshape_slots(resource)
     waiting.refresh_from_db()
     assert waiting.status == BookingStatus.OFFERED
 

@@ -17,6 +17,7 @@ from tests.bookings.helpers import contact, make_resource, next_weekday, slot_at
 from tests.factories import DepartmentFactory, MembershipFactory
 from tests.helpers import login_verified
 from yakusho.bookings import services
+from yakusho.bookings import slots as slot_making
 from yakusho.bookings.models import Booking, BookingStatus, Slot
 from yakusho.core.models import OutboundEmail, Role
 
@@ -174,7 +175,7 @@ def test_staff_home_panel_and_public_link(client: Client) -> None:
         slot_minutes=60,
     )
     today = timezone.localdate()
-    services.generate_slots(resource, today, today)
+    slot_making.generate_slots(resource, today, today)
     later = Slot.objects.filter(resource=resource, starts_at__gt=timezone.now() + timedelta(hours=1)).first()
     if later is None:
         pytest.skip("too late in the day for a slot")

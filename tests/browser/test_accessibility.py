@@ -46,7 +46,19 @@ PUBLIC_PAGES: dict[str, Callable[[], str]] = {
         ],
     ),
     "counter_public:confirm": lambda: _counter_confirmation(),
+    "counter_public:screen": lambda: _counter_screen(),
 }
+
+
+def _counter_screen() -> str:
+    """A tablet paired to a clerk's desk, waiting (書かない窓口)."""
+    from yakusho.core.models import User
+    from yakusho.procedures.counter import screens
+
+    _screen, token = screens.pair(
+        Municipality.objects.get(slug="oe"), User.objects.get(email="counter@example.jp"), "1番窓口"
+    )
+    return reverse("counter_public:screen", args=[token])
 
 
 def _counter_confirmation() -> str:

@@ -20,7 +20,7 @@ from tests.bookings.helpers import make_resource, next_weekday
 from tests.browser.conftest import ContextFactory
 from tests.browser.test_accessibility import assert_fits, axe_violations
 from yakusho.bookings.models import Booking, BookingStatus
-from yakusho.bookings.services import generate_slots
+from yakusho.bookings.slots import generate_slots
 from yakusho.core.models import Department, Municipality, OutboundEmail
 
 pytestmark = pytest.mark.browser

@@ -15,7 +15,7 @@ from tests.bookings.helpers import make_resource, next_weekday
 from tests.browser.conftest import PHONE, ContextFactory
 from tests.browser.test_accessibility import axe_violations
 from yakusho.bookings.models import Booking, BookingStatus
-from yakusho.bookings.services import generate_slots
+from yakusho.bookings.slots import generate_slots
 from yakusho.core.models import Department, Municipality, OutboundEmail
 
 pytestmark = pytest.mark.browser

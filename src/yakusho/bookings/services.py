@@ -10,17 +10,15 @@ database lock when its transaction starts, so writers run one after another (doc
 from __future__ import annotations
 
 import hashlib
-from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import accumulate
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet, Value
-from django.db.models.functions import Greatest, Replace
+from django.db.models.functions import Replace
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -37,7 +35,6 @@ from yakusho.bookings.models import (
     Channel,
     Resource,
     ResourceClosure,
-    Schedule,
     Slot,
 )
 from yakusho.bookings.rules import Rules, local_day, local_start
@@ -129,7 +126,7 @@ def manage_url(booking: Booking) -> str:
 # --- locking --------------------------------------------------------------------------------------
 
 
-def _locked_slot(slot_id: int) -> Slot:
+def locked_slot(slot_id: int) -> Slot:
     try:
         return (
             Slot.objects.select_for_update()
@@ -269,7 +266,7 @@ def book(
     email = contact.email.strip().lower()
     try:
         with transaction.atomic():
-            slot = _locked_slot(slot_id)
+            slot = locked_slot(slot_id)
             resource = slot.resource
             by_staff = staff is not None
             if not by_staff and resource.audience == "staff":
@@ -388,7 +385,7 @@ def confirm(booking: Booking, now: datetime | None = None) -> Booking:
     confirmed, and the confirmation mail brings the calendar file (once)."""
     now = now or timezone.now()
     with transaction.atomic():
-        slot = _locked_slot(booking.slot_id)
+        slot = locked_slot(booking.slot_id)
         _release_expired(slot, now)
         booking.refresh_from_db()
         if booking.status in (BookingStatus.PENDING, BookingStatus.OFFERED):
@@ -405,7 +402,7 @@ def cancel(booking: Booking, *, reason: str = "", now: datetime | None = None, o
     """Cancel a booking or leave the waitlist; a freed place is offered to the first waiting person."""
     now = now or timezone.now()
     with transaction.atomic():
-        slot = _locked_slot(booking.slot_id)
+        slot = locked_slot(booking.slot_id)
         booking.refresh_from_db()
         if booking.status not in ACTIVE:
             return booking
@@ -422,7 +419,7 @@ def cancel(booking: Booking, *, reason: str = "", now: datetime | None = None, o
         if booking.email:
             _mail(booking, "cancelled", with_ics=had_calendar, once=False)
         if offer:
-            _offer_places(slot, now)
+            offer_places(slot, now)
     return booking
 
 
@@ -431,9 +428,9 @@ def move(booking: Booking, new_slot_id: int, now: datetime | None = None) -> Boo
     now = now or timezone.now()
     with transaction.atomic():
         first, second = sorted({booking.slot_id, new_slot_id})
-        locked = {first: _locked_slot(first)}
+        locked = {first: locked_slot(first)}
         if second != first:
-            locked[second] = _locked_slot(second)
+            locked[second] = locked_slot(second)
         old, new = locked[booking.slot_id], locked[new_slot_id]
         booking.refresh_from_db()
         if booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED) or new.pk == old.pk:
@@ -467,7 +464,7 @@ def move(booking: Booking, new_slot_id: int, now: datetime | None = None) -> Boo
         booking.save(update_fields=["slot"])
         if booking.email:
             _mail(booking, "moved", with_ics=booking.status == BookingStatus.CONFIRMED, once=False)
-        _offer_places(old, now)
+        offer_places(old, now)
     return booking
 
 
@@ -484,11 +481,11 @@ def _release_expired(slot: Slot, now: datetime) -> int:
     Booking.objects.filter(pk__in=expired).update(status=BookingStatus.EXPIRED, hold_until=None)
     Slot.objects.filter(pk=slot.pk).update(booked=F("booked") - len(expired))
     slot.booked -= len(expired)
-    _offer_places(slot, now)
+    offer_places(slot, now)
     return len(expired)
 
 
-def _offer_places(slot: Slot, now: datetime) -> list[Booking]:
+def offer_places(slot: Slot, now: datetime) -> list[Booking]:
     """Offer each free place to the next waiting person (each offered once), held for a time."""
     resource = slot.resource
     offered: list[Booking] = []
@@ -526,7 +523,7 @@ def expire_holds(now: datetime | None = None) -> int:
     count = 0
     for slot_id in sorted(slot_ids):
         with transaction.atomic():
-            count += _release_expired(_locked_slot(slot_id), now)
+            count += _release_expired(locked_slot(slot_id), now)
     return count
 
 
@@ -535,7 +532,7 @@ def mark(booking: Booking, status: str) -> Booking:
     if status not in (BookingStatus.ATTENDED, BookingStatus.NO_SHOW, BookingStatus.CONFIRMED):
         raise BookingError(_("この状態にはできません。"), code="state")
     with transaction.atomic():
-        _locked_slot(booking.slot_id)
+        locked_slot(booking.slot_id)
         booking.refresh_from_db()
         if booking.status not in (
             BookingStatus.PENDING,
@@ -552,12 +549,12 @@ def mark(booking: Booking, status: str) -> Booking:
 def set_blocked(slot: Slot, blocked: bool, reason: str = "") -> Slot:
     """Block a slot (no new bookings; existing ones stay) or release it."""
     with transaction.atomic():
-        locked = _locked_slot(slot.pk)
+        locked = locked_slot(slot.pk)
         locked.is_blocked = blocked
         locked.block_reason = reason if blocked else ""
         locked.save(update_fields=["is_blocked", "block_reason"])
         if not blocked:
-            _offer_places(locked, timezone.now())
+            offer_places(locked, timezone.now())
     return locked
 
 
@@ -579,7 +576,7 @@ def cancel_for_closure(slots: QuerySet[Slot], day: date, reason: str, now: datet
     )
     with transaction.atomic():
         for slot_id in sorted(day_slots.values_list("pk", flat=True)):
-            slot = _locked_slot(slot_id)
+            slot = locked_slot(slot_id)
             slot.is_blocked = True
             slot.block_reason = reason
             slot.save(update_fields=["is_blocked", "block_reason"])
@@ -597,134 +594,6 @@ def cancel_for_closure(slots: QuerySet[Slot], day: date, reason: str, now: datet
                     _mail(booking, "closure", with_ics=had_calendar, extra={"reason": reason})
                 count += 1
     return count
-
-
-# --- slots -------------------------------------------------------------------------------------------
-
-
-def _planned_slots(resource: Resource, start: date, end: date) -> list[Slot]:
-    """The slots the resource's opening hours and slot length make for ``start``–``end`` (both
-    included), closed days skipped."""
-    rules = Rules(resource)
-    length = timedelta(minutes=resource.slot_minutes)
-    rows = []
-    day = start
-    while day <= end:
-        if rules.closed_reason(day) is None:
-            for opens, closes in resource.hours_for(day.weekday()):
-                at = timezone.make_aware(datetime.combine(day, opens))
-                stop = timezone.make_aware(datetime.combine(day, closes))
-                while at + length <= stop:
-                    rows.append(
-                        Slot(
-                            municipality_id=resource.municipality_id,
-                            resource=resource,
-                            starts_at=at,
-                            ends_at=at + length,
-                            capacity=resource.capacity,
-                        )
-                    )
-                    at += length
-        day += timedelta(days=1)
-    return rows
-
-
-def generate_slots(resource: Resource, start: date, end: date) -> int:
-    """Materialise the slots of ``resource`` from its opening hours for ``start``–``end`` (both
-    included), skipping closed days; existing slots are kept, and no new slot overlaps one (after
-    a change of slot length, a booked slot of the old length stays and the new ones fit around it).
-    Returns how many were created."""
-    if resource.schedule != Schedule.SLOTS:
-        return 0
-    planned = _planned_slots(resource, start, end)
-    if not planned:
-        return 0
-    existing = sorted(
-        Slot.objects.filter(
-            resource=resource,
-            starts_at__lt=local_start(end + timedelta(days=1)),
-            ends_at__gt=local_start(start),
-        ).values_list("starts_at", "ends_at")
-    )
-    starts = [a for a, _b in existing]
-    latest_end = list(accumulate((b for _a, b in existing), max))  # of the slots starting up to each
-
-    def overlaps(slot: Slot) -> bool:
-        before = bisect_left(starts, slot.ends_at)  # the existing slots starting before it ends
-        return before > 0 and latest_end[before - 1] > slot.starts_at
-
-    rows = [s for s in planned if not overlaps(s)]
-    Slot.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-    return len(rows)
-
-
-def reshape_slots(resource: Resource, now: datetime | None = None) -> tuple[int, int]:
-    """After staff change an opening-hours resource's slot length, hours or places: its future slots
-    that nobody booked, waited for or blocked and that no longer fit are removed, the new ones made,
-    and the places of the kept ones follow the new capacity (never below what is held; new places go
-    to the waitlist). Sessions keep their own places. Returns (removed, created)."""
-    if resource.schedule != Schedule.SLOTS:
-        return 0, 0
-    now = now or timezone.now()
-    today = local_day(now)
-    window_end = today + timedelta(days=resource.opens_days_ahead)
-    with transaction.atomic():
-        future = Slot.objects.filter(resource=resource, starts_at__gt=now)
-        planned = {(s.starts_at, s.ends_at) for s in _planned_slots(resource, today, window_end)}
-        candidates = [
-            pk
-            for pk, starts_at, ends_at in future.filter(is_blocked=False, bookings__isnull=True)
-            .values_list("pk", "starts_at", "ends_at")
-            .distinct()
-            if (starts_at, ends_at) not in planned
-        ]
-        # lock them (a booking takes the slot's lock first), then remove those still untouched
-        locked = list(
-            Slot.objects.select_for_update()
-            .filter(pk__in=candidates)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        taken = set(Booking.objects.filter(slot_id__in=locked).values_list("slot_id", flat=True))
-        removed = [pk for pk in locked if pk not in taken]
-        Slot.objects.filter(pk__in=removed).delete()
-        changed = future.exclude(capacity=Greatest(Value(resource.capacity), F("booked")))
-        for slot_id in sorted(changed.values_list("pk", flat=True)):
-            slot = _locked_slot(slot_id)
-            slot.capacity = max(resource.capacity, slot.booked)
-            slot.save(update_fields=["capacity"])
-            _offer_places(slot, now)
-        created = generate_slots(resource, today, window_end)
-    return len(removed), created
-
-
-def generate_all(today: date | None = None) -> int:
-    """Slots for every active resource over its booking window (``yakusho generate-booking-slots``)."""
-    today = today or timezone.localdate()
-    total = 0
-    for resource in Resource.objects.filter(is_active=True, schedule=Schedule.SLOTS).select_related(
-        "municipality"
-    ):
-        total += generate_slots(resource, today, today + timedelta(days=resource.opens_days_ahead))
-    return total
-
-
-def add_session(
-    resource: Resource,
-    starts_at: datetime,
-    ends_at: datetime,
-    *,
-    capacity: int | None = None,
-    title: str = "",
-) -> Slot:
-    """A dated session (a class, a health-check day)."""
-    slot, _created = Slot.objects.get_or_create(
-        municipality_id=resource.municipality_id,
-        resource=resource,
-        starts_at=starts_at,
-        defaults={"ends_at": ends_at, "capacity": capacity or resource.capacity, "title": title},
-    )
-    return slot
 
 
 # --- mail ----------------------------------------------------------------------------------------------

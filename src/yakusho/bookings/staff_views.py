@@ -24,6 +24,7 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from yakusho.bookings import exports, services
+from yakusho.bookings import slots as slot_making
 from yakusho.bookings.forms import (
     BlockForm,
     ClosureForm,
@@ -468,10 +469,10 @@ class ResourceFormView(BookingStaffMixin, View):
             saved = form.save()
             removed = 0
             if shape is not None and shape != _shape(saved):
-                removed, created = services.reshape_slots(saved)
+                removed, created = slot_making.reshape_slots(saved)
             else:
                 today = timezone.localdate()
-                created = services.generate_slots(
+                created = slot_making.generate_slots(
                     saved, today, today + timedelta(days=saved.opens_days_ahead)
                 )
         if removed:
@@ -537,7 +538,7 @@ class SessionAddView(BookingStaffMixin, View):
                 % {"day": format_date(data["day"]), "reason": reason},
             )
             return self.page(resource, form, status=400)
-        slot = services.add_session(
+        slot = slot_making.add_session(
             resource,
             starts,
             timezone.make_aware(datetime.combine(data["day"], data["ends"])),

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yakusho.bookings.models import Resource, Schedule
-from yakusho.bookings.services import add_session, generate_slots
+from yakusho.bookings.slots import add_session, generate_slots
 from yakusho.core.jcal import fiscal_year_of
 from yakusho.core.models import Department, Municipality
 

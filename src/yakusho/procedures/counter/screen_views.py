@@ -45,6 +45,7 @@ class ScreensView(MunicipalityStaffMixin, TemplateView):
             screens=list(screens.screens_of(self.municipality, self.staff())),
             name=kwargs.get("name", ""),
             error=kwargs.get("error", ""),
+            error_links=[("f-name", kwargs["error"])] if kwargs.get("error") else [],
         )
         return context
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from yakusho.bookings.services import generate_all
+from yakusho.bookings.slots import generate_all
 
 
 class Command(BaseCommand):
