@@ -3,7 +3,26 @@ SHELL := /bin/bash
 .ONESHELL:
 .SHELLFLAGS := -eu -o pipefail -c
 
-PYTHON ?= python3
+# The Python versions pyproject.toml's requires-python admits, newest first (docs/operations.md
+# "Python versions"). PYTHON is the first that runs of: python3 if it is one of them, python3.13,
+# python3.12, python3.11 on PATH, then pyenv's installed versions; `make PYTHON=/path/to/python3.12 …`
+# names one. It is looked up only by the recipes that use it.
+PY_VERSIONS := 3.13 3.12 3.11
+PY_RANGE := $(lastword $(PY_VERSIONS))–$(firstword $(PY_VERSIONS))
+PYENV_ROOT ?= $(HOME)/.pyenv
+# $(call find_python,VERSIONS): print the path of the first interpreter found that is one of VERSIONS
+find_python = for c in python3 $(foreach v,$(1),python$(v)) \
+  $(foreach v,$(1),$(PYENV_ROOT)/versions/$(v).*/bin/python$(v)); do \
+  found=$$("$$c" -c 'import sys; print("%d.%d" % sys.version_info[:2], sys.executable)' 2>/dev/null) || continue; \
+  case " $(1) " in *" $${found%% *} "*) echo "$${found\#* }"; break;; esac; done
+PYTHON ?= $(shell $(call find_python,$(PY_VERSIONS)))
+define no_python
+echo "No suitable Python: Yakusho runs on Python $(PY_RANGE)." >&2
+echo "Looked for python3 ($$(python3 --version 2>&1 | head -1)), python3.X on PATH and $(PYENV_ROOT)/versions/." >&2
+echo "Install one (Debian 12's python3 is 3.11, Debian 13's is 3.13; or 'pyenv install 3.13')," >&2
+echo "or name one: make PYTHON=/path/to/python3.12 $(MAKECMDGOALS)" >&2
+exit 1
+endef
 VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
@@ -24,7 +43,7 @@ bench: install
 	$(BIN)/python bench/submissions.py
 
 .PHONY: bench run test install system-deps browser-deps assets lint typecheck migrations-check \
-        test-sqlite test-postgres messages messages-check openapi plan-schema clean
+        test-sqlite test-postgres smoke test-pythons messages messages-check openapi plan-schema clean
 
 ## run: install, migrate, load the demo, serve on http://127.0.0.1:8000
 run: install
@@ -40,8 +59,8 @@ run: install
 	$(BIN)/yakusho send-mail --loop --interval 10 >/dev/null &
 	$(BIN)/yakusho serve --host 127.0.0.1 --port 8000
 
-## test: lint, types, migrations, tests on SQLite and PostgreSQL, browser tests
-test: install browser-deps lint typecheck migrations-check messages-check test-sqlite test-postgres
+## test: lint, types, migrations, tests on SQLite and PostgreSQL, browser tests, the other Pythons' smoke
+test: install browser-deps lint typecheck migrations-check messages-check test-sqlite test-postgres test-pythons
 
 PO := src/yakusho/locale/en/LC_MESSAGES/django.po
 MO := $(PO:.po=.mo)
@@ -57,9 +76,20 @@ PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-
 
 system-deps:
 	@missing=""
+	python='$(PYTHON)'
+	if [ -z "$$python" ]; then
+	  # A bare Debian has no python3 at all: its own (3.11 on Debian 12, 3.13 on 13) will do.
+	  if command -v python3 >/dev/null || ! command -v apt-get >/dev/null; then $(no_python); fi
+	  missing="$$missing python3 python3-venv"
+	elif ! version=$$("$$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); then
+	  echo "PYTHON=$$python does not run." >&2; exit 1
+	elif [[ " $(PY_VERSIONS) " != *" $$version "* ]]; then
+	  echo "PYTHON=$$python is Python $$version; Yakusho runs on $(PY_RANGE)." >&2; exit 1
+	elif ! "$$python" -c 'import venv, ensurepip' 2>/dev/null; then
+	  missing="$$missing python3-venv"
+	fi
 	command -v npm >/dev/null || missing="$$missing nodejs npm"
 	command -v msgfmt >/dev/null || missing="$$missing gettext"
-	$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3-venv"
 	for package in $(PDF_PACKAGES); do
 	  dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$package"
 	done
@@ -67,6 +97,7 @@ system-deps:
 	  echo "Installing system packages:$$missing"
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing
 	fi
+	if [ -z "$$python" ] && [ -z "$$($(call find_python,$(PY_VERSIONS)))" ]; then $(no_python); fi
 
 browser-deps:
 	@missing=""
@@ -79,6 +110,7 @@ browser-deps:
 	fi
 
 $(VENV)/bin/python:
+	@echo "Creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version))"
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
@@ -127,6 +159,71 @@ test-postgres: install browser-deps
 	  echo "SKIPPED: PostgreSQL at $(PG_URL) does not answer; the PostgreSQL and browser tests did not run."
 	fi
 
+# The smoke: one supported Python in its own virtualenv (.venv-3.12), with the project and what the tests
+# need (pip's '.[test]', not the linters): a new SQLite database migrated, `yakusho check`, and these
+# tests (about 40 s). The full suite runs on the default interpreter only (docs/testing.md "Smoke").
+SMOKE_TESTS := tests/core/test_calendar.py tests/core/test_validators.py tests/core/test_fastyaml.py \
+  tests/core/test_markdown_csv.py tests/core/test_jcal.py tests/core/test_workflow.py \
+  tests/core/test_public_pages.py tests/core/test_upgrade.py
+# The Pythons `make test` smokes besides the default one: mandatory in CI, elsewhere those found.
+SMOKE_VERSIONS := 3.12 3.13
+
+## smoke: PY=3.12 — install, migrate, check and the core tests on that Python, in .venv-3.12
+smoke: system-deps $(TOKENS) $(MO)
+	@if [[ " $(PY_VERSIONS) " != *" $(PY) "* ]]; then
+	  echo "Name a supported Python: make smoke PY=3.12 (one of $(PY_VERSIONS))." >&2; exit 1
+	fi
+	python=$$($(call find_python,$(PY)))
+	if [ -z "$$python" ]; then
+	  echo "Python $(PY) not found: neither python$(PY) on PATH nor $(PYENV_ROOT)/versions/$(PY).*" >&2; exit 1
+	fi
+	venv=.venv-$(PY)
+	SECONDS=0; lap=0
+	took() { echo "-- $$1: $$((SECONDS - lap)) s"; lap=$$SECONDS; }
+	echo "== smoke on Python $(PY) ($$python) in $$venv =="
+	[ -x "$$venv/bin/python" ] || "$$python" -m venv "$$venv"
+	if [ ! -f "$$venv/.installed" ] || [ pyproject.toml -nt "$$venv/.installed" ]; then
+	  # One install at a time: each writes src/yakusho.egg-info. Modules compile when first imported.
+	  mkdir -p var
+	  flock var/.smoke-install.lock "$$venv/bin/pip" install -q --no-compile -e '.[test]'
+	  touch "$$venv/.installed"
+	fi
+	"$$venv/bin/python" --version
+	took "virtualenv and install"
+	unset DATABASE_URL
+	export YAKUSHO_VAR_DIR="$(CURDIR)/$$venv/var"
+	rm -f "$$YAKUSHO_VAR_DIR/yakusho.sqlite3"
+	"$$venv/bin/yakusho" migrate --noinput -v0
+	"$$venv/bin/yakusho" check
+	took "migrate (a new SQLite database) and check"
+	"$$venv/bin/pytest" -p no:cacheprovider --durations=5 $(SMOKE_TESTS)
+	took "core tests"
+	echo "== smoke on Python $(PY): passed in $$SECONDS s =="
+
+## test-pythons: the smoke on each of SMOKE_VERSIONS, side by side (mandatory in CI; elsewhere those found)
+test-pythons: system-deps $(TOKENS) $(MO)
+	@SECONDS=0
+	mkdir -p var
+	declare -A running=()
+	for version in $(SMOKE_VERSIONS); do
+	  if [ -n "$$($(call find_python,$$version))" ]; then
+	    $(MAKE) --no-print-directory smoke PY=$$version >"var/smoke-$$version.log" 2>&1 &
+	    running[$$version]=$$!
+	  elif [ "$${CI:-}" = "true" ]; then
+	    echo "Python $$version not found (python$$version on PATH or $(PYENV_ROOT)/versions/): the smoke on it is mandatory in CI." >&2
+	    failed=1
+	  else
+	    echo "SKIPPED: the smoke on Python $$version (not found: python$$version on PATH or $(PYENV_ROOT)/versions/)."
+	  fi
+	done
+	for version in $(SMOKE_VERSIONS); do
+	  [ -n "$${running[$$version]:-}" ] || continue
+	  wait "$${running[$$version]}" || failed=1
+	  grep -v "^WARNING: Location 'file:" "var/smoke-$$version.log" || true
+	done
+	echo "== smoke on $(SMOKE_VERSIONS) side by side: $$SECONDS s =="
+	[ -z "$${failed:-}" ]
+
 openapi: install
 	DJANGO_SETTINGS_MODULE=yakusho.settings_test $(BIN)/yakusho export_openapi_schema \
 	  --api yakusho.api.api --output docs/openapi.json --indent 2 --sorted
@@ -154,4 +251,4 @@ messages-check: install
 	case "$$stats" in *fuzzy*|*untranslated*) echo "Untranslated or fuzzy messages in $(PO)" >&2; exit 1;; esac
 
 clean:
-	rm -rf $(VENV) node_modules var src/yakusho/static/vendor
+	rm -rf $(VENV) .venv-3.* node_modules var src/yakusho/static/vendor

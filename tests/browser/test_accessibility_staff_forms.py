@@ -285,6 +285,8 @@ def test_counter_pages_are_axe_clean(site: str, new_context: ContextFactory, wid
     pages.submit("つなぐ", "paired screens, name missing")
     expect(page.locator(".error-summary, .field-error").first).to_be_visible()
     page.get_by_label("画面の名前").fill("1番窓口のタブレット")
-    pages.submit("つなぐ", "a screen paired, its QR code")
+    with page.expect_navigation():
+        page.get_by_role("button", name="つなぐ", exact=True).click()
     expect(page.locator(".counter-qr svg")).to_be_visible()
+    pages.check("a screen paired, its QR code")
     pages.assert_clean(19)

@@ -12,9 +12,17 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from yakusho.bookings.models import WEEKDAYS_JA, Audience, Channel, PaymentMethod, Resource, Schedule
+from yakusho.bookings.models import (
+    WEEKDAYS_JA,
+    Audience,
+    Channel,
+    PaymentMethod,
+    Resource,
+    Schedule,
+    audience_choices,
+)
 from yakusho.bookings.services import Contact
-from yakusho.core import shortcodes
+from yakusho.core import shortcodes, wording
 from yakusho.core.forms import NormalizingMixin, WarekiDateField
 from yakusho.core.normalize import email_address, is_katakana, normalize_kana, phone_number
 
@@ -39,7 +47,7 @@ class ContactForm(NormalizingMixin, forms.Form):
     phone = forms.CharField(
         label=_("電話番号"),
         max_length=20,
-        help_text=_("例：090-1234-5678、0182-12-3456"),
+        help_text=_("例：090-1234-5678"),  # and a fixed-line example in the municipality's area code
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
         error_messages={"required": _("電話番号を入力してください。")},
     )
@@ -51,6 +59,9 @@ class ContactForm(NormalizingMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.resource = resource
         self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["phone"].help_text = _("例：%(examples)s") % {
+            "examples": wording.phone_examples(resource.municipality)
+        }
         email = self.fields["email"]
         if waitlist:
             email.help_text = _("空きが出たら、このアドレスにお知らせします")
@@ -298,6 +309,9 @@ class ResourceForm(NormalizingMixin, forms.ModelForm):
         assert isinstance(department, forms.ModelChoiceField)
         department.queryset = departments
         self.fields["hours"].initial = hours_to_text(self.instance.opening_hours or {})
+        audience = self.fields["audience"]
+        assert isinstance(audience, forms.TypedChoiceField)
+        audience.choices = audience_choices(municipality)
 
     def clean_key(self) -> str:
         key = self.cleaned_data["key"]

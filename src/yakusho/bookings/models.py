@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from yakusho.core import jcal, shortcodes
+from yakusho.core import jcal, shortcodes, wording
 from yakusho.core.models import Department, Municipality, TenantOwned
 
 
@@ -37,6 +37,21 @@ class Audience(models.TextChoices):
     ANYONE = "anyone", _("どなたでも")
     RESIDENTS = "residents", _("町内・市内に住所・勤務先・通学先がある方")
     STAFF = "staff", _("職員のみが受け付け（電話・窓口で予約）")
+
+
+def audience_label(value: str, municipality: Municipality | None) -> str:
+    """Who may book, in the municipality's words: the choice's label names both 町内 and 市内 (a
+    label change would need a migration), so pages show 「町内に住所・勤務先・通学先がある方」 in a
+    町, 「市内に…」 in a 市 (:mod:`yakusho.core.wording`)."""
+    if value == Audience.RESIDENTS:
+        return str(_("%(area)sに住所・勤務先・通学先がある方") % {"area": wording.area_word(municipality)})
+    labels = dict(Audience.choices)
+    return str(labels.get(value, value))
+
+
+def audience_choices(municipality: Municipality | None) -> list[tuple[str, str]]:
+    """(value, label) of every audience in the municipality's words (for a form's choices)."""
+    return [(value, audience_label(value, municipality)) for value in Audience.values]
 
 
 class PaymentMethod(models.TextChoices):
@@ -156,6 +171,10 @@ class Resource(TenantOwned):
     @property
     def cashless(self) -> bool:
         return any(m in CASHLESS for m in self.payment_methods)
+
+    def audience_label(self) -> str:
+        """予約できる人 in the municipality's words (:func:`audience_label`)."""
+        return audience_label(self.audience, self.municipality)
 
     def payment_labels(self) -> list[str]:
         labels = dict(PaymentMethod.choices)

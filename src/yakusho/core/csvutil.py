@@ -4,6 +4,7 @@ field neutralised (``core.spreadsheets.neutralise``) so that no text opens as a 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -24,3 +25,14 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
     for row in rows:
         writer.writerow(csv_row(row))
     return response
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """CSV as text (no byte-order mark, ``\n`` line ends), every field neutralised: for data files
+    Yakusho writes into the repository (the converted list of local governments)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(csv_row(header))
+    for row in rows:
+        writer.writerow(csv_row(row))
+    return buffer.getvalue()

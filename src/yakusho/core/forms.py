@@ -11,6 +11,7 @@ from django.contrib.auth import password_validation
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yakusho.core import wording
 from yakusho.core.jcal import JapaneseDateError, format_date, parse_japanese_date
 from yakusho.core.models import (
     Closure,
@@ -151,8 +152,15 @@ class DepartmentForm(NormalizingMixin, forms.ModelForm):
             return ""
         phone = phone_number(value)
         if phone is None:
+            example = wording.phone_example(self.municipality)
+            if not example:
+                raise forms.ValidationError(
+                    _("電話番号は市外局番から、10桁（携帯電話は11桁）で入力してください。"), code="invalid"
+                )
             raise forms.ValidationError(
-                _("電話番号は市外局番から、0237-62-2111 のように入力してください。"), code="invalid"
+                _("電話番号は市外局番から、%(example)s のように入力してください。"),
+                code="invalid",
+                params={"example": example},
             )
         return phone
 

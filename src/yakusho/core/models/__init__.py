@@ -3,6 +3,7 @@ from yakusho.core.models.calendar import Closure
 from yakusho.core.models.outbox import OutboundEmail
 from yakusho.core.models.pages import PolicyPage
 from yakusho.core.models.ratelimit import RateCounter
+from yakusho.core.models.reference import LocalGovernment, LocalGovernmentKind
 from yakusho.core.models.tenancy import (
     Consortium,
     ConsortiumMembership,
@@ -19,6 +20,8 @@ __all__ = [
     "ConsortiumOwned",
     "Department",
     "Invitation",
+    "LocalGovernment",
+    "LocalGovernmentKind",
     "Membership",
     "Municipality",
     "OutboundEmail",

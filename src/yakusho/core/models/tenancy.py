@@ -23,10 +23,11 @@ class MunicipalityKind(models.TextChoices):
     CITY = "city", _("市")
     TOWN = "town", _("町")
     VILLAGE = "village", _("村")
+    SPECIAL_WARD = "ward", _("特別区")
 
 
 class Municipality(models.Model):
-    """団体: a 市, 町 or 村 — the tenant."""
+    """団体: a 市, 町, 村 or 特別区 — the tenant (created from the national list: ``LocalGovernment``)."""
 
     slug = models.SlugField(_("URL名"), max_length=40, unique=True)
     name = models.CharField(_("団体名"), max_length=60)

@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from yakusho.core import audit, jcal, shortcodes
+from yakusho.core import audit, jcal, shortcodes, wording
 from yakusho.core.contacts import department_contact
 from yakusho.core.markdown import render_markdown
 
@@ -104,6 +104,35 @@ def index(sequence: Any, position: int) -> Any:
 @register.filter
 def shortcode(value: str) -> str:
     return shortcodes.format_code(value) if value else ""
+
+
+@register.filter
+def area_word(municipality: Any) -> str:
+    """``{{ municipality|area_word }}``: 町内, 市内, 村内, 区内 (:mod:`yakusho.core.wording`)."""
+    return wording.area_word(municipality)
+
+
+@register.filter
+def municipality_word(municipality: Any, suffix: str = "") -> str:
+    """``{{ municipality|municipality_word:"長" }}``: 町長 in a 町, 市長 in a 市; a suffix it does not
+    know shows nothing rather than a 500."""
+    try:
+        return wording.municipality_word(municipality, str(suffix))
+    except ValueError:
+        return ""
+
+
+@register.filter
+def head_title(municipality: Any) -> str:
+    """``{{ municipality|head_title }}``: 町長, 市長, 村長, 区長."""
+    return wording.head_title(municipality)
+
+
+@register.filter
+def phone_examples(municipality: Any) -> str:
+    """``{{ municipality|phone_examples }}``: 「0237-12-3456、090-1234-5678」 in the municipality's
+    own area code (only the mobile example when it is unknown)."""
+    return wording.phone_examples(municipality)
 
 
 @register.inclusion_tag("core/includes/history.html")

@@ -6,8 +6,8 @@ is 「引越し（町内）」, within a 村 「引越し（村内）」, within
 特別区 「引越し（区内）」; a death is 「死亡・おくやみ」, as the counter's おくやみ (bereavement) one-stop
 calls it. Templates use the ``life_event`` filter (``{% load life_events %}``).
 
-The municipality kinds are 市・町・村; a 特別区 (東京23区) has no kind of its own, so a municipality
-whose name ends in 区 reads as a ward.
+The municipality's kind (市・町・村, or a 特別区 by its name) is read by :mod:`yakusho.core.wording`,
+which gives the other words that follow the municipality (町内, 町長, phone examples).
 """
 
 from __future__ import annotations
@@ -16,20 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
+from yakusho.core.wording import WARD, area_kind, area_word
 from yakusho.procedures.models import LIFE_EVENT_TITLES, LifeEvent
 
 if TYPE_CHECKING:
     from yakusho.core.models import Municipality
 
-WARD = "ward"
+__all__ = ["area_kind", "area_word", "life_event_choices", "life_event_label", "life_event_title"]
 
-#: 「町内」 and the like: within the municipality, by :func:`area_kind`
-AREA_WORDS: dict[str, Any] = {
-    "city": _("市内"),
-    "town": _("町内"),
-    "village": _("村内"),
-    WARD: _("区内"),
-}
 _MOVING_WITHIN_LABELS: dict[str, Any] = {
     "city": _("引越し（市内）"),
     "town": _("引越し（町内）"),
@@ -43,21 +37,6 @@ _MOVING_WITHIN_TITLES: dict[str, Any] = {
     WARD: _("区内で引っ越すときの手続"),
 }
 _DEATH_LABEL = _("死亡・おくやみ")
-
-
-def area_kind(municipality: Municipality | None) -> str:
-    """``city``, ``town``, ``village`` or ``ward`` (a 特別区: its name ends in 区); "" unknown."""
-    if municipality is None:
-        return ""
-    if municipality.name.endswith("区"):
-        return WARD
-    return municipality.kind if municipality.kind in AREA_WORDS else ""
-
-
-def area_word(municipality: Municipality | None) -> str:
-    """「町内」「村内」「市内」「区内」; 「市町村内」 when the kind is unknown."""
-    kind = area_kind(municipality)
-    return str(AREA_WORDS[kind]) if kind else str(_("市町村内"))
 
 
 def life_event_label(event: str, municipality: Municipality | None = None) -> str:
