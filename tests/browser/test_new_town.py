@@ -18,32 +18,12 @@ from pytest_django.live_server_helper import LiveServer
 
 from tests.browser.conftest import PHONE, ContextFactory
 from tests.browser.test_staff_login import log_in, path_of, submit_code, totp_code
+from tests.core.test_setup import PLAN
 from yakusho.core.models import Municipality
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "nishikawa-first-2026"
-PLAN = {
-    "format": "yakusho-plan/1",
-    "municipality": "063223",
-    "key": "nishikawa-dx",
-    "title": "西川町DX推進計画",
-    "kind": "計画",
-    "first_year": 2026,
-    "last_year": 2028,
-    "edition": {"number": "1.0"},
-    "level_labels": ["基本目標", "施策"],
-    "nodes": [
-        {"key": "g1", "code": "1", "title": "行かない窓口"},
-        {
-            "key": "g1-1",
-            "parent": "g1",
-            "code": "1-1",
-            "title": "手続のオンライン化",
-            "departments": [{"name": "総務課"}],
-        },
-    ],
-}
 SETUP = {
     "municipality": "063223",
     "slug": "nishikawa",
