@@ -33,7 +33,8 @@ ContextFactory = Callable[..., BrowserContext]
 @pytest.fixture(scope="session")
 def playwright_instance(django_db_blocker: Any) -> Iterator[Playwright]:
     release_kept_demo(django_db_blocker)  # browser tests commit; tests are ordered so none keeps it after
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # only while browser tests run
+    # from the first browser test to the end of this worker's run (tests of deployment checks unset it)
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium")
     with sync_playwright() as p:
