@@ -9,11 +9,14 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from yakusho.core import audit, checks  # noqa: F401 - registers models and checks
+        from yakusho.core.scheduling import schedule
         from yakusho.core.setup_files import setup_files
         from yakusho.core.ui import panels
 
         audit.register_models()
-        # Apps contribute staff-home panels and public links from their own `panels.py`, and the
-        # files a first run imports from their `setup_files.py`.
+        # Apps contribute staff-home panels and public links from their own `panels.py`, the
+        # files a first run imports from their `setup_files.py`, and their scheduled commands from
+        # their `schedule.py`.
         panels.autodiscover()
         setup_files.autodiscover()
+        schedule.autodiscover()

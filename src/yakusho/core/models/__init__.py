@@ -1,5 +1,6 @@
 from yakusho.core.models.accounts import Invitation, Membership, Role, User
 from yakusho.core.models.calendar import Closure
+from yakusho.core.models.operations import CommandRun
 from yakusho.core.models.outbox import OutboundEmail
 from yakusho.core.models.pages import PolicyPage
 from yakusho.core.models.ratelimit import RateCounter
@@ -15,6 +16,7 @@ from yakusho.core.models.tenancy import (
 
 __all__ = [
     "Closure",
+    "CommandRun",
     "Consortium",
     "ConsortiumMembership",
     "ConsortiumOwned",

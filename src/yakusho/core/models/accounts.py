@@ -41,6 +41,11 @@ class User(AbstractUser):
         error_messages={"unique": _("このメールアドレスはすでに使われています。")},
     )
     display_name = models.CharField(_("氏名"), max_length=80, blank=True)
+    is_operator = models.BooleanField(
+        _("運用管理者"),
+        default=False,
+        help_text=_("全団体・一部事務組合を管理するシステムの運用者。二要素認証が必須です。"),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -56,7 +61,9 @@ class User(AbstractUser):
         return self.display_name or self.email
 
     def requires_two_factor(self) -> bool:
-        """Administrators of any municipality must use TOTP."""
+        """System operators and administrators of any municipality must use TOTP."""
+        if self.is_operator:
+            return True
         return self.memberships.filter(role=Role.ADMIN, is_active=True).exists()
 
 

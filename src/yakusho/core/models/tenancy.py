@@ -51,6 +51,10 @@ class Municipality(models.Model):
     office_closes = models.TimeField(_("閉庁時刻"), default=time(17, 15))
     closes_year_end = models.BooleanField(_("年末年始（12月29日〜1月3日）を閉庁日とする"), default=True)
     is_demo = models.BooleanField(_("デモデータ"), default=False)
+    #: set by a system operator (運用管理者): public pages answer 403 「現在ご利用いただけません」 and
+    #: its staff cannot sign in; nothing is deleted, and resuming clears it
+    suspended_at = models.DateTimeField(_("利用停止日時"), null=True, blank=True)
+    suspended_reason = models.CharField(_("利用停止の理由"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("団体")
@@ -67,6 +71,10 @@ class Municipality(models.Model):
 
     def get_additional_data(self) -> dict[str, Any]:
         return {"municipality": self.pk}
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
     @property
     def sender(self) -> str:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from yakusho.bookings.services import expire_holds
+from yakusho.core.scheduling import ScheduledCommand
 
 
-class Command(BaseCommand):
+class Command(ScheduledCommand):
     help = "Expire pending bookings and waitlist offers past their time; freed places go to the waitlist."
 
     def handle(self, *args: Any, **options: Any) -> None:

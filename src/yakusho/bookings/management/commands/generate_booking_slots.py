@@ -9,12 +9,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from yakusho.bookings.slots import generate_all
+from yakusho.core.scheduling import ScheduledCommand
 
 
-class Command(BaseCommand):
+class Command(ScheduledCommand):
     help = "Create the booking slots of every active resource from its opening hours over its booking window."
 
     def add_arguments(self, parser: Any) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from yakusho.bookings.services import send_reminders
+from yakusho.core.scheduling import ScheduledCommand
 
 
-class Command(BaseCommand):
+class Command(ScheduledCommand):
     help = "Queue a reminder for each of tomorrow's bookings, once per booking; `send-mail` delivers."
 
     def add_arguments(self, parser: Any) -> None:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
 from django.db.models import Q
 from django.utils import timezone
 
 from yakusho.core.audit import erase_with_history
 from yakusho.core.models import Invitation
+from yakusho.core.scheduling import ScheduledCommand
 
 
-class Command(BaseCommand):
+class Command(ScheduledCommand):
     help = "Erase expired personal data, and its audit history, under the retention rules."
 
     def handle(self, *args: Any, **options: Any) -> None:

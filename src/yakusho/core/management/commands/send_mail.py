@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from yakusho.core.outbox import deliver_due
+from yakusho.core.scheduling import record_run
 
 
 class Command(BaseCommand):
@@ -20,7 +21,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         while True:
-            report = deliver_due(limit=options["limit"])
+            # each round is one recorded run: the worker (``--loop``) shows up as alive in /readyz
+            with record_run("send-mail"):
+                report = deliver_due(limit=options["limit"])
             self.stdout.write(f"sent {report.sent}, failed {report.failed}, given up {report.given_up}")
             if not options["loop"]:
                 return

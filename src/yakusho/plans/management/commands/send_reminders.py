@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from yakusho.core.scheduling import ScheduledCommand
 from yakusho.plans.review.reminders import send_reminders
 
 
-class Command(BaseCommand):
+class Command(ScheduledCommand):
     help = "Queue review reminders for today (no duplicates); `send-mail` delivers them."
 
     def add_arguments(self, parser: Any) -> None:

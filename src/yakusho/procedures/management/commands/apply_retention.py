@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from yakusho.core.scheduling import ScheduledCommand
 from yakusho.procedures.submissions.retention import apply_retention
 
 
-class Command(BaseCommand):
+class Command(ScheduledCommand):
     help = "Erase closed submissions past their procedure's retention period, with their history."
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from yakusho.core.scheduling import ScheduledCommand
 from yakusho.procedures.counter.services import discard_hours, discard_stale
 
 
-class Command(BaseCommand):
+class Command(ScheduledCommand):
     help = (
         "Mark counter visits not finished within YAKUSHO_COUNTER_DISCARD_HOURS (default 8) as abandoned "
         "and erase the personal data (identity, facts, answers) of every visit older than that."
