@@ -23,3 +23,6 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("YAKUSHO_HSTS_INCLUDE_SUBDOMAINS", Tru
 SECURE_HSTS_PRELOAD = env_bool("YAKUSHO_HSTS_PRELOAD", True)
 if env_bool("YAKUSHO_BEHIND_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # the client's address from the proxy's X-Forwarded-For (core.clientip): rate limits and the
+    # sign-in lockout count each resident, not the proxy
+    YAKUSHO_TRUST_FORWARDED_FOR = True

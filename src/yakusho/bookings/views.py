@@ -34,6 +34,7 @@ from yakusho.bookings.models import (
     Slot,
 )
 from yakusho.bookings.rules import Rules, day_slots, local_day, month_days, slot_info
+from yakusho.core.clientip import client_ip
 from yakusho.core.jcal import JapaneseDateError, format_date, parse_iso_day, parse_iso_month
 from yakusho.core.models import Municipality
 from yakusho.core.responses import NotFound
@@ -45,7 +46,7 @@ SENT = "bookings-sent"
 def network_key(request: HttpRequest) -> str:
     """A keyed digest of the request's network (IPv4 address, IPv6 /64), to count bookings without
     e-mail per network and day without keeping the address itself."""
-    address = request.META.get("REMOTE_ADDR") or ""
+    address = client_ip(request)
     try:
         network = ipaddress.ip_network(f"{address}/{64 if ':' in address else 32}", strict=False)
     except ValueError:
