@@ -90,6 +90,10 @@ system-deps:
 	fi
 	command -v npm >/dev/null || missing="$$missing nodejs npm"
 	command -v msgfmt >/dev/null || missing="$$missing gettext"
+	# `yakusho backup` and `yakusho restore` on PostgreSQL run pg_dump and pg_restore (docs/backup.md).
+	command -v pg_dump >/dev/null || missing="$$missing postgresql-client"
+	# the tests check the rendered units with systemd-analyze (deploy/, docs/operations.md)
+	command -v systemd-analyze >/dev/null || missing="$$missing systemd"
 	for package in $(PDF_PACKAGES); do
 	  dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$package"
 	done

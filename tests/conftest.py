@@ -27,10 +27,14 @@ def _seeded_factories() -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_page_cache() -> None:
-    """Rendered pages are cached per process; each test starts without them."""
+    """Rendered pages are cached per process; each test starts without them, and with no
+    municipality suspended (a test suspends one through ``core.suspension.suspend``)."""
     from django.core.cache import caches
 
+    from yakusho.core.suspension import remember
+
     caches["pages"].clear()
+    remember(frozenset())
 
 
 @pytest.fixture(autouse=True)

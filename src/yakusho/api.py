@@ -5,7 +5,8 @@ fails when the committed file differs from what the code generates. The interact
 off: it loads Swagger UI from a CDN, and Yakusho serves nothing from outside.
 
 Every operation documents its errors with their body (``plans.api.ErrorOut``, ``{"detail": "…"}``):
-404 for something named in the request that does not exist, 400 where the query string is read and
+404 for something named in the request that does not exist, 403 for a municipality that is
+suspended (``core.suspension``), 400 where the query string is read and
 Django refuses it (too many parameters). ``tests/test_api_contract.py`` runs schemathesis against a
 live server on the committed description (PostgreSQL run).
 """
@@ -66,10 +67,14 @@ class MunicipalityDetailOut(MunicipalityOut):
     departments: list[DepartmentOut]
 
 
-@api.get("/municipalities", **responses(list[MunicipalityOut], query=False), tags=["municipalities"])
+@api.get(
+    "/municipalities",
+    **responses(list[MunicipalityOut], query=False, suspended=False),
+    tags=["municipalities"],
+)
 def list_municipalities(request: object) -> list[Municipality]:
-    """Every municipality, by 全国地方公共団体コード."""
-    return list(Municipality.objects.order_by("code"))
+    """Every municipality in service (none that is suspended), by 全国地方公共団体コード."""
+    return list(Municipality.objects.filter(suspended_at__isnull=True).order_by("code"))
 
 
 @api.get(

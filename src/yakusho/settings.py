@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: the request id, the request's log line and operator metrics time the whole stack
+    "yakusho.core.requestlog.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -67,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "yakusho.core.middleware.StaffTwoFactorMiddleware",
+    # a page or API request naming a suspended municipality: 403 (system operators pass on staff pages)
+    "yakusho.core.suspension.SuspensionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
@@ -174,6 +178,16 @@ YAKUSHO_OUTBOX = {
     "BACKOFF_MAX_SECONDS": 6 * 60 * 60,
     "LEASE_SECONDS": 300,
 }
+# /readyz answers "degraded" beyond these (core.readiness, docs/operations.md "Readiness").
+YAKUSHO_READINESS = {
+    # due mails waiting to be sent, and how long the oldest of them has waited
+    "OUTBOX_MAX_DUE": int(os.environ.get("YAKUSHO_READY_OUTBOX_MAX_DUE", "500")),
+    "OUTBOX_MAX_DUE_AGE_SECONDS": int(os.environ.get("YAKUSHO_READY_OUTBOX_MAX_DUE_AGE", "900")),
+    # mails waiting for another try after a failed one (the mail server refuses or does not answer)
+    "OUTBOX_MAX_RETRYING": int(os.environ.get("YAKUSHO_READY_OUTBOX_MAX_RETRYING", "20")),
+    # a scheduled command whose last runs failed this many times in a row
+    "COMMAND_MAX_FAILURES": int(os.environ.get("YAKUSHO_READY_COMMAND_MAX_FAILURES", "1")),
+}
 YAKUSHO_REVIEW_REMINDERS = {"DAYS_BEFORE": [14, 7, 1], "WEEKLY_WHEN_OVERDUE": True}
 # Counter visits not finished within this many hours are abandoned and their personal data erased
 # (`yakusho discard-counter-visits`).
@@ -214,6 +228,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/staff/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "yakusho.core.lockout.lockout_username"
+# The client's address for the lockout, the rate limits and per-network counts (core.clientip):
+# REMOTE_ADDR, or behind Yakusho's own reverse proxy (settings_production, YAKUSHO_BEHIND_PROXY) the
+# address the proxy saw, from the last entry of X-Forwarded-For.
+YAKUSHO_TRUST_FORWARDED_FOR = False
+AXES_CLIENT_IP_CALLABLE = "yakusho.core.clientip.client_ip"
 
 # Rate limits on public forms (django-ratelimit). Its counters live in the database (the
 # "ratelimit" cache above: one atomic statement per count), so every server process shares them
@@ -221,6 +240,7 @@ AXES_USERNAME_CALLABLE = "yakusho.core.lockout.lockout_username"
 # a system check that insists on memcached or Redis.)
 RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_VIEW = "yakusho.core.views.public.ratelimited"
+RATELIMIT_IP_META_KEY = "yakusho.core.clientip.client_ip"
 RATELIMIT_PUBLIC_FORM = os.environ.get("YAKUSHO_RATELIMIT_PUBLIC_FORM", "20/m")
 
 # Content-Security-Policy (django-csp): our own scripts and styles only, nothing inline.
@@ -240,21 +260,42 @@ CONTENT_SECURITY_POLICY = {
 }
 AUDITLOG_INCLUDE_ALL_MODELS = False
 
+# Operator metrics at /-/metrics (core.opsmetrics, docs/monitoring.md): off unless this token is set.
+YAKUSHO_METRICS_TOKEN = os.environ.get("YAKUSHO_METRICS_TOKEN", "").strip()
+
+# YAKUSHO_LOG_FORMAT=json: one JSON object a line (core.requestlog.JsonLineFormatter); the request
+# line (logger yakusho.request, INFO) shows with YAKUSHO_REQUEST_LOG_LEVEL=INFO (docs/monitoring.md).
+LOG_LEVEL = os.environ.get("YAKUSHO_LOG_LEVEL", "WARNING")
+LOG_FORMAT = os.environ.get("YAKUSHO_LOG_FORMAT", "text").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # secrets of mailed links never reach the log (core.accesslog; gunicorn's access log likewise)
-    "filters": {"secrets": {"()": "yakusho.core.accesslog.RedactSecrets"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["secrets"]}},
-    "root": {"handlers": ["console"], "level": os.environ.get("YAKUSHO_LOG_LEVEL", "WARNING")},
+    # secrets of mailed links never reach the log (core.accesslog; gunicorn's access log likewise);
+    # every record logged during a request carries its id (core.requestlog)
+    "filters": {
+        "secrets": {"()": "yakusho.core.accesslog.RedactSecrets"},
+        "request": {"()": "yakusho.core.requestlog.RequestContext"},
+    },
+    "formatters": {"json": {"()": "yakusho.core.requestlog.JsonLineFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["secrets", "request"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Django's own loggers through the same filtered handler only (its defaults add handlers of
     # their own under DEBUG, which would print "Not Found: <path>" unfiltered)
     "loggers": {
-        name: {
+        **{
+            name: {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False}
+            for name in ("django", "django.server")
+        },
+        "yakusho.request": {
             "handlers": ["console"],
-            "level": os.environ.get("YAKUSHO_LOG_LEVEL", "WARNING"),
+            "level": os.environ.get("YAKUSHO_REQUEST_LOG_LEVEL", LOG_LEVEL),
             "propagate": False,
-        }
-        for name in ("django", "django.server")
+        },
     },
 }

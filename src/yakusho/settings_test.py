@@ -10,3 +10,6 @@ YAKUSHO_OUTBOX = {**YAKUSHO_OUTBOX, "BACKOFF_BASE_SECONDS": 60}  # noqa: F405
 # The live test server serves static files from the finders; WhiteNoise is for real servers.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
 YAKUSHO_DEMO_REVIEWS = False  # tests that want them use the demo_with_reviews fixture
+# A test process's list of suspended municipalities stays valid for the whole test (the tests
+# suspend through core.suspension.suspend, which refreshes it): query counts do not depend on timing.
+YAKUSHO_SUSPENSION_CHECK_SECONDS = 3600

@@ -4,10 +4,16 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from yakusho.api import api
+from yakusho.core.views import opsmetrics
 from yakusho.core.views.public import healthz, switch_language
+from yakusho.core.views.readiness import readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # readiness: the database, the outbox and the scheduled commands (docs/operations.md "Readiness")
+    path("readyz", readyz, name="readyz"),
+    # operator metrics for Prometheus: 404 unless YAKUSHO_METRICS_TOKEN is set (docs/monitoring.md)
+    path("-/metrics", opsmetrics.metrics, name="ops_metrics"),
     path("api/v1/", api.urls),
     path("", include("yakusho.core.urls")),
     path("", include("yakusho.plans.urls")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.http import HttpRequest
 from django.test import RequestFactory, override_settings
 
 from yakusho.core.clientip import client_ip
@@ -10,11 +11,11 @@ from yakusho.core.clientip import client_ip
 pytestmark = pytest.mark.once
 
 
-def request(remote: str = "10.0.0.1", forwarded: str | None = None):
-    meta = {"REMOTE_ADDR": remote}
+def request(remote: str = "10.0.0.1", forwarded: str | None = None) -> HttpRequest:
+    made = RequestFactory().get("/", REMOTE_ADDR=remote)
     if forwarded is not None:
-        meta["HTTP_X_FORWARDED_FOR"] = forwarded
-    return RequestFactory().get("/", **meta)
+        made.META["HTTP_X_FORWARDED_FOR"] = forwarded
+    return made
 
 
 def test_without_the_proxy_setting_the_header_is_ignored() -> None:

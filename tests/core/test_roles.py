@@ -268,7 +268,9 @@ def _edition(town):
 
 def test_table_covers_every_staff_view() -> None:
     names = {p.name for p in staff_patterns[0]}
-    assert names - ACCOUNT_VIEWS == set(TABLE), "add the new staff view to TABLE with its roles"
+    assert names - ACCOUNT_VIEWS == set(TABLE) | set(OPERATOR_TABLE), (
+        "add the new staff view to TABLE with its roles"
+    )
     review_names = {f"reviews:{p.name}" for p in review_urls.urlpatterns}
     assert review_names == set(REVIEW_TABLE), "add the new review view to REVIEW_TABLE"
     procedure_names = {f"procedures_staff:{p.name}" for p in procedure_staff_urls.urlpatterns}
@@ -334,6 +336,32 @@ def test_role_table(world, client: Client, name: str, role: str) -> None:
     login_as(client, users, role)
     response = getattr(client, case.method)(url)
     check_access(response, role, case.allowed, 302 if case.method == "post" else 200)
+
+
+#: The system operator's pages (docs/operator.md): for operators only, whatever role one holds in a
+#: municipality; GET only here (what a POST does: tests/core/test_operator.py).
+OPERATOR_TABLE = {
+    "operator_municipalities": [],
+    "operator_consortia": [],
+    "operator_municipality_add": [],
+    "operator_consortium_add": [],
+    "operator_municipality": ["here"],
+    "operator_suspend": ["here"],
+    "operator_resume": ["here"],  # not suspended: back to its page (302)
+}
+
+
+@pytest.mark.parametrize("role", (*ROLES, "operator"))
+@pytest.mark.parametrize("name", sorted(OPERATOR_TABLE))
+def test_operator_role_table(world, client: Client, name: str, role: str) -> None:
+    _town, _consortium, users, _objects = world
+    if role == "operator":
+        users["operator"] = UserFactory(is_operator=True)
+    login_as(client, users, role)
+    response = client.get(reverse(f"staff:{name}", args=OPERATOR_TABLE[name]))
+    check_access(response, role, frozenset({"operator"}), 302 if name == "operator_resume" else 200)
+    if name == "operator_resume" and role == "operator":
+        assert response["Location"] == reverse("staff:operator_municipality", args=["here"])
 
 
 def test_records_of_another_municipality_are_not_found(world, client: Client) -> None:

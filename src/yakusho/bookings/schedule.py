@@ -6,7 +6,7 @@ from yakusho.core.scheduling import schedule
 
 schedule.register(
     "generate-booking-slots",
-    on_calendar="*-*-* 00:15:00",
+    on_calendar="*-*-* 00:15:00 Asia/Tokyo",
     late_after=timedelta(hours=26),
     description="予約できる枠を予約期間の分だけ作る",
 )
@@ -18,7 +18,7 @@ schedule.register(
 )
 schedule.register(
     "send-booking-reminders",
-    on_calendar="*-*-* 09:00:00",
+    on_calendar="*-*-* 09:00:00 Asia/Tokyo",
     late_after=timedelta(hours=26),
     description="翌日の予約のお知らせを送る",
 )

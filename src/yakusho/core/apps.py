@@ -20,3 +20,8 @@ class CoreConfig(AppConfig):
         panels.autodiscover()
         setup_files.autodiscover()
         schedule.autodiscover()
+        # ...and the gauges of the operator metrics from their `ops_metrics.py` (the token's check
+        # is registered by importing the module; prometheus_client itself is imported only when used)
+        from yakusho.core.opsmetrics import ops_gauges
+
+        ops_gauges.autodiscover()

@@ -192,6 +192,8 @@ class Described:
     entry: LogEntry
     target: str
     changes: list[Change]
+    #: what the entry did in words where the action alone says too little (「利用停止（理由：…）」)
+    summary: str = ""
 
 
 class Names:
@@ -551,4 +553,25 @@ def describe(entries: Iterable[LogEntry]) -> list[Described]:
                 wanted[field.related_model].update(str(v) for v in values[:2] if not _is_empty(v))
     names = Names()
     names.prefetch(wanted)
-    return [Described(e, entry_target(e, names), entry_changes(e, names)) for e in entries]
+    return [Described(e, entry_target(e, names), entry_changes(e, names), summary(e)) for e in entries]
+
+
+def summary(entry: LogEntry) -> str:
+    """An entry's deed in words where 「更新」 says too little: a municipality's suspension
+    (「利用停止（理由：…）」) and resumption (「利用再開」); "" for any other entry."""
+    model = entry.content_type.model_class()
+    if entry.action != LogEntry.Action.UPDATE or model is None or model._meta.label != "core.Municipality":
+        return ""
+    changes = entry.changes_dict or {}
+    at = changes.get("suspended_at")
+    if not isinstance(at, list | tuple) or len(at) < 2:
+        return ""
+    if _is_empty(at[0]) and not _is_empty(at[1]):
+        reason = changes.get("suspended_reason")
+        text = reason[1] if isinstance(reason, list | tuple) and len(reason) > 1 else ""
+        if _is_empty(text):
+            return str(_("利用停止"))
+        return str(_("利用停止（理由：%(reason)s）") % {"reason": _shorten(str(text))})
+    if not _is_empty(at[0]) and _is_empty(at[1]):
+        return str(_("利用再開"))
+    return ""

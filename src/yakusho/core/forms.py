@@ -8,10 +8,11 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yakusho.core import wording
+from yakusho.core import suspension, wording
 from yakusho.core.jcal import JapaneseDateError, format_date, parse_japanese_date
 from yakusho.core.models import (
     Closure,
@@ -301,6 +302,26 @@ class AcceptInvitationForm(NormalizingMixin, forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+class StaffAuthenticationForm(AuthenticationForm):
+    """Staff sign-in; refuses, with its own message, staff whose every municipality is suspended
+    (:func:`yakusho.core.suspension.sign_in_refused`) — only once the password is right."""
+
+    refusal = ""
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        refused = suspension.sign_in_refused(user)
+        if refused:
+            self.refusal = str(
+                _(
+                    "%(names)sは現在ご利用いただけないため、ログインできません。"
+                    "詳しくはシステムの運用管理者にお問い合わせください。"
+                )
+                % {"names": "、".join(m.name for m in refused)}
+            )
+            raise forms.ValidationError(self.refusal, code="suspended")
 
 
 class TokenForm(NormalizingMixin, forms.Form):

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from yakusho.core.csvutil import csv_text
 from yakusho.core.validators import municipality_check_digit
@@ -322,7 +322,32 @@ def ensure_loaded() -> LoadResult | None:
 
 
 class SetupError(ValueError):
-    """A refusal of add-municipality, add-consortium or setup; the message is Japanese."""
+    """A refusal of add-municipality, add-consortium or setup; the message is Japanese.
+
+    ``errors`` holds the same refusals by what they are about (``code``, ``slug``, ``email``,
+    ``name``, ``members``, ``kind``), every one found at once, for a form to show beside its fields."""
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.errors: dict[str, list[str]] = errors or {}
+
+
+#: how a command's message names what a refusal is about (a form shows it beside the field instead)
+OPTION_LABELS = {
+    "slug": "URL名（--slug）",
+    "email": "メール送信元アドレス（--email）",
+    "name": "名称",
+    "kind": "種別（--kind）",
+}
+
+
+def _refusal(errors: dict[str, list[str]]) -> SetupError:
+    """One :class:`SetupError` naming every refusal, each after its option's label."""
+    parts = [
+        f"{OPTION_LABELS[key]}：{' '.join(messages)}" if key in OPTION_LABELS else " ".join(messages)
+        for key, messages in errors.items()
+    ]
+    return SetupError(" ".join(parts), errors)
 
 
 def find(code: str) -> Any:
@@ -348,24 +373,64 @@ def find(code: str) -> Any:
     return lg
 
 
+def check_municipality(
+    code: str, slug: str = "", email: str = ""
+) -> tuple[Any, str, str, dict[str, list[str]]]:
+    """What :func:`create_municipality` would make of its arguments: the list's entry (None when
+    the code is refused), the slug and address it would use, and every refusal by what it is about
+    (``code``, ``slug``, ``email``; empty when it would succeed). Changes nothing."""
+    from django.conf import settings
+    from django.core.exceptions import ValidationError
+    from django.db.models import Field
+
+    from yakusho.core.models import Municipality
+
+    errors: dict[str, list[str]] = {}
+    lg: Any = None
+    try:
+        lg = find(code)
+    except SetupError as exc:
+        errors["code"] = [str(exc)]
+    if lg is not None:
+        existing = Municipality.objects.filter(code=lg.code).first()
+        if existing is not None:
+            errors["code"] = [
+                f"{lg.prefecture}{lg.name}（{lg.code}）はすでに団体「{existing.slug}」として登録されています。"
+            ]
+    slug = unicodedata.normalize("NFKC", slug).strip() or (lg.code if lg is not None else "")
+    email = (email or settings.DEFAULT_FROM_EMAIL).strip()
+    for key, name, value in (("slug", "slug", slug), ("email", "email_from", email)):
+        if key == "slug" and not value:
+            continue  # the code's own problem is already said
+        try:
+            cast("Field[Any, Any]", Municipality._meta.get_field(name)).clean(value, None)
+        except ValidationError as exc:
+            if key == "slug":
+                errors["slug"] = [
+                    f"URL名「{value[:40]}」には、半角の英数字・ハイフン・アンダースコアだけを40文字まで使えます（例：oe）。"
+                ]
+            else:
+                errors.setdefault(key, []).extend(exc.messages)
+    if "slug" not in errors and slug and Municipality.objects.filter(slug=slug).exists():
+        errors["slug"] = [f"URL名「{slug}」はほかの団体が使っています。別の名前を指定してください。"]
+    return lg, slug, email, errors
+
+
 def create_municipality(code: str, slug: str = "", email: str = "") -> Any:
     """A new ``Municipality`` from the list: name, kana, prefecture and kind from the entry of
-    ``code``; the slug defaults to the code and the sender address to ``DEFAULT_FROM_EMAIL``."""
-    from django.conf import settings
+    ``code``; the slug defaults to the code and the sender address to ``DEFAULT_FROM_EMAIL``.
+
+    The one way a municipality is added: by ``add-municipality``, ``setup`` and the system
+    operator's page. Refuses with every problem of the code, the slug and the address at once
+    (:func:`check_municipality`)."""
     from django.core.exceptions import ValidationError
 
     from yakusho.core.models import Municipality
     from yakusho.core.models.tenancy import MunicipalityKind
 
-    lg = find(code)
-    existing = Municipality.objects.filter(code=lg.code).first()
-    if existing is not None:
-        raise SetupError(
-            f"{lg.prefecture}{lg.name}（{lg.code}）はすでに団体「{existing.slug}」として登録されています。"
-        )
-    slug = (slug or lg.code).strip()
-    if Municipality.objects.filter(slug=slug).exists():
-        raise SetupError(f"URL名「{slug}」はほかの団体が使っています。--slug で別の名前を指定してください。")
+    lg, slug, email, errors = check_municipality(code, slug, email)
+    if errors:
+        raise _refusal(errors)
     kinds = {CITY: MunicipalityKind.CITY, TOWN: MunicipalityKind.TOWN, VILLAGE: MunicipalityKind.VILLAGE}
     municipality = Municipality(
         slug=slug,
@@ -374,14 +439,71 @@ def create_municipality(code: str, slug: str = "", email: str = "") -> Any:
         prefecture=lg.prefecture,
         kind=kinds.get(lg.kind, MunicipalityKind.SPECIAL_WARD),
         code=lg.code,
-        email_from=(email or settings.DEFAULT_FROM_EMAIL).strip(),
+        email_from=email,
     )
     try:
         municipality.full_clean()
     except ValidationError as exc:
-        labels = {"slug": "URL名（--slug）", "email_from": "メール送信元アドレス（--email）"}
-        raise SetupError(
-            " ".join(f"{labels.get(k, k)}：{' '.join(v)}" for k, v in exc.message_dict.items())
+        raise _refusal(
+            {k if k != "email_from" else "email": v for k, v in exc.message_dict.items()}
         ) from None
     municipality.save()
     return municipality
+
+
+def check_consortium(
+    name: str, codes: list[str], slug: str = "", kind: str = "other"
+) -> tuple[Any, list[Any], dict[str, list[str]]]:
+    """What :func:`create_consortium` would make of its arguments: the consortium (not saved), its
+    members (registered municipalities, in the order given, once each) and every refusal by what it
+    is about (``name``, ``members``, ``slug``, ``kind``; empty when it would succeed)."""
+    from django.core.exceptions import ValidationError
+
+    from yakusho.core.models import Consortium, Municipality
+    from yakusho.core.validators import normalize_text
+
+    errors: dict[str, list[str]] = {}
+    name = normalize_text(name)
+    if not name:
+        errors["name"] = ["名称を入力してください。"]
+    elif Consortium.objects.filter(name=name).exists():
+        errors["name"] = [f"広域連携「{name}」はすでにあります。"]
+    members: list[Any] = []
+    for code in codes:
+        problem = code_problem(code)
+        if problem:
+            errors.setdefault("members", []).append(problem)
+            continue
+        municipality = Municipality.objects.filter(code=normalize_text(code)).first()
+        if municipality is None:
+            errors.setdefault("members", []).append(
+                f"コード {normalize_text(code)} の団体はまだ登録されていません。"
+                "先に団体を追加してください（yakusho add-municipality）。"
+            )
+        elif municipality not in members:
+            members.append(municipality)
+    if not codes:
+        errors["members"] = ["構成団体を1つ以上選んでください。"]
+    slug = unicodedata.normalize("NFKC", slug).strip() or (f"c{members[0].code}" if members else "")
+    consortium = Consortium(slug=slug, name=name, kind=kind)
+    try:
+        consortium.full_clean(exclude=[f for f in ("name", "slug") if f in errors or not slug])
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            errors.setdefault(key, []).extend(messages)
+    return consortium, members, errors
+
+
+def create_consortium(name: str, codes: list[str], slug: str = "", kind: str = "other") -> Any:
+    """A new ``Consortium`` of registered municipalities given by their codes; the slug defaults
+    to 「c」 and the first member's code.
+
+    The one way a consortium is added: by ``add-consortium`` and the system operator's page.
+    Refuses with every problem of the name, the codes, the slug and the kind at once
+    (:func:`check_consortium`), adding nothing."""
+    consortium, members, errors = check_consortium(name, codes, slug, kind)
+    if errors:
+        raise _refusal(errors)
+    consortium.save()
+    consortium.members.set(members)
+    return consortium

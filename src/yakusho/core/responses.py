@@ -23,7 +23,10 @@ _MUNICIPALITY_IN_PATH = re.compile(r"^/(?:staff/)?m/([-\w]+)/")
 
 def _municipality_of(request: HttpRequest) -> Municipality | None:
     match = _MUNICIPALITY_IN_PATH.match(request.path_info)
-    return Municipality.objects.filter(slug=match.group(1)).first() if match else None
+    if match is None:
+        return None
+    # a suspended municipality's page answers 403: the 404 page does not link to it
+    return Municipality.objects.filter(slug=match.group(1), suspended_at__isnull=True).first()
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

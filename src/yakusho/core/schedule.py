@@ -13,7 +13,14 @@ schedule.register(
 )
 schedule.register(
     "purge-expired",
-    on_calendar="*-*-* 03:30:00",
+    on_calendar="*-*-* 03:30:00 Asia/Tokyo",
     late_after=timedelta(hours=26),
     description="保存期間を過ぎた個人情報を履歴ごと消去する",
+)
+schedule.register(
+    "backup",
+    on_calendar="*-*-* 02:00:00 Asia/Tokyo",
+    late_after=timedelta(hours=26),
+    description="データベースと保存ファイルのバックアップを var/backups に書く（新しい 7 個を残す）",
+    args=("--keep", "7"),
 )

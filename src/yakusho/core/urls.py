@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from yakusho.core.views import accounts, audit, calendar, consortium, departments, home, public
+from yakusho.core.views import accounts, audit, calendar, consortium, departments, home, operator, public
 
 public_patterns = (
     [
@@ -25,6 +25,9 @@ public_patterns = (
 )
 
 M = "m/<slug:municipality>/"
+OP = "operator/"
+#: a municipality on the operator's pages, named ``tenant``: they are not its own staff pages
+OP_M = OP + "m/<slug:tenant>/"
 
 staff_patterns = (
     [
@@ -83,6 +86,14 @@ staff_patterns = (
         path(M + "outbox/", audit.OutboxView.as_view(), name="outbox"),
         path(M + "pages/<str:kind>/", home.PolicyPageEditView.as_view(), name="policy_page_edit"),
         path("c/<slug:consortium>/", consortium.ConsortiumHomeView.as_view(), name="consortium"),
+        # the system operator's pages (運用管理): every municipality and consortium
+        path(OP, operator.MunicipalityListView.as_view(), name="operator_municipalities"),
+        path(OP + "new/", operator.MunicipalityAddView.as_view(), name="operator_municipality_add"),
+        path(OP + "consortia/", operator.ConsortiumListView.as_view(), name="operator_consortia"),
+        path(OP + "consortia/new/", operator.ConsortiumAddView.as_view(), name="operator_consortium_add"),
+        path(OP_M, operator.MunicipalityDetailView.as_view(), name="operator_municipality"),
+        path(OP_M + "suspend/", operator.SuspendView.as_view(), name="operator_suspend"),
+        path(OP_M + "resume/", operator.ResumeView.as_view(), name="operator_resume"),
     ],
     "staff",
 )

@@ -6,8 +6,9 @@ only to the month (「令和5年12月」) is given to the month, ``"2023-12"``, 
 
 Every error is ``{"detail": "…"}`` (``ErrorOut``) and documented on each operation with its status:
 404 (``{"detail": "Not Found"}``) when a municipality, plan or edition named in the request does not
-exist or is not published, 400 (``{"detail": "Bad Request"}``) for a request Django refuses (more query
-parameters than ``DATA_UPLOAD_MAX_NUMBER_FIELDS``). The parameters are free strings, so no value is
+exist or is not published, 403 when the municipality it names is suspended by the system operator,
+400 (``{"detail": "Bad Request"}``) for a request Django refuses (more query parameters than
+``DATA_UPLOAD_MAX_NUMBER_FIELDS``). The parameters are free strings, so no value is
 invalid (no 422): one that cannot name anything is simply not found — also one with a control
 character, which is answered before it reaches a query (PostgreSQL refuses NUL in text outright).
 """
@@ -44,12 +45,14 @@ router = Router(tags=["plans"])
 
 
 class ErrorOut(Schema):
-    """An error: `detail` names it in English, "Not Found" (404) or "Bad Request" (400)."""
+    """An error: `detail` names it in English, "Not Found" (404), "Bad Request" (400) or, for a
+    municipality whose service is suspended, "This municipality's service is suspended." (403)."""
 
     detail: str
 
 
 BAD_REQUEST = "Django refused the query string: more parameters than it accepts (1000)."
+SUSPENDED = "The municipality named in the request is suspended by the system operator (temporarily)."
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -59,12 +62,18 @@ def could_name_something(*values: str | None) -> bool:
     return not any(value and CONTROL_CHARACTERS.search(value) for value in values)
 
 
-def responses(ok: Any, *, not_found: str | None = None, query: bool = True) -> dict[str, Any]:
+def responses(
+    ok: Any, *, not_found: str | None = None, query: bool = True, suspended: bool = True
+) -> dict[str, Any]:
     """An operation's ``response`` (200 and the errors it can answer) and ``openapi_extra`` (what each
     error means there). Only an operation with query parameters reads the query string, so only
-    such an operation can meet Django's refusal of too many (400)."""
+    such an operation can meet Django's refusal of too many (400); an operation that names a
+    municipality answers 403 while it is suspended (``yakusho.core.suspension``)."""
     models: dict[int, Any] = {200: ok}
     described: dict[int, Any] = {}
+    if suspended:
+        models[403] = ErrorOut
+        described[403] = {"description": SUSPENDED}
     if query:
         models[400] = ErrorOut
         described[400] = {"description": BAD_REQUEST}
@@ -362,11 +371,12 @@ def list_plans(
         ),
     ] = None,
 ) -> list[PlanOut]:
-    """Published plans (their current editions), optionally of one municipality (its URL name)."""
+    """Published plans (their current editions), optionally of one municipality (its URL name);
+    none of a suspended municipality."""
     plans = _with_lineage(
-        Plan.objects.filter(published=True, current_edition__isnull=False).select_related(
-            "municipality", "current_edition__plan"
-        )
+        Plan.objects.filter(
+            published=True, current_edition__isnull=False, municipality__suspended_at__isnull=True
+        ).select_related("municipality", "current_edition__plan")
     )
     if municipality:
         if not could_name_something(municipality):

@@ -77,7 +77,10 @@ def compare(editions: list[PlanEdition]) -> Comparison:
 
 
 def member_plans(consortium: Any) -> QuerySet[Plan]:
-    """Published plans of a consortium's members: what its staff may compare."""
+    """Published plans of a consortium's members in service (not suspended): what its staff may compare."""
     return Plan.objects.filter(
-        municipality__in=consortium.members.all(), published=True, current_edition__isnull=False
+        municipality__in=consortium.members.all(),
+        municipality__suspended_at__isnull=True,
+        published=True,
+        current_edition__isnull=False,
     ).select_related("municipality", "current_edition")

@@ -72,9 +72,9 @@ class CompareView(TemplateView):
     """Published plans of any municipalities, side by side (all published plans by default)."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        published = Plan.objects.filter(published=True, current_edition__isnull=False).select_related(
-            "municipality", "current_edition"
-        )
+        published = Plan.objects.filter(
+            published=True, current_edition__isnull=False, municipality__suspended_at__isnull=True
+        ).select_related("municipality", "current_edition")
         refs = parse_plan_refs(request)
         if refs is None:
             messages.warning(request, _("比較する計画の指定が正しくないため、すべての公開計画を表示します。"))

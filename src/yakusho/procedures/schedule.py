@@ -6,7 +6,7 @@ from yakusho.core.scheduling import schedule
 
 schedule.register(
     "apply-retention",
-    on_calendar="*-*-* 03:45:00",
+    on_calendar="*-*-* 03:45:00 Asia/Tokyo",
     late_after=timedelta(hours=26),
     description="手続ごとの保存期間を過ぎた申請を消去する",
 )

@@ -36,6 +36,7 @@ from yakusho.core.forms import (
     AcceptInvitationForm,
     InvitationForm,
     MembershipForm,
+    StaffAuthenticationForm,
     TokenForm,
 )
 from yakusho.core.mixins import MunicipalityStaffMixin
@@ -53,6 +54,7 @@ from yakusho.core.views.public import public_form_ratelimit
 @public_form_ratelimit
 class StaffLoginView(auth_views.LoginView):
     template_name = "core/staff/login.html"
+    authentication_form = StaffAuthenticationForm
     redirect_authenticated_user = True
 
 

@@ -85,7 +85,11 @@ class StaffHomeView(LoginRequiredMixin, TemplateView):
             is_active=True,
         ).select_related("consortium")
         context["has_device"] = has_totp_device(self.request)
-        context["sections"] = [(m, panels.for_membership(m)) for m in context["memberships"]]
+        # a suspended municipality's pages answer 403: no panels, a line saying so instead
+        context["suspended_memberships"] = [m for m in context["memberships"] if m.municipality.is_suspended]
+        context["sections"] = [
+            (m, panels.for_membership(m)) for m in context["memberships"] if not m.municipality.is_suspended
+        ]
         return context
 
 

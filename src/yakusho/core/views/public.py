@@ -79,7 +79,8 @@ class PublicHomeView(ListView):
     context_object_name = "municipalities"
 
     def get_queryset(self) -> QuerySet[Municipality]:
-        return Municipality.objects.order_by("code")
+        # a suspended municipality's pages answer 403 (core.suspension): not listed
+        return Municipality.objects.filter(suspended_at__isnull=True).order_by("code")
 
 
 class MunicipalityPublicView(DetailView):

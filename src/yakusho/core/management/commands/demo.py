@@ -30,6 +30,8 @@ DEMO_USERS: list[tuple[str, str, str | None]] = [
     ("hq@example.jp", "DX推進本部員（デモ）", Role.HQ),
     ("consortium@example.jp", "広域連携職員（デモ）", None),
 ]
+#: the system operator (運用管理者) of the demo: no membership, every municipality on its own pages
+DEMO_OPERATOR = ("operator@example.jp", "運用管理者（デモ）")
 
 
 def load_demo_data() -> dict[str, Any]:
@@ -107,6 +109,14 @@ class Command(BaseCommand):
                     first = Department.objects.for_municipality(m).order_by("order").first()
                     membership.departments.set([first] if first else [])
 
+        email, name = DEMO_OPERATOR
+        operator = User.objects.filter(email=email).first() or User(email=email)
+        operator.display_name = name
+        operator.is_active = True
+        operator.is_operator = True
+        operator.set_password(DEMO_PASSWORD)
+        operator.save()
+
         extra = [] if options["core_only"] else [str(r) for _, r in demo_loaded.send(sender=self.__class__)]
         self.stdout.write(
             self.style.SUCCESS(
@@ -120,4 +130,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo staff logins (password for all: {DEMO_PASSWORD}):")
             for email, name, _role in DEMO_USERS:
                 self.stdout.write(f"  {email:<24} {name}")
-            self.stdout.write("  The administrator sets up two-factor authentication at first login.")
+            self.stdout.write(f"  {DEMO_OPERATOR[0]:<24} {DEMO_OPERATOR[1]}")
+            self.stdout.write(
+                "  The administrator and the operator set up two-factor authentication at first login."
+            )

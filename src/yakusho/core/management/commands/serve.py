@@ -29,6 +29,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from gunicorn.app.base import BaseApplication
 
+        from yakusho.core import opsmetrics
+
+        # Operator metrics on (a token is set): the workers write their figures to files in one
+        # directory, named in the environment before the application is loaded or any worker forks;
+        # a scrape adds them up (prometheus-client's multiprocess mode, docs/monitoring.md).
+        metrics_dir = opsmetrics.prepare_multiprocess_dir() if opsmetrics.enabled() else None
+
         from yakusho.core.calendar import warm_up
         from yakusho.wsgi import application
 
@@ -52,6 +59,8 @@ class Command(BaseCommand):
             # gunicorn's control socket defaults to one path per user, which a second server on
             # the same host would take over; Yakusho does not use it.
             "control_socket_disable": True,
+            # a dead worker's live gauges are dropped from the metrics (its counts stay)
+            "child_exit": opsmetrics.child_exit if metrics_dir else None,
         }
 
         class Server(BaseApplication):
@@ -67,5 +76,7 @@ class Command(BaseCommand):
             f"Yakusho: http://{options['host']}:{options['port']}/  "
             f"({options['workers']} workers × {options['threads']} threads; Ctrl+C to stop)"
         )
+        if metrics_dir:
+            self.stdout.write(f"Operator metrics: /-/metrics (token required; worker files in {metrics_dir})")
         self.stdout.flush()
         Server().run()
