@@ -57,6 +57,9 @@ class LoadResult:
         return max(self.window_end - self.window_start, 1e-9)
 
 
+RequestSource = bytes | Callable[[], bytes]  # fixed bytes, or a function making each request afresh
+
+
 def build_request(host: str, port: int, path: str, cookies: dict[str, str] | None = None) -> bytes:
     lines = [
         f"GET {path} HTTP/1.1",
@@ -161,7 +164,7 @@ async def exchange(
 
 
 async def _client(
-    host: str, port: int, request: bytes, warm_end: float, deadline: float, result: LoadResult
+    host: str, port: int, source: RequestSource, warm_end: float, deadline: float, result: LoadResult
 ) -> None:
     reader: asyncio.StreamReader | None = None
     writer: asyncio.StreamWriter | None = None
@@ -178,6 +181,7 @@ async def _client(
             if start >= deadline:
                 break
             counted = start >= warm_end
+            request = source if isinstance(source, bytes) else source()
             try:
                 async with asyncio.timeout(REQUEST_TIMEOUT):
                     for attempt in range(2):  # one retry, only for a stale keep-alive connection
@@ -235,7 +239,7 @@ async def _window_probe(warm_end: float, deadline: float, result: LoadResult, pr
 async def _run(
     host: str,
     port: int,
-    request: bytes,
+    request: RequestSource,
     clients: int,
     warmup: float,
     seconds: float,
@@ -262,13 +266,16 @@ async def _run(
 def run_load(
     host: str,
     port: int,
-    request: bytes,
+    request: RequestSource,
     clients: int,
     warmup: float,
     seconds: float,
     probe: Probe | None = None,
 ) -> LoadResult:
     """Run ``clients`` closed-loop connections: ``warmup`` seconds unrecorded, then ``seconds`` measured.
+
+    ``request`` is the request's bytes, or a function called before every request for new bytes
+    (a new visitor's cookie on every request, say).
 
     Requests that start inside the measured window are recorded; throughput is their count over
     the time from the window's start to the last of them finishing. ``probe`` returns counters

@@ -210,15 +210,31 @@ CACHES = {
     # Rate-limit counters: one atomic statement per count (yakusho.core.ratecounter), shared
     # through the database like the default cache.
     "ratelimit": {"BACKEND": "yakusho.core.ratecounter.RateCounterCache"},
-    # Rendered public pages, per process: each process can rebuild them, so nothing is lost by
-    # not sharing this cache; it saves the database round trips on the most visited pages.
+    # Rendered public pages, per process, under keys that carry the data's version (core.pagecache;
+    # the versions themselves are in the default cache, which every process shares).
     "pages": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "yakusho-pages",
-        "TIMEOUT": 60,
+        "TIMEOUT": 600,
         "OPTIONS": {"MAX_ENTRIES": 1000},
     },
 }
+# Several servers: YAKUSHO_REDIS_URL (redis://127.0.0.1:6379/0) puts the default cache, the rendered
+# pages and the rate-limit counters in Redis (Django's own backend), under YAKUSHO_CACHE_KEY_PREFIX.
+YAKUSHO_REDIS_URL = os.environ.get("YAKUSHO_REDIS_URL", "")
+if YAKUSHO_REDIS_URL:
+    _redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": YAKUSHO_REDIS_URL,
+        "KEY_PREFIX": os.environ.get("YAKUSHO_CACHE_KEY_PREFIX", "yakusho"),
+    }
+    CACHES = {
+        "default": _redis,
+        "ratelimit": {**_redis, "KEY_PREFIX": f"{_redis['KEY_PREFIX']}:ratelimit"},
+        "pages": {**_redis, "KEY_PREFIX": f"{_redis['KEY_PREFIX']}:pages", "TIMEOUT": 600},
+    }
+#: the apps whose saved rows public pages show (their saves replace the pages' data version)
+YAKUSHO_PAGE_DATA_APPS = ("plans", "metrics")
 
 # Login lockout (django-axes): 5 failures for one e-mail address from one IP lock it for 15 minutes.
 AXES_FAILURE_LIMIT = 5

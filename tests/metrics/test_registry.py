@@ -60,7 +60,8 @@ def test_isolated_registry_restores_the_global_one() -> None:
 
 def test_period_labels() -> None:
     assert str(Period.fiscal_year(2026)) == "令和8年度（2026年度）"
-    assert str(Period(date(2026, 4, 1), date(2026, 6, 30))) == "令和8年4月1日〜令和8年6月30日"
+    assert str(Period(date(2026, 4, 1), date(2026, 6, 30))) == "令和8年度第1四半期"
+    assert str(Period(date(2026, 4, 2), date(2026, 6, 30))) == "令和8年4月2日〜令和8年6月30日"
 
 
 @pytest.mark.django_db

@@ -37,6 +37,19 @@ def test_metric_figure_beside_actuals(demo_with_plans, client: Client) -> None:
     kpi = Kpi.objects.get(edition__plan__key="oe-dx", name="LINE友だち数")
     kpi.metric = "core.active_staff"
     kpi.save(update_fields=["metric"])
-    page = client.get(reverse("plans:kpis", args=["oe", "oe-dx"]) + "?q=LINE").content.decode()
+    url = reverse("plans:kpis", args=["oe", "oe-dx"]) + "?q=LINE"
+    from django.core.cache import caches
+    from django.utils import timezone
+
+    from yakusho.core.jcal import fiscal_year_of
+    from yakusho.core.models import Municipality
+    from yakusho.metrics.registry import Period, registry
+
+    assert "計測値：まだ集計していません" in client.get(url).content.decode()  # pages never measure
+    oe = Municipality.objects.get(slug="oe")
+    registry.refresh(oe, Period.fiscal_year(fiscal_year_of(timezone.localdate())), ["core.active_staff"])
+    caches["pages"].clear()  # the refresh replaces the data version on commit, which this test never reaches
+    page = client.get(url).content.decode()
     staff = Membership.objects.filter(municipality__slug="oe", is_active=True).count()
     assert f"計測値：{staff}人（計測値・" in page  # with its source and "as of" beside it
+    assert "時点の集計・年度途中の値" in page

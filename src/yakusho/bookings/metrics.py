@@ -121,8 +121,13 @@ FIGURES = [
     ("no_shows", no_shows, "無断欠席件数", "No-shows", "件", "職員が無断欠席とした予約"),
 ]
 
+#: the models the figures read: a change marks their stored figures stale (metrics registry)
+DEPENDS_ON = ("bookings.Booking", "bookings.Slot")
+
 for _key, _func, _ja, _en, _unit, _desc in FIGURES:
-    registry.provider(f"bookings.{_key}", label_ja=_ja, label_en=_en, unit=_unit, description=_desc)(_func)
+    registry.provider(
+        f"bookings.{_key}", label_ja=_ja, label_en=_en, unit=_unit, description=_desc, depends_on=DEPENDS_ON
+    )(_func)
     for _kind, (_kind_ja, _kind_en) in KIND_LABELS.items():
         registry.provider(
             f"bookings.{_key}.{_kind.value}",
@@ -130,6 +135,7 @@ for _key, _func, _ja, _en, _unit, _desc in FIGURES:
             label_en=f"{_en} ({_kind_en})",
             unit=_unit,
             description=_desc,
+            depends_on=DEPENDS_ON,
         )(partial(_func, kind=_kind.value))
 
 
@@ -139,6 +145,7 @@ for _key, _func, _ja, _en, _unit, _desc in FIGURES:
     label_en="Class and event participants",
     unit="人",
     description="教室・イベントで職員が出席とした人数（スマホ教室の受講者数など）",
+    depends_on=DEPENDS_ON,
 )
 def class_participants(municipality: Municipality, period: Period) -> int:
     return _bookings(municipality, period, ResourceKind.CLASS).filter(status=BookingStatus.ATTENDED).count()
@@ -150,6 +157,7 @@ def class_participants(municipality: Municipality, period: Period) -> int:
     label_en="Class and event sessions held",
     unit="回",
     description="教室・イベントの回のうち、受付停止でなく出席者が1人以上いた回の数",
+    depends_on=DEPENDS_ON,
 )
 def class_sessions(municipality: Municipality, period: Period) -> int:
     slots = _in_period(

@@ -20,6 +20,10 @@ class CoreConfig(AppConfig):
         panels.autodiscover()
         setup_files.autodiscover()
         schedule.autodiscover()
+        # Saves and deletes of what public pages show replace their data version (core.pagecache).
+        from yakusho.core import pagecache
+
+        pagecache.connect()
         # ...and the gauges of the operator metrics from their `ops_metrics.py` (the token's check
         # is registered by importing the module; prometheus_client itself is imported only when used)
         from yakusho.core.opsmetrics import ops_gauges

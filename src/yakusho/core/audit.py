@@ -31,6 +31,7 @@ from yakusho.core import jcal
 #: Tenant-owned models that are not audited, and why.
 NOT_AUDITED = {
     "core.OutboundEmail": "the outbox row is itself the record of what was sent; bodies hold personal data",
+    "metrics.StoredFigure": "a figure computed from other records and measured again every few minutes",
 }
 
 

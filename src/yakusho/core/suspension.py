@@ -19,7 +19,7 @@ it as 「利用停止」 with the reason, or 「利用再開」).
 The middleware asks no query per request: the URL names of suspended municipalities are kept in the
 process's page cache for :data:`CHECK_SECONDS` (one query to refresh them). Suspending or resuming
 clears that cache in the process that did it; other server processes follow within
-:data:`CHECK_SECONDS` (and their cached public pages within the page cache's minute).
+:data:`CHECK_SECONDS` (their rendered public pages at once: core.pagecache).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from yakusho.core import pagecache
 from yakusho.core.models import Municipality, User
 
 #: how long a process trusts its list of suspended municipalities (``YAKUSHO_SUSPENSION_CHECK_SECONDS``)
@@ -68,8 +69,11 @@ def remember(slugs: frozenset[str]) -> None:
 
 
 def _forget() -> None:
-    """Drop this process's rendered pages and list of suspended municipalities (after a change)."""
-    caches["pages"].clear()
+    """Drop the list of suspended municipalities and every rendered page (a new data version:
+    core.pagecache) after a change. Never ``clear()``: with Redis that would empty the whole shared
+    database, rate-limit counters included."""
+    caches["pages"].delete(_CACHE_KEY)
+    pagecache.changed(None)
 
 
 def suspend(municipality: Municipality, reason: str) -> None:

@@ -18,6 +18,7 @@ from yakusho.metrics.registry import Period, registry
     label_en="Active staff accounts",
     unit="人",
     description="期間末日時点で有効な職員アカウントの数",
+    depends_on=("core.Membership", "core.User"),
 )
 def active_staff(municipality: Municipality, period: Period) -> int:
     end = timezone.make_aware(datetime.combine(period.end + timedelta(days=1), time.min))
@@ -34,6 +35,7 @@ def active_staff(municipality: Municipality, period: Period) -> int:
     label_en="Business days",
     unit="日",
     description="期間中の開庁日（土日・祝日・年末年始・臨時閉庁日を除く）の数",
+    depends_on=("core.Closure", "core.Municipality"),
 )
 def business_days(municipality: Municipality, period: Period) -> int:
     calendar = BusinessCalendar(municipality, range(period.start.year, period.end.year + 1))

@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -41,19 +45,34 @@ class MetricsView(MunicipalityStaffMixin, TemplateView):
 
     template_name = "metrics/staff.html"
 
+    def chosen_period(self, value: str) -> tuple[str, Period, list[tuple[str, str, Period]]]:
+        today = timezone.localdate()
+        choices = metrics_periods(today)
+        options = {v: period for v, _label, period in choices}
+        if value not in options:
+            value = f"fy{fiscal_year_of(today)}"  # what KPIs ask for
+        return value, options[value], choices
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """「今すぐ集計する」: measure this period's figures now rather than at the next round."""
+        value, period, _choices = self.chosen_period(str(request.POST.get("period", "")))
+        registry.refresh(self.municipality, period)
+        messages.success(request, _("%(period)sの指標を集計しました。") % {"period": period})
+        url = reverse("metrics:staff", args=[self.municipality.slug])
+        return HttpResponseRedirect(f"{url}?{urlencode({'period': value})}")
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        choices = metrics_periods(today)
-        options = {value: period for value, _label, period in choices}
-        value = self.request.GET.get("period", "")
-        if value not in options:
-            value = f"fy{fiscal_year_of(today)}"  # what KPIs ask for
-        period = options[value]
+        value, period, choices = self.chosen_period(self.request.GET.get("period", ""))
+        providers = registry.all()
+        # stored figures in one query: the page never measures (refresh-figures does)
+        stored = registry.figures(self.municipality, [p.key for p in providers], period)
         context.update(
             period=period,
             period_value=value,
             period_options=[(v, label) for v, label, _p in choices],
-            figures=[(p, registry.measure(p.key, self.municipality, period)) for p in registry.all()],
+            figures=[(p, stored[p.key]) for p in providers],
+            running=period.is_running(today),
         )
         return context

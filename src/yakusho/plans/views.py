@@ -17,14 +17,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_page
-from django.views.decorators.vary import vary_on_cookie
 from django.views.generic import TemplateView
 
 from yakusho.core import responses
 from yakusho.core.csvutil import csv_response
 from yakusho.core.jcal import format_fiscal_year
 from yakusho.core.models import Department, Membership, Municipality
+from yakusho.core.pagecache import cache_public_page
 from yakusho.core.validators import normalize_text
 from yakusho.plans import exports, figures
 from yakusho.plans.achievement import Status, evaluate, statuses
@@ -107,12 +106,11 @@ class PlanListView(TemplateView):
         return self.render_to_response({"municipality": municipality, "plans": plans, "rows": rows})
 
 
-#: Plan pages are read far more than they change: each process keeps a rendered page for a minute
-#: (per URL, language and cookie header, so a signed-in staff member's view of an unpublished plan
-#: is never served to anyone else). A new edition or actual shows within that minute.
-# vary_on_cookie sits inside cache_page so the Vary header is set before the page is stored (the
-# session middleware adds its own only after the view's decorators have run).
-cached_page = method_decorator([cache_page(60, cache="pages"), vary_on_cookie], name="get")
+#: Plan pages are read far more than they change: a rendered page is kept under a key of its URL,
+#: language, visitor (anonymous visitors share it; a signed-in user has their own, so a staff
+#: member's view of an unpublished plan is never served to anyone else) and the municipality's data
+#: version, so a new edition or actual shows on the next request (core.pagecache).
+cached_page = method_decorator(cache_public_page, name="get")
 
 
 class EditionMixin(TemplateView):

@@ -14,6 +14,9 @@ from yakusho.core.models import Municipality
 from yakusho.metrics.registry import Period, registry
 from yakusho.procedures.models import ChannelKind, ChannelStatus, Procedure, ProcedureChannel
 
+#: the models the catalogue's figures read (their stored figures go stale when one changes)
+CATALOGUE = ("procedures.Procedure", "procedures.ProcedureChannel")
+
 
 def _with_channel(municipality: Municipality, kinds: tuple[str, ...], **conditions: object) -> int:
     channels = ProcedureChannel.objects.filter(procedure=OuterRef("pk"), kind__in=kinds, **conditions)
@@ -26,6 +29,7 @@ def _with_channel(municipality: Municipality, kinds: tuple[str, ...], **conditio
     label_en="Procedures online in Yakusho",
     unit="件",
     description="このサイト（Yakusho）でオンライン申請できる手続の数（現在の状況）",
+    depends_on=CATALOGUE,
 )
 def online_yakusho(municipality: Municipality, period: Period) -> int:
     return _with_channel(municipality, (ChannelKind.YAKUSHO,), status=ChannelStatus.AVAILABLE)
@@ -37,6 +41,7 @@ def online_yakusho(municipality: Municipality, period: Period) -> int:
     label_en="Procedures online, external services included",
     unit="件",
     description="Yakusho またはマイナポータルなど外部のサービスでオンライン申請できる手続の数（現在の状況）",
+    depends_on=CATALOGUE,
 )
 def online_all(municipality: Municipality, period: Period) -> int:
     return _with_channel(
@@ -50,6 +55,7 @@ def online_all(municipality: Municipality, period: Period) -> int:
     label_en="Procedures planned to go online",
     unit="件",
     description="オンラインの方法を期間の年度に開始する予定（準備中）の手続の数",
+    depends_on=CATALOGUE,
 )
 def online_planned(municipality: Municipality, period: Period) -> int:
     years = range(fiscal_year_of(period.start), fiscal_year_of(period.end) + 1)

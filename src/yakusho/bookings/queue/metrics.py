@@ -60,6 +60,7 @@ def _register() -> None:
                     unit="分",
                     measure=_measure(kind, summary),
                     description="発券から最初の呼出までの時間。期間内に呼び出された整理券の実測値",
+                    depends_on=("bookings.QueueTicket",),
                 )
             )
 

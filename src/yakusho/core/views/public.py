@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import cache_page
 from django.views.generic import (
     DetailView,
     ListView,
@@ -23,6 +22,7 @@ from yakusho.core.models import (
     PolicyPage,
 )
 from yakusho.core.office import office_status, upcoming_days
+from yakusho.core.pagecache import cache_public_page
 from yakusho.core.ui import public_links, public_searches
 
 # --- public ---------------------------------------------------------------------------------
@@ -70,10 +70,10 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
-@method_decorator(cache_page(60, cache="pages"), name="dispatch")
+@method_decorator(cache_public_page, name="get")
 class PublicHomeView(ListView):
-    """The list of municipalities: the most visited page, kept rendered for a minute per language
-    (and per cookie header, so a visitor's session never leaks into another's page)."""
+    """The list of municipalities: the most visited page, kept rendered per language and visitor
+    under the global data version (core.pagecache)."""
 
     template_name = "core/public/home.html"
     context_object_name = "municipalities"

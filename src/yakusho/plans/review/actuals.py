@@ -181,10 +181,19 @@ def _join_note(first: str, rest: str) -> str:
 
 
 def metric_figure(kpi: Kpi, cycle: ReviewCycle) -> Figure | None:
-    """The metrics registry's figure for a KPI bound to a metric, for the cycle's fiscal year."""
-    if not kpi.metric or kpi.metric not in registry:
-        return None
-    return registry.measure(kpi.metric, cycle.municipality, cycle_period(cycle))
+    """The metrics registry's stored figure for a KPI bound to a metric, for the cycle's year or
+    period (one query; a figure not measured yet reads as such and is measured by the next
+    ``refresh-figures``)."""
+    return metric_figures([kpi], cycle).get(kpi.pk)
+
+
+def metric_figures(kpis: list[Kpi], cycle: ReviewCycle) -> dict[int, Figure]:
+    """:func:`metric_figure` of several KPIs in one query, by KPI id (KPIs without a metric left out)."""
+    bound = [k for k in kpis if k.metric and k.metric in registry]
+    if not bound:
+        return {}
+    figures = registry.figures(cycle.municipality, [k.metric for k in bound], cycle_period(cycle))
+    return {k.pk: figures[k.metric] for k in bound}
 
 
 @transaction.atomic
@@ -197,6 +206,10 @@ def confirm_metric(kpi: Kpi, cycle: ReviewCycle, membership: Membership, note: s
         raise ReviewError(_("確定した評価の実績値は変更できません。"))
     check_role_for_kpi(kpi, cycle, membership)
     figure = metric_figure(kpi, cycle)
+    if figure is not None and (not figure.measured or figure.stale):
+        # staff confirm what the data says now: a figure not measured yet, or whose data changed
+        # since, is measured for this confirmation (a deliberate action, not a page view)
+        figure = registry.refresh(cycle.municipality, figure.period, [figure.key])[figure.key]
     if figure is None or figure.value is None:
         raise ReviewError(_("このKPIには確認できる計測値がありません。実績値を入力してください。"))
     as_of = min(figure.period.end, timezone.localdate())

@@ -183,6 +183,7 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
         graded = cycle.edition.graded == GradedItem.KPI
         grades = ReviewGrade.objects.filter(scale_id=cycle.edition.grading_scale_id).order_by("order")
         rows = []
+        figures = actuals.metric_figures(list(kpis), cycle)  # stored figures, one query
         for k in kpis:
             year_actual = next((a for a in k.actuals.all() if a.fiscal_year == year), None)
             recorded: Any = year_actual
@@ -192,7 +193,7 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
                     None,
                 )
             grade = next((g for g in k.grades.all() if g.cycle_id == cycle.pk), None)
-            figure = actuals.metric_figure(k, cycle)
+            figure = figures.get(k.pk)
             entry = KpiEntryForm(
                 data,
                 prefix=f"kpi-{k.pk}",
@@ -209,7 +210,7 @@ class NodeReviewView(MunicipalityStaffMixin, TemplateView):
                     k,
                     recorded,
                     year_actual if cycle.period else None,
-                    actuals.metric_figure(k, cycle),
+                    figure,
                     target,
                     entry,
                     grade,

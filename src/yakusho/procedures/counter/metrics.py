@@ -30,6 +30,8 @@ from yakusho.procedures.models.submissions import Submission, SubmissionChannel,
 
 COPIES_FACT = "certificate.copies"
 TENTH = Decimal("0.1")
+#: the models the visit figures read (their stored figures go stale when one changes)
+VISITS = ("procedures.CounterVisit", "procedures.CounterVisitItem")
 
 
 def _finished_visits(municipality: Municipality, period: Period) -> QuerySet[CounterVisit]:
@@ -47,6 +49,7 @@ def _finished_visits(municipality: Municipality, period: Period) -> QuerySet[Cou
     label_en="Counter visits (no-writing counter)",
     unit="件",
     description="期間中に完了した書かない窓口での来庁の件数（中断・破棄した来庁は含みません）",
+    depends_on=VISITS,
 )
 def counter_visits(municipality: Municipality, period: Period) -> int:
     return _finished_visits(municipality, period).count()
@@ -58,6 +61,7 @@ def counter_visits(municipality: Municipality, period: Period) -> int:
     label_en="Procedures per counter visit",
     unit="件",
     description="期間中に完了した来庁1件あたりの、受け付けた手続（申請）の数の平均（小数点以下1桁）",
+    depends_on=VISITS,
 )
 def counter_procedures_per_visit(municipality: Municipality, period: Period) -> Decimal | None:
     visits = _finished_visits(municipality, period)
@@ -80,6 +84,7 @@ def counter_procedures_per_visit(municipality: Municipality, period: Period) -> 
     label_en="Median handling time at the counter",
     unit="分",
     description="期間中に完了した来庁の、対応開始から完了までの時間（分）の中央値（小数点以下1桁）",
+    depends_on=VISITS,
 )
 def counter_handling_minutes_median(municipality: Municipality, period: Period) -> Decimal | None:
     minutes = [
@@ -112,6 +117,12 @@ def _copies(value: Any) -> int:
     description=(
         "期間中に窓口で受け付けた証明書の交付申請（証明書を交付する手続）の部数の合計。"
         "部数の入力がないものは1部、保存期間を過ぎて消去した申請は1件1部として数えます"
+    ),
+    depends_on=(
+        "procedures.Submission",
+        "procedures.SubmissionTally",
+        "procedures.FormDefinition",
+        "procedures.Procedure",
     ),
 )
 def counter_certificates(municipality: Municipality, period: Period) -> int:

@@ -7,10 +7,11 @@ submissions are deleted. A tally row is counted when its month lies in the perio
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from yakusho.core.models import Municipality
@@ -21,6 +22,9 @@ from yakusho.procedures.models.submissions import (
     SubmissionStatus,
     SubmissionTally,
 )
+
+#: the models these figures read (their stored figures go stale when one changes)
+DEPENDS_ON = ("procedures.Submission", "procedures.SubmissionTally")
 
 
 def _submissions(municipality: Municipality, period: Period) -> QuerySet[Submission]:
@@ -41,12 +45,37 @@ def _by_channel(municipality: Municipality, period: Period, channel: str) -> int
     return stored + erased
 
 
+def online_by_procedure(municipality: Municipality, period: Period) -> dict[str, int | Decimal | None]:
+    """The online submissions of the period per procedure (its key), erased ones included."""
+    counts: Counter[str] = Counter()
+    online = SubmissionChannel.ONLINE
+    for key, n in (
+        _submissions(municipality, period)
+        .filter(channel=online)
+        .values_list("procedure__key")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts[key] += n
+    for key, n in (
+        _tallies(municipality, period)
+        .filter(channel=online)
+        .values_list("procedure_key")
+        .annotate(n=Sum("erased"))
+        .order_by()
+    ):
+        counts[key] += n or 0
+    return dict(counts)
+
+
 @registry.provider(
     "procedures.submissions_online",
+    breakdown=online_by_procedure,
     label_ja="オンライン申請件数",
     label_en="Online submissions",
     unit="件",
     description="期間中に受け付けたオンライン申請の件数（保存期間を過ぎて消去したものを含む）",
+    depends_on=DEPENDS_ON,
 )
 def submissions_online(municipality: Municipality, period: Period) -> int:
     return _by_channel(municipality, period, SubmissionChannel.ONLINE)
@@ -58,6 +87,7 @@ def submissions_online(municipality: Municipality, period: Period) -> int:
     label_en="Submissions at the counter",
     unit="件",
     description="期間中に窓口で受け付けた申請の件数（保存期間を過ぎて消去したものを含む）",
+    depends_on=DEPENDS_ON,
 )
 def submissions_counter(municipality: Municipality, period: Period) -> int:
     return _by_channel(municipality, period, SubmissionChannel.COUNTER)
@@ -83,6 +113,7 @@ def _completion_days(municipality: Municipality, period: Period) -> list[int]:
     label_en="Median days from submission to completion",
     unit="日",
     description="期間中に受け付けて完了した申請の、受付日から完了日までの日数（暦日）の中央値",
+    depends_on=DEPENDS_ON,
 )
 def median_days_to_completion(municipality: Municipality, period: Period) -> Decimal | None:
     days = _completion_days(municipality, period)
@@ -97,6 +128,7 @@ def median_days_to_completion(municipality: Municipality, period: Period) -> Dec
     label_en="Share completed within the standard processing period",
     unit="%",
     description="期間中に受け付けて完了した申請（処理期限のあるもの）のうち、処理期限までに完了した割合",
+    depends_on=DEPENDS_ON,
 )
 def completed_within_standard(municipality: Municipality, period: Period) -> Decimal | None:
     on_time = total = 0

@@ -1,0 +1,156 @@
+"""The pages ``bench/run.py`` measures, the three ways a visitor comes, and how pages are chosen.
+
+Modes (``--modes``):
+
+- ``anon``: no cookie at all (a first visit; every request after the first may be a cache hit);
+- ``visitor``: a new random cookie on every request — a ``sessionid`` that the server does not
+  know and an unrelated analytics cookie (``_ga``) — so every request is a distinct resident who
+  has used a form or another site's script before;
+- ``staff``: the stored session of one signed-in staff member (``dx@example.jp``, 大江町's DX
+  secretariat in the demo), the same cookie on every request.
+
+Some pages are found at run time (a plan's first node, department and yearly report): their links
+are read from the plan's overview and reports pages (:func:`discover`).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+MODES = ("anon", "visitor", "staff")
+MODE_TITLES = {"anon": "no cookie", "visitor": "own cookie", "staff": "signed-in staff"}
+
+# the five demo plans: (municipality slug, plan key)
+PLANS: list[tuple[str, str]] = [
+    ("katagami", "katagami-dx"),
+    ("itako", "itako-dx"),
+    ("murakami", "murakami-dx"),
+    ("oe", "oe-dx"),
+    ("misato", "misato-dx-action-plan"),
+]
+BIG_PLAN = ("oe", "synthetic")  # the 2,000-node plan, imported during preparation
+
+
+@dataclass(frozen=True)
+class Page:
+    label: str
+    path: str
+    group: str  # baseline, home, plan, compare, big, staff
+    modes: tuple[str, ...] = MODES
+    public_target: bool = False  # held to the public pages' targets (ratio and p99, own cookie)
+
+
+@dataclass
+class Catalogue:
+    pages: list[Page] = field(default_factory=list)
+
+    def add(self, page: Page) -> None:
+        if all(p.label != page.label for p in self.pages):
+            self.pages.append(page)
+
+
+BASELINE = Page("healthz", "/healthz", "baseline")
+
+
+def catalogue() -> list[Page]:
+    """Every page known before the server runs (discovered pages are added by :func:`discover`)."""
+    c = Catalogue()
+    c.add(BASELINE)
+    c.add(Page("portal", "/", "home"))
+    for slug, _plan in PLANS:
+        c.add(Page(f"{slug} home", f"/m/{slug}/", "home", public_target=True))
+    for slug, plan in PLANS:
+        base = f"/m/{slug}/plans/{plan}/"
+        c.add(Page(f"{slug} plans", f"/m/{slug}/plans/", "plan", public_target=True))
+        c.add(Page(f"{slug} glossary", f"/m/{slug}/glossary/", "plan", public_target=True))
+        for name, suffix in PLAN_PAGES:
+            c.add(Page(f"{slug} {name}", base + suffix, "plan", public_target=True))
+    c.add(Page("compare five", "/compare/?" + "&".join(f"plans={s}/{p}" for s, p in PLANS), "compare"))
+    slug, plan = BIG_PLAN
+    for name, suffix in (("overview", ""), ("roadmap", "roadmap/"), ("KPIs", "kpis/")):
+        c.add(Page(f"big plan {name}", f"/m/{slug}/plans/{plan}/{suffix}", "big"))
+    c.add(Page("big plan compare", f"/compare/?plans={slug}/{plan}&plans=oe/oe-dx", "big"))
+    c.add(Page("staff home", "/staff/", "staff", modes=("staff",)))
+    return c.pages
+
+
+PLAN_PAGES = [
+    ("overview", ""),
+    ("roadmap", "roadmap/"),
+    ("KPIs", "kpis/"),
+    ("alignment", "alignment/"),
+    ("editions", "editions/"),
+    ("reports", "reports/"),
+]
+
+# links read from a plan's pages: (label suffix, page to read, pattern of the link's path)
+DISCOVERED = [
+    ("node", "", r"/nodes/[^/\"?#]+/"),
+    ("department", "", r"/departments/\d+/"),
+    ("report", "reports/", r"/reports/\d{4}/(?:\d/)?"),
+]
+
+
+def discover(fetch: Callable[[str], str | None]) -> list[Page]:
+    """Pages of each plan found through its links: ``fetch(path)`` returns a page's HTML or None."""
+    found: list[Page] = []
+    for slug, plan in PLANS:
+        base = f"/m/{slug}/plans/{plan}/"
+        bodies: dict[str, str | None] = {}
+        for name, where, pattern in DISCOVERED:
+            if where not in bodies:
+                bodies[where] = fetch(base + where)
+            match = re.search(r'href="(' + re.escape(base) + pattern[1:] + ')"', bodies[where] or "")
+            if match:
+                found.append(Page(f"{slug} {name}", match.group(1), "plan", public_target=True))
+    return found
+
+
+def select(pages: Sequence[Page], patterns: Sequence[str] | None) -> list[Page]:
+    """The pages whose label or path matches one of ``patterns`` (shell-style, case-insensitive,
+    comma- or space-separated); the baseline always comes first."""
+    if not patterns:
+        return list(pages)
+    wanted = [part.strip().lower() for name in patterns for part in name.split(",") if part.strip()]
+    chosen = [
+        page
+        for page in pages
+        if page == BASELINE
+        or any(fnmatch.fnmatchcase(page.label.lower(), w) or page.path == w for w in wanted)
+    ]
+    return chosen
+
+
+def visitor_cookie() -> str:
+    """A new visitor's cookies: an unknown session id and an analytics cookie, fresh each call."""
+    ga = f"GA1.1.{secrets.randbelow(10**10)}.{secrets.randbelow(10**10)}"
+    return f"sessionid={secrets.token_hex(16)}; _ga={ga}"
+
+
+def request_source(
+    host: str, port: int, path: str, mode: str, staff_cookie: str, method: str = "GET"
+) -> bytes | Callable[[], bytes]:
+    """The bytes of the request for ``mode``, or a function making new bytes for every request."""
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: yakusho-bench/1\r\n"
+        "Accept: text/html,application/xhtml+xml,*/*;q=0.8\r\n"
+        "Accept-Language: ja\r\nConnection: keep-alive\r\n"
+    )
+    if mode == "anon":
+        return (head + "\r\n").encode("latin-1")
+    if mode == "staff":
+        return (head + f"Cookie: {staff_cookie}\r\n\r\n").encode("latin-1")
+    if mode == "visitor":
+        return lambda: (head + f"Cookie: {visitor_cookie()}\r\n\r\n").encode("latin-1")
+    raise ValueError(f"unknown mode {mode!r}")
+
+
+def discover_labels() -> list[Page]:
+    """Placeholders of the pages :func:`discover` may find, to match ``--only`` against."""
+    return [BASELINE] + [
+        Page(f"{slug} {name}", "", "plan") for slug, _plan in PLANS for name, _where, _pattern in DISCOVERED
+    ]

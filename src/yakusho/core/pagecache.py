@@ -1,0 +1,237 @@
+"""Rendered public pages, cached under a key of what the page depends on (docs/architecture.md,
+"Shared state and caching").
+
+The key is the path and sorted query string, the language, who the visitor is where that changes
+the page (anonymous visitors share entries; a signed-in user has entries of their own), and the
+*data version* of what the page shows — never the raw ``Cookie`` header, so an unrelated cookie
+does not make a miss.
+
+Data versions are tokens kept in the ``default`` cache (the database, or Redis when configured),
+where every server process reads them: one per municipality (its pages, ``/m/<slug>/…``) and one
+global (pages across municipalities: the public home, ``/compare/``, consortium pages). A save or
+delete of a model of the apps in ``YAKUSHO_PAGE_DATA_APPS`` (plans, metrics) or of core's
+municipality data replaces its municipality's token and the global one when the transaction
+commits, so the very next request in any process builds the page again. A change that cannot be
+placed in one municipality replaces the *generation* token, which is part of every key.
+
+Only a GET or HEAD answered 200 is stored, and only when building it set no cookie, used no CSRF
+token, changed no session and showed no message: such a page is the visitor's own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import deque
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import caches
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest, HttpResponseBase
+from django.utils import translation
+from django.utils.cache import patch_cache_control
+
+#: how long a rendered page is kept; it is never stale (its key carries the data version), so this
+#: only bounds memory
+PAGE_SECONDS = 10 * 60
+_GENERATION = "yakusho:pagever:gen"
+_GLOBAL = "yakusho:pagever:all"
+_PREFIX = "yakusho:page:"
+
+
+def _version_key(slug: str | None) -> str:
+    if slug is None:
+        return _GLOBAL
+    # a URL may name anything: a digest keeps the key short and plain for every cache backend
+    return "yakusho:pagever:m:" + hashlib.sha256(slug.encode()).hexdigest()[:24]
+
+
+def _new_token() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def data_versions(slug: str | None) -> tuple[str, str]:
+    """The generation and the version of ``slug``'s data (or the global one): one cache read.
+
+    A version missing from the cache (never set, or culled) is set to a new random token, so a page
+    stored under an earlier token can never match again."""
+    cache = caches["default"]
+    keys = [_GENERATION, _version_key(slug)]
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, _new_token(), None)
+            found[key] = cache.get(key) or _new_token()
+    return str(found[keys[0]]), str(found[keys[1]])
+
+
+def page_key(request: HttpRequest, slug: str | None) -> str:
+    """The cache key of the page ``request`` asks for (see the module)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        verified = getattr(user, "is_verified", None)
+        who = f"u{user.pk}:{int(bool(verified())) if callable(verified) else 0}"
+    else:
+        who = "anon"
+    query = sorted((k, v) for k, values in request.GET.lists() for v in values)
+    parts = [request.path, repr(query), translation.get_language() or "", who, *data_versions(slug)]
+    return _PREFIX + hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def _has_pending_messages(request: HttpRequest) -> bool:
+    if request.COOKIES.get("messages"):
+        return True
+    session = getattr(request, "session", None)
+    return session is not None and "_messages" in session
+
+
+def storable(request: HttpRequest, response: HttpResponseBase) -> bool:
+    """Whether ``response`` is the same for everyone sharing its key: a 200 that sets no cookie,
+    holds no CSRF token, changed no session and showed or queued no message."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):  # get_token() was called: a {% csrf_token %}
+        return False
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:
+        return False
+    storage = getattr(request, "_messages", None)
+    if storage is not None and (storage.used or getattr(storage, "_queued_messages", None)):
+        return False
+    cache_control = response.get("Cache-Control", "")
+    return "private" not in cache_control and "no-store" not in cache_control
+
+
+def cache_public_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Serve a GET from the page cache under :func:`page_key`; store what :func:`storable` allows.
+
+    The page's data version is its municipality's when the URL names one (``municipality``), else
+    the global one."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method not in ("GET", "HEAD") or _has_pending_messages(request):
+            return view(request, *args, **kwargs)
+        slug = kwargs.get("municipality")
+        key = page_key(request, slug if isinstance(slug, str) else None)
+        cache = caches["pages"]
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        response = view(request, *args, **kwargs)
+        render = getattr(response, "render", None)
+        if callable(render) and not getattr(response, "is_rendered", True):
+            response = render()
+        # browsers ask again each time: a change must show on the next request
+        patch_cache_control(response, no_cache=True)
+        if storable(request, response):
+            cache.set(key, response, PAGE_SECONDS)
+        return response
+
+    return wrapped
+
+
+# --- data versions ------------------------------------------------------------------------------
+
+
+def changed(slug: str | None) -> None:
+    """Replace the version of ``slug``'s pages and the global one (every page when ``slug`` is None)
+    now; :func:`changed_on_commit` is what receivers call."""
+    cache = caches["default"]
+    tokens = {_GLOBAL: _new_token()}
+    if slug is None:
+        tokens[_GENERATION] = _new_token()
+    else:
+        tokens[_version_key(slug)] = _new_token()
+    cache.set_many(tokens, None)
+
+
+def changed_on_commit(slug: str | None, using: str = "default") -> None:
+    transaction.on_commit(lambda: changed(slug), using=using)
+
+
+def _municipality_model() -> type[models.Model]:
+    return apps.get_model("core", "Municipality")
+
+
+_paths: dict[type[models.Model], list[models.ForeignKey[Any, Any]] | None] = {}
+
+
+def _path_to_municipality(model: type[models.Model]) -> list[models.ForeignKey[Any, Any]] | None:
+    """The shortest chain of foreign keys from ``model`` to the municipality (None without one)."""
+    if model in _paths:
+        return _paths[model]
+    target = _municipality_model()
+    queue: deque[tuple[type[models.Model], list[models.ForeignKey[Any, Any]]]] = deque([(model, [])])
+    seen = {model}
+    found = None
+    while queue:
+        current, path = queue.popleft()
+        if len(path) >= 5:
+            continue
+        fields = [f for f in current._meta.get_fields() if isinstance(f, models.ForeignKey)]
+        # a field named "municipality" first: it is what the row is about
+        for field in sorted(fields, key=lambda f: f.name != "municipality"):
+            related = field.related_model
+            if related is target:
+                found = [*path, field]
+                break
+            if isinstance(related, type) and related not in seen:
+                seen.add(related)
+                queue.append((related, [*path, field]))
+        if found:
+            break
+    _paths[model] = found
+    return found
+
+
+def municipality_slug(instance: models.Model) -> str | None:
+    """The URL name of the municipality ``instance`` belongs to (one query at most), or None."""
+    target = _municipality_model()
+    if isinstance(instance, target):
+        return None  # the municipality itself: lists and names everywhere change
+    path = _path_to_municipality(type(instance))
+    if not path:
+        return None
+    first = path[0]
+    value = getattr(instance, first.attname)
+    if value is None:
+        return None
+    rest = "__".join(f.name for f in path[1:])
+    lookup = f"{rest}__slug" if rest else "slug"
+    model = first.related_model
+    assert isinstance(model, type)
+    slug = model._default_manager.filter(pk=value).values_list(lookup, flat=True).first()
+    return str(slug) if slug is not None else None
+
+
+def _on_change(sender: type[models.Model], instance: models.Model, using: str, **kwargs: Any) -> None:
+    # loaddata (raw): related rows may not exist yet, so every page is built again
+    changed_on_commit(None if kwargs.get("raw") else municipality_slug(instance), using)
+
+
+def watched_models() -> list[type[models.Model]]:
+    """The models whose rows public pages show: every model of ``YAKUSHO_PAGE_DATA_APPS`` (by app
+    label, so core imports none of them) and core's municipality data."""
+    labels = getattr(settings, "YAKUSHO_PAGE_DATA_APPS", ("plans", "metrics"))
+    found: list[type[models.Model]] = []
+    for label in labels:
+        try:
+            found.extend(apps.get_app_config(label).get_models())
+        except LookupError:
+            continue
+    for name in ("Municipality", "Department", "Membership"):
+        found.append(apps.get_model("core", name))
+    return found
+
+
+def connect() -> None:
+    """Connect the receivers that replace data versions (called once from ``CoreConfig.ready``)."""
+    for model in watched_models():
+        post_save.connect(_on_change, sender=model, dispatch_uid=f"pagecache-save-{model._meta.label}")
+        post_delete.connect(_on_change, sender=model, dispatch_uid=f"pagecache-delete-{model._meta.label}")

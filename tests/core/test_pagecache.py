@@ -1,0 +1,163 @@
+"""The page cache's key (core.pagecache): URL, language, visitor, data version — never the Cookie header."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import MembershipFactory
+from tests.helpers import login_verified
+from yakusho.core.models import Role
+from yakusho.core.pagecache import cache_public_page, data_versions
+from yakusho.plans.models import Kpi, KpiActual, Plan
+
+KPIS = "/m/oe/plans/oe-dx/kpis/"
+
+
+def _plan_queries(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if "plans_" in q["sql"]]
+
+
+@pytest.fixture
+def oe_kpis(demo_with_plans: Any) -> str:
+    data_versions("oe")  # the data versions exist, as after any first request
+    return KPIS
+
+
+def test_unrelated_cookies_share_one_entry(oe_kpis: str) -> None:
+    first = Client()
+    first.cookies["tracker"] = "a1b2c3"
+    page = first.get(oe_kpis)
+    assert page.status_code == 200
+    second = Client()
+    second.cookies["tracker"] = "zz9-other"
+    second.cookies["_ga"] = "GA1.2.3"
+    with CaptureQueriesContext(connection) as queries:
+        again = second.get(oe_kpis)
+    assert again.status_code == 200
+    assert again.content == page.content
+    assert _plan_queries(queries) == []  # nothing of the page was built again
+    assert len(queries) <= 1  # the data version, one read
+
+
+def test_the_language_varies_the_key(oe_kpis: str) -> None:
+    ja = Client().get(oe_kpis)
+    english = Client()
+    english.cookies["django_language"] = "en"
+    en = english.get(oe_kpis)
+    assert b'<html lang="ja">' in ja.content
+    assert b'<html lang="en">' in en.content
+    assert Client().get(oe_kpis).content == ja.content
+
+
+def test_a_signed_in_user_never_gets_another_visitors_page(
+    demo_with_plans: Any, client: Client, signed_in: Any
+) -> None:
+    plan = Plan.objects.get(municipality__slug="oe", key="oe-dx")
+    Plan.objects.filter(pk=plan.pk).update(published=False)  # only the town's staff see it
+    url = f"/m/oe/plans/{plan.key}/"
+    signed_in("oe", Role.COUNTER)
+    staff_page = client.get(url)
+    assert staff_page.status_code == 200
+    assert Client().get(url).status_code == 404  # not the staff member's stored page
+    other = Client()
+    login_verified(other, MembershipFactory(municipality=plan.municipality, role=Role.COUNTER).user)
+    with CaptureQueriesContext(connection) as queries:
+        assert other.get(url).status_code == 200
+    assert _plan_queries(queries), "another user's page was served from the cache"
+
+
+def test_a_change_shows_on_the_next_request(oe_kpis: str, django_capture_on_commit_callbacks: Any) -> None:
+    before = Client().get(oe_kpis).content.decode()
+    plan = Plan.objects.get(municipality__slug="oe", key="oe-dx")
+    kpi = Kpi.objects.filter(edition=plan.current_edition, reprint_of__isnull=True).order_by("pk").first()
+    assert kpi is not None and plan.current_edition is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        KpiActual.objects.update_or_create(
+            kpi=kpi,
+            fiscal_year=plan.current_edition.first_year,
+            defaults={"value": Decimal("987654"), "text": "987654", "municipality": plan.municipality},
+        )
+    reader = Client()
+    reader.cookies["tracker"] = "x"
+    after = reader.get(oe_kpis).content.decode()
+    assert "987,654" in after or "987654" in after
+    assert "987,654" not in before and "987654" not in before
+    assert Client().get(oe_kpis).content.decode() == after  # without a cookie too
+
+
+def test_a_change_elsewhere_keeps_the_page(oe_kpis: str, django_capture_on_commit_callbacks: Any) -> None:
+    Client().get(oe_kpis)
+    other = Kpi.objects.exclude(edition__plan__municipality__slug="oe").first()
+    assert other is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        other.save()
+    with CaptureQueriesContext(connection) as queries:
+        Client().get(oe_kpis)
+    assert _plan_queries(queries) == []
+
+
+# --- what is stored ---------------------------------------------------------------------------------
+
+
+def _counting(body: Any) -> tuple[Any, list[int]]:
+    calls: list[int] = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        calls.append(1)
+        return body(request)
+
+    return cache_public_page(view), calls
+
+
+def _request(method: str = "get", url: str = "/probe/?b=2&a=1") -> HttpRequest:
+    request = getattr(RequestFactory(), method)(url)
+    request.user = AnonymousUser()
+    return request
+
+
+@pytest.mark.django_db
+def test_a_plain_page_is_stored_and_the_query_order_does_not_matter() -> None:
+    view, calls = _counting(lambda r: HttpResponse("same for all"))
+    assert view(_request()).content == b"same for all"
+    assert view(_request(url="/probe/?a=1&b=2")).content == b"same for all"
+    assert len(calls) == 1
+
+
+@pytest.mark.django_db
+def test_post_is_never_cached() -> None:
+    view, calls = _counting(lambda r: HttpResponse("posted"))
+    view(_request("post"))
+    view(_request("post"))
+    assert len(calls) == 2
+
+
+def _with_cookie(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse("hello")
+    response.set_cookie("seen", "1")
+    return response
+
+
+def _with_token(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(f'<input name="csrfmiddlewaretoken" value="{get_token(request)}">')
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [_with_cookie, _with_token, lambda r: HttpResponse("gone", status=404)],
+    ids=["set-cookie", "csrf-token", "not-200"],
+)
+def test_a_visitors_own_response_is_not_stored(body: Any) -> None:
+    view, calls = _counting(body)
+    view(_request())
+    view(_request())
+    assert len(calls) == 2
