@@ -24,6 +24,10 @@ def database_url() -> str:
     return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+#: the secret key every server started by :func:`serving` shares (a test signs sessions with it)
+SECRET_KEY = "servers-in-tests-secret-key-shared-by-every-process-0123456789"
+
+
 @contextmanager
 def serving(
     tmp_path: Path, count: int = 1, *, args: tuple[str, ...] = (), output: IO[Any] | None = None
@@ -37,7 +41,7 @@ def serving(
     env.update(
         DATABASE_URL=database_url(),
         DJANGO_SETTINGS_MODULE="yakusho.settings",
-        YAKUSHO_SECRET_KEY="servers-in-tests-secret-key-shared-by-every-process-0123456789",
+        YAKUSHO_SECRET_KEY=SECRET_KEY,
         YAKUSHO_VAR_DIR=str(tmp_path),
         YAKUSHO_DEBUG="1",
     )

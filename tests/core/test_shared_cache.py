@@ -11,12 +11,17 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import override_settings
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.factories import MunicipalityFactory
-from tests.servers import serving
+from tests.factories import MunicipalityFactory, UserFactory
+from tests.servers import SECRET_KEY, serving
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -90,6 +95,38 @@ def test_a_change_shows_through_both_servers_at_once(shared: list[str]) -> None:
     for base in (a, b):
         status, page = fetch(base + "/", cookie="visitor=someone")
         assert status == 200 and "改名町" in page and "共有町" not in page
+
+
+def operator_cookie() -> str:
+    """A signed-in, TOTP-verified system operator's session, stored as ``login`` would store it,
+    signed with the servers' secret key."""
+    user = UserFactory(is_operator=True)
+    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    with override_settings(SECRET_KEY=SECRET_KEY):
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store["otp_device_id"] = device.persistent_id
+        store.save()
+    return f"sessionid={store.session_key}"
+
+
+def test_a_staff_action_through_one_server_shows_through_the_other(shared: list[str]) -> None:
+    a, b = shared
+    town = MunicipalityFactory(name="共有町")
+    for base in (a, b):  # both have the public list stored
+        assert "共有町" in fetch(base + "/", cookie=f"visitor={uuid.uuid4().hex}")[1]
+    cookie = operator_cookie()
+    suspend = reverse("staff:operator_suspend", args=[town.slug])
+    status, page = fetch(a + suspend, data=urlencode({"reason": "契約の確認中"}).encode(), cookie=cookie)
+    assert status == 200, page[:300]  # the operator's page after the redirect
+    town.refresh_from_db()
+    assert town.is_suspended
+    status, page = fetch(b + "/", cookie="visitor=someone-else")
+    assert status == 200 and "共有町" not in page
+    status, page = fetch(b + f"/m/{town.slug}/")
+    assert status == 403 and "現在ご利用いただけません" in page
 
 
 def test_a_rate_limit_reached_through_one_server_holds_on_the_other(shared: list[str]) -> None:
