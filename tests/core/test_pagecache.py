@@ -161,3 +161,16 @@ def test_a_visitors_own_response_is_not_stored(body: Any) -> None:
     view(_request())
     view(_request())
     assert len(calls) == 2
+
+
+def test_a_row_holding_its_municipality_needs_no_query_to_name_it(demo_with_plans: Any) -> None:
+    from yakusho.core.pagecache import municipality_slug
+
+    plan = Plan.objects.select_related("municipality").get(municipality__slug="oe", key="oe-dx")
+    with CaptureQueriesContext(connection) as queries:
+        assert municipality_slug(plan) == "oe"
+    assert len(queries) == 0
+    bare = Plan.objects.get(pk=plan.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert municipality_slug(bare) == "oe"
+    assert len(queries) == 1

@@ -191,7 +191,8 @@ def _path_to_municipality(model: type[models.Model]) -> list[models.ForeignKey[A
 
 
 def municipality_slug(instance: models.Model) -> str | None:
-    """The URL name of the municipality ``instance`` belongs to (one query at most), or None."""
+    """The URL name of the municipality ``instance`` belongs to (one query at most, none when the row
+    holds its municipality already), or None."""
     target = _municipality_model()
     if isinstance(instance, target):
         return None  # the municipality itself: lists and names everywhere change
@@ -202,6 +203,8 @@ def municipality_slug(instance: models.Model) -> str | None:
     value = getattr(instance, first.attname)
     if value is None:
         return None
+    if len(path) == 1 and first.is_cached(instance):  # the row holds its municipality already
+        return str(getattr(instance, first.name).slug)
     rest = "__".join(f.name for f in path[1:])
     lookup = f"{rest}__slug" if rest else "slug"
     model = first.related_model
