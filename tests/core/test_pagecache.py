@@ -105,6 +105,39 @@ def test_a_change_elsewhere_keeps_the_page(oe_kpis: str, django_capture_on_commi
     assert _plan_queries(queries) == []
 
 
+def test_a_bulk_change_shows_everywhere_and_writes_the_versions_once(
+    oe_kpis: str, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.cache import caches
+    from django.db import transaction
+
+    Client().get(oe_kpis)
+    other_kpi = Kpi.objects.exclude(edition__plan__municipality__slug="oe").select_related("edition__plan")
+    other = other_kpi.first()
+    assert other is not None
+    other_url = f"/m/{other.edition.plan.municipality.slug}/plans/{other.edition.plan.key}/kpis/"
+    Client().get(other_url)
+    plan = Plan.objects.get(municipality__slug="oe", key="oe-dx")
+    oe = list(Kpi.objects.filter(edition=plan.current_edition, reprint_of__isnull=True).order_by("pk")[:20])
+    assert len(oe) == 20
+    writes: list[dict[str, Any]] = []
+    cache = caches["default"]
+    real_set_many = cache.set_many
+    monkeypatch.setattr(
+        cache, "set_many", lambda data, *a, **k: (writes.append(data), real_set_many(data, *a, **k))[1]
+    )
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for number, kpi in enumerate(oe):
+            kpi.name = f"一括で改めた指標{number:02d}"
+            kpi.save()
+        other.name = "ほかの町で改めた指標"
+        other.save()
+    assert len(writes) == 1  # one write of the versions for the 21 saves
+    assert len(writes[0]) == 3  # the two municipalities' and the global version
+    assert "一括で改めた指標19" in Client().get(oe_kpis).content.decode()
+    assert "ほかの町で改めた指標" in Client().get(other_url).content.decode()
+
+
 # --- what is stored ---------------------------------------------------------------------------------
 
 
@@ -174,3 +207,81 @@ def test_a_row_holding_its_municipality_needs_no_query_to_name_it(demo_with_plan
     with CaptureQueriesContext(connection) as queries:
         assert municipality_slug(bare) == "oe"
     assert len(queries) == 1
+
+
+def _at(monkeypatch: pytest.MonkeyPatch, local: str) -> None:
+    """Make ``timezone.now`` a fixed Japan time (YYYY-MM-DD HH:MM)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    moment = datetime.strptime(local, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Asia/Tokyo"))
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+
+
+def test_a_municipality_home_is_kept_and_follows_the_office_hours_and_closures(
+    demo: Any, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    from datetime import date
+
+    from yakusho.core.models import Closure, Municipality
+
+    data_versions("oe")
+    oe = Municipality.objects.get(slug="oe")
+    _at(monkeypatch, "2026-12-08 10:00")  # a Tuesday, within the opening hours
+    first = Client().get("/m/oe/").content.decode()
+    assert "開庁中" in first
+    with CaptureQueriesContext(connection) as queries:
+        again = Client().get("/m/oe/").content.decode()
+    assert again == first
+    assert not [q for q in queries.captured_queries if "core_closure" in q["sql"]]
+    assert len(queries) <= 2  # the office hours and the data version
+
+    _at(monkeypatch, "2026-12-08 18:00")  # the same day after closing: another page
+    evening = Client().get("/m/oe/").content.decode()
+    assert "開庁中" not in evening and "閉庁中" in evening
+
+    _at(monkeypatch, "2026-12-08 10:00")
+    with django_capture_on_commit_callbacks(execute=True):
+        Closure.objects.create(municipality=oe, date=date(2026, 12, 8), reason="庁舎の停電工事")
+    closed = Client().get("/m/oe/").content.decode()
+    assert "庁舎の停電工事" in closed and "開庁中" not in closed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readers_missing_at_once_wait_for_one_build() -> None:
+    import threading
+    import time
+
+    started = threading.Barrier(6)
+    calls: list[int] = []
+
+    def slow(request: HttpRequest) -> HttpResponse:
+        calls.append(1)
+        time.sleep(0.2)
+        return HttpResponse("built once")
+
+    view = cache_public_page(slow)
+    data_versions(None)  # the versions exist, as after any first request
+    bodies: list[bytes] = []
+
+    def read() -> None:
+        started.wait()
+        bodies.append(view(_request(url="/probe/stampede/")).content)
+
+    threads = [threading.Thread(target=read) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert bodies == [b"built once"] * 6
+    assert len(calls) == 1
+
+
+@pytest.mark.django_db
+def test_a_page_that_cannot_be_stored_is_built_for_each_reader() -> None:
+    view, calls = _counting(lambda r: HttpResponse("yours", headers={"Cache-Control": "private"}))
+    view(_request(url="/probe/private/"))
+    view(_request(url="/probe/private/"))
+    assert len(calls) == 2

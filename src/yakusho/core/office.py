@@ -20,9 +20,11 @@ class OfficeStatus:
     opens_at: time
 
 
-def office_status(municipality: Municipality, now: datetime | None = None) -> OfficeStatus:
+def office_status(
+    municipality: Municipality, now: datetime | None = None, calendar: BusinessCalendar | None = None
+) -> OfficeStatus:
     local = timezone.localtime(now or timezone.now())
-    calendar = BusinessCalendar(municipality)
+    calendar = calendar or BusinessCalendar(municipality)
     today = local.date()
     reason = calendar.closed_reason(today)
     opens, closes = municipality.office_opens, municipality.office_closes
@@ -32,9 +34,24 @@ def office_status(municipality: Municipality, now: datetime | None = None) -> Of
     return OfficeStatus(False, reason, None, next_day, opens)
 
 
-def upcoming_days(municipality: Municipality, days: int = 14) -> list[tuple[date, str | None]]:
-    calendar = BusinessCalendar(municipality)
+def upcoming_days(
+    municipality: Municipality, days: int = 14, calendar: BusinessCalendar | None = None
+) -> list[tuple[date, str | None]]:
+    calendar = calendar or BusinessCalendar(municipality)
     today = timezone.localdate()
     return [
         (today + timedelta(days=i), calendar.closed_reason(today + timedelta(days=i))) for i in range(days)
     ]
+
+
+def office_phase(slug: str, now: datetime | None = None) -> str:
+    """What, besides its data, a page showing the office's state now depends on: the date and
+    whether the time is before, within or after the opening hours (one small query). A cached page
+    keyed on it changes at opening, at closing and at midnight (core.pagecache's ``vary``)."""
+    hours = Municipality.objects.filter(slug=slug).values_list("office_opens", "office_closes").first()
+    if hours is None:
+        return ""
+    local = timezone.localtime(now or timezone.now())
+    opens, closes = hours
+    phase = 0 if local.time() < opens else 1 if local.time() < closes else 2
+    return f"{local.date().isoformat()}:{phase}"

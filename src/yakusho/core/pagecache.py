@@ -21,9 +21,12 @@ token, changed no session and showed no message: such a page is the visitor's ow
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
+import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any
 
@@ -70,8 +73,9 @@ def data_versions(slug: str | None) -> tuple[str, str]:
     return str(found[keys[0]]), str(found[keys[1]])
 
 
-def page_key(request: HttpRequest, slug: str | None) -> str:
-    """The cache key of the page ``request`` asks for (see the module)."""
+def page_key(request: HttpRequest, slug: str | None, extra: str = "") -> str:
+    """The cache key of the page ``request`` asks for (see the module); ``extra`` is what else the
+    page depends on (a view's ``vary``)."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         verified = getattr(user, "is_verified", None)
@@ -79,7 +83,7 @@ def page_key(request: HttpRequest, slug: str | None) -> str:
     else:
         who = "anon"
     query = sorted((k, v) for k, values in request.GET.lists() for v in values)
-    parts = [request.path, repr(query), translation.get_language() or "", who, *data_versions(slug)]
+    parts = [request.path, repr(query), translation.get_language() or "", who, extra, *data_versions(slug)]
     return _PREFIX + hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
@@ -107,52 +111,118 @@ def storable(request: HttpRequest, response: HttpResponseBase) -> bool:
     return "private" not in cache_control and "no-store" not in cache_control
 
 
-def cache_public_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+Vary = Callable[..., str]
+
+_locks_guard = threading.Lock()
+#: keys whose last build could not be stored (insertion-ordered, the oldest dropped first)
+_not_stored: dict[str, None] = {}
+_NOT_STORED_MAX = 1000
+_locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
+
+
+@contextmanager
+def _building(key: str) -> Iterator[None]:
+    """Hold this process's lock for building the page under ``key`` (one lock per key)."""
+    with _locks_guard:
+        lock = _locks.get(key)
+        if lock is None:
+            lock = _locks[key] = threading.Lock()
+    with lock:
+        yield
+
+
+def cache_public_page(
+    view: Callable[..., HttpResponseBase] | None = None, *, vary: Vary | None = None
+) -> Any:
     """Serve a GET from the page cache under :func:`page_key`; store what :func:`storable` allows.
 
     The page's data version is its municipality's when the URL names one (``municipality``), else
-    the global one."""
+    the global one. A page that also changes with the time of day says so with ``vary``, called with
+    the view's arguments: what it returns is part of the key (e.g. the date and whether the offices
+    are open, :func:`yakusho.core.office.office_phase`). Used bare (``@cache_public_page``) or with
+    ``vary`` (``@cache_public_page(vary=…)``)."""
+    if view is None:
+        return lambda actual: cache_public_page(actual, vary=vary)
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method not in ("GET", "HEAD") or _has_pending_messages(request):
             return view(request, *args, **kwargs)
         slug = kwargs.get("municipality")
-        key = page_key(request, slug if isinstance(slug, str) else None)
+        extra = vary(request, *args, **kwargs) if vary is not None else ""
+        key = page_key(request, slug if isinstance(slug, str) else None, extra)
         cache = caches["pages"]
         cached = cache.get(key)
         if cached is not None:
             return cached
-        response = view(request, *args, **kwargs)
-        render = getattr(response, "render", None)
-        if callable(render) and not getattr(response, "is_rendered", True):
-            response = render()
-        # browsers ask again each time: a change must show on the next request
-        patch_cache_control(response, no_cache=True)
-        if storable(request, response):
-            cache.set(key, response, PAGE_SECONDS)
-        return response
+        if key in _not_stored:  # this visitor's page was their own last time: nothing to wait for
+            return _build(request, key, view, *args, **kwargs)
+        with _building(key):
+            # another thread of this process may have built it meanwhile (right after a change,
+            # every reader misses at once: one builds, the others wait for its page)
+            cached = cache.get(key)
+            if cached is not None:
+                return cached
+            return _build(request, key, view, *args, **kwargs)
 
     return wrapped
+
+
+def _build(
+    request: HttpRequest, key: str, view: Callable[..., HttpResponseBase], *args: Any, **kwargs: Any
+) -> HttpResponseBase:
+    response = view(request, *args, **kwargs)
+    render = getattr(response, "render", None)
+    if callable(render) and not getattr(response, "is_rendered", True):
+        response = render()
+    # browsers ask again each time: a change must show on the next request
+    patch_cache_control(response, no_cache=True)
+    if storable(request, response):
+        caches["pages"].set(key, response, PAGE_SECONDS)
+        _not_stored.pop(key, None)
+    else:
+        with _locks_guard:
+            _not_stored[key] = None
+            while len(_not_stored) > _NOT_STORED_MAX:
+                del _not_stored[next(iter(_not_stored))]
+    return response
 
 
 # --- data versions ------------------------------------------------------------------------------
 
 
-def changed(slug: str | None) -> None:
-    """Replace the version of ``slug``'s pages and the global one (every page when ``slug`` is None)
-    now; :func:`changed_on_commit` is what receivers call."""
-    cache = caches["default"]
+def changed(*slugs: str | None) -> None:
+    """Replace the versions of the ``slugs``' pages and the global one (every page when one of them
+    is None) now, in one cache write; :func:`changed_on_commit` is what receivers call."""
     tokens = {_GLOBAL: _new_token()}
-    if slug is None:
+    if None in slugs:
         tokens[_GENERATION] = _new_token()
     else:
-        tokens[_version_key(slug)] = _new_token()
-    cache.set_many(tokens, None)
+        tokens.update({_version_key(slug): _new_token() for slug in slugs if slug is not None})
+    caches["default"].set_many(tokens, None)
+
+
+_PENDING = "_yakusho_pages_changed"
 
 
 def changed_on_commit(slug: str | None, using: str = "default") -> None:
-    transaction.on_commit(lambda: changed(slug), using=using)
+    """Replace ``slug``'s version when the transaction commits (at once outside one).
+
+    A transaction that saves many rows (an import, a bulk edit) writes the versions once: each save
+    adds its municipality to the connection's pending set, and the first of the commit callbacks
+    writes them all; the others find nothing left. A rolled-back transaction's slugs are written by
+    the next commit: a page built once more, never a stale one."""
+    connection = transaction.get_connection(using)
+    pending: set[str | None] = connection.__dict__.setdefault(_PENDING, set())
+    pending.add(slug)
+
+    def flush() -> None:
+        slugs = tuple(pending)
+        pending.clear()
+        if slugs:
+            changed(*slugs)
+
+    transaction.on_commit(flush, using=using)
 
 
 def _municipality_model() -> type[models.Model]:
@@ -228,7 +298,7 @@ def watched_models() -> list[type[models.Model]]:
             found.extend(apps.get_app_config(label).get_models())
         except LookupError:
             continue
-    for name in ("Municipality", "Department", "Membership"):
+    for name in ("Municipality", "Department", "Membership", "Closure"):
         found.append(apps.get_model("core", name))
     return found
 

@@ -17,11 +17,12 @@ from django.views.generic import (
 )
 from django_ratelimit.decorators import ratelimit
 
+from yakusho.core.calendar import BusinessCalendar
 from yakusho.core.models import (
     Municipality,
     PolicyPage,
 )
-from yakusho.core.office import office_status, upcoming_days
+from yakusho.core.office import office_phase, office_status, upcoming_days
 from yakusho.core.pagecache import cache_public_page
 from yakusho.core.ui import public_links, public_searches
 
@@ -83,7 +84,15 @@ class PublicHomeView(ListView):
         return Municipality.objects.filter(suspended_at__isnull=True).order_by("code")
 
 
+def _office_phase(request: HttpRequest, *args: Any, municipality: str = "", **kwargs: Any) -> str:
+    return office_phase(municipality)
+
+
+@method_decorator(cache_public_page(vary=_office_phase), name="get")
 class MunicipalityPublicView(DetailView):
+    """A municipality's home: kept rendered under its data version, the date and whether the offices
+    are open now (core.pagecache, core.office.office_phase)."""
+
     template_name = "core/public/municipality.html"
     slug_url_kwarg = "municipality"
     model = Municipality
@@ -91,8 +100,9 @@ class MunicipalityPublicView(DetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["status"] = office_status(self.object)
-        context["upcoming"] = upcoming_days(self.object)
+        calendar = BusinessCalendar(self.object)
+        context["status"] = office_status(self.object, calendar=calendar)
+        context["upcoming"] = upcoming_days(self.object, calendar=calendar)
         context["links"] = public_links.for_municipality(self.object)
         context["search"] = public_searches.first()
         return context

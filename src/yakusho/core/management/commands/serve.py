@@ -36,12 +36,15 @@ class Command(BaseCommand):
         # a scrape adds them up (prometheus-client's multiprocess mode, docs/monitoring.md).
         metrics_dir = opsmetrics.prepare_multiprocess_dir() if opsmetrics.enabled() else None
 
-        from yakusho.core.calendar import warm_up
+        from yakusho.core import prefork
+
+        prefork.limit_malloc_arenas()
         from yakusho.wsgi import application
 
         # Loaded once here and shared by the forked workers (preload_app): the first request of
-        # a worker costs no more than the others. No database connection is opened before the fork.
-        warm_up()
+        # a worker costs no more than the others, and the workers share these pages instead of
+        # each loading its own copy. No database connection is opened before the fork.
+        prefork.prepare()
 
         config = {
             "bind": f"{options['host']}:{options['port']}",

@@ -1,0 +1,104 @@
+"""What ``yakusho serve`` loads once before gunicorn forks its workers (docs/operations.md, "Sizing").
+
+A worker's first requests would otherwise each load the same things for itself — the URL patterns,
+every compiled template, the translation catalogues, the holiday tables — about 25 MB per worker
+that the forked workers can share instead. :func:`freeze` then moves everything loaded so far out of
+the garbage collector's reach, so that the collector's bookkeeping in a worker does not write to
+(and so copy) the pages it shares with the master. None of this opens a database connection.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+from pathlib import Path
+
+from django.conf import settings
+from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines
+from django.urls import URLResolver, get_resolver, reverse
+from django.utils import translation
+
+#: glibc's mallopt(M_ARENA_MAX, …): each thread of a gthread worker would otherwise get an allocation
+#: arena of its own that keeps its high-water mark; two per process is the usual setting for
+#: threaded Python and Ruby servers.
+_M_ARENA_MAX = -8
+ARENAS = 2
+
+
+def template_names() -> list[str]:
+    """Every template the project and its installed apps ship (HTML and text), by loader name."""
+    names: set[str] = set()
+    for engine in engines.all():
+        for directory in getattr(engine, "template_dirs", ()):
+            root = Path(directory)
+            if not root.is_dir():
+                continue
+            for path in root.rglob("*"):
+                if path.is_file() and path.suffix in {".html", ".txt", ".xml"}:
+                    names.add(path.relative_to(root).as_posix())
+    return sorted(names)
+
+
+def load_templates() -> int:
+    """Compile every template into the engines' cached loaders; the number compiled."""
+    count = 0
+    for engine in engines.all():
+        for name in template_names():
+            try:
+                engine.get_template(name)
+            except (TemplateDoesNotExist, TemplateSyntaxError, UnicodeDecodeError):
+                # a file the engine cannot load (another engine's, a fragment in another syntax)
+                continue
+            count += 1
+    return count
+
+
+def load_catalogues() -> None:
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            translation.gettext("Yakusho")
+
+
+def load_urls() -> int:
+    """Build every URL resolver's lookup tables once; the number of entries in them."""
+
+    def walk(resolver: URLResolver) -> int:
+        count = len(resolver.reverse_dict)
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                count += walk(pattern)
+        return count
+
+    count = walk(get_resolver())
+    reverse("healthz")
+    return count
+
+
+def limit_malloc_arenas(arenas: int = ARENAS) -> bool:
+    """Cap glibc's allocation arenas (a no-op elsewhere); whether the cap was set."""
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        return bool(libc.mallopt(_M_ARENA_MAX, arenas))
+    except (OSError, AttributeError):
+        return False
+
+
+def freeze() -> None:
+    gc.collect()
+    gc.freeze()
+
+
+def prepare() -> dict[str, int]:
+    """Load what every worker needs, then freeze it (see the module); what was loaded."""
+    from yakusho.core.calendar import warm_up
+
+    warm_up()
+    patterns = load_urls()
+    templates = load_templates()
+    load_catalogues()
+    freeze()
+    return {"url_patterns": patterns, "templates": templates}

@@ -1,0 +1,44 @@
+"""What ``yakusho serve`` loads before its workers fork (core.prefork)."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import pytest
+from django.template import engines
+
+from yakusho.core import prefork
+
+PACKAGE = Path(prefork.__file__).resolve().parents[1]
+
+
+def test_every_shipped_template_is_found_and_compiles() -> None:
+    names = prefork.template_names()
+    ours = {
+        path.relative_to(root).as_posix()
+        for root in PACKAGE.glob("**/templates")
+        for path in root.rglob("*.html")
+    }
+    assert ours, "the package ships templates"
+    assert ours <= set(names)
+    engine = engines["django"]
+    for name in sorted(ours):
+        engine.get_template(name)  # a syntax error in any template fails here, not in a worker
+
+
+def test_prepare_loads_templates_urls_and_freezes_what_it_loaded() -> None:
+    gc.unfreeze()
+    try:
+        loaded = prefork.prepare()
+        # every one of ours and nearly all of the installed apps' (one of theirs is another engine's)
+        assert loaded["templates"] >= len(prefork.template_names()) - 5
+        assert loaded["url_patterns"] > 50
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="glibc's mallopt: Linux only")
+def test_malloc_arenas_are_capped_on_linux() -> None:
+    assert prefork.limit_malloc_arenas() is True
