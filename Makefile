@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/report_pdf.py
 	$(BIN)/python bench/procedure_search.py
+	$(BIN)/python bench/faq_eval.py
 	$(BIN)/python bench/bookings.py
 	$(BIN)/python bench/submissions.py
 

@@ -31,10 +31,12 @@ def _fresh_page_cache() -> None:
     municipality suspended (a test suspends one through ``core.suspension.suspend``)."""
     from django.core.cache import caches
 
+    from yakusho.core.pagecache import forget_pending
     from yakusho.core.suspension import remember
 
     caches["pages"].clear()
     remember(frozenset())
+    forget_pending()
 
 
 @pytest.fixture(autouse=True)
@@ -215,6 +217,9 @@ def _provide(request: pytest.FixtureRequest, layers: tuple[str, ...]) -> None:
 
     demo_snapshot.provide(full, load)
     _provided = (node, full)
+    from yakusho.core.pagecache import forget_pending
+
+    forget_pending()  # the demo's saves are in a transaction the tests never commit
 
 
 @pytest.fixture

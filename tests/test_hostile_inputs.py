@@ -144,6 +144,8 @@ def samples() -> dict[str, str]:
     from yakusho.bookings.models import Booking, Resource, Slot
     from yakusho.bookings.queue.models import QueueService, QueueTicket
     from yakusho.core.models import Consortium, Department, Membership, Municipality
+    from yakusho.faq.models import Category as FaqCategory
+    from yakusho.faq.models import Entry as FaqEntry
     from yakusho.plans.models import (
         ExternalEvaluation,
         GradingScale,
@@ -226,10 +228,16 @@ def samples() -> dict[str, str]:
         "pk:designer:": str(procedure.pk) if procedure else "1",
         "pk:inbox:": str(submission.pk) if submission else "1",
         "pk:queue_staff:": _pk(QueueTicket, municipality=oe),
+        "category": _pk(FaqCategory, municipality=oe, parent=None),
+        "kind:faq:entry": "e",
+        "key:faq:entry": FaqEntry.objects.filter(municipality=oe).values_list("key", flat=True).first()
+        or "x",
     }
 
 
 def _value(route: Route, name: str, values: dict[str, str]) -> str:
+    if f"{name}:{route.name}" in values:  # a value for this route's parameter alone
+        return values[f"{name}:{route.name}"]
     if name == "pk":
         prefixes = sorted((k[3:] for k in values if k.startswith("pk:")), key=len, reverse=True)
         return next((values[f"pk:{p}"] for p in prefixes if route.name.startswith(p)), "1")

@@ -4,7 +4,7 @@ Its OpenAPI description is committed as ``docs/openapi.json`` (``make openapi`` 
 fails when the committed file differs from what the code generates. The interactive docs page is
 off: it loads Swagger UI from a CDN, and Yakusho serves nothing from outside.
 
-Every operation documents its errors with their body (``plans.api.ErrorOut``, ``{"detail": "…"}``):
+Every operation documents its errors with their body (``core.apiutil.ErrorOut``, ``{"detail": "…"}``):
 404 for something named in the request that does not exist, 403 for a municipality that is
 suspended (``core.suspension``), 400 where the query string is read and
 Django refuses it (too many parameters). ``tests/test_api_contract.py`` runs schemathesis against a
@@ -21,10 +21,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Path, Schema
 
+from yakusho.core.apiutil import could_name_something, responses
 from yakusho.core.models import Department, Municipality
 from yakusho.core.office import office_status
+from yakusho.faq import api as faq_api
 from yakusho.plans import api as plans_api
-from yakusho.plans.api import could_name_something, responses
 
 api = NinjaAPI(
     title="Yakusho API",
@@ -99,3 +100,4 @@ def get_municipality(
 
 
 api.add_router("/", plans_api.router)
+api.add_router("/", faq_api.router)

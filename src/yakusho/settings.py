@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "yakusho.plans",
     "yakusho.procedures",
     "yakusho.bookings",
+    "yakusho.faq",
 ]
 
 MIDDLEWARE = [

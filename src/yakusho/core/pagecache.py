@@ -58,19 +58,23 @@ def _new_token() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def data_versions(slug: str | None) -> tuple[str, str]:
-    """The generation and the version of ``slug``'s data (or the global one): one cache read.
-
-    A version missing from the cache (never set, or culled) is set to a new random token, so a page
-    stored under an earlier token can never match again."""
+def version_tokens(keys: list[str]) -> list[str]:
+    """The tokens under ``keys`` in the shared ``default`` cache (one read): a token missing (never
+    set, or culled) is set to a new random one, so what was kept under an earlier token can never
+    match again. Also used by other kept things (the FAQ's search index)."""
     cache = caches["default"]
-    keys = [_GENERATION, _version_key(slug)]
     found = cache.get_many(keys)
     for key in keys:
         if key not in found:
             cache.add(key, _new_token(), None)
             found[key] = cache.get(key) or _new_token()
-    return str(found[keys[0]]), str(found[keys[1]])
+    return [str(found[key]) for key in keys]
+
+
+def data_versions(slug: str | None) -> tuple[str, str]:
+    """The generation and the version of ``slug``'s data (or the global one): one cache read."""
+    generation, version = version_tokens([_GENERATION, _version_key(slug)])
+    return generation, version
 
 
 def page_key(request: HttpRequest, slug: str | None, extra: str = "") -> str:
@@ -223,6 +227,12 @@ def changed_on_commit(slug: str | None, using: str = "default") -> None:
             changed(*slugs)
 
     transaction.on_commit(flush, using=using)
+
+
+def forget_pending(using: str = "default") -> None:
+    """Drop the connection's pending versions (tests: data loaded in a transaction that is never
+    committed left them, and a later test's commit callbacks would write them)."""
+    transaction.get_connection(using).__dict__.pop(_PENDING, None)
 
 
 def _municipality_model() -> type[models.Model]:

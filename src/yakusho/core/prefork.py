@@ -1,8 +1,9 @@
 """What ``yakusho serve`` loads once before gunicorn forks its workers (docs/operations.md, "Sizing").
 
 A worker's first requests would otherwise each load the same things for itself — the URL patterns,
-every compiled template, the translation catalogues, the holiday tables — about 25 MB per worker
-that the forked workers can share instead. :func:`freeze` then moves everything loaded so far out of
+every compiled template, the translation catalogues, the holiday tables (about 25 MB per worker) and
+the Japanese analyser of the FAQ search (its dictionary, about 100 MB, is memory-mapped) — that the
+forked workers can share instead. :func:`freeze` then moves everything loaded so far out of
 the garbage collector's reach, so that the collector's bookkeeping in a worker does not write to
 (and so copy) the pages it shares with the master. None of this opens a database connection.
 """
@@ -55,9 +56,10 @@ def load_templates() -> int:
 
 
 def load_catalogues() -> None:
+    probe = "役所 Yakusho"  # a variable: makemessages extracts only literal messages
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            translation.gettext("Yakusho")
+            translation.gettext(probe)
 
 
 def load_urls() -> int:
@@ -94,9 +96,12 @@ def freeze() -> None:
 
 def prepare() -> dict[str, int]:
     """Load what every worker needs, then freeze it (see the module); what was loaded."""
+    from yakusho.core import textsearch
     from yakusho.core.calendar import warm_up
 
     warm_up()
+    # the Japanese analyser's dictionary is memory-mapped: loaded here, its pages are the workers'
+    textsearch.analyse("住民票の写し")
     patterns = load_urls()
     templates = load_templates()
     load_catalogues()

@@ -16,7 +16,6 @@ character, which is answered before it reaches a query (PostgreSQL refuses NUL i
 from __future__ import annotations
 
 import datetime
-import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal, cast
 
@@ -26,6 +25,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import PlainSerializer
 
+from yakusho.core.apiutil import MunicipalitySlug, could_name_something, responses
 from yakusho.plans import periods
 from yakusho.plans.achievement import evaluate
 from yakusho.plans.figures import plain, source_label
@@ -44,46 +44,6 @@ from yakusho.plans.revision.editions import adopted
 router = Router(tags=["plans"])
 
 
-class ErrorOut(Schema):
-    """An error: `detail` names it in English, "Not Found" (404), "Bad Request" (400) or, for a
-    municipality whose service is suspended, "This municipality's service is suspended." (403)."""
-
-    detail: str
-
-
-BAD_REQUEST = "Django refused the query string: more parameters than it accepts (1000)."
-SUSPENDED = "The municipality named in the request is suspended by the system operator (temporarily)."
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def could_name_something(*values: str | None) -> bool:
-    """False when a value holds a control character: no URL name, key or edition number does, and
-    PostgreSQL refuses NUL in text outright (the driver raises), so such a value must not reach a query."""
-    return not any(value and CONTROL_CHARACTERS.search(value) for value in values)
-
-
-def responses(
-    ok: Any, *, not_found: str | None = None, query: bool = True, suspended: bool = True
-) -> dict[str, Any]:
-    """An operation's ``response`` (200 and the errors it can answer) and ``openapi_extra`` (what each
-    error means there). Only an operation with query parameters reads the query string, so only
-    such an operation can meet Django's refusal of too many (400); an operation that names a
-    municipality answers 403 while it is suspended (``yakusho.core.suspension``)."""
-    models: dict[int, Any] = {200: ok}
-    described: dict[int, Any] = {}
-    if suspended:
-        models[403] = ErrorOut
-        described[403] = {"description": SUSPENDED}
-    if query:
-        models[400] = ErrorOut
-        described[400] = {"description": BAD_REQUEST}
-    if not_found:
-        models[404] = ErrorOut
-        described[404] = {"description": not_found}
-    return {"response": models, "openapi_extra": {"responses": described}}
-
-
-MunicipalitySlug = Annotated[str, Path(description="The municipality's URL name.", example="oe")]
 PlanKey = Annotated[str, Path(description="The plan's key within its municipality.", example="oe-dx")]
 EditionNumber = Annotated[
     str | None,

@@ -4,11 +4,13 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+from django.core.cache import caches
 from django.db.models import Case, Count, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yakusho.core.models import Membership, Role
+from yakusho.core.pagecache import PAGE_SECONDS, data_versions
 from yakusho.core.ui import consortium_sections, panels, public_links
 from yakusho.plans.achievement import Status, statuses
 from yakusho.plans.compare import compare, member_plans
@@ -52,11 +54,26 @@ def plan_summary(membership: Membership) -> dict[str, Any] | None:
     rows = []
     for plan in plans:
         assert plan.current_edition is not None
-        counts = Counter(statuses(plan.current_edition.pk).values())
-        rows.append(
-            {"plan": plan, "counts": {s.value: counts[s] for s in Status}, "total": sum(counts.values())}
-        )
+        counts = status_counts(plan.current_edition.pk, membership.municipality.slug)
+        rows.append({"plan": plan, "counts": counts, "total": sum(counts.values())})
     return {"rows": rows}
+
+
+def status_counts(edition_id: int, slug: str) -> dict[str, int]:
+    """How many of an edition's KPIs stand at each progress word: judging every KPI of a large plan
+    takes a few hundred ms, so the counts are kept under the municipality's data version and the
+    date (core.pagecache), which any change to its plans or figures replaces."""
+    generation, version = data_versions(slug)
+    key = (
+        f"yakusho:plans:status-counts:{edition_id}:{timezone.localdate().isoformat()}:{generation}:{version}"
+    )
+    cache = caches["pages"]
+    counts = cache.get(key)
+    if counts is None:
+        judged = Counter(statuses(edition_id).values())
+        counts = {s.value: judged[s] for s in Status}
+        cache.set(key, counts, PAGE_SECONDS)
+    return dict(counts)
 
 
 #: how many of a department's reviews the panel lists (the rest: a count and the cycle's page)

@@ -85,6 +85,14 @@ def visible_plans(request: HttpRequest, municipality: Municipality) -> QuerySet[
     return plans.filter(published=True)
 
 
+#: Plan pages are read far more than they change: a rendered page is kept under a key of its URL,
+#: language, visitor (anonymous visitors share it; a signed-in user has their own, so a staff
+#: member's view of an unpublished plan is never served to anyone else) and the municipality's data
+#: version, so a new edition or actual shows on the next request (core.pagecache).
+cached_page = method_decorator(cache_public_page, name="get")
+
+
+@cached_page
 class PlanListView(TemplateView):
     template_name = "plans/list.html"
 
@@ -104,13 +112,6 @@ class PlanListView(TemplateView):
             for p in plans
         ]
         return self.render_to_response({"municipality": municipality, "plans": plans, "rows": rows})
-
-
-#: Plan pages are read far more than they change: a rendered page is kept under a key of its URL,
-#: language, visitor (anonymous visitors share it; a signed-in user has their own, so a staff
-#: member's view of an unpublished plan is never served to anyone else) and the municipality's data
-#: version, so a new edition or actual shows on the next request (core.pagecache).
-cached_page = method_decorator(cache_public_page, name="get")
 
 
 class EditionMixin(TemplateView):
@@ -428,6 +429,7 @@ class NodeView(EditionMixin):
         return super().render_to_response(context, **kwargs)
 
 
+@cached_page
 class DepartmentView(EditionMixin):
     template_name = "plans/department.html"
 
@@ -449,6 +451,7 @@ class DepartmentView(EditionMixin):
         return context
 
 
+@cached_page
 class GlossaryView(TemplateView):
     template_name = "plans/glossary.html"
 

@@ -7,16 +7,12 @@ An operator needs no membership in any municipality. ``--revoke`` takes the role
 
 from __future__ import annotations
 
-import getpass
-import os
-import sys
 from typing import Any
 
-from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from yakusho.core.management.newaccount import new_account
 from yakusho.core.models import User
 
 
@@ -45,18 +41,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"{email} は運用管理者ではなくなりました。"))
             return
         if user is None:
-            password = os.environ.get(options["password_env"])
-            if not password:
-                if not sys.stdin.isatty():
-                    raise CommandError(f"パスワードを環境変数 {options['password_env']} で渡してください。")
-                password = getpass.getpass("パスワード: ")
-            user = User(email=email, display_name=options["name"])
-            try:
-                user.full_clean(exclude=["password"])
-                password_validation.validate_password(password, user)
-            except ValidationError as exc:
-                raise CommandError(" ".join(exc.messages)) from None
-            user.set_password(password)
+            user = new_account(email, options["name"], options["password_env"])
         user.is_operator = True
         user.save()
         self.stdout.write(
