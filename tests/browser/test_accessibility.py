@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -48,27 +47,7 @@ PUBLIC_PAGES: dict[str, Callable[[], str]] = {
     ),
     "counter_public:confirm": lambda: _counter_confirmation(),
     "counter_public:screen": lambda: _counter_screen(),
-    "faq:home": lambda: reverse("faq:home", args=["oe"]),
-    "faq:home answered": lambda: (
-        reverse("faq:home", args=["oe"]) + "?" + urlencode({"q": "じゅうみんひょう"})
-    ),
-    "faq:home not answered": lambda: (
-        reverse("faq:home", args=["misato"]) + "?" + urlencode({"q": "UFOを見た"})
-    ),
-    "faq:category": lambda: _faq_category(),
-    "faq:entry": lambda: reverse("faq:entry", args=["misato", "s", "mynumber-card-koushin"]),
 }
-
-
-def _faq_search(slug: str, question: str) -> str:
-    return reverse("faq:home", args=[slug]) + "?" + urlencode({"q": question})
-
-
-def _faq_category() -> str:
-    from yakusho.faq.models import Category
-
-    category = Category.objects.filter(municipality__slug="oe", parent=None).earliest("order")
-    return reverse("faq:category", args=["oe", category.pk])
 
 
 def _counter_screen() -> str:

@@ -128,7 +128,9 @@ class Analyzer:
         if tokenizer is None:
             from sudachipy import SplitMode
 
-            tokenizer = self._local.tokenizer = self._dictionary.create(mode=SplitMode.C)
+            # Dictionary.tokenizer() since SudachiPy 0.6.9; create() before (deprecated now)
+            make = getattr(self._dictionary, "tokenizer", None) or self._dictionary.create
+            tokenizer = self._local.tokenizer = make(mode=SplitMode.C)
         return tokenizer
 
     def terms(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
