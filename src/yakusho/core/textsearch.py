@@ -92,6 +92,8 @@ STOP_WORDS = frozenset(
     )
 )
 MAX_QUERY_LENGTH = 200
+#: the longest text analysed (an answer is at most 5,000 characters; the rest would be ignored)
+MAX_TEXT_LENGTH = 40_000
 
 
 _TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
@@ -233,7 +235,7 @@ def _analyse_cached(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def analyse(text: str, synonyms: Synonyms = NO_SYNONYMS, *, query: bool = False) -> Analysed:
     """The word and reading terms of ``text`` (see the module); for a ``query`` also its concepts
     (its words, a synonym group standing for its members) and whether it is written with kanji."""
-    text = (text or "")[: 20 * MAX_QUERY_LENGTH * 10]
+    text = (text or "")[:MAX_TEXT_LENGTH]
     words, readings = _analyse_cached(text) if query else analyzer().terms(text)
     groups = list(dict.fromkeys(synonyms.terms(normalize(text)) + synonyms.terms("".join(words))))
     if not query:

@@ -28,7 +28,7 @@ from django.utils import timezone
 from yakusho.bookings.models import Resource
 from yakusho.core import datafiles
 from yakusho.core.models import Municipality
-from yakusho.core.textsearch import Index, Synonyms
+from yakusho.core.textsearch import MAX_QUERY_LENGTH, Index, Synonyms
 from yakusho.faq.models import Entry, Override, SharedEntry, Visibility
 from yakusho.faq.signals import index_version
 from yakusho.procedures.models import Procedure
@@ -42,8 +42,8 @@ THRESHOLD = 0.15
 #: scores this share of the best one
 SERVICE_COVERAGE = 0.5
 SERVICE_SHARE_OF_BEST = 0.5
-#: the longest question read (the rest is ignored)
-MAX_QUERY = 200
+#: the longest question read (the rest is ignored): the search component's own limit
+MAX_QUERY = MAX_QUERY_LENGTH
 #: field weights of the entries' index: (field, words | readings) → weight
 ENTRY_WEIGHTS = {
     ("question", "words"): 1.0,

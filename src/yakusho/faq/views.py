@@ -62,11 +62,12 @@ class FaqHomeView(FaqMixin, TemplateView):
             "municipality": self.municipality,
             "query": query,
             "categories": Category.objects.for_municipality(self.municipality).filter(parent=None),
-            "status": office_status(self.municipality),
-            "office_hours": office_hours_text(self.municipality),
         }
         if query:
             result = faq_search.search(self.municipality, query)
+            if not result.best:  # only the honest no-answer says whether the office is open
+                context["status"] = office_status(self.municipality)
+                context["office_hours"] = office_hours_text(self.municipality)
             shown = [a.item for a in result.answers[:4]]
             links = self.links(shown)
             context["result"] = result
