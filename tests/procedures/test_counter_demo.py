@@ -79,6 +79,27 @@ def test_the_same_figures_every_load_and_nothing_twice(towns) -> None:
     assert after - Counter({TODAY: after[TODAY]}) == before
 
 
+def test_how_staff_handled_each_submission_does_not_hang_on_the_random_codes(towns) -> None:
+    """Visit and submission codes are random; what became of each submission is drawn from what the
+    plan fixed, so a second load after a wipe hands every submission the same fate."""
+
+    def fates() -> list[tuple[Any, ...]]:
+        rows = Submission.objects.filter(channel=SubmissionChannel.COUNTER).values_list(
+            "submitted_at", "procedure__key", "status", "completed_at"
+        )
+        return sorted(rows, key=lambda r: (r[0], r[1], r[2], r[3] or r[0]))
+
+    load_demo_visits(TODAY)
+    first, codes = fates(), set(Submission.objects.values_list("code", flat=True))
+    CounterVisitItem.objects.all().delete()
+    CounterVisit.objects.all().delete()
+    Submission.objects.filter(channel=SubmissionChannel.COUNTER).delete()
+    load_demo_visits(TODAY)
+    assert set(Submission.objects.values_list("code", flat=True)) != codes
+    assert fates() == first
+    assert any(status == SubmissionStatus.RECEIVED for _at, _key, status, _done in first)
+
+
 def test_visits_on_business_days_inside_opening_hours(towns) -> None:
     load_demo_visits(TODAY)
     for town in towns.values():

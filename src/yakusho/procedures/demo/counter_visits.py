@@ -204,7 +204,10 @@ def load_town(municipality: Municipality, town: Town, today: date) -> Result:
         day = timezone.localdate(visit.finished_at)
         cleaned, fee = _checked(form, planned_item.answers, day)
         name, kana, email = applicant_details(form.definition, cleaned)
-        rng = random.Random(f"counter-demo/{visit.code}/{item.order}")  # noqa: S311 - demo figures
+        # Seeded by what the plan fixed (town, arrival, order), not by the visit's random code: the
+        # same load gives the same handling, so the latest day's waits are always there.
+        seed = f"counter-demo/{municipality.slug}/{visit.arrived_at.isoformat()}/{item.order}"
+        rng = random.Random(seed)  # noqa: S311 - demo figures
         status, completed = _handled(rng, form.procedure, visit.finished_at, today, calendar, municipality)
         submissions.append(
             (
