@@ -147,7 +147,7 @@ migrations-check: install
 test-sqlite: install
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then
 	  echo "== pytest on SQLite (browser, PDF, Excel and database-independent tests run in the PostgreSQL run) =="
-	  $(BIN)/pytest -n $(TEST_WORKERS) -m "not browser and not pdf and not excel and not postgres and not once"
+	  $(BIN)/pytest -n $(TEST_WORKERS) --junitxml=var/junit-sqlite.xml -m "not browser and not pdf and not excel and not postgres and not once"
 	else
 	  echo "== pytest on SQLite (no PostgreSQL: the database-independent tests run here) =="
 	  $(BIN)/pytest -n $(TEST_WORKERS) -m "not browser and not pdf and not excel and not postgres"
@@ -156,7 +156,7 @@ test-sqlite: install
 test-postgres: install browser-deps
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then
 	  echo "== pytest on PostgreSQL, with browser tests =="
-	  DATABASE_URL='$(PG_URL)' $(BIN)/pytest -n $(TEST_WORKERS)
+	  DATABASE_URL='$(PG_URL)' $(BIN)/pytest -n $(TEST_WORKERS) --junitxml=var/junit-postgres.xml
 	elif [ "$${CI:-}" = "true" ]; then
 	  echo "PostgreSQL at $(PG_URL) does not answer: the PostgreSQL run is mandatory in CI." >&2
 	  exit 1

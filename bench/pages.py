@@ -16,10 +16,15 @@ are read from the plan's overview and reports pages (:func:`discover`).
 from __future__ import annotations
 
 import fnmatch
+import random
 import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import yaml
 
 MODES = ("anon", "visitor", "staff")
 MODE_TITLES = {"anon": "no cookie", "visitor": "own cookie", "staff": "signed-in staff"}
@@ -42,6 +47,8 @@ class Page:
     group: str  # baseline, home, plan, compare, big, staff
     modes: tuple[str, ...] = MODES
     public_target: bool = False  # held to the public pages' targets (ratio and p99, own cookie)
+    #: when given, each request asks one of these paths at random (the chat: a distinct question each)
+    paths: tuple[str, ...] = ()
 
 
 @dataclass
@@ -74,8 +81,23 @@ def catalogue() -> list[Page]:
     for name, suffix in (("overview", ""), ("roadmap", "roadmap/"), ("KPIs", "kpis/")):
         c.add(Page(f"big plan {name}", f"/m/{slug}/plans/{plan}/{suffix}", "big"))
     c.add(Page("big plan compare", f"/compare/?plans={slug}/{plan}&plans=oe/oe-dx", "big"))
+    for slug in CHAT_TOWNS:
+        paths = chat_paths(slug)
+        c.add(Page(f"{slug} chat", paths[0], "chat", modes=("visitor",), paths=paths))
     c.add(Page("staff home", "/staff/", "staff", modes=("staff",)))
     return c.pages
+
+
+CHAT_TOWNS = ("oe", "misato")
+QUESTIONS = Path(__file__).resolve().parent / "faq_questions.yaml"
+
+
+def chat_paths(slug: str) -> tuple[str, ...]:
+    """The chat panel's requests for every question of the evaluation set asked in ``slug``: one
+    turn each (``fragment=1``), as the panel asks; answered, unanswered and misspelt alike."""
+    data = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
+    questions = [q["q"] for q in data["questions"] if q["municipality"] == slug]
+    return tuple(f"/m/{slug}/faq/chat/?q={quote(q)}&fragment=1" for q in questions)
 
 
 PLAN_PAGES = [
@@ -132,9 +154,26 @@ def visitor_cookie() -> str:
 
 
 def request_source(
-    host: str, port: int, path: str, mode: str, staff_cookie: str, method: str = "GET"
+    host: str,
+    port: int,
+    path: str,
+    mode: str,
+    staff_cookie: str,
+    method: str = "GET",
+    paths: Sequence[str] = (),
 ) -> bytes | Callable[[], bytes]:
-    """The bytes of the request for ``mode``, or a function making new bytes for every request."""
+    """The bytes of the request for ``mode``, or a function making new bytes for every request
+    (a new visitor's cookie; with ``paths``, also one of them at random)."""
+    if paths:
+        if mode != "visitor":
+            raise ValueError("a page of many paths is measured with distinct visitors only")
+        chooser = random.Random(0)  # noqa: S311 - which question comes next, not a secret
+
+        def one() -> bytes:
+            made = request_source(host, port, chooser.choice(paths), mode, staff_cookie, method)
+            return made() if callable(made) else made
+
+        return one
     head = (
         f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: yakusho-bench/1\r\n"
         "Accept: text/html,application/xhtml+xml,*/*;q=0.8\r\n"

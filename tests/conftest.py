@@ -31,12 +31,14 @@ def _fresh_page_cache() -> None:
     municipality suspended (a test suspends one through ``core.suspension.suspend``)."""
     from django.core.cache import caches
 
+    from yakusho.core import searchversion
     from yakusho.core.pagecache import forget_pending
     from yakusho.core.suspension import remember
 
     caches["pages"].clear()
     remember(frozenset())
     forget_pending()
+    searchversion.forget_pending()
 
 
 @pytest.fixture(autouse=True)
@@ -217,9 +219,11 @@ def _provide(request: pytest.FixtureRequest, layers: tuple[str, ...]) -> None:
 
     demo_snapshot.provide(full, load)
     _provided = (node, full)
+    from yakusho.core import searchversion
     from yakusho.core.pagecache import forget_pending
 
     forget_pending()  # the demo's saves are in a transaction the tests never commit
+    searchversion.forget_pending()
 
 
 @pytest.fixture

@@ -143,9 +143,12 @@ def samples() -> dict[str, str]:
     """Real values of the demo (大江町) for the path parameters, by name."""
     from yakusho.bookings.models import Booking, Resource, Slot
     from yakusho.bookings.queue.models import QueueService, QueueTicket
-    from yakusho.core.models import Consortium, Department, Membership, Municipality
+    from yakusho.core.models import Consortium, Department, Membership, Municipality, SynonymGroup
     from yakusho.faq.models import Category as FaqCategory
     from yakusho.faq.models import Entry as FaqEntry
+    from yakusho.faq.models import Query as FaqQuery
+    from yakusho.faq.models import Question as FaqQuestion
+    from yakusho.faq.models import SharedEntry as FaqShared
     from yakusho.plans.models import (
         ExternalEvaluation,
         GradingScale,
@@ -232,6 +235,14 @@ def samples() -> dict[str, str]:
         "kind:faq:entry": "e",
         "key:faq:entry": FaqEntry.objects.filter(municipality=oe).values_list("key", flat=True).first()
         or "x",
+        "query": _pk(FaqQuery, municipality=oe),
+        "code:faq:ask_sent": (
+            FaqQuestion.objects.filter(municipality=oe).values_list("code", flat=True).first() or "x"
+        ),
+        "pk:faq_staff:entr": _pk(FaqEntry, municipality=oe),
+        "pk:faq_staff:question": _pk(FaqQuestion, municipality=oe),
+        "pk:faq_staff:override": _pk(FaqShared),
+        "pk:faq_staff:synonym": _pk(SynonymGroup, municipality=oe),
     }
 
 

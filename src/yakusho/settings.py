@@ -259,6 +259,9 @@ RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_VIEW = "yakusho.core.views.public.ratelimited"
 RATELIMIT_IP_META_KEY = "yakusho.core.clientip.client_ip"
 RATELIMIT_PUBLIC_FORM = os.environ.get("YAKUSHO_RATELIMIT_PUBLIC_FORM", "20/m")
+# Questions to the FAQ and the chat (the page, the panel, the API) from one address: a resident
+# asks a few a minute; a flood is a script (docs/faq.md "Bad input").
+RATELIMIT_FAQ_SEARCH = os.environ.get("YAKUSHO_RATELIMIT_FAQ_SEARCH", "40/m")
 
 # Content-Security-Policy (django-csp): our own scripts and styles only, nothing inline.
 CONTENT_SECURITY_POLICY = {

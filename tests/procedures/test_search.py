@@ -1,4 +1,4 @@
-"""Japanese search: kanji, hiragana, katakana and readings meet."""
+"""Japanese search of the catalogue: kanji, hiragana, katakana and readings meet."""
 
 from __future__ import annotations
 
@@ -8,21 +8,11 @@ from hypothesis import strategies as st
 
 from tests.factories import DepartmentFactory, MunicipalityFactory
 from tests.procedures.helpers import make_procedure
-from yakusho.procedures.catalogue.search import katakana_to_hiragana, normalize, query_words, reading, search
+from yakusho.procedures.catalogue.search import query_words, search
 from yakusho.procedures.models import Procedure
 
-
-def test_normalize_folds_width_case_katakana_and_spaces() -> None:
-    assert normalize("ジュウミン　ヒョウ") == "じゅうみんひょう"
-    assert normalize("ｼﾞｭｳﾐﾝﾋｮｳ") == "じゅうみんひょう"  # half-width kana
-    assert normalize("ＬｏＧｏフォーム") == "logoふぉーむ"
-    assert katakana_to_hiragana("ヴァ") == "ゔぁ"
-
-
-def test_reading_of_kanji() -> None:
-    assert reading("住民票") == "じゅうみんひょう"
-    assert reading("粗大ごみ") == "そだいごみ"
-    assert reading("abc") == ""  # nothing to read
+# Normalisation and readings are the shared component's (core.textsearch, tests/faq/test_search.py);
+# the catalogue's own cases are in test_catalogue_search.py.
 
 
 @given(st.text(max_size=200))
@@ -37,7 +27,7 @@ def procedures(db):
     town = MunicipalityFactory()
     dept = DepartmentFactory(municipality=town, name="町民課", kana="ちょうみんか")
     make_procedure(town, dept, "juuminhyou", "住民票の写しの交付", kana="じゅうみんひょうのうつしのこうふ")
-    make_procedure(town, dept, "sodai", "粗大ごみ収集の申込")  # no kana: found by its generated reading
+    make_procedure(town, dept, "sodai", "粗大ごみ収集の申込")  # no kana: found by the analyser's reading
     make_procedure(town, dept, "coworking", "コワーキングスペース利用申請")
     make_procedure(town, dept, "inu", "犬の登録申請", description="飼い犬の登録です。")
     return town
@@ -57,7 +47,7 @@ def keys(town, query: str) -> set[str]:
         ("ｼﾞｭｳﾐﾝﾋｮｳ", {"juuminhyou"}),
         ("そだいごみ", {"sodai"}),  # the name's generated reading
         ("こわーきんぐ", {"coworking"}),  # katakana name, hiragana query
-        ("登録　申請", {"inu"}),  # two words (full-width space): both must match
+        ("登録　申請", {"inu"}),  # two words (full-width space): one alone is not enough
         ("かいいぬ", {"inu"}),  # from the description's reading
         ("ちょうみんか", {"juuminhyou", "sodai", "coworking", "inu"}),  # the department
         ("しんせい", {"coworking", "inu"}),
@@ -68,7 +58,7 @@ def test_search_meets_kanji_and_kana(procedures, query: str, expected: set[str])
     assert keys(procedures, query) == expected
 
 
-def test_search_text_is_refreshed_on_save(procedures) -> None:
+def test_the_index_is_refreshed_on_save(procedures) -> None:
     procedure = Procedure.objects.get(key="inu")
     procedure.name = "猫の相談"
     procedure.save(update_fields=["name"])

@@ -28,13 +28,22 @@ def could_name_something(*values: str | None) -> bool:
     return not any(value and CONTROL_CHARACTERS.search(value) for value in values)
 
 
+TOO_MANY = "Too many requests from this address in the last minute; wait a minute and ask again."
+
+
 def responses(
-    ok: Any, *, not_found: str | None = None, query: bool = True, suspended: bool = True
+    ok: Any,
+    *,
+    not_found: str | None = None,
+    query: bool = True,
+    suspended: bool = True,
+    limited: bool = False,
 ) -> dict[str, Any]:
     """An operation's ``response`` (200 and the errors it can answer) and ``openapi_extra`` (what each
     error means there). Only an operation with query parameters reads the query string, so only
     such an operation can meet Django's refusal of too many (400); an operation that names a
-    municipality answers 403 while it is suspended (``yakusho.core.suspension``)."""
+    municipality answers 403 while it is suspended (``yakusho.core.suspension``); a rate-limited one
+    (``limited``) answers 429."""
     models: dict[int, Any] = {200: ok}
     described: dict[int, Any] = {}
     if suspended:
@@ -46,6 +55,9 @@ def responses(
     if not_found:
         models[404] = ErrorOut
         described[404] = {"description": not_found}
+    if limited:
+        models[429] = ErrorOut
+        described[429] = {"description": TOO_MANY}
     return {"response": models, "openapi_extra": {"responses": described}}
 
 

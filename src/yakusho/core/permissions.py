@@ -23,13 +23,19 @@ class Perm(StrEnum):
     MANAGE_BOOKINGS = "manage_bookings"  # enter, cancel, mark bookings, block slots (課 staff: their 課 only)
     READ_CARDS = "read_cards"  # identify a resident through a card-reader adapter (窓口)
     SERVE_COUNTER = "serve_counter"  # serve residents at the no-writing counter (書かない窓口)
+    EDIT_FAQ = "edit_faq"  # write FAQ entries, local answers and synonyms (課 staff: their 課 only)
+    ANSWER_QUESTIONS = "answer_questions"  # answer questions residents left (課 staff: their 課 only)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm),
     Role.SECRETARIAT: frozenset({Perm.VIEW, Perm.OPEN_REVIEW, Perm.LINK_JOINT_GOALS, Perm.REVISE_PLAN}),
-    Role.DEPARTMENT: frozenset({Perm.VIEW, Perm.EDIT_FORMS, Perm.MANAGE_BOOKINGS}),
-    Role.COUNTER: frozenset({Perm.VIEW, Perm.MANAGE_BOOKINGS, Perm.READ_CARDS, Perm.SERVE_COUNTER}),
+    Role.DEPARTMENT: frozenset(
+        {Perm.VIEW, Perm.EDIT_FORMS, Perm.MANAGE_BOOKINGS, Perm.EDIT_FAQ, Perm.ANSWER_QUESTIONS}
+    ),
+    Role.COUNTER: frozenset(
+        {Perm.VIEW, Perm.MANAGE_BOOKINGS, Perm.READ_CARDS, Perm.SERVE_COUNTER, Perm.ANSWER_QUESTIONS}
+    ),
     Role.HQ: frozenset({Perm.VIEW, Perm.VIEW_AUDIT}),
 }
 

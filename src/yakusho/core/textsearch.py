@@ -135,6 +135,15 @@ class Analyzer:
             tokenizer = self._local.tokenizer = make(mode=SplitMode.C)
         return tokenizer
 
+    def tokens(self, text: str) -> list[tuple[str, tuple[str, ...]]]:
+        """Each morpheme's surface and part of speech (finest split, for the log's masking)."""
+        from sudachipy import SplitMode
+
+        return [
+            (m.surface(), tuple(m.part_of_speech()))
+            for m in self._tokenizer().tokenize(text or "", SplitMode.A)
+        ]
+
     def terms(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The word terms and reading bigrams of ``text`` (see the module)."""
         from sudachipy import SplitMode

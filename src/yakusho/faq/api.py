@@ -9,10 +9,14 @@ from typing import Annotated, Any
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
 
-from yakusho.core.apiutil import MunicipalitySlug, could_name_something, responses
+from yakusho.core.apiutil import TOO_MANY, MunicipalitySlug, could_name_something, responses
 from yakusho.core.models import Municipality
 from yakusho.faq import search as faq_search
+from yakusho.faq import services
+from yakusho.faq.models import Channel
+from yakusho.faq.views import flooded
 
 router = Router(tags=["faq"])
 
@@ -47,7 +51,7 @@ class SearchOut(Schema):
 
 @router.get(
     "/faq/{municipality}/search",
-    **responses(SearchOut, not_found="No municipality has this URL name."),
+    **responses(SearchOut, not_found="No municipality has this URL name.", limited=True),
 )
 def search(
     request: HttpRequest,
@@ -59,9 +63,24 @@ def search(
             example="じゅうみんひょう",
         ),
     ] = "",
+    log: Annotated[
+        bool,
+        Query(
+            description="log the question (masked) for the municipality's analysis, as the chat does; "
+            "an evaluation run passes false"
+        ),
+    ] = True,
 ) -> dict[str, Any]:
-    """Rank the municipality's public FAQ entries for a question, with the no-answer decision."""
+    """Rank the municipality's public FAQ entries for a question, with the no-answer decision.
+
+    Questions count against the same per-address limit as the FAQ page and the chat (429)."""
     if not could_name_something(municipality):
         raise Http404
     town = get_object_or_404(Municipality, slug=municipality)
-    return faq_search.describe(faq_search.search(town, q[: faq_search.MAX_QUERY]))
+    query = q.strip()[: faq_search.MAX_QUERY]
+    if query and flooded(request):
+        raise HttpError(429, TOO_MANY)
+    result = faq_search.search(town, query)
+    if query and log:
+        services.record(town, query, result, Channel.API)
+    return faq_search.describe(result)

@@ -8,14 +8,12 @@ class FaqConfig(AppConfig):
     verbose_name = _("よくある質問")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-        from django.apps import apps
-
         from yakusho.core.demo import demo_loaded
-        from yakusho.faq import demo, signals
+        from yakusho.faq import audit, demo, demo_queries, signals
+        from yakusho.faq import metrics as _metrics  # noqa: F401 - registers the FAQ's figures
 
-        for model in apps.get_app_config("faq").get_models():
-            if not auditlog.contains(model):
-                auditlog.register(model, m2m_fields=set(getattr(model, "AUDITED_M2M", ())))
+        audit.register_models()
         signals.connect()
         demo_loaded.connect(demo.load_demo_faq, dispatch_uid="faq-demo")
+        # after the FAQ itself: the demo log is answered by the demo entries
+        demo_loaded.connect(demo_queries.load_demo_query_log, dispatch_uid="faq-demo-queries")

@@ -27,6 +27,8 @@ from yakusho.faq.schema import EntrySpec, FaqFile
 from yakusho.procedures.models import Procedure
 
 MAX_ENTRIES = 20_000
+#: what residents read as the entry: a change of these raises its version (as on the staff pages)
+VERSIONED_FIELDS = ("question", "phrasings", "answer")
 TEXT_FIELDS = (
     "category",
     "subcategory",
@@ -250,7 +252,7 @@ def _write(doc: FaqFile, checked: _Checked) -> ImportResult:
         else:
             changed = {k: v for k, v in values.items() if getattr(row, k) != v}
             if changed:
-                if any(k in TEXT_FIELDS or k == "department_id" for k in changed):
+                if any(k in VERSIONED_FIELDS for k in changed):
                     changed["version"] = row.version + 1
                 for k, v in changed.items():
                     setattr(row, k, v)

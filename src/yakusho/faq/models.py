@@ -156,3 +156,109 @@ class Override(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.entry.question}（{self.municipality}）"
+
+
+class Channel(models.TextChoices):
+    PAGE = "page", _("FAQページ")
+    CHAT = "chat", _("チャット")
+    GUIDED = "guided", _("分類から選択")
+    API = "api", _("API")
+
+
+class Query(TenantOwned):
+    """One question a resident asked, as logged for the analysis: personal data masked before it is
+    stored (``faq.masking``), no cookie, address or account kept; the answer given and whether the
+    resident said it helped."""
+
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("団体"), on_delete=models.PROTECT, related_name="faq_queries"
+    )
+    asked_at = models.DateTimeField(_("日時"), db_index=True)
+    text = models.CharField(_("質問（個人情報を伏せたもの）"), max_length=200)
+    channel = models.CharField(_("経路"), max_length=10, choices=Channel.choices)
+    answered = models.BooleanField(_("回答できた"))
+    entry_ref = models.CharField(_("回答した質問"), max_length=20, blank=True)
+    entry_question = models.CharField(_("回答した質問の文"), max_length=200, blank=True)
+    category = models.CharField(_("分類"), max_length=40, blank=True)
+    subcategory = models.CharField(_("小分類"), max_length=40, blank=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("担当課"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="faq_queries",
+    )
+    score = models.FloatField(_("一致度"), default=0.0)
+    out_of_hours = models.BooleanField(_("開庁時間外"))
+    helpful = models.BooleanField(_("解決した"), null=True, blank=True)
+    rated_at = models.DateTimeField(_("評価日時"), null=True, blank=True)
+    token = models.CharField(_("評価用の鍵"), max_length=32, editable=False)
+    is_demo = models.BooleanField(_("デモデータ"), default=False)
+
+    class Meta:
+        verbose_name = _("FAQへの質問の記録")
+        verbose_name_plural = _("FAQへの質問の記録")
+        ordering = ["-asked_at", "-pk"]
+        indexes = [models.Index(fields=["municipality", "asked_at"], name="faq_query_town_time")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class QuestionStatus(models.TextChoices):
+    OPEN = "open", _("未回答")
+    ANSWERED = "answered", _("回答済み")
+    CLOSED = "closed", _("対応不要")
+
+
+class Question(TenantOwned):
+    """A question a resident left when no entry fitted (お問い合わせ): staff answer it by e-mail,
+    and may turn the question and the answer into a new entry with one click. The e-mail address is
+    erased once the answer is sent."""
+
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("団体"), on_delete=models.PROTECT, related_name="faq_questions"
+    )
+    code = models.CharField(_("受付番号"), max_length=12, unique=True)
+    asked_at = models.DateTimeField(_("受付日時"), db_index=True)
+    text = models.TextField(_("質問"), max_length=1000)
+    email = models.EmailField(_("返信先メールアドレス"), blank=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("担当課"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="faq_questions",
+    )
+    status = models.CharField(
+        _("状態"), max_length=10, choices=QuestionStatus.choices, default=QuestionStatus.OPEN
+    )
+    answer = models.TextField(_("回答"), blank=True)
+    answered_at = models.DateTimeField(_("回答日時"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        "core.User",
+        verbose_name=_("回答した職員"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    entry = models.ForeignKey(
+        Entry,
+        verbose_name=_("作成したFAQ"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="from_questions",
+    )
+    is_demo = models.BooleanField(_("デモデータ"), default=False)
+
+    class Meta:
+        verbose_name = _("住民からの質問")
+        verbose_name_plural = _("住民からの質問")
+        ordering = ["-asked_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.text[:30]}"

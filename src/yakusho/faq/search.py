@@ -4,8 +4,8 @@ A municipality's index holds its public entries valid today and its consortia's 
 (with its own answer where it gave one); a second index holds its procedures and bookable resources,
 so one question finds both the answer and what settles it. Both are built with
 :mod:`yakusho.core.textsearch` on first use and kept in the process until the municipality's FAQ
-version changes (:mod:`yakusho.faq.signals`: any save of an entry, a local answer, a procedure, a
-resource or a department, on commit).
+version changes (:mod:`yakusho.core.searchversion`, watched by :mod:`yakusho.faq.signals`: any save of
+an entry, a local answer, a procedure, a resource, a department or a synonym group, on commit).
 
 The decision to answer: the best entry must hold at least :data:`THRESHOLD` of the question's
 words weighted by how telling they are (their idf; or, for a question written in kana, of its
@@ -17,17 +17,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from yakusho.bookings.models import Resource
-from yakusho.core import datafiles
 from yakusho.core.models import Municipality
+from yakusho.core.searchwords import synonyms_for
 from yakusho.core.textsearch import MAX_QUERY_LENGTH, Index, Synonyms
 from yakusho.faq.models import Entry, Override, SharedEntry, Visibility
 from yakusho.faq.signals import index_version
@@ -52,18 +49,6 @@ ENTRY_WEIGHTS = {
     ("answer", "readings"): 0.1,
 }
 SERVICE_WEIGHTS = {("name", "words"): 1.0, ("name", "readings"): 0.6, ("text", "words"): 0.3}
-
-
-@lru_cache(maxsize=1)
-def shipped_synonyms() -> tuple[tuple[str, ...], ...]:
-    """The synonym groups of ``data/search/synonyms.yaml``."""
-    path = Path(settings.DATA_DIR) / "search" / "synonyms.yaml"
-    data = datafiles.DataFile.read(path.read_bytes(), path.name).data or {}
-    return tuple(tuple(str(w) for w in group) for group in data.get("groups", []))
-
-
-def synonyms_for(municipality: Municipality) -> Synonyms:
-    return Synonyms(shipped_synonyms())
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,9 @@
-"""Public FAQ pages (namespace ``faq``)."""
+"""Every URL of the FAQ: the public pages and the chat and, under /staff/, the staff pages (each
+included module keeps its own namespace)."""
 
-from django.urls import path
+from django.urls import include, path
 
-from yakusho.faq import views
-
-M = "m/<slug:municipality>/faq/"
-
-app_name = "faq"
 urlpatterns = [
-    path(M, views.FaqHomeView.as_view(), name="home"),
-    path(M + "c/<int:category>/", views.CategoryView.as_view(), name="category"),
-    path(M + "<str:kind>/<slug:key>/", views.EntryView.as_view(), name="entry"),
+    path("", include("yakusho.faq.public_urls")),
+    path("staff/", include("yakusho.faq.staff_urls")),
 ]

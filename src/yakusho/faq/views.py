@@ -4,17 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
+from django_ratelimit.core import is_ratelimited
 
 from yakusho.bookings.models import Resource
 from yakusho.core.contacts import department_contact, office_hours_text
 from yakusho.core.models import Department, Municipality
 from yakusho.core.office import office_status
 from yakusho.faq import search as faq_search
-from yakusho.faq.models import Category
+from yakusho.faq import services
+from yakusho.faq.models import Category, Channel
 from yakusho.procedures.models import Procedure
+
+
+def _rate(group: str, request: HttpRequest) -> str:
+    return str(settings.RATELIMIT_FAQ_SEARCH)
+
+
+def flooded(request: HttpRequest) -> bool:
+    """Count one question from this address; True when it has asked too many this minute
+    (``RATELIMIT_FAQ_SEARCH``: the FAQ page, the chat and the API count together)."""
+    return bool(is_ratelimited(request, group="faq-search", key="ip", rate=_rate, increment=True))
 
 
 class FaqMixin:
@@ -40,6 +54,22 @@ class FaqMixin:
             else {},
         }
 
+    def service_links(self, result: faq_search.Result) -> dict[str, list[Any]]:
+        """The procedures and resources the search found beside the entries (queries only for
+        the kinds found)."""
+        ids: dict[str, list[int]] = {"procedure": [], "resource": []}
+        for service, _score in result.services:
+            ids[service.kind].append(service.pk)
+        m = self.municipality
+        return {
+            "service_procedures": list(Procedure.objects.for_municipality(m).filter(pk__in=ids["procedure"]))
+            if ids["procedure"]
+            else [],
+            "service_resources": list(Resource.objects.for_municipality(m).filter(pk__in=ids["resource"]))
+            if ids["resource"]
+            else [],
+        }
+
     def view_of(self, item: faq_search.Item, links: dict[str, Any]) -> dict[str, Any]:
         department = links["departments"].get(item.department_id)
         return {
@@ -51,13 +81,25 @@ class FaqMixin:
 
 
 class FaqHomeView(FaqMixin, TemplateView):
-    """The FAQ's front page: a search box, the categories as buttons, and the answer to ``q``."""
+    """The FAQ's front page: a search box, the categories as buttons, and the answer to ``q``
+    (logged, masked, like the chat's; rate-limited per address)."""
 
     template_name = "faq/home.html"
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.setup_faq()
-        query = (self.request.GET.get("q") or "").strip()[: faq_search.MAX_QUERY]
+        query = (request.GET.get("q") or "").strip()[: faq_search.MAX_QUERY]
+        if query and flooded(request):
+            context = self.get_context_data(query="")
+            context["flood_message"] = _(
+                "短い時間に多くの質問がありました。1分ほど待ってから、もう一度お尋ねください。"
+            )
+            context["query"] = query
+            return self.render_to_response(context, status=429)
+        return self.render_to_response(self.get_context_data(query=query))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        query: str = kwargs.get("query", "")
         context: dict[str, Any] = {
             "municipality": self.municipality,
             "query": query,
@@ -65,6 +107,7 @@ class FaqHomeView(FaqMixin, TemplateView):
         }
         if query:
             result = faq_search.search(self.municipality, query)
+            context["log"] = services.record(self.municipality, query, result, Channel.PAGE)
             if not result.best:  # only the honest no-answer says whether the office is open
                 context["status"] = office_status(self.municipality)
                 context["office_hours"] = office_hours_text(self.municipality)
@@ -74,15 +117,7 @@ class FaqHomeView(FaqMixin, TemplateView):
             context["best"] = self.view_of(result.best.item, links) if result.best else None
             others = result.answers[1:4] if result.best else result.answers[:3]
             context["alternatives"] = [a.item for a in others]
-            service_ids = {"procedure": [], "resource": []}  # type: dict[str, list[int]]
-            for service, _score in result.services:
-                service_ids[service.kind].append(service.pk)
-            context["service_procedures"] = list(
-                Procedure.objects.for_municipality(self.municipality).filter(pk__in=service_ids["procedure"])
-            )
-            context["service_resources"] = list(
-                Resource.objects.for_municipality(self.municipality).filter(pk__in=service_ids["resource"])
-            )
+            context.update(self.service_links(result))
         return context
 
 

@@ -8,14 +8,19 @@ class ProceduresConfig(AppConfig):
     verbose_name = _("手続")
 
     def ready(self) -> None:
+        from yakusho.core import searchversion
         from yakusho.core.demo import demo_loaded
+        from yakusho.core.models import Department, SynonymGroup
         from yakusho.procedures import audit
         from yakusho.procedures.counter.readers.registry import autodiscover
         from yakusho.procedures.demo import counter_visits, one_stop
         from yakusho.procedures.demo import procedures as demo
+        from yakusho.procedures.models import Procedure
 
         audit.register_models()
         autodiscover()
+        # the catalogue's search index reads these (catalogue.search); same dispatch uids as the FAQ's
+        searchversion.watch(Procedure, Department, SynonymGroup)
         demo_loaded.connect(demo.load_demo_procedures, dispatch_uid="procedures-demo")
         # after the procedures (the one-stop rules name them), then the visits (they follow the rules)
         demo_loaded.connect(one_stop.load_demo_one_stop, dispatch_uid="counter-one-stop-demo")

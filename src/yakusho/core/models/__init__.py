@@ -5,6 +5,7 @@ from yakusho.core.models.outbox import OutboundEmail
 from yakusho.core.models.pages import PolicyPage
 from yakusho.core.models.ratelimit import RateCounter
 from yakusho.core.models.reference import LocalGovernment, LocalGovernmentKind
+from yakusho.core.models.search import SynonymGroup
 from yakusho.core.models.tenancy import (
     Consortium,
     ConsortiumMembership,
@@ -30,6 +31,7 @@ __all__ = [
     "PolicyPage",
     "RateCounter",
     "Role",
+    "SynonymGroup",
     "TenantOwned",
     "User",
 ]

@@ -1,7 +1,8 @@
 """What the catalogue suggests when a search finds nothing: something the resident has not tried.
 
-The search already folds katakana into hiragana and matches kanji by their readings, so telling a
-resident who typed 「じゅうみんひょう」 to "try hiragana" repeats what they did. The hint looks at
+The search already folds katakana into hiragana, matches kanji by their readings and knows the
+synonyms of municipal words (ひっこし finds 転入), so telling a resident who typed 「じゅうみんひょう」
+to "try hiragana" repeats what they did; the examples are words it does not fold together. The hint looks at
 what was typed (:func:`script_of`) and at how (several words, filters) and suggests the other ways:
 kanji for kana, a reading for kanji, Japanese for latin letters, one word at a time (with how many
 each word finds), the search without its filters; then the life events and whom to call.
@@ -68,14 +69,14 @@ def script_hint(query: str) -> Hint | None:
         return Hint(
             _(
                 "漢字でも探してみてください（例：「じゅうみんひょう」なら「住民票」）。"
-                "別の言い方でも見つかることがあります（例：「ひっこし」なら「転入」「転出」）。"
+                "別の言い方でも見つかることがあります（例：「はんこ」なら「印鑑」）。"
             )
         )
     if script == Script.KANJI:
         return Hint(
             _(
                 "読みをひらがなで入れてみてください（例：「住民票」なら「じゅうみんひょう」）。"
-                "漢字の違う言葉や、別の言い方でも見つかることがあります（例：「引越」なら「転入」）。"
+                "漢字の違う言葉や、別の言い方でも見つかることがあります（例：「判子」なら「印鑑」）。"
             )
         )
     if script == Script.LATIN:

@@ -1,64 +1,242 @@
-"""Japanese search of the procedure catalogue, where kanji, kana and readings meet.
+"""Japanese search of the procedure catalogue, with the component the FAQ uses (``core.textsearch``).
 
-Each procedure stores ``search_text``: its name, kana, summary, description, who it is for and its
-department, plus the hiragana readings of those texts (pykakasi, whose dictionary ships in the
-package), all normalised the same way: NFKC (全角英数→半角, 半角カナ→全角), lower case, katakana →
-hiragana, and no spaces. A query is normalised likewise, and each of its words must occur in
-``search_text`` either as typed or as its own reading, so 「じゅうみんひょう」, 「ジュウミンヒョウ」,
-「住民票」 and 「住民ひょう」 all find 住民票の写し. Matching is a ``LIKE '%…%'`` in the database
-(SQLite and PostgreSQL alike); 500 procedures per municipality are scanned in a few ms.
+The same analysis (SudachiPy's normalised forms, reading bigrams), the same synonyms (the shipped
+groups and the municipality's own, ``core.searchwords``) and the same BM25 ranking as the FAQ, so
+「こせき」, 「戸籍」, 「じゅうみんひょう」, 「ｼﾞｭｳﾐﾝﾋｮｳ」 and 「マイナ」 find their procedures, and an
+improvement of the component reaches both (docs/procedures.md, "Search").
+
+A municipality's index holds all its procedures (published or not: staff and the counter search
+them too; :func:`matches` leaves the unpublished out for residents). It is built on first use and
+kept in the process under the municipality's search version (``core.searchversion``: a save of a
+procedure, a 課 or a synonym group replaces it on commit) and the procedures' count and latest
+``updated_at`` — one cheap query that also sees a change not yet committed in this transaction and
+rows written by ``bulk_create``, which sends no signal. Publishing has no dates: no day in the key.
 """
 
 from __future__ import annotations
 
-import re
+import threading
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Max, QuerySet, Value, When
 
-if TYPE_CHECKING:
-    from yakusho.procedures.models import Procedure
+from yakusho.core.models import Municipality
+from yakusho.core.searchversion import index_version
+from yakusho.core.searchwords import synonyms_for
+from yakusho.core.textsearch import Analysed, Index, Synonyms, analyse, bigrams, normalize
+from yakusho.procedures.models import Procedure
 
-_KATAKANA = re.compile(r"[\u30a1-\u30f6]")
-_SPACES = re.compile(r"\s+")
-#: Readings are only worth computing for text with kanji (or katakana, which pykakasi reads too).
-_NEEDS_READING = re.compile(r"[\u3400-\u9fff\u30a0-\u30ff々〆ヶ]")
+#: field weights: (field, words | readings) → weight, in the style of ``faq.search.SERVICE_WEIGHTS``.
+#: The name (with its kana) decides; what the page says of it and its 課 count less.
+WEIGHTS = {
+    ("name", "words"): 1.0,
+    ("name", "readings"): 0.6,
+    ("text", "words"): 0.3,
+    ("text", "readings"): 0.1,
+    ("department", "words"): 0.3,
+    ("department", "readings"): 0.2,
+}
+#: a procedure is listed when it holds this share of the query (its terms weighted by idf;
+#: ``textsearch.Index.coverage``): a word of the query missing from the procedure leaves it out,
+#: as a stray reading bigram (こせき's せき in 実績) does not bring it in. No share of the best
+#: score is asked (as the FAQ's services are): a procedure that names the word only in its
+#: description is listed too, after those that name it.
+MIN_COVERAGE = 0.6
+#: the rank a queryset gets as ``search_rank`` (0 is the best) when :func:`search` is given a query
+RANK = "search_rank"
 MAX_QUERY_WORDS = 5
 MAX_QUERY_LENGTH = 100
 
 
-def katakana_to_hiragana(text: str) -> str:
-    return _KATAKANA.sub(lambda m: chr(ord(m.group(0)) - 0x60), text)
+def query_words(query: str) -> list[str]:
+    """The words of a query (split on spaces, full-width ones included), at most five: what the
+    no-results help offers one by one, and whether a query has anything to search for."""
+    text = unicodedata.normalize("NFKC", query or "")[:MAX_QUERY_LENGTH]
+    return [w for w in text.split() if w][:MAX_QUERY_WORDS]
 
 
-def normalize(text: str) -> str:
-    """NFKC, lower case, katakana → hiragana, spaces removed."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
-    return _SPACES.sub("", katakana_to_hiragana(text))
+@dataclass(frozen=True)
+class Match:
+    pk: int
+    score: float
+    coverage: float
 
 
-@lru_cache(maxsize=1)
-def _kakasi() -> Any:
-    import pykakasi  # loaded on first use: building its dictionary takes ~0.4 s once per process
+@dataclass
+class CatalogueIndex:
+    """A municipality's procedures (``keys`` are their pks, in the catalogue's order) and which of
+    them are published."""
 
-    return pykakasi.kakasi()
+    index: Index
+    published: frozenset[int]
+
+    @classmethod
+    def build(cls, municipality: Municipality) -> CatalogueIndex:
+        procedures = list(
+            Procedure.objects.for_municipality(municipality)
+            .select_related("department")
+            .only(
+                "pk",
+                "department",
+                "name",
+                "kana",
+                "summary",
+                "audience",
+                "description",
+                "legal_basis",
+                "published",
+                "department__name",
+                "department__kana",
+            )
+            .order_by("order", "kana", "name", "pk")
+        )
+        return cls.from_procedures(procedures, synonyms_for(municipality))
+
+    @classmethod
+    def from_procedures(cls, procedures: Iterable[Procedure], synonyms: Synonyms) -> CatalogueIndex:
+        procedures = list(procedures)
+        departments: dict[str, Analysed] = {}  # a few 課 for hundreds of procedures: analysed once
+
+        def department(p: Procedure) -> Analysed:
+            text = f"{p.department.name}\n{p.department.kana}"
+            if text not in departments:
+                departments[text] = analyse(text, synonyms)
+            return departments[text]
+
+        fields = {
+            "name": [analyse(f"{p.name}\n{p.kana}", synonyms) for p in procedures],
+            # the legal basis too: 出生届 and 死亡届 are found by 戸籍 (戸籍法)
+            "text": [
+                analyse("\n".join((p.summary, p.audience, p.description, p.legal_basis)), synonyms)
+                for p in procedures
+            ],
+            "department": [department(p) for p in procedures],
+        }
+        index = Index([p.pk for p in procedures], fields, WEIGHTS, synonyms)
+        return cls(index, frozenset(p.pk for p in procedures if p.published))
+
+    def matches(self, query: str, *, public: bool = True) -> list[Match]:
+        """The procedures that match ``query``, best first (see :data:`MIN_COVERAGE`). A query of
+        several words (split on spaces) lists those that match each word, ranked by the whole."""
+        words = query_words(query)
+        if len(words) <= 1:
+            return self._matches(" ".join(words), public=public, select=True)
+        every = set.intersection(
+            *({m.pk for m in self._matches(w, public=public, select=True)} for w in words)
+        )
+        return [m for m in self._matches(" ".join(words), public=public, select=False) if m.pk in every]
+
+    def _matches(self, query: str, *, public: bool, select: bool) -> list[Match]:
+        hits = self.index.search(query, limit=len(self.index.keys))
+        if public:
+            hits = [h for h in hits if self.index.keys[h.position] in self.published]
+        if select:
+            whole = _as_read(analyse(query, self.index.synonyms, query=True), query)
+            if whole is not None:
+                for h in hits:
+                    h.coverage = self.index.coverage(whole, h.position)
+            hits = [h for h in hits if h.coverage >= MIN_COVERAGE]
+        return [Match(self.index.keys[h.position], h.score, h.coverage) for h in hits]
 
 
-@lru_cache(maxsize=2048)
-def reading(text: str) -> str:
-    """The hiragana reading of ``text`` (normalised); empty when it has nothing to read."""
-    text = unicodedata.normalize("NFKC", text or "")
-    if not _NEEDS_READING.search(text):
-        return ""
-    return normalize("".join(part["hira"] for part in _kakasi().convert(text)))
+def _as_read(query: Analysed, text: str) -> Analysed | None:
+    """A query without kanji is its own reading: how much of it a procedure holds is the share of
+    its bigrams, whole, or of the synonym groups it names (ひっこし → 転入, こくほ → 国民健康保険).
+    The analyser's words and reading runs of a kana query break at what it takes for particles or
+    question words (こわーきんぐ → こ/わ/きん/ぐ, いんかん → い/ん/かん): they would lose a word
+    written in kana, or let a stray piece (かん of 図書館) stand for it. ``None`` for a query with
+    kanji, which the analyser cuts reliably."""
+    if query.has_kanji:
+        return None
+    groups = frozenset(c for c in query.concepts if c.startswith("syn:"))
+    return replace(query, readings=bigrams(normalize(text)), concepts=groups)
+
+
+_indexes: dict[int, tuple[str, CatalogueIndex]] = {}
+_lock = threading.Lock()
+
+
+def _version(municipality_id: int) -> str:
+    state = Procedure.objects.filter(municipality_id=municipality_id).aggregate(
+        n=Count("pk"), last=Max("updated_at")
+    )
+    last = state["last"].isoformat() if state["last"] else ""
+    return f"{index_version(municipality_id)}:{state['n']}:{last}"
+
+
+def index_for(municipality: Municipality) -> CatalogueIndex:
+    """The municipality's index, built again when its search version or its procedures changed."""
+    version = _version(municipality.pk)
+    found = _indexes.get(municipality.pk)
+    if found is not None and found[0] == version:
+        return found[1]
+    with _lock:
+        found = _indexes.get(municipality.pk)
+        if found is not None and found[0] == version:
+            return found[1]
+        index = CatalogueIndex.build(municipality)
+        _indexes[municipality.pk] = (version, index)
+        return index
+
+
+def matches(municipality: Municipality, query: str, *, public: bool = True) -> list[Match]:
+    """The municipality's procedures that match ``query``, best first; only the published ones when
+    ``public``. Every match, not a top few: the catalogue pages them."""
+    if not query_words(query):
+        return []
+    return index_for(municipality).matches(query, public=public)
+
+
+def clear() -> None:
+    """Forget every built index (tests)."""
+    _indexes.clear()
+
+
+def search(
+    queryset: QuerySet[Procedure],
+    query: str,
+    *,
+    municipality: Municipality | None = None,
+    public: bool = False,
+) -> QuerySet[Procedure]:
+    """The procedures of ``queryset`` that match ``query``, ordered by rank (best first, the rank
+    annotated as ``search_rank``: 0 for all with a blank query, which keeps them all). The
+    queryset's own filters (life event, channel, published …) still apply, before or after. Without
+    ``municipality`` it is read from the queryset (one more query)."""
+    if not query_words(query):
+        return queryset.annotate(**{RANK: Value(0, output_field=IntegerField())})
+    if municipality is not None:
+        found = matches(municipality, query, public=public)
+    else:
+        ids = queryset.order_by().values_list("municipality_id", flat=True).distinct()
+        found = [
+            m
+            for town in Municipality.objects.filter(pk__in=list(ids))
+            for m in matches(town, query, public=public)
+        ]
+        found.sort(key=lambda m: -m.score)
+    if not found:
+        return queryset.none().annotate(**{RANK: Value(0, output_field=IntegerField())})
+    ranks: list[Any] = [When(pk=m.pk, then=Value(rank)) for rank, m in enumerate(found)]
+    return (
+        queryset.filter(pk__in=[m.pk for m in found])
+        .annotate(**{RANK: Case(*ranks, default=Value(len(found)), output_field=IntegerField())})
+        .order_by(RANK, "pk")
+    )
+
+
+# --- kept for callers outside the search --------------------------------------------------------
 
 
 def procedure_search_text(procedure: Procedure) -> str:
-    """What a procedure is found by, one normalised line per source text."""
-    department = getattr(procedure, "department", None) if procedure.department_id else None
-    texts = [
+    """The procedure's texts, NFKC-normalised, one a line: what ``Procedure.search_text`` stores.
+    The search no longer reads that field; it is kept (and filled cheaply) until it is dropped."""
+    department = procedure.department if procedure.department_id else None
+    texts = (
         procedure.name,
         procedure.kana,
         procedure.summary,
@@ -66,31 +244,14 @@ def procedure_search_text(procedure: Procedure) -> str:
         procedure.description,
         department.name if department else "",
         department.kana if department else "",
-    ]
-    lines: list[str] = []
-    for text in texts:
-        if not text:
-            continue
-        lines.append(normalize(text))
-        read = reading(text)
-        if read and read not in lines:
-            lines.append(read)
-    return "\n".join(line for line in lines if line)
+    )
+    return "\n".join(unicodedata.normalize("NFKC", t) for t in texts if t)
 
 
-def query_words(query: str) -> list[str]:
-    """The words of a query (split on spaces, full-width ones included), at most five."""
-    text = unicodedata.normalize("NFKC", query or "")[:MAX_QUERY_LENGTH]
-    return [w for w in text.split() if w][:MAX_QUERY_WORDS]
+@lru_cache(maxsize=1)
+def _kakasi() -> Any:
+    """pykakasi, for the romaji of a new procedure's key (``designer.forms.generate_key``); the
+    search does not use it."""
+    import pykakasi  # loaded on first use: building its dictionary takes ~0.4 s once per process
 
-
-def search(queryset: QuerySet[Procedure], query: str) -> QuerySet[Procedure]:
-    """Procedures whose search text contains every word of ``query``, as typed or as read."""
-    for word in query_words(query):
-        typed = normalize(word)
-        condition = Q(search_text__contains=typed)
-        read = reading(word)
-        if read and read != typed:
-            condition |= Q(search_text__contains=read)
-        queryset = queryset.filter(condition)
-    return queryset
+    return pykakasi.kakasi()

@@ -27,7 +27,7 @@ from yakusho.core.responses import NotFound
 from yakusho.procedures.catalogue.forms import CHANNEL_FILTERS, CatalogueSearchForm
 from yakusho.procedures.catalogue.hints import Hint, script_hint, shorter_hint
 from yakusho.procedures.catalogue.life_events import life_event_label, life_event_title
-from yakusho.procedures.catalogue.search import query_words, search
+from yakusho.procedures.catalogue.search import RANK, query_words, search
 from yakusho.procedures.catalogue.services import current_forms, definition_of, processing_deadline
 from yakusho.procedures.models import (
     ChannelKind,
@@ -175,12 +175,14 @@ class CatalogueView(MunicipalityPage):
             event = form.cleaned_data["event"]
             channel = form.cleaned_data["channel"]
             if query:
-                procedures = search(procedures, query)
+                procedures = search(procedures, query, municipality=self.municipality, public=True)
             if event:
                 procedures = filter_by_event(procedures, event)
             if channel:
                 procedures = filter_by_channel(procedures, channel)
-        paginator = Paginator(procedures.order_by("order", "kana", "name", "pk"), PAGE_SIZE)
+        # best match first for a query (``search`` ranks), else the catalogue's own order
+        ordering = (RANK, "pk") if query else ("order", "kana", "name", "pk")
+        paginator = Paginator(procedures.order_by(*ordering), PAGE_SIZE)
         page = paginator.get_page(self.request.GET.get("page"))
         kept = {k: v for k, v in (("q", query), ("event", event), ("channel", channel)) if v}
         if kept and not page.object_list:
