@@ -44,7 +44,7 @@ bench: install
 	$(BIN)/python bench/submissions.py
 
 .PHONY: bench run test install system-deps browser-deps assets lint typecheck migrations-check \
-        test-sqlite test-postgres smoke test-pythons messages messages-check openapi plan-schema clean
+        test-sqlite test-postgres smoke smoke-venvs test-pythons messages messages-check openapi plan-schema clean
 
 ## run: install, migrate, load the demo, serve on http://127.0.0.1:8000
 run: install
@@ -61,7 +61,15 @@ run: install
 	$(BIN)/yakusho serve --host 127.0.0.1 --port 8000
 
 ## test: lint, types, migrations, tests on SQLite and PostgreSQL, browser tests, the other Pythons' smoke
-test: install browser-deps lint typecheck migrations-check messages-check test-sqlite test-postgres test-pythons
+# The other Pythons' virtualenvs are installed in the background meanwhile (downloads and unpacking
+# wait on the network and the disk more than on the CPU); their smoke runs at the end.
+test: install browser-deps
+	@mkdir -p var
+	$(MAKE) --no-print-directory smoke-venvs >var/smoke-venvs.log 2>&1 & venvs=$$!
+	$(MAKE) --no-print-directory lint typecheck migrations-check messages-check test-sqlite test-postgres || {
+	  wait $$venvs || true; exit 1; }
+	if ! wait $$venvs; then cat var/smoke-venvs.log; exit 1; fi
+	$(MAKE) --no-print-directory test-pythons
 
 PO := src/yakusho/locale/en/LC_MESSAGES/django.po
 MO := $(PO:.po=.mo)
@@ -172,6 +180,20 @@ SMOKE_TESTS := tests/core/test_calendar.py tests/core/test_validators.py tests/c
   tests/core/test_public_pages.py tests/core/test_upgrade.py
 # The Pythons `make test` smokes besides the default one: mandatory in CI, elsewhere those found.
 SMOKE_VERSIONS := 3.12 3.13
+
+# The smoke's virtualenvs alone (`make test` makes them in the background while the suite runs).
+smoke-venvs: system-deps
+	@for version in $(SMOKE_VERSIONS); do
+	  python=$$($(call find_python,$$version))
+	  [ -n "$$python" ] || continue
+	  venv=.venv-$$version
+	  [ -x "$$venv/bin/python" ] || "$$python" -m venv "$$venv"
+	  if [ ! -f "$$venv/.installed" ] || [ pyproject.toml -nt "$$venv/.installed" ]; then
+	    mkdir -p var
+	    flock var/.smoke-install.lock "$$venv/bin/pip" install -q --no-compile -e '.[test]'
+	    touch "$$venv/.installed"
+	  fi
+	done
 
 ## smoke: PY=3.12 — install, migrate, check and the core tests on that Python, in .venv-3.12
 smoke: system-deps $(TOKENS) $(MO)

@@ -64,7 +64,7 @@ def ask_in(scope: Locator, text: str) -> Locator:
     field.fill(text)
     field.press("Enter")
     expect(turns).to_have_count(before + 1)
-    return turns.last
+    return turns.nth(before)  # this turn, not whichever is last when the locator is used
 
 
 def open_panel(page: Page) -> Locator:
@@ -89,10 +89,25 @@ def new_turn_has_focus(page: Page) -> bool:
 
 
 def no_errors(page: Page) -> list[str]:
-    """Collect the page's JavaScript errors (uncaught exceptions and console errors)."""
+    """Collect the page's JavaScript errors and failed requests (but the missing favicon)."""
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
     return errors
 
 

@@ -824,3 +824,73 @@ def test_every_view_of_a_module_is_in_its_role_table(urlconf: str, namespace: st
 
     names = {f"{namespace}:{p.name}" for p in import_module(urlconf).urlpatterns}
     assert names == _names(globals()[table]), f"add the new view to {table}"
+
+
+#: The FAQ's staff pages (docs/faq.md): every role reads the analysis, the entries, the synonyms and
+#: the questions; administrators and 課 staff edit entries of their 課 (the fixture's department user
+#: is bound to the entry's 課); administrators alone import and change the synonyms. Answering a
+#: question: tests/faq/test_questions.py.
+FAQ_EDITORS = frozenset({"admin", "department"})
+FAQ_TABLE: dict[tuple[str, str], frozenset[str]] = {
+    ("faq_staff:analysis", "get"): ALL,
+    ("faq_staff:analysis_export", "get"): ALL,
+    ("faq_staff:entries", "get"): ALL,
+    ("faq_staff:entry_create", "get"): FAQ_EDITORS,
+    ("faq_staff:entry_edit", "get"): FAQ_EDITORS,
+    ("faq_staff:entries_export", "get"): ALL,
+    ("faq_staff:entries_import", "get"): ADMIN,
+    ("faq_staff:override_edit", "get"): FAQ_EDITORS,
+    ("faq_staff:synonyms", "get"): ALL,
+    ("faq_staff:synonym_delete", "post"): ADMIN,
+    ("faq_staff:questions", "get"): ALL,
+    ("faq_staff:question", "get"): ALL,
+    ("faq_staff:question_to_entry", "post"): FAQ_EDITORS,
+}
+
+
+def test_faq_table_covers_every_faq_staff_view() -> None:
+    from yakusho.faq import staff_urls as faq_staff_urls
+
+    assert {f"faq_staff:{p.name}" for p in faq_staff_urls.urlpatterns} == {n for n, _m in FAQ_TABLE}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("name", "method"), sorted(FAQ_TABLE))
+def test_faq_role_table(world, client: Client, name: str, method: str, role: str) -> None:
+    from yakusho.core.models import SynonymGroup
+    from yakusho.faq.models import Entry, Question, SharedEntry
+
+    town, consortium, users, objects = world
+    entry = Entry.objects.create(
+        municipality=town,
+        key="k",
+        category="ごみ",
+        question="問い",
+        answer="答え",
+        department=objects["department"],
+    )
+    shared = SharedEntry.objects.create(
+        consortium=consortium, key="s", category="ごみ", question="共有", answer="答"
+    )
+    synonyms = SynonymGroup.objects.create(municipality=town, words="マイナ、マイナンバーカード")
+    question = Question.objects.create(
+        municipality=town,
+        code="ACEF3467",
+        asked_at=timezone.now(),
+        text="質問",
+        email="q@example.jp",
+        department=objects["department"],
+    )
+    extra: dict[str, list[object]] = {
+        "faq_staff:entry_edit": [entry.pk],
+        "faq_staff:entries_export": ["csv"],
+        "faq_staff:override_edit": [shared.pk],
+        "faq_staff:synonym_delete": [synonyms.pk],
+        "faq_staff:question": [question.pk],
+        "faq_staff:question_to_entry": [question.pk],
+    }
+    login_as(client, users, role)
+    response = getattr(client, method)(reverse(name, args=[town.slug, *extra.get(name, [])]))
+    if check_access(response, role, FAQ_TABLE[(name, method)], 302 if method == "post" else 200):
+        assert SynonymGroup.objects.filter(pk=synonyms.pk).exists()
+        assert not Entry.objects.exclude(pk=entry.pk).exists()

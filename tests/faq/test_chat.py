@@ -72,7 +72,7 @@ def test_guided_mode_from_category_to_subcategory_to_answer(town_faq: Municipali
     "params", [{"c": "999999"}, {"c": "abc"}, {"c": "9" * 30}, {"e": "e999999"}, {"e": "x<>"}]
 )
 def test_unknown_choices_are_a_404_with_a_message(town_faq: Municipality, params: dict[str, str]) -> None:
-    page = chat(town_faq, **params)
+    page = Client().get(f"/m/{town_faq.slug}/faq/chat/", params)
     assert page.status_code == 404
     assert "見つかりません" in page.content.decode()
 

@@ -140,6 +140,21 @@ def test_a_query_finds_only_what_it_means(town, query: str, expected: list[str])
     assert keys(town, query) == expected
 
 
+def test_a_kana_query_is_read_whole(db) -> None:
+    """The analyser cuts kana badly (いんかん → い/ん/かん, こくほ → こく/ほ): a kana query is matched
+    by its reading as a whole and by the synonym groups it names, not by a stray piece of it."""
+    town = MunicipalityFactory(slug="kana")
+    dept = DepartmentFactory(municipality=town, name="町民課")
+    make_procedure(town, dept, "kokuho", "国民健康保険の加入届")
+    make_procedure(town, dept, "library", "図書館の図書貸出予約")
+    make_procedure(town, dept, "inkan", "印鑑登録証明書の交付申請", kana="いんかんとうろくしょうめいしょ")
+    make_procedure(town, dept, "coworking", "コワーキングスペース利用申請")
+    assert keys(town, "こくほ") == ["kokuho"]  # shipped synonym of 国民健康保険
+    assert keys(town, "いんかん") == ["inkan"]  # not 図書館 for its かん
+    assert keys(town, "としょかん") == ["library"]
+    assert keys(town, "こわーきんぐ") == ["coworking"]
+
+
 def test_the_name_match_ranks_before_a_mention_in_the_description(town, client: Client) -> None:
     assert catalogue(client, q="住民票") == ["住民票の写しの交付", "転入届"]
     assert catalogue(client, q="じゅうみんひょう") == ["住民票の写しの交付", "転入届"]

@@ -10,7 +10,6 @@ class FaqConfig(AppConfig):
     def ready(self) -> None:
         from yakusho.core.demo import demo_loaded
         from yakusho.faq import audit, demo, demo_queries, signals
-        from yakusho.faq import metrics as _metrics  # noqa: F401 - registers the FAQ's figures
 
         audit.register_models()
         signals.connect()

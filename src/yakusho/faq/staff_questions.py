@@ -19,6 +19,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from yakusho.core import shortcodes
+from yakusho.core.models import User
 from yakusho.core.permissions import Perm
 from yakusho.faq import services
 from yakusho.faq.forms import AnswerForm
@@ -127,9 +128,9 @@ class QuestionView(QuestionMixin, TemplateView):
             if not form.is_valid():
                 context = self.get_context_data(question=question, form=form)
                 return self.render_to_response(context, status=400)
-            services.answer(
-                question, form.cleaned_data["answer"], request.user, form.cleaned_data["department"]
-            )  # type: ignore[arg-type]
+            staff = request.user
+            assert isinstance(staff, User)  # the mixin let only a signed-in member through
+            services.answer(question, form.cleaned_data["answer"], staff, form.cleaned_data["department"])
         except services.QuestionStateError as exc:
             messages.error(request, str(exc))
             return HttpResponseRedirect(here)
