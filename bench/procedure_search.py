@@ -77,6 +77,7 @@ def main() -> int:
     from yakusho.procedures.demo.synthetic import generate
 
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
     call_command("demo", quiet_logins=True, core_only=True, verbosity=0)
     town = Municipality.objects.get(slug="oe")
     started = time.perf_counter()

@@ -153,6 +153,7 @@ def test_a_resident_asks_the_panel_in_hiragana_rates_the_answer_and_is_guided(
     turn = ask_in(panel, ASKED)
     expect(turn.locator(".chat-resident")).to_contain_text(ASKED)
     expect(turn.get_by_role("heading", level=2)).to_have_text(entry.question)
+    expect(turn.get_by_role("heading", level=2)).to_be_in_viewport()
     procedure = turn.locator("article").get_by_role("link", name="住民票の写し等の交付申請")
     expect(procedure).to_be_visible()
     expect(turn.get_by_role("group", name="解決しましたか？")).to_be_visible()
@@ -226,9 +227,21 @@ def test_a_question_no_entry_answers_goes_to_staff_and_becomes_an_entry(
     page = open_checked(new_context, chat(site), "360")
     errors = no_errors(page)
 
+    # The network fails: the chat says so and keeps the question typed, to send again.
+    room = page.locator(".chat")
+    page.route("**/faq/chat/?*fragment=1*", lambda route: route.abort())
+    field = room.get_by_label("ご質問", exact=True)
+    field.fill(UNANSWERED)
+    field.press("Enter")
+    expect(last_turn(room)).to_have_attribute("role", "alert")
+    expect(last_turn(room)).to_have_text("通信できませんでした。しばらくしてから、もう一度お試しください。")
+    expect(field).to_have_value(UNANSWERED)
+    page.unroute("**/faq/chat/?*fragment=1*")
+
     # No entry fits: the chat says so, with the phone and whether the office is open now.
     was_open = office_status(oe).is_open
-    turn = ask_in(page.locator(".chat"), UNANSWERED)
+    turn = ask_in(room, UNANSWERED)
+    expect(field).to_have_value("")
     is_open = office_status(oe).is_open
     expect(turn).to_contain_text("お答えできる質問が見つかりませんでした。")
     expect(turn.locator(".chat-escalation")).to_contain_text(oe.phone)

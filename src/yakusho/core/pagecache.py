@@ -33,11 +33,13 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
-from django.db import models, transaction
+from django.db import models
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+
+from yakusho.core.oncommit import forget, once_on_commit
 
 #: how long a rendered page is kept; it is never stale (its key carries the data version), so this
 #: only bounds memory
@@ -210,29 +212,15 @@ _PENDING = "_yakusho_pages_changed"
 
 
 def changed_on_commit(slug: str | None, using: str = "default") -> None:
-    """Replace ``slug``'s version when the transaction commits (at once outside one).
-
-    A transaction that saves many rows (an import, a bulk edit) writes the versions once: each save
-    adds its municipality to the connection's pending set, and the first of the commit callbacks
-    writes them all; the others find nothing left. A rolled-back transaction's slugs are written by
-    the next commit: a page built once more, never a stale one."""
-    connection = transaction.get_connection(using)
-    pending: set[str | None] = connection.__dict__.setdefault(_PENDING, set())
-    pending.add(slug)
-
-    def flush() -> None:
-        slugs = tuple(pending)
-        pending.clear()
-        if slugs:
-            changed(*slugs)
-
-    transaction.on_commit(flush, using=using)
+    """Replace ``slug``'s version when the transaction commits (at once outside one), once per
+    transaction however many rows it saved (``core.oncommit``)."""
+    once_on_commit(_PENDING, slug, lambda slugs: changed(*slugs), using)
 
 
 def forget_pending(using: str = "default") -> None:
     """Drop the connection's pending versions (tests: data loaded in a transaction that is never
     committed left them, and a later test's commit callbacks would write them)."""
-    transaction.get_connection(using).__dict__.pop(_PENDING, None)
+    forget(_PENDING, using)
 
 
 def _municipality_model() -> type[models.Model]:

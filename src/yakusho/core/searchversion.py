@@ -14,9 +14,10 @@ import uuid
 from typing import Any
 
 from django.core.cache import caches
-from django.db import models, transaction
+from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from yakusho.core.oncommit import forget, once_on_commit
 from yakusho.core.pagecache import version_tokens
 
 _GLOBAL = "yakusho:search:index:all"
@@ -39,22 +40,13 @@ def changed(*municipality_ids: int | None) -> None:
 
 
 def changed_on_commit(municipality_id: int | None, using: str = "default") -> None:
-    connection = transaction.get_connection(using)
-    pending: set[int | None] = connection.__dict__.setdefault(_PENDING, set())
-    pending.add(municipality_id)
-
-    def flush() -> None:
-        ids = tuple(pending)
-        pending.clear()
-        if ids:
-            changed(*ids)
-
-    transaction.on_commit(flush, using=using)
+    """Replace the version when the transaction commits, once per transaction (``core.oncommit``)."""
+    once_on_commit(_PENDING, municipality_id, lambda ids: changed(*ids), using)
 
 
 def forget_pending(using: str = "default") -> None:
     """Drop the connection's pending versions (tests whose transaction is never committed)."""
-    transaction.get_connection(using).__dict__.pop(_PENDING, None)
+    forget(_PENDING, using)
 
 
 def _on_change(

@@ -95,7 +95,7 @@ class ChatView(FaqMixin, TemplateView):
         else:
             turn["alternatives"] = [a.item for a in result.answers[:3]]
             turn.update(self.no_answer())
-        turn.update(self.service_links(result))
+        turn.update(self.service_links(result, turn.get("best")))
         return turn
 
     def chosen_turn(self, ref: str) -> dict[str, Any]:

@@ -192,6 +192,17 @@ def save_entry(
 # --- the entry form --------------------------------------------------------------------------------
 
 
+def answer_text(value: str) -> str:
+    """An answer as saved (entries and local answers alike), or the form's error."""
+    answer = tidy(value)
+    if not answer:
+        raise forms.ValidationError(_("回答を入力してください。"), code="required")
+    problem = too_long(answer, MAX_ANSWER)
+    if problem:
+        raise forms.ValidationError(problem, code="max_length")
+    return answer
+
+
 class _Choice(forms.ChoiceField):
     default_error_messages = {"invalid_choice": _("選択肢の中から選んでください（%(value)s）。")}
 
@@ -326,13 +337,7 @@ class EntryForm(forms.ModelForm):
         return "\n".join(lines)
 
     def clean_answer(self) -> str:
-        answer = tidy(self.cleaned_data["answer"])
-        if not answer:
-            raise forms.ValidationError(_("回答を入力してください。"), code="required")
-        problem = too_long(answer, MAX_ANSWER)
-        if problem:
-            raise forms.ValidationError(problem, code="max_length")
-        return answer
+        return answer_text(self.cleaned_data["answer"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -416,13 +421,7 @@ class OverrideForm(forms.ModelForm):
         ) % {"n": MAX_ANSWER}
 
     def clean_answer(self) -> str:
-        answer = tidy(self.cleaned_data["answer"])
-        if not answer:
-            raise forms.ValidationError(_("回答を入力してください。"), code="required")
-        problem = too_long(answer, MAX_ANSWER)
-        if problem:
-            raise forms.ValidationError(problem, code="max_length")
-        return answer
+        return answer_text(self.cleaned_data["answer"])
 
 
 # --- synonyms ----------------------------------------------------------------------------------------

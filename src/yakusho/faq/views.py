@@ -54,20 +54,31 @@ class FaqMixin:
             else {},
         }
 
-    def service_links(self, result: faq_search.Result) -> dict[str, list[Any]]:
-        """The procedures and resources the search found beside the entries (queries only for
-        the kinds found)."""
+    def service_links(
+        self, result: faq_search.Result, shown: dict[str, Any] | None = None
+    ) -> dict[str, list[Any]]:
+        """The procedures and resources the search found beside the entries, in its order, less
+        those the answer ``shown`` already links (queries only for the kinds found)."""
+        already = {
+            "procedure": {p.pk for p in shown["procedures"]} if shown else set(),
+            "resource": {r.pk for r in shown["resources"]} if shown else set(),
+        }
         ids: dict[str, list[int]] = {"procedure": [], "resource": []}
         for service, _score in result.services:
-            ids[service.kind].append(service.pk)
+            if service.pk not in already[service.kind]:
+                ids[service.kind].append(service.pk)
         m = self.municipality
-        return {
-            "service_procedures": list(Procedure.objects.for_municipality(m).filter(pk__in=ids["procedure"]))
+        found = {
+            "procedure": Procedure.objects.for_municipality(m).in_bulk(ids["procedure"])
             if ids["procedure"]
-            else [],
-            "service_resources": list(Resource.objects.for_municipality(m).filter(pk__in=ids["resource"]))
+            else {},
+            "resource": Resource.objects.for_municipality(m).in_bulk(ids["resource"])
             if ids["resource"]
-            else [],
+            else {},
+        }
+        return {
+            f"service_{kind}s": [found[kind][pk] for pk in ids[kind] if pk in found[kind]]
+            for kind in ("procedure", "resource")
         }
 
     def view_of(self, item: faq_search.Item, links: dict[str, Any]) -> dict[str, Any]:
@@ -117,7 +128,7 @@ class FaqHomeView(FaqMixin, TemplateView):
             context["best"] = self.view_of(result.best.item, links) if result.best else None
             others = result.answers[1:4] if result.best else result.answers[:3]
             context["alternatives"] = [a.item for a in others]
-            context.update(self.service_links(result))
+            context.update(self.service_links(result, context["best"]))
         return context
 
 

@@ -106,7 +106,9 @@ def no_results_help(municipality: Municipality, query: str, event: str, channel:
     if len(words) > 1:
         links = []
         for word in words:
-            found = search(public_procedures(municipality), word).count()
+            found = search(
+                public_procedures(municipality), word, municipality=municipality, public=True
+            ).count()
             if found:
                 label = _("「%(word)s」だけで探す（%(n)s件）") % {"word": word, "n": found}
                 links.append((label, f"{url}?{urlencode({'q': word})}"))
@@ -114,7 +116,9 @@ def no_results_help(municipality: Municipality, query: str, event: str, channel:
             hints.append(Hint(_("言葉を減らしてみてください。"), links))
     if event or channel:
         if query:
-            found = search(public_procedures(municipality), query).count()
+            found = search(
+                public_procedures(municipality), query, municipality=municipality, public=True
+            ).count()
             if found:
                 label = _("絞り込みをはずして「%(query)s」で探す（%(n)s件）") % {"query": query, "n": found}
                 hints.append(

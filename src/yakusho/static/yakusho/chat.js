@@ -27,8 +27,10 @@
       }
     }
 
-    function load(url, options) {
-      if (busy) { return; }
+    // Fetch one turn and add it; false when a turn is still loading (the caller then keeps what the
+    // resident typed). ``done(ok)`` runs once the turn (or the failure message) is there.
+    function load(url, options, done) {
+      if (busy) { return false; }
       busy = true;
       log.setAttribute("aria-busy", "true");
       fetch(url, Object.assign({ credentials: "same-origin", headers: { "X-Requested-With": "fetch" } }, options || {}))
@@ -39,8 +41,10 @@
         .then(function (html) {
           if (html.indexOf("chat-turn") < 0) { throw new Error("not a turn"); }
           append(html);
+          if (done) { done(true); }
         })
         .catch(function () {
+          if (done) { done(false); }
           var p = document.createElement("p");
           p.className = "error chat-turn";
           p.setAttribute("tabindex", "-1");
@@ -52,6 +56,7 @@
           busy = false;
           log.removeAttribute("aria-busy");
         });
+      return true;
     }
 
     root.addEventListener("submit", function (event) {
@@ -61,14 +66,19 @@
         var q = input.value.trim();
         event.preventDefault();
         if (!q) { input.focus(); return; }
-        load(withFragment(base + "?q=" + encodeURIComponent(q)));
-        input.value = "";
+        // the question stays in the field until its answer is there: a failure loses nothing typed
+        load(withFragment(base + "?q=" + encodeURIComponent(q)), null, function (ok) {
+          if (ok && input.value.trim() === q) { input.value = ""; }
+        });
       } else if (form.hasAttribute("data-chat-form")) {
         event.preventDefault();
         var data = new FormData(form, event.submitter || undefined);
+        var buttons = form.querySelectorAll("button");
         data.append("fragment", "1");
-        form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
-        load(form.action, { method: "POST", body: data, headers: { "X-CSRFToken": data.get("csrfmiddlewaretoken") || "" } });
+        var started = load(form.action, { method: "POST", body: data, headers: { "X-CSRFToken": data.get("csrfmiddlewaretoken") || "" } }, function (ok) {
+          if (!ok) { buttons.forEach(function (b) { b.disabled = false; }); }  // let them try again
+        });
+        if (started) { buttons.forEach(function (b) { b.disabled = true; }); }
       }
     });
 
