@@ -34,11 +34,13 @@ def _fresh_page_cache() -> None:
     from yakusho.core import searchversion
     from yakusho.core.pagecache import forget_pending
     from yakusho.core.suspension import remember
+    from yakusho.faq.analysis import forget_closed_days
 
     caches["pages"].clear()
     remember(frozenset())
     forget_pending()
     searchversion.forget_pending()
+    forget_closed_days()
 
 
 @pytest.fixture(autouse=True)

@@ -27,13 +27,19 @@ def test_every_shipped_template_is_found_and_compiles() -> None:
         engine.get_template(name)  # a syntax error in any template fails here, not in a worker
 
 
-def test_prepare_loads_templates_urls_and_freezes_what_it_loaded() -> None:
+@pytest.mark.django_db
+def test_prepare_loads_templates_urls_and_freezes_what_it_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    closed: list[bool] = []
+    # the test's transaction must stay open: record that prepare closes the connections instead
+    monkeypatch.setattr(prefork.connections, "close_all", lambda: closed.append(True))
     gc.unfreeze()
     try:
         loaded = prefork.prepare()
         # every one of ours and nearly all of the installed apps' (one of theirs is another engine's)
         assert loaded["templates"] >= len(prefork.template_names()) - 5
         assert loaded["url_patterns"] > 50
+        assert loaded["yakusho.faq.search.warm_indexes"] == 0  # no municipality has an FAQ here
+        assert closed == [True]  # no worker inherits the connection the FAQ's indexes used
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()

@@ -130,3 +130,14 @@ def test_fields_are_weighted() -> None:
     hits = index.search("犬の登録")
     assert [index.keys[h.position] for h in hits] == ["in-title", "in-body"]
     assert hits[0].coverage == 1.0
+
+
+def test_the_server_builds_the_indexes_before_it_forks(town_faq: Municipality) -> None:
+    from yakusho.core.prefork import preparing
+
+    faq_search.clear()
+    results = dict(preparing.send(sender=None))
+    assert results[faq_search.warm_indexes] == 1
+    index = faq_search.index_for(town_faq)
+    assert faq_search._indexes[(town_faq.pk, False)][1] is index  # the one built before the fork
+    assert any(i.key == "juminhyo" for i in index.items)

@@ -139,7 +139,7 @@ FIELD_WORDS: dict[str, Any] = {
 }
 
 #: fields the history leaves out: internal checksums and search indexes say nothing to a reader
-HIDDEN_FIELDS = frozenset({"digest", "search_text"})
+HIDDEN_FIELDS = frozenset({"digest"})
 
 _DEFAULT_REPR = re.compile(r"(?P<model>.+) object \((?P<pk>[^()]*)\)")
 

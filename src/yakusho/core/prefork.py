@@ -5,7 +5,11 @@ every compiled template, the translation catalogues, the holiday tables (about 2
 the Japanese analyser of the FAQ search (its dictionary, about 100 MB, is memory-mapped) — that the
 forked workers can share instead. :func:`freeze` then moves everything loaded so far out of
 the garbage collector's reach, so that the collector's bookkeeping in a worker does not write to
-(and so copy) the pages it shares with the master. None of this opens a database connection.
+(and so copy) the pages it shares with the master.
+
+Apps may load more through the :data:`preparing` signal (the FAQ builds its search indexes, which
+read the database): every database connection is closed again before the fork, so no worker
+inherits one.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import gc
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connections
+from django.dispatch import Signal
 from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import translation
@@ -94,6 +100,11 @@ def freeze() -> None:
     gc.freeze()
 
 
+#: sent by :func:`prepare` before freezing: apps load what their workers would otherwise each build
+#: on first use (the FAQ's search indexes); a receiver returns how many things it loaded
+preparing = Signal()
+
+
 def prepare() -> dict[str, int]:
     """Load what every worker needs, then freeze it (see the module); what was loaded."""
     from yakusho.core import textsearch
@@ -105,5 +116,11 @@ def prepare() -> dict[str, int]:
     patterns = load_urls()
     templates = load_templates()
     load_catalogues()
+    loaded = {"url_patterns": patterns, "templates": templates}
+    try:
+        for receiver, count in preparing.send(sender=None):
+            loaded[f"{receiver.__module__}.{receiver.__name__}"] = int(count or 0)
+    finally:
+        connections.close_all()  # a forked worker must open its own
     freeze()
-    return {"url_patterns": patterns, "templates": templates}
+    return loaded

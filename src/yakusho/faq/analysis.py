@@ -8,6 +8,7 @@ the day, in Japan's time, on which it was asked; a range is of whole days, both 
 
 from __future__ import annotations
 
+import time as time_module
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -39,10 +40,38 @@ def out_of_hours(
     :func:`yakusho.core.office.office_status` uses for 「開庁中」. The query log stores it when a
     question is asked; pass one ``calendar`` when deciding it for many moments."""
     local = timezone.localtime(when) if timezone.is_aware(when) else when
-    calendar = calendar or BusinessCalendar(municipality)
-    if calendar.closed_reason(local.date()) is not None:
+    if calendar is not None:
+        closed = calendar.closed_reason(local.date()) is not None
+    else:
+        closed = _closed_today(municipality, local.date())
+    if closed:
         return True
     return not (municipality.office_opens <= local.time() < municipality.office_closes)
+
+
+#: (municipality, day) → (until, closed): whether a day is closed, kept a few minutes per process so
+#: that logging a chat turn does not read the calendar each time (a closure added meanwhile shows in
+#: the log within CLOSED_DAY_SECONDS)
+_closed_days: dict[tuple[int, date], tuple[float, bool]] = {}
+CLOSED_DAY_SECONDS = 300
+
+
+def forget_closed_days() -> None:
+    """Drop the kept closed days (tests: the same ids come back after a rollback)."""
+    _closed_days.clear()
+
+
+def _closed_today(municipality: Municipality, day: date) -> bool:
+    key = (municipality.pk, day)
+    now = time_module.monotonic()
+    found = _closed_days.get(key)
+    if found is not None and found[0] > now:
+        return found[1]
+    closed = BusinessCalendar(municipality).closed_reason(day) is not None
+    if len(_closed_days) > 1000:
+        _closed_days.clear()
+    _closed_days[key] = (now + CLOSED_DAY_SECONDS, closed)
+    return closed
 
 
 def day_start(day: date) -> datetime:

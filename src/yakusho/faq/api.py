@@ -67,7 +67,8 @@ def search(
         bool,
         Query(
             description="log the question (masked) for the municipality's analysis, as the chat does; "
-            "an evaluation run passes false"
+            "an evaluation run passes false",
+            example=True,
         ),
     ] = True,
 ) -> dict[str, Any]:

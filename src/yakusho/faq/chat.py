@@ -58,11 +58,7 @@ class ChatView(FaqMixin, TemplateView):
         return self.render_to_response(self.get_context_data(query=query))
 
     def base_context(self) -> dict[str, Any]:
-        return {
-            "municipality": self.municipality,
-            "fragment": _fragment(self.request),
-            "categories": list(Category.objects.for_municipality(self.municipality).filter(parent=None)),
-        }
+        return {"municipality": self.municipality, "fragment": _fragment(self.request)}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = self.base_context()
@@ -75,6 +71,9 @@ class ChatView(FaqMixin, TemplateView):
             context.update(self.category_turn(self.request.GET["c"]))
         else:
             context["welcome"] = True
+            context["categories"] = list(
+                Category.objects.for_municipality(self.municipality).filter(parent=None)
+            )
         return context
 
     def no_answer(self) -> dict[str, Any]:
@@ -84,7 +83,7 @@ class ChatView(FaqMixin, TemplateView):
         }
 
     def answer_turn(self, query: str) -> dict[str, Any]:
-        result = faq_search.search(self.municipality, query)
+        result = faq_search.search(self.municipality, query, index=self.index())
         log = services.record(self.municipality, query, result, Channel.CHAT)
         shown = [a.item for a in result.answers[:4]]
         links = self.links(shown)
@@ -99,7 +98,7 @@ class ChatView(FaqMixin, TemplateView):
         return turn
 
     def chosen_turn(self, ref: str) -> dict[str, Any]:
-        items = faq_search.index_for(self.municipality).items
+        items = self.index().items
         item = next((i for i in items if i.ref == ref), None)
         if item is None:
             raise NotFound(_("この質問は見つかりません。公開が終わったか、URLが正しくありません。"))
@@ -118,7 +117,7 @@ class ChatView(FaqMixin, TemplateView):
         )
         if category is None:
             raise NotFound(_("この分類は見つかりません。"))
-        items = faq_search.index_for(self.municipality).items
+        items = self.index().items
         if category.parent_id is None:
             subs = list(category.children.all())
             if subs:  # first the sub-categories, as buttons

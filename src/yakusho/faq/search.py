@@ -15,7 +15,7 @@ reading), else the answer is honestly "no entry fits" with the contacts.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from yakusho.bookings.models import Resource
-from yakusho.core.models import Municipality
+from yakusho.core.models import Department, Municipality
 from yakusho.core.searchwords import synonyms_for
 from yakusho.core.textsearch import MAX_QUERY_LENGTH, Index, Synonyms
 from yakusho.faq.models import Entry, Override, SharedEntry, Visibility
@@ -137,17 +137,30 @@ def items_for(municipality: Municipality, today: date | None = None, *, staff: b
     return items
 
 
-def services_for(municipality: Municipality) -> tuple[list[Service], list[str]]:
+@dataclass
+class Linked:
+    """What answers link to, kept with the index (its version changes with any of them): the
+    published procedures and active resources by pk (key and name only) and every 課."""
+
+    procedures: dict[int, Procedure] = field(default_factory=dict)
+    resources: dict[int, Resource] = field(default_factory=dict)
+    departments: dict[int, Department] = field(default_factory=dict)
+
+
+def services_for(municipality: Municipality) -> tuple[list[Service], list[str], Linked]:
     procedures = Procedure.objects.for_municipality(municipality).filter(published=True).order_by("pk")
     resources = Resource.objects.for_municipality(municipality).filter(is_active=True).order_by("pk")
-    services, texts = [], []
-    for p in procedures.only("pk", "name", "kana", "summary"):
+    services, texts, linked = [], [], Linked()
+    for p in procedures.only("pk", "municipality_id", "key", "name", "kana", "summary"):
         services.append(Service("procedure", p.pk, p.name))
         texts.append(f"{p.kana}\n{p.summary}")
-    for r in resources.only("pk", "name", "description"):
+        linked.procedures[p.pk] = p
+    for r in resources.only("pk", "municipality_id", "key", "name", "description"):
         services.append(Service("resource", r.pk, r.name))
         texts.append(r.description[:500])
-    return services, texts
+        linked.resources[r.pk] = r
+    linked.departments = Department.objects.for_municipality(municipality).order_by().in_bulk()
+    return services, texts, linked
 
 
 @dataclass
@@ -156,13 +169,15 @@ class FaqIndex:
     entries: Index
     services: list[Service]
     service_index: Index
+    linked: Linked = field(default_factory=Linked)
 
     @classmethod
     def build(cls, municipality: Municipality, *, staff: bool = False) -> FaqIndex:
         synonyms = synonyms_for(municipality)
         index = cls.from_items(items_for(municipality, staff=staff), synonyms)
-        services, texts = services_for(municipality)
+        services, texts, linked = services_for(municipality)
         index.services = services
+        index.linked = linked
         index.service_index = Index.build(
             [s.pk for s in services],
             {"name": [s.name for s in services], "text": texts},
@@ -225,10 +240,18 @@ def index_for(municipality: Municipality, *, staff: bool = False) -> FaqIndex:
         return index
 
 
-def search(municipality: Municipality, query: str, *, limit: int = 5, staff: bool = False) -> Result:
+def search(
+    municipality: Municipality,
+    query: str,
+    *,
+    limit: int = 5,
+    staff: bool = False,
+    index: FaqIndex | None = None,
+) -> Result:
     """The ranked entries for ``query``, the matching procedures and resources, and whether the best
-    entry is good enough to give as the answer."""
-    index = index_for(municipality, staff=staff)
+    entry is good enough to give as the answer (``index``: the municipality's, when the caller has
+    it already)."""
+    index = index or index_for(municipality, staff=staff)
     by_ref = {i.ref: i for i in index.items}
     hits = index.entries.search(query, limit=max(limit, 10))
     answers = [Answer(by_ref[index.entries.keys[h.position]], h.score, h.coverage) for h in hits]
@@ -270,3 +293,25 @@ def describe(result: Result) -> dict[str, Any]:
             for s, score in result.services
         ],
     }
+
+
+#: at most this many municipalities' indexes are built before the server forks (the rest on first use)
+WARM_MUNICIPALITIES = 50
+
+
+def warm_indexes(sender: Any = None, **kwargs: Any) -> int:
+    """``core.prefork.preparing`` receiver: build the public index of each municipality with FAQ
+    entries (or a consortium's shared ones) before the server forks, so the workers share it instead
+    of each building its own on its first question."""
+    towns = (
+        Municipality.objects.filter(
+            Q(faq_entries__isnull=False) | Q(consortia__in=SharedEntry.objects.values("consortium_id"))
+        )
+        .distinct()
+        .order_by("pk")[:WARM_MUNICIPALITIES]
+    )
+    built = 0
+    for town in towns:
+        index_for(town)
+        built += 1
+    return built

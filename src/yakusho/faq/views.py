@@ -11,14 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from django_ratelimit.core import is_ratelimited
 
-from yakusho.bookings.models import Resource
 from yakusho.core.contacts import department_contact, office_hours_text
-from yakusho.core.models import Department, Municipality
+from yakusho.core.models import Municipality
 from yakusho.core.office import office_status
 from yakusho.faq import search as faq_search
 from yakusho.faq import services
 from yakusho.faq.models import Category, Channel
-from yakusho.procedures.models import Procedure
 
 
 def _rate(group: str, request: HttpRequest) -> str:
@@ -38,48 +36,39 @@ class FaqMixin:
     def setup_faq(self) -> None:
         self.municipality = get_object_or_404(Municipality, slug=self.kwargs["municipality"])
 
-    def links(self, items: list[faq_search.Item]) -> dict[str, Any]:
-        """The procedures, resources and departments the ``items`` name (three queries)."""
-        m = self.municipality
-        procedure_ids = {pk for i in items for pk in i.procedure_ids}
-        resource_ids = {pk for i in items for pk in i.resource_ids}
-        department_ids = {i.department_id for i in items if i.department_id}
+    def index(self) -> faq_search.FaqIndex:
+        """The municipality's public index, looked up once per request."""
+        found: faq_search.FaqIndex | None = getattr(self, "_index", None)
+        if found is None:
+            found = self._index = faq_search.index_for(self.municipality)
+        return found
+
+    def links(self, items: list[faq_search.Item] | None = None) -> dict[str, Any]:
+        """The procedures, resources and departments answers link to: kept with the municipality's
+        index, so an answer's links cost no query."""
+        linked = self.index().linked
         return {
-            "procedures": Procedure.objects.for_municipality(m).in_bulk(procedure_ids)
-            if procedure_ids
-            else {},
-            "resources": Resource.objects.for_municipality(m).in_bulk(resource_ids) if resource_ids else {},
-            "departments": Department.objects.for_municipality(m).in_bulk(department_ids)
-            if department_ids
-            else {},
+            "procedures": linked.procedures,
+            "resources": linked.resources,
+            "departments": linked.departments,
         }
 
     def service_links(
         self, result: faq_search.Result, shown: dict[str, Any] | None = None
     ) -> dict[str, list[Any]]:
         """The procedures and resources the search found beside the entries, in its order, less
-        those the answer ``shown`` already links (queries only for the kinds found)."""
+        those the answer ``shown`` already links (no query: see :meth:`links`)."""
         already = {
             "procedure": {p.pk for p in shown["procedures"]} if shown else set(),
             "resource": {r.pk for r in shown["resources"]} if shown else set(),
         }
-        ids: dict[str, list[int]] = {"procedure": [], "resource": []}
+        linked = self.links()
+        found = {"procedure": linked["procedures"], "resource": linked["resources"]}
+        chosen: dict[str, list[Any]] = {"procedure": [], "resource": []}
         for service, _score in result.services:
-            if service.pk not in already[service.kind]:
-                ids[service.kind].append(service.pk)
-        m = self.municipality
-        found = {
-            "procedure": Procedure.objects.for_municipality(m).in_bulk(ids["procedure"])
-            if ids["procedure"]
-            else {},
-            "resource": Resource.objects.for_municipality(m).in_bulk(ids["resource"])
-            if ids["resource"]
-            else {},
-        }
-        return {
-            f"service_{kind}s": [found[kind][pk] for pk in ids[kind] if pk in found[kind]]
-            for kind in ("procedure", "resource")
-        }
+            if service.pk not in already[service.kind] and service.pk in found[service.kind]:
+                chosen[service.kind].append(found[service.kind][service.pk])
+        return {"service_procedures": chosen["procedure"], "service_resources": chosen["resource"]}
 
     def view_of(self, item: faq_search.Item, links: dict[str, Any]) -> dict[str, Any]:
         department = links["departments"].get(item.department_id)
@@ -117,7 +106,7 @@ class FaqHomeView(FaqMixin, TemplateView):
             "categories": Category.objects.for_municipality(self.municipality).filter(parent=None),
         }
         if query:
-            result = faq_search.search(self.municipality, query)
+            result = faq_search.search(self.municipality, query, index=self.index())
             context["log"] = services.record(self.municipality, query, result, Channel.PAGE)
             if not result.best:  # only the honest no-answer says whether the office is open
                 context["status"] = office_status(self.municipality)
@@ -143,7 +132,7 @@ class CategoryView(FaqMixin, TemplateView):
             Category.objects.for_municipality(self.municipality).filter(parent=None),
             pk=self.kwargs["category"],
         )
-        items = [i for i in faq_search.index_for(self.municipality).items if i.category == category.name]
+        items = [i for i in self.index().items if i.category == category.name]
         groups = [
             (sub.name, [i for i in items if i.subcategory == sub.name]) for sub in category.children.all()
         ]
@@ -169,7 +158,7 @@ class EntryView(FaqMixin, TemplateView):
         if self.kwargs["kind"] not in kinds:
             raise Http404
         kind = kinds[self.kwargs["kind"]]
-        items = faq_search.index_for(self.municipality).items
+        items = self.index().items
         item = next((i for i in items if i.kind == kind and i.key == self.kwargs["key"]), None)
         if item is None:
             raise Http404

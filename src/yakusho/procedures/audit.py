@@ -13,7 +13,7 @@ def register_models() -> None:
 
     for model in TENANT_MODELS:
         if not auditlog.contains(model):
-            auditlog.register(model, exclude_fields=["search_text", "updated_at"])
+            auditlog.register(model, exclude_fields=["updated_at"])
     # JSON fields in words (core.audit): forms by their titles and questions, answers by the form's labels
     core_audit.register_json_text("procedures.FormDefinition", "definition", _form_definition)
     core_audit.register_json_text("procedures.FormDraft", "definition", _form_definition)

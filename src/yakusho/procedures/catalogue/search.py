@@ -19,7 +19,6 @@ import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any
 
 from django.db.models import Count, F, Func, IntegerField, Max, QuerySet, Value
@@ -240,31 +239,3 @@ class Rank(Func):
         column, params = compiler.compile(self.source_expressions[0])
         whens = " ".join(f"WHEN {pk} THEN {rank}" for rank, pk in enumerate(self.pks))
         return f"CASE {column} {whens} ELSE {len(self.pks)} END", list(params)
-
-
-# --- kept for callers outside the search --------------------------------------------------------
-
-
-def procedure_search_text(procedure: Procedure) -> str:
-    """The procedure's texts, NFKC-normalised, one a line: what ``Procedure.search_text`` stores.
-    The search no longer reads that field; it is kept (and filled cheaply) until it is dropped."""
-    department = procedure.department if procedure.department_id else None
-    texts = (
-        procedure.name,
-        procedure.kana,
-        procedure.summary,
-        procedure.audience,
-        procedure.description,
-        department.name if department else "",
-        department.kana if department else "",
-    )
-    return "\n".join(unicodedata.normalize("NFKC", t) for t in texts if t)
-
-
-@lru_cache(maxsize=1)
-def _kakasi() -> Any:
-    """pykakasi, for the romaji of a new procedure's key (``designer.forms.generate_key``); the
-    search does not use it."""
-    import pykakasi  # loaded on first use: building its dictionary takes ~0.4 s once per process
-
-    return pykakasi.kakasi()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 from yakusho.core.models import Department, Municipality
-from yakusho.procedures.catalogue.search import procedure_search_text
 from yakusho.procedures.models import (
     ChannelKind,
     ChannelStatus,
@@ -67,7 +66,6 @@ def generate(municipality: Municipality, count: int, *, seed: int = 7, prefix: s
             order=n,
         )
         procedure.department = department
-        procedure.search_text = procedure_search_text(procedure)
         procedures.append(procedure)
     Procedure.objects.bulk_create(procedures, batch_size=500)
     created = list(Procedure.objects.for_municipality(municipality).filter(key__startswith=f"{prefix}-"))

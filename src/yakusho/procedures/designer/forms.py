@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django import forms
@@ -133,9 +134,17 @@ class ProcedureCreateForm(forms.ModelForm):
         pass  # the key is checked in clean_key (per municipality); a generated key is made unique
 
 
+@lru_cache(maxsize=1)
+def _kakasi() -> Any:
+    """pykakasi, for the romaji of a new procedure's key (loaded on first use: building its
+    dictionary takes ~0.4 s once per process)."""
+    import pykakasi
+
+    return pykakasi.kakasi()
+
+
 def generate_key(municipality: Municipality, name: str, kana: str) -> str:
     """A procedure key from the reading of its name (romaji), unique in the municipality."""
-    from yakusho.procedures.catalogue.search import _kakasi
 
     text = kana or name
     roman = "-".join(part["hepburn"] for part in _kakasi().convert(text) if part["hepburn"].strip())

@@ -140,7 +140,6 @@ class Procedure(TenantOwned):
     )
     order = models.PositiveIntegerField(_("表示順"), default=0)
     note = models.TextField(_("備考（職員用）"), blank=True)
-    search_text = models.TextField(_("検索用テキスト"), blank=True, editable=False)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
     class Meta:
@@ -157,14 +156,6 @@ class Procedure(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        from yakusho.procedures.catalogue.search import procedure_search_text
-
-        self.search_text = procedure_search_text(self)
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
-        super().save(*args, **kwargs)
 
 
 class ProcedureLifeEvent(TenantOwned):
