@@ -91,7 +91,7 @@ def test_staff_answer_by_mail_the_address_is_erased_and_the_pair_becomes_an_entr
     # the audit trail never held the address
     assert all("taro@example.jp" not in str(e.changes) for e in LogEntry.objects.get_for_object(question))
     again = client.post(url, {"action": "answer", "answer": "二度目"}, follow=True)
-    assert "すでに回答済み" in again.content.decode()
+    assert "この質問は「回答済み」になっています。「回答を送る」はできません。" in again.content.decode()
     made = client.post(reverse("faq_staff:question_to_entry", args=[town_faq.slug, question.pk]))
     entry = Entry.objects.get(key=f"q-{question.code.lower()}")
     assert made["Location"] == reverse("faq_staff:entry_edit", args=[town_faq.slug, entry.pk])
@@ -179,3 +179,20 @@ def test_another_towns_staff_and_anonymous_visitors_are_kept_out(town_faq: Munic
     outsider = staff_client(other)
     assert outsider.get(url).status_code == 403
     assert outsider.get(reverse("faq_staff:question", args=[other.slug, question.pk])).status_code == 404
+
+
+def test_the_workflow_refuses_a_role_that_may_not_answer_and_a_closed_question(
+    town_faq: Municipality,
+) -> None:
+    from yakusho.faq import services
+
+    ask(town_faq, text="住民票の郵送請求の宛先は？", email="a@example.jp")
+    question = Question.objects.get()
+    member = MembershipFactory(municipality=town_faq, role=Role.HQ).user
+    with pytest.raises(services.QuestionError, match="あなたの役割ではできません"):
+        services.answer(question, "回答", member, Role.HQ)
+    services.close(question, Role.COUNTER)
+    with pytest.raises(services.QuestionError, match="「対応不要」になっています"):
+        services.answer(question, "回答", member, Role.ADMIN)
+    question.refresh_from_db()
+    assert question.status == QuestionStatus.CLOSED and question.answer == ""

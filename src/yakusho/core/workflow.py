@@ -1,8 +1,8 @@
 """One way to write a status workflow: states, one table of transitions with who may make each, and
 one error type for a refused action.
 
-A workflow (node reviews, submissions, queue tickets, and the coming ones of FAQ entries and
-payments) is a :class:`Workflow` over a table of :class:`Transition` rows::
+A workflow (node reviews, submissions, queue tickets, questions residents leave for staff, and the
+coming one of payments) is a :class:`Workflow` over a table of :class:`Transition` rows::
 
     TRANSITIONS = Workflow(
         {

@@ -12,11 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from yakusho.core import shortcodes
 from yakusho.core.models import Department, Municipality, User
 from yakusho.core.outbox import queue_mail
+from yakusho.core.permissions import ROLE_PERMISSIONS, Perm
 from yakusho.core.services import absolute
+from yakusho.core.workflow import Transition, TransitionRefused, Workflow
 from yakusho.faq import search as faq_search
 from yakusho.faq.analysis import out_of_hours
 from yakusho.faq.masking import mask
@@ -141,16 +144,41 @@ def ask(municipality: Municipality, text: str, email: str, department: Departmen
     return question
 
 
-class QuestionStateError(Exception):
-    """The question was answered or closed meanwhile (another member of staff, another tab)."""
+class QuestionError(TransitionRefused):
+    """A refused action on a question residents left (answered or closed meanwhile by another member
+    of staff or in another tab, a role that may not), with a message for the person who tried."""
+
+
+#: the roles that answer questions (``Perm.ANSWER_QUESTIONS``); 課 staff only their 課's and those
+#: of no 課 (OWN_DEPARTMENT: checked by the staff pages, which know the member's 課)
+ANSWERERS = frozenset(role for role, perms in ROLE_PERMISSIONS.items() if Perm.ANSWER_QUESTIONS in perms)
+OWN_DEPARTMENT = "own_department"
+QS = QuestionStatus
+TRANSITIONS = Workflow(
+    {
+        "answer": Transition(N_("回答を送る"), {QS.OPEN}, QS.ANSWERED, ANSWERERS, flags={OWN_DEPARTMENT}),
+        "close": Transition(N_("対応不要にする"), {QS.OPEN}, QS.CLOSED, ANSWERERS, flags={OWN_DEPARTMENT}),
+    },
+    model=Question,
+    error=QuestionError,
+    wrong_actor=N_("この操作（%(action)s）は、あなたの役割ではできません。"),
+    wrong_state=N_("この質問は「%(status)s」になっています。「%(action)s」はできません。"),
+)
+
+
+def _check(action: str, question: Question, role: str) -> Transition:
+    return TRANSITIONS.check(
+        action, state=question.status, actor=role, names={"status": question.get_status_display()}
+    )
 
 
 @transaction.atomic
-def answer(question: Question, text: str, staff: User, department: Department | None = None) -> Question:
+def answer(
+    question: Question, text: str, staff: User, role: str, department: Department | None = None
+) -> Question:
     """Send the answer by e-mail and erase the address: the question keeps the answer, not the person."""
     locked = Question.objects.select_for_update().get(pk=question.pk)
-    if locked.status != QuestionStatus.OPEN:
-        raise QuestionStateError(_("この質問はすでに回答済みか、対応不要になっています。"))
+    rule = _check("answer", locked, role)
     municipality = locked.municipality
     context = {
         "municipality": municipality,
@@ -168,7 +196,7 @@ def answer(question: Question, text: str, staff: User, department: Department | 
             render_to_string("faq/mail/answered.txt", context),
         )
     locked.answer = text
-    locked.status = QuestionStatus.ANSWERED
+    locked.status = rule.target
     locked.answered_at = timezone.now()
     locked.answered_by = staff
     locked.email = ""
@@ -179,12 +207,10 @@ def answer(question: Question, text: str, staff: User, department: Department | 
 
 
 @transaction.atomic
-def close(question: Question) -> Question:
+def close(question: Question, role: str) -> Question:
     """No answer is needed (a duplicate, a message that asks nothing): the address is erased."""
     locked = Question.objects.select_for_update().get(pk=question.pk)
-    if locked.status != QuestionStatus.OPEN:
-        raise QuestionStateError(_("この質問はすでに回答済みか、対応不要になっています。"))
-    locked.status = QuestionStatus.CLOSED
+    locked.status = _check("close", locked, role).target
     locked.email = ""
     locked.save(update_fields=["status", "email"])
     return locked
@@ -206,9 +232,9 @@ def to_entry(question: Question) -> Entry:
     it (the question may name a person; the text is masked as the log's)."""
     locked = Question.objects.select_for_update().get(pk=question.pk)
     if locked.status != QuestionStatus.ANSWERED:
-        raise QuestionStateError(_("回答を送った質問だけをFAQにできます。"))
+        raise QuestionError(_("回答を送った質問だけをFAQにできます。"))
     if locked.entry_id is not None:
-        raise QuestionStateError(_("この質問からはすでにFAQを作りました。"))
+        raise QuestionError(_("この質問からはすでにFAQを作りました。"))
     municipality = locked.municipality
     category, subcategory = _category_for(municipality, locked.text)
     key = slugify(f"q-{locked.code.lower()}")

@@ -118,7 +118,7 @@ class QuestionView(QuestionMixin, TemplateView):
         action = request.POST.get("action", "answer")
         try:
             if action == "close":
-                services.close(question)
+                services.close(question, self.membership.role)
                 messages.success(request, _("対応不要にしました。メールアドレスは消去しました。"))
                 return HttpResponseRedirect(here)
             if action != "answer":
@@ -130,8 +130,14 @@ class QuestionView(QuestionMixin, TemplateView):
                 return self.render_to_response(context, status=400)
             staff = request.user
             assert isinstance(staff, User)  # the mixin let only a signed-in member through
-            services.answer(question, form.cleaned_data["answer"], staff, form.cleaned_data["department"])
-        except services.QuestionStateError as exc:
+            services.answer(
+                question,
+                form.cleaned_data["answer"],
+                staff,
+                self.membership.role,
+                form.cleaned_data["department"],
+            )
+        except services.QuestionError as exc:
             messages.error(request, str(exc))
             return HttpResponseRedirect(here)
         messages.success(request, _("回答をメールで送りました。メールアドレスは消去しました。"))
@@ -149,7 +155,7 @@ class QuestionToEntryView(QuestionMixin, View):
             raise PermissionDenied
         try:
             entry = services.to_entry(question)
-        except services.QuestionStateError as exc:
+        except services.QuestionError as exc:
             messages.error(request, str(exc))
             return HttpResponseRedirect(
                 reverse("faq_staff:question", args=[self.municipality.slug, question.pk])
