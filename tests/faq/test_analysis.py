@@ -23,7 +23,7 @@ from tests.helpers import login_verified
 from yakusho.core.calendar import BusinessCalendar
 from yakusho.core.models import Closure, Department, Municipality, Role
 from yakusho.faq.analysis import Analysis, analyse, out_of_hours, parse_ref
-from yakusho.faq.demo_queries import PERSONAL, demo_texts, load_demo_queries
+from yakusho.faq.demo.queries import PERSONAL, demo_texts, load_demo_queries
 from yakusho.faq.masking import mask
 from yakusho.faq.models import Entry, Query
 from yakusho.faq.staff_analysis import read_range

@@ -1,6 +1,6 @@
 """``yakusho demo`` loads the FAQ files of ``data/faq/`` (a ``demo_loaded`` receiver, after the
 procedures and the bookings, which the entries link to), a few questions residents left for staff
-to answer, and the demo log of questions asked (``faq.demo_queries``)."""
+to answer, and the demo log of questions asked (``faq.demo.queries``)."""
 
 from __future__ import annotations
 
