@@ -19,6 +19,8 @@ from yakusho.faq.models import Channel
 from yakusho.faq.views import flooded
 
 router = Router(tags=["faq"])
+#: values of ``log`` that leave a question out of the log
+NOT_LOGGED = frozenset({"false", "0", "no", "off"})
 
 
 class EntryHitOut(Schema):
@@ -64,13 +66,13 @@ def search(
         ),
     ] = "",
     log: Annotated[
-        bool,
+        str,
         Query(
-            description="log the question (masked) for the municipality's analysis, as the chat does; "
-            "an evaluation run passes false",
-            example=True,
+            description="`false` (or `0`, `no`, `off`) leaves the question out of the municipality's log "
+            "(an evaluation run); anything else logs it, masked, as the chat does",
+            example="true",
         ),
-    ] = True,
+    ] = "true",
 ) -> dict[str, Any]:
     """Rank the municipality's public FAQ entries for a question, with the no-answer decision.
 
@@ -82,6 +84,6 @@ def search(
     if query and flooded(request):
         raise HttpError(429, TOO_MANY)
     result = faq_search.search(town, query)
-    if query and log:
+    if query and log.strip().lower() not in NOT_LOGGED:
         services.record(town, query, result, Channel.API)
     return faq_search.describe(result)
