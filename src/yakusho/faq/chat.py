@@ -25,14 +25,13 @@ from django.views.generic import FormView, TemplateView
 from yakusho.core import shortcodes
 from yakusho.core.contacts import office_hours_text
 from yakusho.core.models import Municipality
-from yakusho.core.office import office_status
 from yakusho.core.responses import NotFound
 from yakusho.core.views.public import public_form_ratelimit
 from yakusho.faq import search as faq_search
 from yakusho.faq import services
 from yakusho.faq.forms import AskForm
 from yakusho.faq.models import Category, Channel, Query, Question
-from yakusho.faq.views import FaqMixin, flooded
+from yakusho.faq.views import FLOODED, FaqMixin, flooded
 
 
 def _fragment(request: HttpRequest) -> bool:
@@ -52,7 +51,7 @@ class ChatView(FaqMixin, TemplateView):
             context = self.base_context() | {
                 "flooded": True,
                 "asked": query,
-                "message": _("短い時間に多くの質問がありました。1分ほど待ってから、もう一度お尋ねください。"),
+                "message": FLOODED,
             }
             return self.render_to_response(context, status=429)
         return self.render_to_response(self.get_context_data(query=query))
@@ -76,24 +75,16 @@ class ChatView(FaqMixin, TemplateView):
             )
         return context
 
-    def no_answer(self) -> dict[str, Any]:
-        return {
-            "status": office_status(self.municipality),
-            "office_hours": office_hours_text(self.municipality),
-        }
-
     def answer_turn(self, query: str) -> dict[str, Any]:
         result = faq_search.search(self.municipality, query, index=self.index())
         log = services.record(self.municipality, query, result, Channel.CHAT)
-        shown = [a.item for a in result.answers[:4]]
-        links = self.links(shown)
         turn: dict[str, Any] = {"asked": query, "log": log, "answered": bool(result.best)}
         if result.best:
-            turn["best"] = self.view_of(result.best.item, links)
+            turn["best"] = self.view_of(result.best.item)
             turn["alternatives"] = [a.item for a in result.answers[1:4]]
         else:
             turn["alternatives"] = [a.item for a in result.answers[:3]]
-            turn.update(self.no_answer())
+            turn.update(self.office_context())
         turn.update(self.service_links(result, turn.get("best")))
         return turn
 
@@ -103,8 +94,7 @@ class ChatView(FaqMixin, TemplateView):
         if item is None:
             raise NotFound(_("この質問は見つかりません。公開が終わったか、URLが正しくありません。"))
         log = services.record(self.municipality, item.question, None, Channel.GUIDED, item=item)
-        links = self.links([item])
-        return {"asked": item.question, "log": log, "answered": True, "best": self.view_of(item, links)}
+        return {"asked": item.question, "log": log, "answered": True, "best": self.view_of(item)}
 
     def category_turn(self, value: str) -> dict[str, Any]:
         if not value.isdigit() or len(value) > 9:
@@ -165,11 +155,7 @@ class FeedbackView(FaqMixin, View):
             else:
                 context["helpful"] = helpful == "yes"
         if not context.get("helpful"):
-            context.update(
-                status=office_status(self.municipality),
-                office_hours=office_hours_text(self.municipality),
-                ask_text=query.text,
-            )
+            context.update(self.office_context(), ask_text=query.text)
         template = "faq/_chat_feedback.html" if context["fragment"] else "faq/chat_feedback.html"
         return render(request, template, context, status=status)
 
@@ -193,11 +179,7 @@ class AskView(FaqMixin, FormView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.update(
-            municipality=self.municipality,
-            status=office_status(self.municipality),
-            office_hours=office_hours_text(self.municipality),
-        )
+        context.update(municipality=self.municipality, **self.office_context())
         return context
 
     def form_valid(self, form: AskForm) -> HttpResponse:

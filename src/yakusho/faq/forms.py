@@ -13,6 +13,22 @@ from yakusho.core.models import Department, Municipality
 MAX_QUESTION = 1000
 
 
+def department_field(label: Any, empty_label: Any) -> forms.ModelChoiceField:
+    """An optional choice of a 課; :func:`limit_departments` gives it the municipality's."""
+    return forms.ModelChoiceField(
+        label=label,
+        queryset=Department.objects.none(),
+        required=False,
+        empty_label=empty_label,
+        error_messages={"invalid_choice": _("この団体にない課です。一覧から選んでください。")},
+    )
+
+
+def limit_departments(form: forms.Form, municipality: Municipality) -> None:
+    field: Any = form.fields["department"]
+    field.queryset = Department.objects.for_municipality(municipality).order_by("order", "pk")
+
+
 class AskForm(NormalizingMixin, forms.Form):
     text = forms.CharField(
         label=_("ご質問"),
@@ -30,18 +46,11 @@ class AskForm(NormalizingMixin, forms.Form):
             "invalid": _("メールアドレスの形式が正しくありません（例：taro@example.jp）。"),
         },
     )
-    department = forms.ModelChoiceField(
-        label=_("担当課（わかれば）"),
-        queryset=Department.objects.none(),
-        required=False,
-        empty_label=_("わからない"),
-        error_messages={"invalid_choice": _("この団体にない課です。一覧から選んでください。")},
-    )
+    department = department_field(_("担当課（わかれば）"), _("わからない"))
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field: Any = self.fields["department"]
-        field.queryset = Department.objects.for_municipality(municipality).order_by("order", "pk")
+        limit_departments(self, municipality)
 
     def clean_text(self) -> str:
         text = str(self.cleaned_data["text"]).strip()
@@ -60,15 +69,8 @@ class AnswerForm(NormalizingMixin, forms.Form):
         help_text=_("このままメールで送ります。住民の方に伝わる言葉で、手続や窓口の案内も添えてください。"),
         error_messages={"required": _("回答を入力してください。")},
     )
-    department = forms.ModelChoiceField(
-        label=_("担当課"),
-        queryset=Department.objects.none(),
-        required=False,
-        empty_label=_("（決まっていない）"),
-        error_messages={"invalid_choice": _("この団体にない課です。一覧から選んでください。")},
-    )
+    department = department_field(_("担当課"), _("（決まっていない）"))
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field: Any = self.fields["department"]
-        field.queryset = Department.objects.for_municipality(municipality).order_by("order", "pk")
+        limit_departments(self, municipality)

@@ -41,11 +41,12 @@ def record(
     for an answer chosen from the guided buttons or the alternatives."""
     best = item or (result.best.item if result and result.best else None)
     score = result.best.score if result and result.best and item is None else 0.0
+    now = timezone.now()
     with transaction.atomic():
         _commit_without_waiting()
         return Query.objects.create(
             municipality=municipality,
-            asked_at=timezone.now(),
+            asked_at=now,
             text=mask(text)[:200],
             channel=channel,
             answered=best is not None,
@@ -55,7 +56,7 @@ def record(
             subcategory=best.subcategory if best else "",
             department_id=best.department_id if best else None,
             score=round(score, 4),
-            out_of_hours=out_of_hours(municipality, timezone.now()),
+            out_of_hours=out_of_hours(municipality, now),
             token=secrets.token_urlsafe(16),
         )
 

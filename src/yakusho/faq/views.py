@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from django_ratelimit.core import is_ratelimited
 
@@ -21,6 +21,10 @@ from yakusho.faq.models import Category, Channel
 
 def _rate(group: str, request: HttpRequest) -> str:
     return str(settings.RATELIMIT_FAQ_SEARCH)
+
+
+#: what a flooded address is told, on the FAQ page and in the chat
+FLOODED = gettext_lazy("短い時間に多くの質問がありました。1分ほど待ってから、もう一度お尋ねください。")
 
 
 def flooded(request: HttpRequest) -> bool:
@@ -43,39 +47,39 @@ class FaqMixin:
             found = self._index = faq_search.index_for(self.municipality)
         return found
 
-    def links(self, items: list[faq_search.Item] | None = None) -> dict[str, Any]:
-        """The procedures, resources and departments answers link to: kept with the municipality's
-        index, so an answer's links cost no query."""
-        linked = self.index().linked
+    def office_context(self) -> dict[str, Any]:
+        """What the escalation shows: whether the office is open now, and its hours."""
         return {
-            "procedures": linked.procedures,
-            "resources": linked.resources,
-            "departments": linked.departments,
+            "status": office_status(self.municipality),
+            "office_hours": office_hours_text(self.municipality),
         }
 
     def service_links(
         self, result: faq_search.Result, shown: dict[str, Any] | None = None
     ) -> dict[str, list[Any]]:
         """The procedures and resources the search found beside the entries, in its order, less
-        those the answer ``shown`` already links (no query: see :meth:`links`)."""
+        those the answer ``shown`` already links (no query: kept with the index)."""
         already = {
             "procedure": {p.pk for p in shown["procedures"]} if shown else set(),
             "resource": {r.pk for r in shown["resources"]} if shown else set(),
         }
-        linked = self.links()
-        found = {"procedure": linked["procedures"], "resource": linked["resources"]}
+        linked = self.index().linked
+        found: dict[str, dict[int, Any]] = {"procedure": linked.procedures, "resource": linked.resources}
         chosen: dict[str, list[Any]] = {"procedure": [], "resource": []}
         for service, _score in result.services:
             if service.pk not in already[service.kind] and service.pk in found[service.kind]:
                 chosen[service.kind].append(found[service.kind][service.pk])
         return {"service_procedures": chosen["procedure"], "service_resources": chosen["resource"]}
 
-    def view_of(self, item: faq_search.Item, links: dict[str, Any]) -> dict[str, Any]:
-        department = links["departments"].get(item.department_id)
+    def view_of(self, item: faq_search.Item) -> dict[str, Any]:
+        """An answer as shown: the entry, the procedures and resources it links (kept with the
+        municipality's index, so no query) and whom to ask."""
+        linked = self.index().linked
+        department = linked.departments.get(item.department_id) if item.department_id else None
         return {
             "item": item,
-            "procedures": [links["procedures"][pk] for pk in item.procedure_ids if pk in links["procedures"]],
-            "resources": [links["resources"][pk] for pk in item.resource_ids if pk in links["resources"]],
+            "procedures": [linked.procedures[pk] for pk in item.procedure_ids if pk in linked.procedures],
+            "resources": [linked.resources[pk] for pk in item.resource_ids if pk in linked.resources],
             "contact": department_contact(department, self.municipality) if department else None,
         }
 
@@ -91,9 +95,7 @@ class FaqHomeView(FaqMixin, TemplateView):
         query = (request.GET.get("q") or "").strip()[: faq_search.MAX_QUERY]
         if query and flooded(request):
             context = self.get_context_data(query="")
-            context["flood_message"] = _(
-                "短い時間に多くの質問がありました。1分ほど待ってから、もう一度お尋ねください。"
-            )
+            context["flood_message"] = FLOODED
             context["query"] = query
             return self.render_to_response(context, status=429)
         return self.render_to_response(self.get_context_data(query=query))
@@ -109,12 +111,9 @@ class FaqHomeView(FaqMixin, TemplateView):
             result = faq_search.search(self.municipality, query, index=self.index())
             context["log"] = services.record(self.municipality, query, result, Channel.PAGE)
             if not result.best:  # only the honest no-answer says whether the office is open
-                context["status"] = office_status(self.municipality)
-                context["office_hours"] = office_hours_text(self.municipality)
-            shown = [a.item for a in result.answers[:4]]
-            links = self.links(shown)
+                context.update(self.office_context())
             context["result"] = result
-            context["best"] = self.view_of(result.best.item, links) if result.best else None
+            context["best"] = self.view_of(result.best.item) if result.best else None
             others = result.answers[1:4] if result.best else result.answers[:3]
             context["alternatives"] = [a.item for a in others]
             context.update(self.service_links(result, context["best"]))
@@ -162,10 +161,9 @@ class EntryView(FaqMixin, TemplateView):
         item = next((i for i in items if i.kind == kind and i.key == self.kwargs["key"]), None)
         if item is None:
             raise Http404
-        links = self.links([item])
         category = (
             Category.objects.for_municipality(self.municipality)
             .filter(parent=None, name=item.category)
             .first()
         )
-        return {"municipality": self.municipality, **self.view_of(item, links), "category": category}
+        return {"municipality": self.municipality, **self.view_of(item), "category": category}
