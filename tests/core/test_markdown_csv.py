@@ -33,3 +33,21 @@ def test_csv_has_bom_and_japanese() -> None:
     assert body.startswith("\ufeff".encode())
     assert body.decode("utf-8-sig").splitlines() == ["課名,人数", "総務課,3", "市民課,"]
     assert "UTF-8''" in response["Content-Disposition"]
+
+
+def test_markdown_kept_rendered_follows_the_language_and_the_text() -> None:
+    from django.utils import translation
+
+    table = "| 手続 | 手数料 |\n|---|---|\n| 住民票 | 300円 |"
+    with translation.override("ja"):
+        japanese = render_markdown(table)
+    with translation.override("en"):
+        english = render_markdown(table)
+    with translation.override("ja"):
+        again = render_markdown(table)
+        changed = render_markdown(table.replace("300円", "350円"))
+    assert 'aria-label="表"' in japanese and 'aria-label="Table"' in english
+    assert again == japanese
+    assert "350円" in changed and "300円" not in changed
+    long_text = "長い説明。" * 1000  # past the kept length: rendered every time, still right
+    assert render_markdown(long_text).startswith("<p>長い説明。")

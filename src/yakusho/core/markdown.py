@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from markdown_it import MarkdownIt
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
@@ -46,10 +48,22 @@ def render_markdown(text: str) -> str:
     """Markdown → sanitised HTML (no raw HTML, no scripts, only http(s)/mailto/tel links).
 
     Tables are wrapped in a focusable scroll region so that a wide table scrolls by keyboard on a
-    phone instead of widening the page.
+    phone instead of widening the page. A text is rendered once per process and language (answers
+    and plan descriptions are shown again and again; a changed text is a new key).
     """
-    html = _md.render(text or "")
-    return _wrap_tables(_clean(html))
+    text = text or ""
+    if len(text) > _MEMO_LENGTH:
+        return _rendered.__wrapped__(text, get_language())
+    return _rendered(text, get_language())
+
+
+#: texts up to this length are kept rendered (at most 512 of them: a few MB per process at worst)
+_MEMO_LENGTH = 4000
+
+
+@lru_cache(maxsize=512)
+def _rendered(text: str, language: str | None) -> str:
+    return _wrap_tables(_clean(_md.render(text)))
 
 
 def _wrap_tables(html: str) -> str:

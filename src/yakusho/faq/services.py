@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -42,33 +42,21 @@ def record(
     best = item or (result.best.item if result and result.best else None)
     score = result.best.score if result and result.best and item is None else 0.0
     now = timezone.now()
-    with transaction.atomic():
-        _commit_without_waiting()
-        return Query.objects.create(
-            municipality=municipality,
-            asked_at=now,
-            text=mask(text)[:200],
-            channel=channel,
-            answered=best is not None,
-            entry_ref=best.ref if best else "",
-            entry_question=best.question[:200] if best else "",
-            category=best.category if best else "",
-            subcategory=best.subcategory if best else "",
-            department_id=best.department_id if best else None,
-            score=round(score, 4),
-            out_of_hours=out_of_hours(municipality, now),
-            token=secrets.token_urlsafe(16),
-        )
-
-
-def _commit_without_waiting() -> None:
-    """On PostgreSQL, let this transaction's commit return before its record reaches the disk
-    (``synchronous_commit = off`` for it alone): a chat turn does not wait on the disk to log its
-    question. A crash within a fraction of a second may lose the last few log rows — never
-    anything else, and never a torn row — which the analysis can bear."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
+    return Query.objects.create(
+        municipality=municipality,
+        asked_at=now,
+        text=mask(text)[:200],
+        channel=channel,
+        answered=best is not None,
+        entry_ref=best.ref if best else "",
+        entry_question=best.question[:200] if best else "",
+        category=best.category if best else "",
+        subcategory=best.subcategory if best else "",
+        department_id=best.department_id if best else None,
+        score=round(score, 4),
+        out_of_hours=out_of_hours(municipality, now),
+        token=secrets.token_urlsafe(16),
+    )
 
 
 class RatingError(Exception):
