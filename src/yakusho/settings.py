@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "yakusho.procedures",
     "yakusho.bookings",
     "yakusho.faq",
+    "yakusho.payments",
 ]
 
 MIDDLEWARE = [
@@ -262,6 +263,13 @@ RATELIMIT_PUBLIC_FORM = os.environ.get("YAKUSHO_RATELIMIT_PUBLIC_FORM", "20/m")
 # Questions to the FAQ and the chat (the page, the panel, the API) from one address: a resident
 # asks a few a minute; a flood is a script (docs/faq.md "Bad input").
 RATELIMIT_FAQ_SEARCH = os.environ.get("YAKUSHO_RATELIMIT_FAQ_SEARCH", "40/m")
+
+# Payments (docs/payments.md): the till's payment terminal adapter, extra adapter modules, the demo
+# terminal's pause, and the amount above which a void or refund needs a second member of staff.
+PAYMENT_TERMINAL = os.environ.get("YAKUSHO_PAYMENT_TERMINAL", "demo")
+PAYMENT_TERMINAL_MODULES = [m for m in os.environ.get("YAKUSHO_PAYMENT_TERMINAL_MODULES", "").split(",") if m]
+DEMO_TERMINAL_DELAY = float(os.environ.get("YAKUSHO_DEMO_TERMINAL_DELAY", "0"))
+PAYMENTS_APPROVAL_YEN = int(os.environ.get("YAKUSHO_PAYMENTS_APPROVAL_YEN", "5000"))
 
 # Content-Security-Policy (django-csp): our own scripts and styles only, nothing inline.
 CONTENT_SECURITY_POLICY = {

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("yakusho.procedures.urls")),
     path("", include("yakusho.bookings.urls")),
     path("", include("yakusho.faq.urls")),
+    path("", include("yakusho.payments.urls")),
     path("", include("yakusho.metrics.urls")),
     path("i18n/language/", switch_language, name="set_language"),
     path("i18n/catalog.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),

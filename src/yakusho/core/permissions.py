@@ -25,6 +25,10 @@ class Perm(StrEnum):
     SERVE_COUNTER = "serve_counter"  # serve residents at the no-writing counter (書かない窓口)
     EDIT_FAQ = "edit_faq"  # write FAQ entries, local answers and synonyms (課 staff: their 課 only)
     ANSWER_QUESTIONS = "answer_questions"  # answer questions residents left (課 staff: their 課 only)
+    TAKE_PAYMENTS = "take_payments"  # take payments at the till, void and refund them
+    CLOSE_DAY = "close_day"  # close a business day (日計) and export it for the finance system
+    MANAGE_FEES = "manage_fees"  # edit the fee catalogue, import and export it
+    APPROVE_REFUNDS = "approve_refunds"  # approve another's void or refund above the limit
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
@@ -34,7 +38,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
         {Perm.VIEW, Perm.EDIT_FORMS, Perm.MANAGE_BOOKINGS, Perm.EDIT_FAQ, Perm.ANSWER_QUESTIONS}
     ),
     Role.COUNTER: frozenset(
-        {Perm.VIEW, Perm.MANAGE_BOOKINGS, Perm.READ_CARDS, Perm.SERVE_COUNTER, Perm.ANSWER_QUESTIONS}
+        {
+            Perm.VIEW,
+            Perm.MANAGE_BOOKINGS,
+            Perm.READ_CARDS,
+            Perm.SERVE_COUNTER,
+            Perm.ANSWER_QUESTIONS,
+            Perm.TAKE_PAYMENTS,
+            Perm.CLOSE_DAY,
+        }
     ),
     Role.HQ: frozenset({Perm.VIEW, Perm.VIEW_AUDIT}),
 }

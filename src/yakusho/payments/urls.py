@@ -1,0 +1,9 @@
+"""Every URL of payments: the public fee list and, under /staff/, the till, the daily close and the
+fee catalogue (each included module keeps its own namespace)."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("yakusho.payments.public_urls")),
+    path("staff/", include("yakusho.payments.staff_urls")),
+]
