@@ -1159,3 +1159,28 @@ def test_inu_toroku_asks_for_the_certificate_only_when_vaccinated() -> None:
     assert disguised.errors["certificate"] == [
         "「狂犬病予防注射済証の写真またはPDF」のファイル「済証.pdf」は、中身がPDFのファイルではありません。"
     ]
+
+
+def test_fee_items_name_the_catalogue_item_and_quantity_the_till_charges() -> None:
+    form = load_definition((FORMS / "oe--juminhyo-koufu.json").read_text("utf-8"))
+    raw, _files = complete_answer(form)
+    result = form.validate(raw | {"copies": "３"}, today=TODAY)
+    assert result.ok, result.errors
+    assert form.catalogue_lines(result.cleaned) == [("住民票の写し等の交付手数料", "juminhyo", 3)]
+    sodai = load_definition((FORMS / "oe--sodai-gomi.json").read_text("utf-8"))
+    assert sodai.catalogue_lines({}) == []  # paid with a 処理券 bought elsewhere: no catalogue line
+
+
+def test_refuses_a_quantity_without_a_catalogue_item_and_a_bad_quantity() -> None:
+    data = definition(
+        {"key": "n", "type": "number", "label": "N"},
+        fee={"items": [{"label": "手数料", "amount": "300 * n", "quantity": "n"}]},
+    )
+    assert refused(data) == [
+        ("$.fee.items[0].quantity", "数量（quantity）は手数料一覧の項目（fee_item）と一緒に指定してください。")
+    ]
+    data = definition(
+        {"key": "n", "type": "number", "label": "N"},
+        fee={"items": [{"label": "手数料", "amount": "300 * n", "fee_item": "juminhyo", "quantity": "copies"}]},
+    )
+    assert refused(data) == [("$.fee.items[0].quantity", "式「copies」の「copies」という項目はありません。")]

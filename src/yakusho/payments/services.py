@@ -23,10 +23,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from yakusho.core import shortcodes
-from yakusho.core.models import Municipality, User
+from yakusho.core.models import Municipality, Role, User
 from yakusho.core.normalize import normalize_number
+from yakusho.core.workflow import Transition, TransitionRefused, Workflow
 from yakusho.payments import terminals
 from yakusho.payments.models import (
     CASHLESS,
@@ -51,7 +53,7 @@ MAX_YEN = 10_000_000
 _YEN_RE = re.compile(r"^-?[0-9]+$")
 
 
-class PaymentError(Exception):
+class PaymentError(TransitionRefused):
     """A payment, reversal or close refused; the message says why, in Japanese, and ``field``
     names the form field it concerns (empty for the whole form)."""
 
@@ -59,6 +61,33 @@ class PaymentError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+#: who may decide a void or refund above the limit (a second member of staff: never the requester)
+APPROVERS = frozenset({Role.ADMIN})
+#: who may void or refund a payment (the till's staff; above the limit an approver decides)
+TILL_STAFF = frozenset({Role.ADMIN, Role.COUNTER})
+
+#: a void or refund waiting for its approval (docs/payments.md "Voids and refunds")
+REVERSALS = Workflow(
+    {
+        "approve": Transition(N_("承認する"), {ReversalStatus.PENDING}, ReversalStatus.DONE, APPROVERS),
+        "reject": Transition(N_("却下する"), {ReversalStatus.PENDING}, ReversalStatus.REJECTED, APPROVERS),
+    },
+    model=Reversal,
+    error=PaymentError,
+    wrong_state=N_("この取消・返金は承認待ちではありません（%(action)s）。"),
+)
+#: a payment voided or refunded in full
+PAYMENTS = Workflow(
+    {
+        "void": Transition(N_("取消"), {PaymentStatus.PAID}, PaymentStatus.VOIDED, TILL_STAFF),
+        "refund": Transition(N_("返金"), {PaymentStatus.PAID}, PaymentStatus.REFUNDED, TILL_STAFF),
+    },
+    model=Payment,
+    error=PaymentError,
+    wrong_state=N_("この支払は取消・返金できる状況ではありません（%(action)s）。"),
+)
 
 
 def parse_yen(value: Any, label: str, field: str = "") -> int:
@@ -372,22 +401,22 @@ def request_reversal(
     return reversal
 
 
-def approve(reversal: Reversal, staff: User) -> Reversal:
+def approve(reversal: Reversal, staff: User, role: str = Role.ADMIN) -> Reversal:
     """A second member of staff approves a pending void or refund; it is then done."""
-    if reversal.status != ReversalStatus.PENDING:
-        raise PaymentError(_("この取消・返金は承認待ちではありません。"))
+    REVERSALS.check("approve", state=reversal.status, actor=role)
     if reversal.requested_by_id == staff.pk:
         raise PaymentError(_("申請した職員とは別の職員が承認してください。"))
     return _execute(reversal, approver=staff)
 
 
-def reject(reversal: Reversal, staff: User) -> Reversal:
+def reject(reversal: Reversal, staff: User, role: str = Role.ADMIN) -> Reversal:
+    REVERSALS.check("reject", state=reversal.status, actor=role)
     with transaction.atomic():
         updated = Reversal.objects.filter(pk=reversal.pk, status=ReversalStatus.PENDING).update(
-            status=ReversalStatus.REJECTED, approved_by=staff, decided_at=timezone.now()
+            status=REVERSALS["reject"].target, approved_by=staff, decided_at=timezone.now()
         )
     if not updated:
-        raise PaymentError(_("この取消・返金は承認待ちではありません。"))
+        raise REVERSALS.refuse(REVERSALS.wrong_state, "reject")
     reversal.refresh_from_db()
     return reversal
 
@@ -401,7 +430,7 @@ def _execute(reversal: Reversal, approver: User | None) -> Reversal:
     with transaction.atomic():
         _lock(payment.municipality)
         done = Reversal.objects.filter(pk=reversal.pk, status=ReversalStatus.PENDING).update(
-            status=ReversalStatus.DONE,
+            status=REVERSALS["approve"].target,
             approved_by=approver,
             decided_at=timezone.now(),
             business_day=business_day(payment.municipality),
@@ -410,8 +439,8 @@ def _execute(reversal: Reversal, approver: User | None) -> Reversal:
             raise PaymentError(_("この取消・返金は既に処理されています。"))
         full = refunded_yen(payment) >= payment.total_yen
         if full:
-            status = PaymentStatus.VOIDED if reversal.kind == ReversalKind.VOID else PaymentStatus.REFUNDED
-            Payment.objects.filter(pk=payment.pk).update(status=status)
+            status = PAYMENTS["void" if reversal.kind == ReversalKind.VOID else "refund"].target
+            Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PAID).update(status=status)
             if payment.payable:
                 payables.get(payment.payable).refunded(
                     payment.municipality, payment.payable_ref, payment.code

@@ -12,6 +12,7 @@ class ProceduresConfig(AppConfig):
         from yakusho.core.demo import demo_loaded
         from yakusho.core.models import Department, SynonymGroup
         from yakusho.procedures import audit
+        from yakusho.procedures.counter import payment
         from yakusho.procedures.counter.readers.registry import autodiscover
         from yakusho.procedures.demo import counter_visits, one_stop
         from yakusho.procedures.demo import procedures as demo
@@ -19,6 +20,7 @@ class ProceduresConfig(AppConfig):
 
         audit.register_models()
         autodiscover()
+        payment.register()  # the till asks a counter visit what it owes (payments.payables)
         # the catalogue's search index reads these (catalogue.search); same dispatch uids as the FAQ's
         searchversion.watch(Procedure, Department, SynonymGroup)
         demo_loaded.connect(demo.load_demo_procedures, dispatch_uid="procedures-demo")

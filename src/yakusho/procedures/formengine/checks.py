@@ -407,8 +407,20 @@ class _Checker:
                 self.check_refs(amount, item.amount, f"{path}.amount", max_page=None)
             if when is not None and item.when:
                 self.check_refs(when, item.when, f"{path}.when", max_page=None)
-            if amount is not None and (when is not None or not item.when):
-                self.form.fee_rules.append(FeeRule(item.label, amount, when))
+            quantity = self.parse(item.quantity, f"{path}.quantity") if item.quantity else None
+            if quantity is not None and item.quantity:
+                self.check_refs(quantity, item.quantity, f"{path}.quantity", max_page=None)
+            if item.quantity and not item.fee_item:
+                self.error(
+                    f"{path}.quantity",
+                    "数量（quantity）は手数料一覧の項目（fee_item）と一緒に指定してください。",
+                )
+            if (
+                amount is not None
+                and (when is not None or not item.when)
+                and (quantity is not None or not item.quantity)
+            ):
+                self.form.fee_rules.append(FeeRule(item.label, amount, when, item.fee_item, quantity))
 
     # --- cycles ------------------------------------------------------------------------------
 

@@ -73,6 +73,9 @@ class FeeRule:
     label: str
     amount: Node
     when: Node | None
+    #: the fee catalogue's item it is charged as at the till, and how many (None: 1)
+    fee_item: str | None = None
+    quantity: Node | None = None
 
 
 class DefinitionBase:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_FLOOR
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -279,6 +279,37 @@ class FormDefinition(DefinitionBase):
                 ) from None
             rows.append((rule.label, int(amount.to_integral_value(ROUND_FLOOR))))
         return rows
+
+    def catalogue_lines(
+        self, cleaned: Mapping[str, Any], *, today: date | None = None
+    ) -> list[tuple[str, str, int]]:
+        """(label, fee catalogue key, quantity) for each fee item that applies and names an item of
+        the municipality's fee catalogue (``fee_item``): what the till charges for these answers."""
+        today = today or today_in_japan()
+        scope = self._scope(cleaned, today)
+        lines: list[tuple[str, str, int]] = []
+        for rule in self.fee_rules:
+            if rule.fee_item is None:
+                continue
+            try:
+                if rule.when is not None and not expressions._truthy(
+                    expressions.evaluate(rule.when, scope, today=today)
+                ):
+                    continue
+                quantity = (
+                    expressions._num(expressions.evaluate(rule.quantity, scope, today=today))
+                    if rule.quantity is not None
+                    else 1
+                )
+            except ExpressionError as exc:
+                raise FeeError(
+                    _("手数料「%(label)s」の数量を計算できません：%(error)s")
+                    % {"label": rule.label, "error": exc}
+                ) from None
+            count = int(Decimal(quantity).to_integral_value(ROUND_FLOOR))
+            if count > 0:
+                lines.append((rule.label, rule.fee_item, count))
+        return lines
 
     def fee(self, cleaned: Mapping[str, Any], *, today: date | None = None) -> int:
         """The fee in yen for these answers: the sum of the items that apply, fractions of a yen

@@ -18,6 +18,7 @@ Label = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Help = Annotated[str, StringConstraints(max_length=2000)]
 Markdown = Annotated[str, StringConstraints(max_length=50000)]
 Expression = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+FeeItemKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)]
 FactSlug = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z][a-z0-9_.]{0,59}$"),
@@ -233,6 +234,14 @@ class FeeItem(Strict):
     label: Label
     amount: Expression = Field(description="an expression in yen, e.g. 300 * large_items")
     when: Expression | None = Field(None, description="counted only when this expression is true")
+    fee_item: FeeItemKey | None = Field(
+        None,
+        description="the municipality's fee catalogue item this is charged as at the till (payments), "
+        "e.g. juminhyo",
+    )
+    quantity: Expression | None = Field(
+        None, description="how many of the catalogue item, e.g. copies (1 when not given); needs fee_item"
+    )
 
 
 class Fee(Strict):

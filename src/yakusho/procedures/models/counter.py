@@ -64,6 +64,8 @@ class CounterVisit(TenantOwned):
     facts = models.JSONField(_("入力済みの事実"), default=dict, blank=True)
     confirm_token = models.CharField(_("確認画面の鍵"), max_length=64, blank=True, editable=False)
     confirmed_at = models.DateTimeField(_("本人確認日時"), null=True, blank=True)
+    #: the 領収番号 of the till's payment for this visit's fees (payments), blank until paid
+    payment_code = models.CharField(_("領収番号"), max_length=shortcodes.LENGTH, blank=True)
 
     class Meta:
         verbose_name = _("窓口の来庁")

@@ -1,0 +1,121 @@
+"""Figures payments publishes to the metrics registry, per municipality and period.
+
+A payment belongs to the period of its business day (計上日). Voided payments count nowhere (they
+were never a payment the resident made); refunded ones count as payments made. "Cashless" is a
+card, a QR code payment or e-money (``models.CASHLESS``). Channels: the counter till (窓口), the
+self-checkout (セルフレジ) and online. A share of nothing is None, not 0.
+
+- ``payments.payments`` — payments taken, with a breakdown by method and by channel (``method:card``,
+  ``channel:counter``).
+- ``payments.cashless_count`` — cashless payments in person (counter and self-checkout): 美郷町's
+  「キャッシュレス件数」.
+- ``payments.cashless_share.counter`` — the share of the counter's payments made cashless: 潟上市's
+  measure (14.4 % at its 市民課 counter in July 2025).
+- ``payments.self_checkout`` — payments made at the self-checkout.
+- ``payments.cashless_items`` — fee items of the catalogue that take a cashless method today:
+  大江町's 「税金・手数料等に係るキャッシュレス決済対応項目数」. The catalogue keeps no history of
+  methods, so only a running period has this figure (a past period's is None, never today's count).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, QuerySet
+
+from yakusho.core.models import Municipality
+from yakusho.metrics.registry import Period, registry
+from yakusho.payments.models import CASHLESS, Channel, FeeItem, Payment, PaymentStatus
+
+PAYMENTS = ("payments.Payment",)
+IN_PERSON = (Channel.COUNTER, Channel.SELF)
+
+
+def _payments(municipality: Municipality, period: Period) -> QuerySet[Payment]:
+    return Payment.objects.for_municipality(municipality).filter(
+        business_day__gte=period.start,
+        business_day__lte=period.end,
+        status__in=(PaymentStatus.PAID, PaymentStatus.REFUNDED),
+    )
+
+
+def _by(municipality: Municipality, period: Period) -> dict[str, int]:
+    rows: dict[str, int] = {}
+    qs = _payments(municipality, period)
+    for row in qs.values("method").annotate(n=Count("pk")):
+        rows[f"method:{row['method']}"] = row["n"]
+    for row in qs.values("channel").annotate(n=Count("pk")):
+        rows[f"channel:{row['channel']}"] = row["n"]
+    return rows
+
+
+@registry.provider(
+    "payments.payments",
+    label_ja="手数料等の支払件数",
+    label_en="Payments taken",
+    unit="件",
+    description="窓口・セルフレジ・オンラインで受けた支払の件数（取消を除く。計上日で集計）",
+    depends_on=PAYMENTS,
+    breakdown=_by,
+)
+def payments(municipality: Municipality, period: Period) -> int:
+    return _payments(municipality, period).count()
+
+
+@registry.provider(
+    "payments.cashless_count",
+    label_ja="窓口・セルフレジでのキャッシュレス決済件数",
+    label_en="Cashless payments in person",
+    unit="件",
+    description="窓口とセルフレジで、クレジットカード・QRコード決済・電子マネーで受けた支払の件数",
+    depends_on=PAYMENTS,
+)
+def cashless_count(municipality: Municipality, period: Period) -> int:
+    return _payments(municipality, period).filter(channel__in=IN_PERSON, method__in=CASHLESS).count()
+
+
+@registry.provider(
+    "payments.cashless_share.counter",
+    label_ja="窓口でのキャッシュレス決済の割合",
+    label_en="Share of counter payments made cashless",
+    unit="%",
+    description="窓口で受けた支払のうち、クレジットカード・QRコード決済・電子マネーの割合",
+    depends_on=PAYMENTS,
+)
+def cashless_share_counter(municipality: Municipality, period: Period) -> Decimal | None:
+    counts = (
+        _payments(municipality, period)
+        .filter(channel=Channel.COUNTER)
+        .aggregate(n=Count("pk"), cashless=Count("pk", filter=Q(method__in=CASHLESS)))
+    )
+    if not counts["n"]:
+        return None
+    share = Decimal(counts["cashless"] * 100) / Decimal(counts["n"])
+    return share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@registry.provider(
+    "payments.self_checkout",
+    label_ja="セルフレジの利用件数",
+    label_en="Payments at the self-checkout",
+    unit="件",
+    description="セルフレジで受けた支払の件数",
+    depends_on=PAYMENTS,
+)
+def self_checkout(municipality: Municipality, period: Period) -> int:
+    return _payments(municipality, period).filter(channel=Channel.SELF).count()
+
+
+@registry.provider(
+    "payments.cashless_items",
+    label_ja="キャッシュレス決済に対応した手数料・税等の項目数",
+    label_en="Fees and taxes payable cashless",
+    unit="項目",
+    description="手数料一覧の項目のうち、クレジットカード・QRコード決済・電子マネーのいずれかで支払えるものの数（現在の一覧。過去の期間は集計しません）",
+    depends_on=("payments.FeeItem",),
+)
+def cashless_items(municipality: Municipality, period: Period) -> int | None:
+    if not period.is_running():
+        return None
+    items = FeeItem.objects.for_municipality(municipality).values_list("methods", flat=True)
+    return sum(1 for methods in items if any(m in CASHLESS for m in methods or ()))

@@ -1,0 +1,92 @@
+"""The figures payments publishes: payments by method and channel, cashless in person, the
+counter's cashless share, the self-checkout, and the catalogue's cashless items; the demo payments."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from tests.payments.conftest import item, member
+from yakusho.core.models import Municipality, Role
+from yakusho.metrics.registry import Period, registry
+from yakusho.payments import services
+from yakusho.payments.demo.payments import load_demo_payments
+from yakusho.payments.models import Channel, DailyClose, Method, Payment
+
+pytestmark = pytest.mark.django_db
+
+
+def _pay(town: Municipality, key: str, method: str, n: int, channel: str = Channel.COUNTER) -> Payment:
+    line = services.quote(item(town, key))
+    tendered = line.amount_yen if method == Method.CASH else None
+    return services.take(
+        town, [line], method=method, tendered=tendered, request_key=f"{key}-{method}-{n}", channel=channel
+    )
+
+
+def test_the_figures_count_what_was_paid(town: Municipality) -> None:
+    for n in range(3):
+        _pay(town, "juminhyo", Method.CASH, n)
+    _pay(town, "juminhyo", Method.CARD, 0)
+    _pay(town, "inkan", Method.QR, 0, channel=Channel.SELF)
+    voided = _pay(town, "inkan", Method.CASH, 9)
+    services.request_reversal(
+        voided, kind="void", amount=0, reason="誤操作", staff=member(town), request_key="v"
+    )
+    period = Period.containing("fiscal_year", timezone.localdate())
+    assert registry.measure("payments.payments", town, period).value == 5
+    assert registry.measure("payments.cashless_count", town, period).value == 2
+    # the counter: 3 cash and 1 card (the voided one is no payment)
+    assert registry.measure("payments.cashless_share.counter", town, period).value == Decimal("25.0")
+    assert registry.measure("payments.self_checkout", town, period).value == 1
+    breakdown = registry.get("payments.payments").breakdown
+    assert breakdown is not None
+    rows = breakdown(town, period)
+    assert rows["method:cash"] == 3 and rows["method:card"] == 1 and rows["channel:self"] == 1
+    last_year = Period.fiscal_year(period.fiscal_year_number - 1)
+    assert registry.measure("payments.payments", town, last_year).value == 0
+    assert registry.measure("payments.cashless_share.counter", town, last_year).value is None
+
+
+def test_cashless_items_count_the_catalogue_now_and_never_a_past_year(town: Municipality) -> None:
+    period = Period.containing("fiscal_year", timezone.localdate())
+    assert registry.measure("payments.cashless_items", town, period).value == 3  # juminhyo, inkan, koseki
+    kaikan = item(town, "kaikan")
+    kaikan.methods = ["cash", "qr"]
+    kaikan.save()
+    assert registry.measure("payments.cashless_items", town, period).value == 4
+    past = Period.fiscal_year(period.fiscal_year_number - 1)
+    assert registry.measure("payments.cashless_items", town, past).value is None
+
+
+def test_demo_payments_fill_the_year_closed_day_by_day_once(db: None) -> None:
+    from tests.factories import MembershipFactory, MunicipalityFactory
+    from tests.payments.conftest import make_catalogue
+
+    misato = MunicipalityFactory(slug="misato", name="美郷町")
+    make_catalogue(misato)
+    MembershipFactory(municipality=misato, role=Role.COUNTER)
+    today = date(2026, 6, 15)
+    added = load_demo_payments(today)
+    assert added > 0 and load_demo_payments(today) == 0
+    payments = Payment.objects.filter(municipality=misato)
+    assert payments.count() == added and not payments.filter(is_demo=False).exists()
+    days = set(payments.values_list("business_day", flat=True))
+    assert min(days) >= date(2026, 4, 1) and max(days) < today
+    assert date(2026, 4, 29) not in days and date(2026, 5, 3) not in days  # 昭和の日, 憲法記念日
+    assert DailyClose.objects.filter(municipality=misato).count() == len(days)
+    cashless = payments.exclude(method=Method.CASH).count()
+    assert 0 < cashless < added / 3
+    for payment in payments.filter(method=Method.CASH)[:20]:
+        assert (
+            payment.tendered_yen is not None
+            and payment.tendered_yen - payment.total_yen == payment.change_yen
+        )
+    assert all(
+        sum(line.amount_yen for line in p.lines.all()) == p.total_yen
+        for p in payments.prefetch_related("lines")[:50]
+    )
+    assert date(2026, 6, 15) - timedelta(days=1) >= max(days)
