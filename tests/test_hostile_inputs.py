@@ -149,6 +149,7 @@ def samples() -> dict[str, str]:
     from yakusho.faq.models import Query as FaqQuery
     from yakusho.faq.models import Question as FaqQuestion
     from yakusho.faq.models import SharedEntry as FaqShared
+    from yakusho.payments.models import FeeItem, Payment
     from yakusho.plans.models import (
         ExternalEvaluation,
         GradingScale,
@@ -180,6 +181,7 @@ def samples() -> dict[str, str]:
     day = (date.today() + timedelta(days=7)).isoformat()
     events = ProcedureLifeEvent.objects.filter(procedure__municipality=oe).values_list("event", flat=True)
     tickets = QueueTicket.objects.filter(municipality=oe).order_by("pk")
+    payment_code = Payment.objects.filter(municipality=oe).values_list("code", flat=True).first() or "x"
     return {
         "municipality": "oe",
         "slug": "oe",
@@ -243,6 +245,10 @@ def samples() -> dict[str, str]:
         "pk:faq_staff:question": _pk(FaqQuestion, municipality=oe),
         "pk:faq_staff:override": _pk(FaqShared),
         "pk:faq_staff:synonym": _pk(SynonymGroup, municipality=oe),
+        "code:payments_staff:payment": payment_code,
+        "code:payments_staff:receipt": payment_code,
+        "pk:payments_staff:fee": _pk(FeeItem, municipality=oe),
+        "pk:payments_staff:rate": _pk(FeeItem, municipality=oe),
     }
 
 

@@ -894,3 +894,75 @@ def test_faq_role_table(world, client: Client, name: str, method: str, role: str
     if check_access(response, role, FAQ_TABLE[(name, method)], 302 if method == "post" else 200):
         assert SynonymGroup.objects.filter(pk=synonyms.pk).exists()
         assert not Entry.objects.exclude(pk=entry.pk).exists()
+
+
+#: The payment pages (docs/payments.md): every role reads; the till and the close are the counter's
+#: and the administrators'; the catalogue is edited and approvals given by administrators.
+TILL_STAFF = frozenset({"admin", "counter"})
+PAYMENTS_TABLE: dict[tuple[str, str], frozenset[str]] = {
+    ("payments_staff:payments", "get"): ALL,
+    ("payments_staff:till", "get"): TILL_STAFF,
+    ("payments_staff:till", "post"): TILL_STAFF,
+    ("payments_staff:payment", "get"): ALL,
+    ("payments_staff:payment", "post"): TILL_STAFF,
+    ("payments_staff:receipt", "get"): ALL,
+    ("payments_staff:reversal_decide", "post"): ADMIN,
+    ("payments_staff:days", "get"): ALL,
+    ("payments_staff:day", "get"): ALL,
+    ("payments_staff:day", "post"): TILL_STAFF,
+    ("payments_staff:day_pdf", "get"): ALL,
+    ("payments_staff:day_export", "get"): TILL_STAFF,  # the finance export: those who close
+    ("payments_staff:fees", "get"): ALL,
+    ("payments_staff:fee_create", "get"): ADMIN,
+    ("payments_staff:fee_edit", "get"): ADMIN,
+    ("payments_staff:rate_create", "get"): ADMIN,
+    ("payments_staff:fees_export", "get"): ALL,
+    ("payments_staff:fees_import", "get"): ADMIN,
+}
+
+
+def test_payments_table_covers_every_payment_staff_view() -> None:
+    from yakusho.payments import staff_urls as payments_staff_urls
+
+    assert {f"payments_staff:{p.name}" for p in payments_staff_urls.urlpatterns} == {
+        n for n, _m in PAYMENTS_TABLE
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("name", "method"), sorted(PAYMENTS_TABLE))
+def test_payments_role_table(world, client: Client, name: str, method: str, role: str) -> None:
+    from tests.payments.conftest import make_catalogue
+    from yakusho.payments import services
+    from yakusho.payments.models import DailyClose, Payment, Reversal
+
+    town, _consortium, users, _objects = world
+    items = make_catalogue(town)
+    payment = services.take(
+        town, [services.quote(items["kaikan"], 9)], method="cash", tendered=9000, request_key="paid"
+    )
+    reversal = services.request_reversal(
+        payment, kind="refund", amount=9000, reason="利用中止", staff=users["counter"], request_key="r"
+    )
+    today = timezone.localdate()
+    services.close_day(town, today, counted_cash=9000, reason="", staff=users["admin"])
+    extra: dict[str, list[object]] = {
+        "payments_staff:payment": [payment.code],
+        "payments_staff:receipt": [payment.code],
+        "payments_staff:reversal_decide": [reversal.pk],
+        "payments_staff:day": [today.isoformat()],
+        "payments_staff:day_pdf": [today.isoformat()],
+        "payments_staff:day_export": [today.isoformat()],
+        "payments_staff:fee_edit": [items["juminhyo"].pk],
+        "payments_staff:rate_create": [items["juminhyo"].pk],
+    }
+    login_as(client, users, role)
+    response = getattr(client, method)(reverse(name, args=[town.slug, *extra.get(name, [])]))
+    # a post from an allowed role answers with its form's errors (200) or a redirect; refused ones
+    # change nothing
+    if check_access(
+        response, role, PAYMENTS_TABLE[(name, method)], (200, 303, 302, 400) if method == "post" else 200
+    ):
+        assert Payment.objects.filter(municipality=town).count() == 1
+        assert Reversal.objects.get(pk=reversal.pk).status == "pending"
+        assert DailyClose.objects.filter(municipality=town).count() == 1

@@ -90,3 +90,22 @@ def test_demo_payments_fill_the_year_closed_day_by_day_once(db: None) -> None:
         for p in payments.prefetch_related("lines")[:50]
     )
     assert date(2026, 6, 15) - timedelta(days=1) >= max(days)
+
+
+def test_fees_counted_as_one_item_count_once(town: Municipality) -> None:
+    from yakusho.payments.models import FeeItem
+
+    FeeItem.objects.filter(municipality=town, key__in=["juminhyo", "inkan", "koseki"]).update(
+        counted_as="各種証明書発行手数料"
+    )
+    period = Period.containing("fiscal_year", timezone.localdate())
+    assert registry.measure("payments.cashless_items", town, period).value == 1
+
+
+def test_the_demo_catalogue_gives_oe_the_plans_seven_cashless_items(demo: None) -> None:
+    from yakusho.payments.demo.catalogue import load_catalogues
+
+    load_catalogues({"oe"})
+    oe = Municipality.objects.get(slug="oe")
+    period = Period.containing("fiscal_year", timezone.localdate())
+    assert registry.measure("payments.cashless_items", oe, period).value == 7  # the plan's 現状値 7項目

@@ -1176,11 +1176,10 @@ def test_refuses_a_quantity_without_a_catalogue_item_and_a_bad_quantity() -> Non
         {"key": "n", "type": "number", "label": "N"},
         fee={"items": [{"label": "手数料", "amount": "300 * n", "quantity": "n"}]},
     )
-    assert refused(data) == [
-        ("$.fee.items[0].quantity", "数量（quantity）は手数料一覧の項目（fee_item）と一緒に指定してください。")
-    ]
+    needs_item = "数量（quantity）は手数料一覧の項目（fee_item）と一緒に指定してください。"
+    assert refused(data) == [("$.fee.items[0].quantity", needs_item)]
     data = definition(
         {"key": "n", "type": "number", "label": "N"},
-        fee={"items": [{"label": "手数料", "amount": "300 * n", "fee_item": "juminhyo", "quantity": "copies"}]},
+        fee={"items": [{"label": "手", "amount": "300 * n", "fee_item": "juminhyo", "quantity": "copies"}]},
     )
     assert refused(data) == [("$.fee.items[0].quantity", "式「copies」の「copies」という項目はありません。")]

@@ -27,7 +27,7 @@ class Perm(StrEnum):
     ANSWER_QUESTIONS = "answer_questions"  # answer questions residents left (課 staff: their 課 only)
     TAKE_PAYMENTS = "take_payments"  # take payments at the till, void and refund them
     CLOSE_DAY = "close_day"  # close a business day (日計) and export it for the finance system
-    MANAGE_FEES = "manage_fees"  # edit the fee catalogue, import and export it
+    MANAGE_FEES = "manage_fees"  # edit the fee catalogue and import it (every member reads and exports it)
     APPROVE_REFUNDS = "approve_refunds"  # approve another's void or refund above the limit
 
 

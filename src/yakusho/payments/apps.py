@@ -8,7 +8,13 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("手数料・会計")
 
     def ready(self) -> None:
+        from yakusho.core.demo import demo_loaded
         from yakusho.payments import audit, terminals
+        from yakusho.payments.demo import catalogue as demo_catalogue
+        from yakusho.payments.demo import payments as demo_payments
 
         audit.register_models()
         terminals.autodiscover()
+        demo_loaded.connect(demo_catalogue.load_demo_catalogue, dispatch_uid="payments-demo-catalogue")
+        # after the catalogue (the demo payments pay for its certificates)
+        demo_loaded.connect(demo_payments.load_demo_payments_signal, dispatch_uid="payments-demo-payments")

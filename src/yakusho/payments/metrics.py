@@ -13,8 +13,10 @@ self-checkout (セルフレジ) and online. A share of nothing is None, not 0.
   measure (14.4 % at its 市民課 counter in July 2025).
 - ``payments.self_checkout`` — payments made at the self-checkout.
 - ``payments.cashless_items`` — fee items of the catalogue that take a cashless method today:
-  大江町's 「税金・手数料等に係るキャッシュレス決済対応項目数」. The catalogue keeps no history of
-  methods, so only a running period has this figure (a past period's is None, never today's count).
+  大江町's 「税金・手数料等に係るキャッシュレス決済対応項目数」. Items with the same 「集計上の項目」
+  (``counted_as``: 大江町's table counts 「各種証明書発行手数料」 as one item) count once. The catalogue
+  keeps no history of methods, so only a running period has this figure (a past period's is None,
+  never today's count).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q, QuerySet
 
 from yakusho.core.models import Municipality
-from yakusho.metrics.registry import Period, registry
+from yakusho.metrics.registry import Number, Period, registry
 from yakusho.payments.models import CASHLESS, Channel, FeeItem, Payment, PaymentStatus
 
 PAYMENTS = ("payments.Payment",)
@@ -39,13 +41,12 @@ def _payments(municipality: Municipality, period: Period) -> QuerySet[Payment]:
     )
 
 
-def _by(municipality: Municipality, period: Period) -> dict[str, int]:
-    rows: dict[str, int] = {}
+def _by(municipality: Municipality, period: Period) -> dict[str, Number]:
+    rows: dict[str, Number] = {}
     qs = _payments(municipality, period)
-    for row in qs.values("method").annotate(n=Count("pk")):
-        rows[f"method:{row['method']}"] = row["n"]
-    for row in qs.values("channel").annotate(n=Count("pk")):
-        rows[f"channel:{row['channel']}"] = row["n"]
+    for field in ("method", "channel"):
+        for value, n in qs.values(field).annotate(n=Count("pk")).values_list(field, "n"):
+            rows[f"{field}:{value}"] = n
     return rows
 
 
@@ -111,11 +112,13 @@ def self_checkout(municipality: Municipality, period: Period) -> int:
     label_ja="キャッシュレス決済に対応した手数料・税等の項目数",
     label_en="Fees and taxes payable cashless",
     unit="項目",
-    description="手数料一覧の項目のうち、クレジットカード・QRコード決済・電子マネーのいずれかで支払えるものの数（現在の一覧。過去の期間は集計しません）",
+    description="手数料一覧の項目のうち、クレジットカード・QRコード決済・電子マネーのいずれかで支払えるものの数（集計上の項目が同じものは1項目。現在の一覧で、過去の期間は集計しません）",
     depends_on=("payments.FeeItem",),
 )
 def cashless_items(municipality: Municipality, period: Period) -> int | None:
     if not period.is_running():
         return None
-    items = FeeItem.objects.for_municipality(municipality).values_list("methods", flat=True)
-    return sum(1 for methods in items if any(m in CASHLESS for m in methods or ()))
+    items = FeeItem.objects.for_municipality(municipality).values_list("key", "counted_as", "methods")
+    return len(
+        {counted_as or key for key, counted_as, methods in items if any(m in CASHLESS for m in methods or ())}
+    )

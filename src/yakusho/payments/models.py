@@ -80,6 +80,15 @@ class FeeItem(TenantOwned):
     account_name = models.CharField(_("歳入科目"), max_length=80, blank=True)
     methods = models.JSONField(_("支払方法"), default=list, blank=True)
     note = models.CharField(_("備考"), max_length=200, blank=True)
+    counted_as = models.CharField(
+        _("集計上の項目"),
+        max_length=80,
+        blank=True,
+        help_text=_(
+            "いくつかの手数料をまとめて1項目と数えるときの名前（例：各種証明書発行手数料）。"
+            "空欄ならこの手数料だけで1項目です。"
+        ),
+    )
     order = models.PositiveSmallIntegerField(_("表示順"), default=0)
     public = models.BooleanField(_("公開"), default=True)
     is_demo = models.BooleanField(_("デモデータ"), default=False)

@@ -83,7 +83,7 @@ def _load_day(
     lines: list[list[PaymentLine]] = []
     for n in range(rng.randint(*PER_DAY)):
         chosen = rng.sample(items, k=1 if rng.random() < 0.7 else min(2, len(items)))
-        priced = []
+        priced: list[PaymentLine] = []
         for fee in chosen:
             rate = fee.rate_on(day)
             if rate is None:

@@ -39,19 +39,11 @@ from reportlab.platypus.flowables import Flowable
 
 from yakusho.core.jcal import format_date
 from yakusho.core.models import Municipality
+from yakusho.core.pdf import BODY, SMALL, TITLE, WIDTHS, a4_document, grid_style, para
 from yakusho.procedures.formengine import FeeError, FormDefinition
 from yakusho.procedures.models import Procedure
 from yakusho.procedures.submissions.fees import how_to_pay
-from yakusho.procedures.submissions.pdf import (
-    BODY,
-    SMALL,
-    TITLE,
-    WIDTHS,
-    a4_document,
-    answer_rows,
-    grid_style,
-    para,
-)
+from yakusho.procedures.submissions.pdf import answer_rows
 
 CONFIRMATION = "窓口で職員が入力した内容を確認しました"
 

@@ -34,6 +34,7 @@ from reportlab.platypus.flowables import Flowable
 from yakusho.core.contacts import Contact, department_contact
 from yakusho.core.jcal import format_date, format_datetime
 from yakusho.core.models import Municipality
+from yakusho.core.pdf import BODY, SMALL, TITLE, WIDTHS, a4_document, grid_style, para
 from yakusho.procedures.catalogue.services import definition_of
 from yakusho.procedures.counter.prefill import consent_keys
 from yakusho.procedures.counter.services import items_of
@@ -42,7 +43,6 @@ from yakusho.procedures.models import Procedure
 from yakusho.procedures.models.counter import CounterVisit
 from yakusho.procedures.models.submissions import Submission
 from yakusho.procedures.submissions.fees import fee_summary
-from yakusho.procedures.submissions.pdf import BODY, SMALL, TITLE, WIDTHS, a4_document, grid_style, para
 
 TITLE_TEXT = "窓口でのお手続きの控え"
 HEADING = ParagraphStyle("receipt-heading", parent=BODY, fontSize=12, leading=17)

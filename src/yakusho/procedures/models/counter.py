@@ -88,6 +88,10 @@ class CounterVisit(TenantOwned):
         return shortcodes.format_code(self.code)
 
     @property
+    def payment_display_code(self) -> str:
+        return shortcodes.format_code(self.payment_code) if self.payment_code else ""
+
+    @property
     def is_active(self) -> bool:
         return self.status in (VisitStatus.OPEN, VisitStatus.CONFIRMING)
 

@@ -1,0 +1,1 @@
+"""Demo data of payments: the demo towns' fee catalogues (``catalogue``)."""
