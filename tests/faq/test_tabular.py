@@ -12,6 +12,7 @@ import pytest
 from auditlog.models import LogEntry
 
 from tests.bookings.helpers import make_resource
+from yakusho.core import spreadsheets
 from yakusho.core.models import Department, Municipality
 from yakusho.faq import tabular
 from yakusho.faq.models import Entry
@@ -307,7 +308,7 @@ def test_an_unclosed_quote_names_its_row(town_faq: Municipality) -> None:
 @pytest.mark.excel
 def test_an_excel_file_that_unpacks_too_large_is_refused(town_faq: Municipality, monkeypatch: Any) -> None:
     raw = tabular.excel_export(town_faq).content
-    monkeypatch.setattr(tabular, "MAX_UNPACKED_BYTES", 1_000)
+    monkeypatch.setattr(spreadsheets, "MAX_UNPACKED_BYTES", 1_000)
     assert errors_of(town_faq, "faq.xlsx", raw) == [
         "ファイルの中身が大きすぎます。行を分けて、いくつかのファイルにしてください。"
     ]

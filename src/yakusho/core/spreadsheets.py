@@ -13,19 +13,24 @@ member's screen. Every export therefore passes its cells through :func:`neutrali
 
 Numbers, Decimals, dates and times are left alone, so they stay numbers and dates in the file
 (``-5`` stays the number -5). Sheet names are fixed words in every export; none comes from input.
+
+Uploads (the FAQ's and the fee catalogue's imports) are read with :func:`xlsx_rows` and
+:func:`imported_cell`, which undo that neutralisation, so an export imported again changes nothing.
 """
 
 from __future__ import annotations
 
 import io
 import numbers
-from collections.abc import Iterable
-from datetime import date, time, timedelta
+import zipfile
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpResponse
-from openpyxl import Workbook
+from django.utils.translation import gettext
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -135,3 +140,72 @@ def xlsx_response(filename: str, workbook: Workbook) -> HttpResponse:
     response = HttpResponse(workbook_bytes(workbook), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+# --- reading an upload ----------------------------------------------------------------------------
+
+#: an .xlsx may unpack into at most this many bytes (a small file that unpacks into a huge one is
+#: refused before openpyxl reads it)
+MAX_UNPACKED_BYTES = 100_000_000
+
+
+class UnreadableWorkbook(ValueError):
+    """An upload that cannot be read as an .xlsx workbook; the message says why, in Japanese."""
+
+
+def xlsx_rows(raw: bytes, *, max_columns: int = 40) -> Iterator[tuple[int, list[Any]]]:
+    """The rows of an uploaded workbook's first sheet as (row number, cell values), rows without
+    cells left out and each row cut to the width of the first (the header's). A file that is not
+    a workbook, that unpacks into more than :data:`MAX_UNPACKED_BYTES` or that openpyxl cannot
+    read raises :class:`UnreadableWorkbook`."""
+    unreadable = gettext("Excelファイル（.xlsx）として読み取れませんでした。")
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise UnreadableWorkbook(unreadable) from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise UnreadableWorkbook(
+            gettext("ファイルの中身が大きすぎます。行を分けて、いくつかのファイルにしてください。")
+        )
+    try:
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception:  # a broken or disguised file: openpyxl and zipfile raise many kinds
+        raise UnreadableWorkbook(unreadable) from None
+    try:
+        if not workbook.worksheets:
+            raise UnreadableWorkbook(unreadable)
+        width = max_columns
+        for cells in workbook.worksheets[0].iter_rows(max_col=max_columns):
+            number = next((c.row for c in cells if getattr(c, "row", None)), None)
+            if number is None:
+                continue  # a row without cells
+            values = [c.value for c in cells[:width]]
+            if number == 1:
+                while values and values[-1] in (None, ""):
+                    values.pop()
+                width = max(len(values), 1)
+            yield number, values
+    except UnreadableWorkbook:
+        raise
+    except Exception:
+        raise UnreadableWorkbook(unreadable) from None
+    finally:
+        workbook.close()
+
+
+def imported_cell(value: Any) -> Any:
+    """A cell of an upload as text (a date stays a date, 3.0 reads 3), with the ``'`` that an export
+    puts in front of a formula-like text (:func:`neutralise`) taken off again."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_PREFIXES):
+        return text[1:]
+    return text

@@ -15,12 +15,10 @@ today or later (a rate is never changed: payments keep the rate they were taken 
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -28,13 +26,18 @@ from django.db.models import Max, QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Font
 
 from yakusho.core.jcal import JapaneseDateError, parse_japanese_date
 from yakusho.core.models import Department, Municipality
 from yakusho.core.normalize import normalize_text
-from yakusho.core.spreadsheets import FORMULA_PREFIXES, SafeWorkbook, xlsx_response
+from yakusho.core.spreadsheets import (
+    SafeWorkbook,
+    UnreadableWorkbook,
+    imported_cell,
+    xlsx_response,
+    xlsx_rows,
+)
 from yakusho.payments.catalogue_forms import (
     MAX_ACCOUNT_CODE,
     MAX_ACCOUNT_NAME,
@@ -103,8 +106,6 @@ LETTERS = "ABCDEFGHIJKLMNOPQ"
 PUBLIC_WORDS = {"公開": True, "非公開": False}
 #: several methods in a cell: 読点 (as exported), commas or line breaks between them
 METHOD_SEPARATORS = re.compile(r"[、,，\n]+")
-#: what the parts of an .xlsx may unpack to (2 MB of spreadsheet is some 20 MB of XML)
-MAX_UNPACKED_BYTES = 100_000_000
 #: how many columns of a sheet are read (the 16 columns and a few unknown ones to name)
 MAX_COLUMNS = 40
 
@@ -229,50 +230,10 @@ def _fail(message: str, row: int | None = None, column: str = "") -> TabularInva
 
 
 def _xlsx_rows(raw: bytes) -> Iterator[tuple[int, list[Any]]]:
-    unreadable = _("Excelファイル（.xlsx）として読み取れませんでした。")
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise _fail(unreadable) from None
-    if unpacked > MAX_UNPACKED_BYTES:  # a small file that unpacks into a huge one
-        raise _fail(_("ファイルの中身が大きすぎます。行を分けて、いくつかのファイルにしてください。"))
-    try:
-        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception:  # a broken or disguised file: openpyxl and zipfile raise many kinds
-        raise _fail(unreadable) from None
-    try:
-        if not workbook.worksheets:
-            raise _fail(unreadable)
-        sheet = workbook.worksheets[0]
-        for cells in sheet.iter_rows(max_col=MAX_COLUMNS):
-            number = next((c.row for c in cells if getattr(c, "row", None)), None)
-            if number is None:
-                continue  # a row without cells
-            yield number, [c.value for c in cells]
-    except TabularInvalid:
-        raise
-    except Exception:
-        raise _fail(unreadable) from None
-    finally:
-        workbook.close()
-
-
-def _cell(value: Any) -> Any:
-    """A cell as text (a date stays a date), with the ``'`` that the export puts in front of a
-    formula-like text taken off again."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = value if isinstance(value, str) else str(value)
-    if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_PREFIXES):
-        return text[1:]
-    return text
+        yield from xlsx_rows(raw, max_columns=MAX_COLUMNS)
+    except UnreadableWorkbook as exc:
+        raise _fail(str(exc)) from None
 
 
 def read_rows(raw: bytes) -> tuple[dict[str, int], list[tuple[int, list[Any]]]]:
@@ -287,10 +248,10 @@ def read_rows(raw: bytes) -> tuple[dict[str, int], list[tuple[int, list[Any]]]]:
     if first is None:
         raise _fail(_("シートが空です。1行目に見出し（キー、名称、種別 …）を書いてください。"))
     number, header_cells = first
-    positions = _header(number, [_cell(c) for c in header_cells])
+    positions = _header(number, [imported_cell(c) for c in header_cells])
     body: list[tuple[int, list[Any]]] = []
     for number, cells in rows:
-        values = [_cell(c) for c in cells]
+        values = [imported_cell(c) for c in cells]
         if all(v == "" for v in values):
             continue
         if len(body) >= MAX_UPLOAD_ROWS:

@@ -41,12 +41,8 @@ CASHLESS_SHARE = 0.125
 
 
 def _clerk(municipality: Municipality) -> Membership | None:
-    return (
-        Membership.objects.filter(municipality=municipality, role__in=(Role.COUNTER, Role.ADMIN))
-        .select_related("user")
-        .order_by("role", "pk")
-        .first()
-    )
+    members = Membership.objects.filter(municipality=municipality).select_related("user").order_by("pk")
+    return members.filter(role=Role.COUNTER).first() or members.filter(role=Role.ADMIN).first()
 
 
 def _load_town(municipality: Municipality, today: date) -> int:
