@@ -133,12 +133,12 @@ def generate(count: int, seed: int) -> dict[str, Any]:
         rates[key] = FeeRate.objects.create(
             item=items[key], valid_from=today - timedelta(days=365), amount_yen=yen
         )
-    methods, weights = zip(*METHODS, strict=True)
+    kinds, weights = zip(*METHODS, strict=True)
     now = timezone.now()
     payments, planned_lines, planned_reversals = [], [], []
     codes: set[str] = set()
     for n in range(count):
-        method = rng.choices(methods, weights)[0]
+        method = rng.choices(kinds, weights)[0]
         keys = [k for k in CATALOGUE if method in CATALOGUE[k][2]]
         chosen = rng.sample(keys, rng.randint(1, min(3, len(keys))))
         lines = [(k, rng.randint(1, 3)) for k in chosen]

@@ -140,9 +140,9 @@ def test_an_import_creates_updates_and_adds_a_rate_from_its_date(client: Client,
     assert response.status_code == 302
     juminhyo = item(town, "juminhyo")
     assert [r.amount_yen for r in juminhyo.rates.order_by("valid_from")] == [300, 350]
-    assert (
-        juminhyo.rate_on(start).amount_yen == 350 and juminhyo.rate_on(timezone.localdate()).amount_yen == 300
-    )
+    upcoming, current = juminhyo.rate_on(start), juminhyo.rate_on(timezone.localdate())
+    assert upcoming is not None and current is not None
+    assert (upcoming.amount_yen, current.amount_yen) == (350, 300)
     assert item(town, "inkan").name == "印鑑登録証明書"
     mibun = item(town, "mibun")
     assert mibun.methods == ["cash", "emoney"] and not mibun.public

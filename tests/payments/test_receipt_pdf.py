@@ -41,7 +41,7 @@ def test_a_cash_receipt_names_the_town_the_number_the_lines_and_the_change(town:
     assert "お預かり" in text and "1,000円" in text and "おつり" in text and "400円" in text
     assert "令和" in text and f"（{payment.paid_at.year}年）" in text  # 和暦 and 西暦
     assert "取消済み" not in text
-    assert reader.trailer["/Root"]["/Lang"] == "ja"
+    assert reader.root_object["/Lang"] == "ja"
     assert reader.metadata is not None and payment.display_code in str(reader.metadata.title)
 
 

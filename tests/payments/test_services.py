@@ -21,6 +21,8 @@ from yakusho.payments.models import (
     ReversalStatus,
 )
 from yakusho.payments.services import PaymentError, parse_yen
+from yakusho.payments.terminals import terminals
+from yakusho.payments.terminals.base import PaymentTerminal, TerminalAnswer, TerminalError
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +175,59 @@ def test_a_closed_day_is_frozen_and_corrections_land_the_next_day(town: Municipa
     assert DailyClose.objects.get(municipality=town).totals["total_yen"] == 600
     with pytest.raises(PaymentError, match="まだ来ていない日"):
         services.close_day(town, today + timedelta(days=2), counted_cash=0, reason="", staff=clerk)
+
+
+class UnreachableTerminal(PaymentTerminal):
+    key = "unreachable"
+    label = "つながらない端末"
+    methods = frozenset({"card"})
+
+    def charge(self, amount_yen: int, method: str, reference: str) -> TerminalAnswer:
+        raise TerminalError("LANケーブルが抜けています")
+
+    def refund(self, amount_yen: int, terminal_ref: str, reference: str) -> TerminalAnswer:
+        raise TerminalError("LANケーブルが抜けています")
+
+
+def test_an_unreachable_terminal_leaves_a_failed_payment_not_a_pending_one(town: Municipality) -> None:
+    with terminals.isolated(keep=True), override_settings(PAYMENT_TERMINAL="unreachable"):
+        terminals.add("unreachable", UnreachableTerminal)
+        with pytest.raises(PaymentError, match="接続できません：LANケーブルが抜けています"):
+            services.take(town, [services.quote(item(town, "koseki"))], method=Method.CARD, request_key="u")
+    payment = Payment.objects.get(municipality=town, request_key="u")
+    assert payment.status == PaymentStatus.FAILED and "LANケーブル" in payment.failure
+    services.close_day(
+        town, timezone.localdate(), counted_cash=0, reason="", staff=member(town)
+    )  # not held up
+
+
+def test_a_close_waits_for_a_payment_at_the_terminal_but_not_for_one_that_never_answered(
+    town: Municipality,
+) -> None:
+    clerk = member(town)
+    line = services.quote(item(town, "koseki"))
+    services.take(town, [line], method=Method.CARD, request_key="paid")
+    at_terminal = Payment.objects.get(municipality=town, request_key="paid")
+    Payment.objects.filter(pk=at_terminal.pk).update(status=PaymentStatus.PENDING, business_day=None)
+    with pytest.raises(PaymentError, match="処理中の会計があります"):
+        services.close_day(town, timezone.localdate(), counted_cash=0, reason="", staff=clerk)
+    Payment.objects.filter(pk=at_terminal.pk).update(paid_at=timezone.now() - services.TERMINAL_WAIT * 2)
+    close = services.close_day(town, timezone.localdate(), counted_cash=0, reason="", staff=clerk)
+    assert close.totals["count"] == 0  # the one that never answered counts nowhere
+
+
+def test_a_refund_the_terminal_refuses_changes_nothing_and_waits(town: Municipality) -> None:
+    clerk = member(town)
+    rate = item(town, "koseki").rates.get()
+    rate.amount_yen = 1000
+    rate.save()
+    payment = services.take(town, [services.quote(item(town, "koseki"))], method=Method.CARD, request_key="p")
+    assert payment.status == PaymentStatus.PAID  # the demo terminal declines a refund of …99 yen
+    with pytest.raises(PaymentError, match="返金できませんでした"):
+        services.request_reversal(
+            payment, kind="refund", amount=99, reason="一部返金", staff=clerk, request_key="r"
+        )
+    reversal = payment.reversals.get()
+    assert reversal.status == ReversalStatus.PENDING and reversal.business_day is None
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PAID and services.refunded_yen(payment) == 0

@@ -48,6 +48,9 @@ from yakusho.payments.models import (
 from yakusho.payments.payables import payables
 from yakusho.payments.terminals.base import Outcome, TerminalError
 
+#: how long a payment may wait for the terminal's answer: a close waits for younger ones (an
+#: older one is a terminal that never answered; it counts nowhere, docs/payments.md)
+TERMINAL_WAIT = timedelta(minutes=10)
 #: the largest amount a till takes in one payment (a typo guard: ten million yen)
 MAX_YEN = 10_000_000
 _YEN_RE = re.compile(r"^-?[0-9]+$")
@@ -254,17 +257,21 @@ def take(
     existing = Payment.objects.for_municipality(municipality).filter(request_key=request_key).first()
     if existing is not None:
         return _same_request(existing)
+    through_terminal = method in TERMINAL_METHODS and total > 0
     try:
         with transaction.atomic():
+            if not through_terminal:  # cash (or nothing to pay): taken at once, in one transaction
+                _lock(municipality)
             payment = Payment.objects.create(
                 municipality=municipality,
                 code=_new_code(municipality),
                 channel=channel,
                 method=method,
-                status=PaymentStatus.PENDING,
+                status=PaymentStatus.PENDING if through_terminal else PaymentStatus.PAID,
                 total_yen=total,
                 tendered_yen=tendered if method == Method.CASH else None,
                 change_yen=change,
+                business_day=None if through_terminal else business_day(municipality),
                 paid_at=timezone.now(),
                 staff=staff,
                 till=till[:40],
@@ -287,24 +294,31 @@ def take(
                 )
                 for n, line in enumerate(lines)
             )
+            if not through_terminal and payable:
+                payables.get(payable).paid(municipality, payable_ref, payment.code)
     except IntegrityError:  # the same key pressed twice at once: the other press wrote it
         existing = Payment.objects.for_municipality(municipality).filter(request_key=request_key).first()
         if existing is None:
             raise
         return _same_request(existing)
-    if method in TERMINAL_METHODS and total > 0:
+    if not through_terminal:
+        return payment
+    try:
         answer = _ask_terminal(lambda t: t.charge(total, method, payment.code))
-        if not answer.approved:
-            Payment.objects.filter(pk=payment.pk).update(
-                status=PaymentStatus.FAILED, failure=answer.message[:200]
+    except PaymentError as exc:  # the terminal could not be reached: nothing was charged
+        Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.FAILED, failure=exc.message[:200])
+        raise
+    if not answer.approved:
+        Payment.objects.filter(pk=payment.pk).update(
+            status=PaymentStatus.FAILED, failure=answer.message[:200]
+        )
+        if answer.outcome == Outcome.TIMEOUT:
+            raise PaymentError(
+                _("決済端末から応答がありませんでした。支払は記録していません。もう一度お試しください。")
             )
-            if answer.outcome == Outcome.TIMEOUT:
-                raise PaymentError(
-                    _("決済端末から応答がありませんでした。支払は記録していません。もう一度お試しください。")
-                )
-            raise PaymentError(_("決済できませんでした：%(why)s") % {"why": answer.message})
-        payment.terminal = settings.PAYMENT_TERMINAL
-        payment.terminal_ref = answer.reference
+        raise PaymentError(_("決済できませんでした：%(why)s") % {"why": answer.message})
+    payment.terminal = settings.PAYMENT_TERMINAL
+    payment.terminal_ref = answer.reference
     with transaction.atomic():
         _lock(municipality)
         payment.business_day = business_day(municipality)
@@ -422,21 +436,27 @@ def reject(reversal: Reversal, staff: User, role: str = Role.ADMIN) -> Reversal:
 
 
 def _execute(reversal: Reversal, approver: User | None) -> Reversal:
+    """Do a void or refund: the reversal's row is claimed first (a second approval of the same one
+    waits, then finds it done), then the terminal gives the money back for a cashless payment, then
+    it counts in the open business day. A terminal that refuses leaves it waiting, nothing changed."""
     payment = reversal.payment
-    if payment.method in TERMINAL_METHODS and reversal.amount_yen:
-        answer = _ask_terminal(lambda t: t.refund(reversal.amount_yen, payment.terminal_ref, payment.code))
-        if not answer.approved:
-            raise PaymentError(_("決済端末で返金できませんでした：%(why)s") % {"why": answer.message})
     with transaction.atomic():
+        claimed = Reversal.objects.select_for_update().filter(pk=reversal.pk, status=ReversalStatus.PENDING)
+        if claimed.first() is None:
+            raise PaymentError(_("この取消・返金は既に処理されています。"))
+        if payment.method in TERMINAL_METHODS and reversal.amount_yen:
+            answer = _ask_terminal(
+                lambda t: t.refund(reversal.amount_yen, payment.terminal_ref, payment.code)
+            )
+            if not answer.approved:
+                raise PaymentError(_("決済端末で返金できませんでした：%(why)s") % {"why": answer.message})
         _lock(payment.municipality)
-        done = Reversal.objects.filter(pk=reversal.pk, status=ReversalStatus.PENDING).update(
+        claimed.update(
             status=REVERSALS["approve"].target,
             approved_by=approver,
             decided_at=timezone.now(),
             business_day=business_day(payment.municipality),
         )
-        if not done:
-            raise PaymentError(_("この取消・返金は既に処理されています。"))
         full = refunded_yen(payment) >= payment.total_yen
         if full:
             status = PAYMENTS["void" if reversal.kind == ReversalKind.VOID else "refund"].target
@@ -545,11 +565,10 @@ def close_day(
             _lock(municipality)
             if is_closed(municipality, day):
                 raise PaymentError(_("%(day)sは既に締められています。") % {"day": f"{day:%Y年%m月%d日}"})
-            if (
-                Payment.objects.for_municipality(municipality)
-                .filter(status=PaymentStatus.PENDING, paid_at__date__lte=day)
-                .exists()
-            ):
+            waiting = Payment.objects.for_municipality(municipality).filter(
+                status=PaymentStatus.PENDING, paid_at__gte=timezone.now() - TERMINAL_WAIT
+            )
+            if waiting.exists():
                 raise PaymentError(_("決済端末の処理中の会計があります。終わってから締めてください。"))
             summary = day_summary(municipality, day)
             if counted_cash != summary.expected_cash_yen and not reason:
