@@ -52,10 +52,11 @@ INSTALLED_APPS = [
     "yakusho.core",
     "yakusho.metrics",
     "yakusho.plans",
+    # a layer below the services (its demo catalogue is loaded before theirs, which name its items)
+    "yakusho.payments",
     "yakusho.procedures",
     "yakusho.bookings",
     "yakusho.faq",
-    "yakusho.payments",
 ]
 
 MIDDLEWARE = [

@@ -110,3 +110,39 @@ def test_the_demo_catalogue_gives_oe_the_plans_seven_cashless_items(demo: None) 
     oe = Municipality.objects.get(slug="oe")
     period = Period.containing("fiscal_year", timezone.localdate())
     assert registry.measure("payments.cashless_items", oe, period).value == 7  # the plan's 現状値 7項目
+
+
+def test_a_form_is_priced_by_the_catalogue_of_the_day(town: Municipality) -> None:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from yakusho.payments.models import FeeRate
+    from yakusho.procedures.formengine import load_definition
+    from yakusho.procedures.submissions.fees import catalogue_prices
+
+    form = load_definition((Path(settings.DATA_DIR) / "forms" / "oe--juminhyo-koufu.json").read_text("utf-8"))
+    today = timezone.localdate()
+    assert catalogue_prices(town, form, today) == {"juminhyo": 300}
+    FeeRate.objects.create(item=item(town, "juminhyo"), valid_from=today + timedelta(days=1), amount_yen=350)
+    assert catalogue_prices(town, form, today) == {"juminhyo": 300}
+    assert catalogue_prices(town, form, today + timedelta(days=1)) == {"juminhyo": 350}
+    item(town, "juminhyo").rates.all().delete()
+    assert catalogue_prices(town, form, today) == {}  # no rate: the form's own amount counts
+
+
+def test_a_resource_naming_a_catalogue_item_shows_its_rate_and_methods(town: Municipality) -> None:
+    from tests.bookings.helpers import make_resource
+    from yakusho.payments.models import FeeRate
+
+    kaikan = item(town, "kaikan")
+    room = make_resource(town, fee_yen=9999, fee_unit="booking", payment_methods=["transfer"])
+    assert room.fee_text() == "1回 9,999円"
+    room.fee_item = kaikan
+    room.save()
+    room.refresh_from_db()
+    assert room.charged_yen == 1000 and room.fee_text() == "1時間あたり 1,000円"
+    assert room.payment_labels() == ["現金"]
+    FeeRate.objects.create(item=kaikan, valid_from=timezone.localdate(), amount_yen=1200, unit="hour")
+    room.refresh_from_db()
+    assert room.fee_text() == "1時間あたり 1,200円"  # a new rate from today: shown at once

@@ -231,3 +231,15 @@ def test_a_refund_the_terminal_refuses_changes_nothing_and_waits(town: Municipal
     assert reversal.status == ReversalStatus.PENDING and reversal.business_day is None
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PAID and services.refunded_yen(payment) == 0
+
+
+def test_the_system_check_names_an_unknown_terminal_and_its_configuration_problems() -> None:
+    from yakusho.payments.checks import check_payment_terminal
+
+    assert check_payment_terminal() == []
+    with override_settings(PAYMENT_TERMINAL="pos-9000"):
+        (error,) = check_payment_terminal()
+        assert error.id == "yakusho.E020" and "'pos-9000'" in error.msg and "demo" in error.msg
+    with override_settings(DEMO_TERMINAL_DELAY=60):
+        (error,) = check_payment_terminal()
+        assert error.id == "yakusho.E021" and "0〜10 秒" in error.msg

@@ -412,8 +412,14 @@ def test_title_description_privacy_and_fee_are_edited(world) -> None:
     add_form_definition(world["procedure"], two_pages())
     draft = draft_of(world["procedure"])
     fee = [
-        {"label": "処理手数料", "amount": "300 * count", "when": ""},
-        {"label": "大型加算", "amount": "200", "when": "kind == 'large'"},
+        {
+            "label": "処理手数料",
+            "amount": "300 * count",
+            "when": "",
+            "fee_item": "sodai",
+            "quantity": "count",
+        },
+        {"label": "大型加算", "amount": "200", "when": "kind == 'large'", "fee_item": "", "quantity": ""},
     ]
     form = designer.apply(
         draft,
@@ -427,12 +433,14 @@ def test_title_description_privacy_and_fee_are_edited(world) -> None:
     )
     assert draft.definition["fee"] == {
         "items": [
-            {"label": "処理手数料", "amount": "300 * count"},
+            {"label": "処理手数料", "amount": "300 * count", "fee_item": "sodai", "quantity": "count"},
             {"label": "大型加算", "amount": "200", "when": "kind == 'large'"},
         ],
         "note": "現地で",
     }
     assert form.fee({"kind": "large", "count": 2}) == 800
+    assert form.fee({"kind": "large", "count": 2}, prices={"sodai": 500}) == 1200  # the catalogue's price
+    assert form.catalogue_lines({"kind": "large", "count": 2}) == [("処理手数料", "sodai", 2)]
     messages = refused(
         draft,
         designer.set_form_settings(
@@ -845,11 +853,14 @@ def test_settings_page_saves_fee_rows(world, client: Client) -> None:
     html = client.post(url("settings", world), data).content.decode()
     assert "手数料2「運搬料」：金額の式：" in html
     data["fee_1_amount"] = "300"
+    data["fee_0_fee_item"] = "sodai-gomi"
+    data["fee_0_quantity"] = "count"
     assert client.post(url("settings", world), data).status_code == 302
-    assert [i["label"] for i in FormDraft.objects.get().definition["fee"]["items"]] == [
-        "処理手数料",
-        "運搬料",
-    ]
+    items = FormDraft.objects.get().definition["fee"]["items"]
+    assert [i["label"] for i in items] == ["処理手数料", "運搬料"]
+    assert (items[0]["fee_item"], items[0]["quantity"]) == ("sodai-gomi", "count")
+    assert "fee_item" not in items[1]
+    assert 'value="sodai-gomi"' in client.get(url("settings", world)).content.decode()  # kept next time
 
 
 # --- a new procedure --------------------------------------------------------------------------------

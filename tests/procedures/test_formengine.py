@@ -1183,3 +1183,17 @@ def test_refuses_a_quantity_without_a_catalogue_item_and_a_bad_quantity() -> Non
         fee={"items": [{"label": "手", "amount": "300 * n", "fee_item": "juminhyo", "quantity": "copies"}]},
     )
     assert refused(data) == [("$.fee.items[0].quantity", "式「copies」の「copies」という項目はありません。")]
+
+
+def test_a_catalogue_price_replaces_the_forms_own_amount() -> None:
+    form = load_definition((FORMS / "oe--juminhyo-koufu.json").read_text("utf-8"))
+    raw, _files = complete_answer(form)
+    raw |= {"copies": "2"}
+    assert form.catalogue_keys == ["juminhyo"]
+    assert form.validate(raw, today=TODAY).fee == 600  # the form's own 300 * copies
+    priced = form.validate(raw, today=TODAY, prices={"juminhyo": 350})
+    assert priced.fee == 700
+    assert form.fee_breakdown(priced.cleaned, prices={"juminhyo": 350}) == [
+        ("住民票の写し等の交付手数料", 700)
+    ]
+    assert form.fee(priced.cleaned, prices={"inkan": 1}) == 600  # not its item: its own amount

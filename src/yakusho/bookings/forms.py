@@ -25,6 +25,7 @@ from yakusho.bookings.services import Contact
 from yakusho.core import shortcodes, wording
 from yakusho.core.forms import NormalizingMixin, WarekiDateField
 from yakusho.core.normalize import email_address, is_katakana, normalize_kana, phone_number
+from yakusho.payments.models import FeeItem
 
 
 class ContactForm(NormalizingMixin, forms.Form):
@@ -288,6 +289,7 @@ class ResourceForm(NormalizingMixin, forms.ModelForm):
             "closes_hours_before",
             "limit_active",
             "limit_per_day",
+            "fee_item",
             "fee_yen",
             "fee_unit",
             "payment_methods",
@@ -308,6 +310,10 @@ class ResourceForm(NormalizingMixin, forms.ModelForm):
         department = self.fields["department"]
         assert isinstance(department, forms.ModelChoiceField)
         department.queryset = departments
+        fee_item = self.fields["fee_item"]
+        assert isinstance(fee_item, forms.ModelChoiceField)
+        fee_item.queryset = FeeItem.objects.for_municipality(municipality).order_by("order", "name")
+        fee_item.empty_label = _("（手数料一覧の項目を使わない）")
         self.fields["hours"].initial = hours_to_text(self.instance.opening_hours or {})
         audience = self.fields["audience"]
         assert isinstance(audience, forms.TypedChoiceField)

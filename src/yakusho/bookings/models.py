@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yakusho.core import jcal, shortcodes, wording
@@ -71,6 +72,13 @@ class FeeUnit(models.TextChoices):
 
 
 CASHLESS = frozenset({PaymentMethod.CARD, PaymentMethod.QR, PaymentMethod.EMONEY, PaymentMethod.TRANSFER})
+#: the fee catalogue's units (payments.Unit) as a booking's: an hour is an hour, anything else a booking
+CATALOGUE_UNITS = {
+    "hour": FeeUnit.HOUR,
+    "fixed": FeeUnit.BOOKING,
+    "item": FeeUnit.BOOKING,
+    "copy": FeeUnit.BOOKING,
+}
 
 #: Monday = "0" … Sunday = "6"; each a list of ["HH:MM", "HH:MM"] ranges.
 WEEKDAYS_JA = ("月", "火", "水", "木", "金", "土", "日")
@@ -109,6 +117,15 @@ class Resource(TenantOwned):
     )
     limit_per_day = models.PositiveSmallIntegerField(
         _("1人が1日に予約できる数"), default=1, help_text=_("0は制限なし")
+    )
+    fee_item = models.ForeignKey(
+        "payments.FeeItem",
+        verbose_name=_("手数料一覧の項目"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("選ぶと、料金と支払方法は手数料一覧のものを表示します（下の料金・支払方法は使いません）"),
     )
     fee_yen = models.PositiveIntegerField(_("料金（円）"), default=0)
     fee_unit = models.CharField(
@@ -177,16 +194,33 @@ class Resource(TenantOwned):
         return audience_label(self.audience, self.municipality)
 
     def payment_labels(self) -> list[str]:
+        if self.fee_item_id is not None and self.fee_item is not None:
+            return self.fee_item.method_labels()
         labels = dict(PaymentMethod.choices)
         return [str(labels[m]) for m in self.payment_methods if m in labels]
 
+    def charge(self) -> tuple[int, str]:
+        """(yen, unit) of today: the fee catalogue's rate when the resource names its item (the
+        catalogue is the one place fees are kept, docs/payments.md), else the resource's own fields."""
+        if self.fee_item_id is not None and self.fee_item is not None:
+            rate = self.fee_item.rate_on(timezone.localdate())
+            if rate is None:
+                return 0, self.fee_unit
+            return rate.amount_yen, CATALOGUE_UNITS.get(rate.unit, FeeUnit.BOOKING)
+        return self.fee_yen, self.fee_unit
+
+    @property
+    def charged_yen(self) -> int:
+        return self.charge()[0]
+
     def fee_text(self) -> str:
         """「無料」「1回 300円」「1時間あたり 500円（1枠2時間で1,000円）」: the fee and what it pays for."""
-        if not self.fee_yen:
+        fee_yen, fee_unit = self.charge()
+        if not fee_yen:
             return str(_("無料"))
-        text = _("%(unit)s %(fee)s円") % {"unit": self.get_fee_unit_display(), "fee": f"{self.fee_yen:,}"}
-        if self.fee_unit == FeeUnit.HOUR and self.schedule == Schedule.SLOTS and self.slot_minutes != 60:
-            per_slot, rest = divmod(self.fee_yen * self.slot_minutes, 60)
+        text = _("%(unit)s %(fee)s円") % {"unit": FeeUnit(fee_unit).label, "fee": f"{fee_yen:,}"}
+        if fee_unit == FeeUnit.HOUR and self.schedule == Schedule.SLOTS and self.slot_minutes != 60:
+            per_slot, rest = divmod(fee_yen * self.slot_minutes, 60)
             if not rest:
                 text += _("（1枠%(length)sで%(fee)s円）") % {
                     "length": self.slot_length_text(),

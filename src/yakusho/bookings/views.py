@@ -59,7 +59,8 @@ def public_resources(municipality: Municipality) -> Any:
         Resource.objects.for_municipality(municipality)
         .filter(is_active=True)
         .exclude(audience=Audience.STAFF)
-        .select_related("department")
+        .select_related("department", "fee_item")
+        .prefetch_related("fee_item__rates")
     )
 
 

@@ -9,7 +9,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from yakusho.core.demo import demo_loaded
-        from yakusho.payments import audit, terminals
+        from yakusho.payments import audit, checks, terminals  # noqa: F401 - checks registers itself
         from yakusho.payments.demo import catalogue as demo_catalogue
         from yakusho.payments.demo import payments as demo_payments
 

@@ -19,6 +19,7 @@ from yakusho.bookings.models import Resource, Schedule
 from yakusho.bookings.slots import add_session, generate_slots
 from yakusho.core.jcal import fiscal_year_of
 from yakusho.core.models import Department, Municipality
+from yakusho.payments.models import FeeItem
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -73,6 +74,11 @@ def load_demo_bookings(sender: Any = None, **kwargs: Any) -> str:
                 "closes_hours_before": item.get("closes_hours_before", 24),
                 "limit_active": item.get("limit_active", 2),
                 "limit_per_day": item.get("limit_per_day", 1),
+                "fee_item": (
+                    FeeItem.objects.for_municipality(town).filter(key=item["fee_item"]).first()
+                    if item.get("fee_item")
+                    else None
+                ),
                 "fee_yen": item.get("fee_yen", 0),
                 "fee_unit": item.get("fee_unit", "booking"),
                 "what_to_bring": item.get("what_to_bring", ""),

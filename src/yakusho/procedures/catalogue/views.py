@@ -24,6 +24,7 @@ from yakusho.core.calendar import BusinessCalendar
 from yakusho.core.contacts import department_contact, office_hours_text
 from yakusho.core.models import Department, Municipality
 from yakusho.core.responses import NotFound
+from yakusho.payments.models import FeeItem, Unit
 from yakusho.procedures.catalogue.forms import CHANNEL_FILTERS, CatalogueSearchForm
 from yakusho.procedures.catalogue.hints import Hint, script_hint, shorter_hint
 from yakusho.procedures.catalogue.life_events import life_event_label, life_event_title
@@ -263,7 +264,7 @@ class ProcedureView(MunicipalityPage):
         context.update(
             municipality=self.municipality,
             procedure=procedure,
-            fee_items=[rule.label for rule in definition.fee_rules] if definition else [],
+            fee_items=fee_item_texts(self.municipality, definition, today) if definition else [],
             fee_note=definition.fee_note if definition else "",
             channels=list(procedure.channels.all()),
             events=[
@@ -276,3 +277,29 @@ class ProcedureView(MunicipalityPage):
             deadline=deadline,
         )
         return context
+
+
+def fee_item_texts(municipality: Municipality, definition: Any, day: Any) -> list[str]:
+    """The form's fee items as residents read them: an item the fee catalogue prices (its
+    ``fee_item``) with the price of the day and its unit (「住民票の写し等の交付手数料：1通 300円」),
+    any other by its label (its amount follows from the answers)."""
+    keys = definition.catalogue_keys
+    rates = {}
+    if keys:
+        for item in (
+            FeeItem.objects.for_municipality(municipality).filter(key__in=keys).prefetch_related("rates")
+        ):
+            rate = item.rate_on(day)
+            if rate is not None:
+                rates[item.key] = rate
+    texts = []
+    for rule in definition.fee_rules:
+        rate = rates.get(rule.fee_item) if rule.fee_item else None
+        if rate is None:
+            texts.append(rule.label)
+        else:
+            texts.append(
+                _("%(label)s：%(unit)s %(yen)s円")
+                % {"label": rule.label, "unit": Unit(rate.unit).label, "yen": f"{rate.amount_yen:,}"}
+            )
+    return texts

@@ -42,7 +42,7 @@ from yakusho.core.models import Municipality
 from yakusho.core.pdf import BODY, SMALL, TITLE, WIDTHS, a4_document, grid_style, para
 from yakusho.procedures.formengine import FeeError, FormDefinition
 from yakusho.procedures.models import Procedure
-from yakusho.procedures.submissions.fees import how_to_pay
+from yakusho.procedures.submissions.fees import catalogue_prices, how_to_pay
 from yakusho.procedures.submissions.pdf import answer_rows
 
 CONFIRMATION = "窓口で職員が入力した内容を確認しました"
@@ -75,7 +75,9 @@ def _form(municipality: Municipality, entry: PaperEntry) -> list[Flowable]:
     rows = answer_rows(entry.definition, entry.cleaned)
     if entry.definition.has_fee:
         try:
-            fee = entry.definition.fee(entry.cleaned, today=received.date())
+            day = received.date()
+            prices = catalogue_prices(municipality, entry.definition, day)
+            fee = entry.definition.fee(entry.cleaned, today=day, prices=prices)
         except FeeError as exc:
             rows.append([para("手数料"), para(str(exc))])
         else:

@@ -270,19 +270,23 @@ def counter_wording(label: str) -> str:
 
 
 def validate_item(
-    definition: FormDefinition, raw: Mapping[str, list[str]], waived: Collection[str] = ()
+    definition: FormDefinition,
+    raw: Mapping[str, list[str]],
+    waived: Collection[str] = (),
+    prices: Mapping[str, int] | None = None,
 ) -> Validated:
     """The engine's validation of the whole form (every page shown); file fields are not asked at
     the counter (the document is seen there), so their "attach a file" errors do not count. Staff
     never tick a consent for the resident: the resident gives every consent of the visit on the
-    confirmation screen (「この内容で申請する」), before anything is submitted."""
+    confirmation screen (「この内容で申請する」), before anything is submitted. ``prices``: the fee
+    catalogue's prices of the day (``submissions.fees.catalogue_prices``)."""
     raw = {**raw, **{key: ["on"] for key in consent_keys(definition)}}
-    result = definition.validate(raw, {}, waived=waived)
+    result = definition.validate(raw, {}, waived=waived, prices=prices)
     errors = {k: v for k, v in result.errors.items() if not _is_file_input(definition, k)}
     fee = result.fee
     if not errors and definition.has_fee:
         try:
-            fee = definition.fee(result.cleaned)
+            fee = definition.fee(result.cleaned, prices=prices)
         except Exception as exc:  # FeeError: shown as a form error
             errors = {"__form__": [str(exc)]}
     waivable = {k: v for k, v in result.waivable.items() if k in errors}

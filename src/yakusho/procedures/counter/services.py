@@ -54,7 +54,7 @@ from yakusho.procedures.models import FormDefinition as FormDefinitionRow
 from yakusho.procedures.models import LifeEvent, Procedure, ProcedureLifeEvent
 from yakusho.procedures.models.counter import CounterVisit, CounterVisitItem, OneStopRule, VisitStatus
 from yakusho.procedures.models.submissions import Submission, SubmissionChannel
-from yakusho.procedures.submissions.fees import how_to_pay
+from yakusho.procedures.submissions.fees import catalogue_prices, how_to_pay
 from yakusho.procedures.submissions.services import create_submission
 
 log = logging.getLogger(__name__)
@@ -469,7 +469,8 @@ def finish(visit: CounterVisit) -> list[Submission]:
         for item in items:
             assert item.form is not None
             definition = definition_of(item.form)
-            checked = validate_item(definition, item.answers, waived=set(item.overrides or {}))
+            prices = catalogue_prices(locked.municipality, definition)
+            checked = validate_item(definition, item.answers, waived=set(item.overrides or {}), prices=prices)
             if not checked.ok:
                 raise CounterError(
                     _(
@@ -580,7 +581,11 @@ def summaries(visit: CounterVisit, items: Iterable[CounterVisitItem] | None = No
                 "title": definition.title,
                 "sections": sections,
                 "consents": [counter_wording(label) for label in sorted(consents)],
-                "fee": definition.fee(cleaned) if definition.has_fee and item.complete else None,
+                "fee": (
+                    definition.fee(cleaned, prices=catalogue_prices(visit.municipality, definition))
+                    if definition.has_fee and item.complete
+                    else None
+                ),
                 "how_to_pay": how_to_pay(definition.fee_note, item.procedure) if definition.has_fee else "",
             }
         )

@@ -58,6 +58,7 @@ from yakusho.procedures.formengine import FormDefinition as EngineForm
 from yakusho.procedures.models import FormDefinition, Procedure
 from yakusho.procedures.models.counter import CounterVisit, CounterVisitItem, VisitStatus
 from yakusho.procedures.models.submissions import Submission, SubmissionChannel, SubmissionStatus
+from yakusho.procedures.submissions.fees import catalogue_prices
 from yakusho.procedures.submissions.services import applicant_details, hash_secret, new_secret
 
 #: how many business days before today get visits
@@ -100,7 +101,8 @@ class _Form:
 def _checked(form: _Form, answers: dict[str, Any], day: date) -> tuple[dict[str, Any], int | None]:
     """The engine's cleaned answers and fee, validated as on ``day`` (as the counter does)."""
     raw, _files = form.definition.to_input(answers)
-    result = form.definition.validate(raw, {}, today=day)
+    prices = catalogue_prices(form.procedure.municipality, form.definition, day)
+    result = form.definition.validate(raw, {}, today=day, prices=prices)
     if not result.ok:
         raise DemoAnswersError(f"{form.procedure.municipality.slug}:{form.procedure.key}: {result.errors}")
     return dict(result.cleaned), (result.fee if form.definition.has_fee else None)

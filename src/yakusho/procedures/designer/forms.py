@@ -198,6 +198,20 @@ class SettingsForm(forms.Form):
                 required=False,
                 max_length=2000,
             )
+            self.fields[f"fee_{n}_fee_item"] = forms.CharField(
+                label=_("手数料%(n)s：手数料一覧の項目（キー）") % {"n": n + 1},
+                required=False,
+                max_length=40,
+                help_text=_(
+                    "例：juminhyo。書くと、金額は手数料一覧のその日の料金で決まり、レジで会計できます"
+                ),
+            )
+            self.fields[f"fee_{n}_quantity"] = forms.CharField(
+                label=_("手数料%(n)s：数量の式（手数料一覧の項目があるとき、空欄は1）") % {"n": n + 1},
+                required=False,
+                max_length=2000,
+                help_text=_("例：copies"),
+            )
 
     @staticmethod
     def initial_for(data: dict[str, Any]) -> dict[str, Any]:
@@ -214,13 +228,16 @@ class SettingsForm(forms.Form):
                     f"fee_{n}_label": item.get("label", ""),
                     f"fee_{n}_amount": item.get("amount", ""),
                     f"fee_{n}_when": item.get("when", ""),
+                    f"fee_{n}_fee_item": item.get("fee_item", ""),
+                    f"fee_{n}_quantity": item.get("quantity", ""),
                 }
             )
         return initial
 
     def fee_fields(self) -> list[list[forms.BoundField]]:
         return [
-            [self[f"fee_{n}_{part}"] for part in ("label", "amount", "when")] for n in range(self.fee_rows)
+            [self[f"fee_{n}_{part}"] for part in ("label", "amount", "when", "fee_item", "quantity")]
+            for n in range(self.fee_rows)
         ]
 
     def clean(self) -> dict[str, Any]:
@@ -245,6 +262,8 @@ class SettingsForm(forms.Form):
                         "label": self.cleaned_data[f"fee_{n}_label"],
                         "amount": amount,
                         "when": self.cleaned_data.get(f"fee_{n}_when", ""),
+                        "fee_item": self.cleaned_data.get(f"fee_{n}_fee_item", ""),
+                        "quantity": self.cleaned_data.get(f"fee_{n}_quantity", ""),
                     }
                 )
         return items

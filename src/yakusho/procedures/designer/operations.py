@@ -274,8 +274,9 @@ def set_form_settings(
         items = []
         for item in fee_items:
             row = {"label": item["label"], "amount": item["amount"]}
-            if item.get("when"):
-                row["when"] = item["when"]
+            for optional in ("when", "fee_item", "quantity"):
+                if item.get(optional):
+                    row[optional] = item[optional]
             items.append(row)
         if items:
             data["fee"] = {"items": items, **({"note": fee_note} if fee_note else {})}

@@ -140,11 +140,13 @@ class FormDefinition(DefinitionBase):
         *,
         today: date | None = None,
         waived: Collection[str] = (),
+        prices: Mapping[str, int] | None = None,
     ) -> Result:
         """Validate answers: the whole form (``page=None``) or one page (0-based).
 
         ``waived``: input names whose bounds counted from today are not applied (counter staff
-        waived them with a reason; see ``Result.waivable``).
+        waived them with a reason; see ``Result.waivable``). ``prices``: the fee catalogue's prices
+        of the day for the items the fee names (:meth:`fee_breakdown`).
 
         For one page, ``raw`` should also hold the answers of earlier pages (their conditions may
         decide what this page shows); errors and ``cleaned`` cover that page only. Hidden fields
@@ -186,7 +188,7 @@ class FormDefinition(DefinitionBase):
         result.errors = self._ordered_errors(result.errors)
         if result.ok and page is None and self.has_fee:
             try:
-                result.fee = self.fee(result.cleaned, today=today)
+                result.fee = self.fee(result.cleaned, today=today, prices=prices)
             except FeeError as exc:
                 result.add(FORM_ERRORS, str(exc))
         return result
@@ -260,9 +262,15 @@ class FormDefinition(DefinitionBase):
         }
 
     def fee_breakdown(
-        self, cleaned: Mapping[str, Any], *, today: date | None = None
+        self,
+        cleaned: Mapping[str, Any],
+        *,
+        today: date | None = None,
+        prices: Mapping[str, int] | None = None,
     ) -> list[tuple[str, int]]:
-        """(label, yen) for each fee item that applies to these answers."""
+        """(label, yen) for each fee item that applies to these answers. An item that names a fee
+        catalogue item (``fee_item``) found in ``prices`` (catalogue key → yen, the municipality's
+        rates of the day) costs that price times its quantity; otherwise its ``amount``."""
         today = today or today_in_japan()
         scope = self._scope(cleaned, today)
         rows: list[tuple[str, int]] = []
@@ -272,7 +280,15 @@ class FormDefinition(DefinitionBase):
                     expressions.evaluate(rule.when, scope, today=today)
                 ):
                     continue
-                amount = expressions._num(expressions.evaluate(rule.amount, scope, today=today))
+                if prices is not None and rule.fee_item is not None and rule.fee_item in prices:
+                    quantity = (
+                        expressions._num(expressions.evaluate(rule.quantity, scope, today=today))
+                        if rule.quantity is not None
+                        else Decimal(1)
+                    )
+                    amount = Decimal(prices[rule.fee_item]) * Decimal(quantity)
+                else:
+                    amount = expressions._num(expressions.evaluate(rule.amount, scope, today=today))
             except ExpressionError as exc:
                 raise FeeError(
                     _("手数料「%(label)s」を計算できません：%(error)s") % {"label": rule.label, "error": exc}
@@ -311,10 +327,22 @@ class FormDefinition(DefinitionBase):
                 lines.append((rule.label, rule.fee_item, count))
         return lines
 
-    def fee(self, cleaned: Mapping[str, Any], *, today: date | None = None) -> int:
+    def fee(
+        self,
+        cleaned: Mapping[str, Any],
+        *,
+        today: date | None = None,
+        prices: Mapping[str, int] | None = None,
+    ) -> int:
         """The fee in yen for these answers: the sum of the items that apply, fractions of a yen
-        dropped, never below 0. 0 when the form has no fee."""
-        return max(0, sum(amount for _label, amount in self.fee_breakdown(cleaned, today=today)))
+        dropped, never below 0. 0 when the form has no fee. ``prices``: see :meth:`fee_breakdown`."""
+        breakdown = self.fee_breakdown(cleaned, today=today, prices=prices)
+        return max(0, sum(amount for _label, amount in breakdown))
+
+    @property
+    def catalogue_keys(self) -> list[str]:
+        """The fee catalogue items the form's fee items name (to look their prices up)."""
+        return sorted({rule.fee_item for rule in self.fee_rules if rule.fee_item})
 
     # --- summaries ---------------------------------------------------------------------------
 

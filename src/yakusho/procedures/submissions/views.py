@@ -36,7 +36,7 @@ from yakusho.procedures.models import FormDefinition as FormDefinitionRow
 from yakusho.procedures.models import Procedure, ProcedureChannel
 from yakusho.procedures.models.submissions import Submission
 from yakusho.procedures.submissions import files as submission_files
-from yakusho.procedures.submissions.fees import fee_summary
+from yakusho.procedures.submissions.fees import catalogue_prices, fee_summary
 from yakusho.procedures.submissions.services import (
     create_submission,
     format_secret,
@@ -378,7 +378,14 @@ class ApplyCheckView(ApplyBase):
 
     def validate_all(self) -> Any:
         assert self.draft is not None
-        return self.definition.validate(self.draft["raw"], self.draft["files"])
+        return self.definition.validate(self.draft["raw"], self.draft["files"], prices=self.prices())
+
+    def prices(self) -> dict[str, int]:
+        """The fee catalogue's prices of today for the items the form's fee names (once a request)."""
+        found: dict[str, int] | None = getattr(self, "_prices", None)
+        if found is None:
+            found = self._prices = catalogue_prices(self.municipality, self.definition)
+        return found
 
     def first_page_with_errors(self, errors: dict[str, list[str]]) -> int:
         for name in errors:
@@ -410,7 +417,11 @@ class ApplyCheckView(ApplyBase):
         return self.context(
             sections=sections,
             fee=result.fee,
-            fee_rows=self.definition.fee_breakdown(result.cleaned) if self.definition.has_fee else [],
+            fee_rows=(
+                self.definition.fee_breakdown(result.cleaned, prices=self.prices())
+                if self.definition.has_fee
+                else []
+            ),
             token=self.draft["token"],
             back_url=self.page_url(visible[-1]) if visible else self.start_url(),
             **extra,
