@@ -59,6 +59,8 @@ run: install
 	echo "Mail is written to var/mail/ (yakusho send-mail runs in the background)."
 	trap 'kill $$(jobs -p) 2>/dev/null || true' EXIT
 	$(BIN)/yakusho send-mail --loop --interval 10 >/dev/null &
+	echo "The demo payment provider serves http://127.0.0.1:8010 (yakusho demo-payment-provider, in the background)."
+	$(BIN)/yakusho demo-payment-provider --host 127.0.0.1 --port 8010 --quiet >/dev/null &
 	$(BIN)/yakusho serve --host 127.0.0.1 --port 8000
 
 ## test: lint, types, migrations, tests on SQLite and PostgreSQL, browser tests, the other Pythons' smoke

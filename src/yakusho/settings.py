@@ -271,6 +271,14 @@ PAYMENT_TERMINAL = os.environ.get("YAKUSHO_PAYMENT_TERMINAL", "demo")
 PAYMENT_TERMINAL_MODULES = [m for m in os.environ.get("YAKUSHO_PAYMENT_TERMINAL_MODULES", "").split(",") if m]
 DEMO_TERMINAL_DELAY = float(os.environ.get("YAKUSHO_DEMO_TERMINAL_DELAY", "0"))
 PAYMENTS_APPROVAL_YEN = int(os.environ.get("YAKUSHO_PAYMENTS_APPROVAL_YEN", "5000"))
+# Online payment (docs/payments.md "Online payment"): the provider adapter, extra adapter modules,
+# and the local demo provider's address and shared secret (`yakusho demo-payment-provider`).
+PAYMENT_PROVIDER = os.environ.get("YAKUSHO_PAYMENT_PROVIDER", "demo")
+PAYMENT_PROVIDER_MODULES = [m for m in os.environ.get("YAKUSHO_PAYMENT_PROVIDER_MODULES", "").split(",") if m]
+PAYMENT_PROVIDER_DEMO_URL = os.environ.get("YAKUSHO_PAYMENT_PROVIDER_DEMO_URL", "http://127.0.0.1:8010")
+PAYMENT_PROVIDER_DEMO_SECRET = os.environ.get(
+    "YAKUSHO_PAYMENT_PROVIDER_DEMO_SECRET", "demo-provider-secret-0123456789"
+)
 
 # Content-Security-Policy (django-csp): our own scripts and styles only, nothing inline.
 CONTENT_SECURITY_POLICY = {

@@ -243,3 +243,15 @@ def test_the_system_check_names_an_unknown_terminal_and_its_configuration_proble
     with override_settings(DEMO_TERMINAL_DELAY=60):
         (error,) = check_payment_terminal()
         assert error.id == "yakusho.E021" and "0〜10 秒" in error.msg
+
+
+def test_the_system_check_names_an_unknown_provider_and_its_configuration_problems() -> None:
+    from yakusho.payments.checks import check_payment_provider
+
+    assert check_payment_provider() == []
+    with override_settings(PAYMENT_PROVIDER="paypay-x"):
+        (error,) = check_payment_provider()
+        assert error.id == "yakusho.E022" and "'paypay-x'" in error.msg
+    with override_settings(PAYMENT_PROVIDER_DEMO_SECRET="short", PAYMENT_PROVIDER_DEMO_URL="ftp://x"):
+        errors = check_payment_provider()
+        assert [e.id for e in errors] == ["yakusho.E023", "yakusho.E023"]

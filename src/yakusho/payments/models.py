@@ -31,6 +31,7 @@ class Method(models.TextChoices):
     CONVENIENCE = "convenience", _("コンビニ納付")
     TRANSFER = "transfer", _("口座振替・銀行振込")
     TICKET = "ticket", _("処理券（事前購入）")
+    ONLINE = "online", _("オンライン決済")
 
 
 #: the methods that count as cashless in the counter's cashless share (美郷町's, 潟上市's measure)
@@ -200,6 +201,9 @@ class Payment(TenantOwned):
     till = models.CharField(_("レジ"), max_length=40, blank=True)
     terminal = models.CharField(_("決済端末"), max_length=40, blank=True)
     terminal_ref = models.CharField(_("端末の取引番号"), max_length=80, blank=True)
+    #: online: the payment provider (its registry key) and its id of the checkout
+    provider = models.CharField(_("決済サービス"), max_length=40, blank=True)
+    provider_ref = models.CharField(_("決済サービスの取引番号"), max_length=80, blank=True)
     #: the till's form key: a second press of 会計 with the same key finds this payment, not a new one
     request_key = models.CharField(_("送信キー"), max_length=64, editable=False)
     #: what the payment is for, in the paying service's words (``procedures.counter_visit``, a code)
@@ -215,6 +219,12 @@ class Payment(TenantOwned):
             models.UniqueConstraint(fields=("municipality", "code"), name="payments_payment_unique_code"),
             models.UniqueConstraint(
                 fields=("municipality", "request_key"), name="payments_payment_unique_request"
+            ),
+            # one payment per checkout of a provider: a notification finds exactly one
+            models.UniqueConstraint(
+                fields=("provider", "provider_ref"),
+                condition=~Q(provider_ref=""),
+                name="payments_payment_unique_checkout",
             ),
         ]
         indexes = [models.Index(fields=("municipality", "business_day"), name="payments_payment_day")]

@@ -46,6 +46,9 @@ from yakusho.payments.models import (
     ReversalStatus,
 )
 from yakusho.payments.payables import payables
+from yakusho.payments.providers import current as current_provider
+from yakusho.payments.providers import providers
+from yakusho.payments.providers.base import InvalidNotification, ProviderError, ProviderState
 from yakusho.payments.terminals.base import Outcome, TerminalError
 
 #: how long a payment may wait for the terminal's answer: a close waits for younger ones (an
@@ -450,6 +453,13 @@ def _execute(reversal: Reversal, approver: User | None) -> Reversal:
             )
             if not answer.approved:
                 raise PaymentError(_("決済端末で返金できませんでした：%(why)s") % {"why": answer.message})
+        if payment.method == Method.ONLINE and payment.provider_ref and reversal.amount_yen:
+            try:
+                providers.get(payment.provider)().refund(
+                    payment.provider_ref, reversal.amount_yen, key=f"{payment.code}-{reversal.pk}"
+                )
+            except (ProviderError, KeyError) as exc:
+                raise PaymentError(_("決済サービスで返金できませんでした：%(why)s") % {"why": exc}) from exc
         _lock(payment.municipality)
         claimed.update(
             status=REVERSALS["approve"].target,
@@ -610,3 +620,165 @@ def cashless_share(
     )
     counts = qs.aggregate(all=Count("pk"), cashless=Count("pk", filter=Q(method__in=CASHLESS)))
     return int(counts["cashless"]), int(counts["all"])
+
+
+# Online payment (docs/payments.md "Online payment") -------------------------------------------------
+
+
+class NotificationRefused(PaymentError):
+    """A provider's notification that must not be applied (a tampered amount, a bad signature)."""
+
+
+def start_online(
+    municipality: Municipality,
+    lines: Sequence[Line],
+    *,
+    request_key: str,
+    return_url: str,
+    notify_url: str,
+    description: str = "",
+    payable: str = "",
+    payable_ref: str = "",
+) -> tuple[Payment, str]:
+    """Open an online payment of ``lines``: a pending payment and a checkout at the configured
+    provider; returns the payment and where to send the resident. The same ``request_key`` twice
+    gives the first payment and its checkout back."""
+    if not lines:
+        raise PaymentError(_("支払う項目がありません。"))
+    refused = [line.item.name for line in lines if not line.item.accepts(Method.ONLINE)]
+    if refused:
+        raise PaymentError(
+            _("%(items)sはオンラインでは支払えません。") % {"items": "、".join(f"「{n}」" for n in refused)}
+        )
+    if not request_key or len(request_key) > 64:
+        raise PaymentError(_("画面を読み込み直してから、もう一度お試しください。"))
+    provider_key = settings.PAYMENT_PROVIDER
+    existing = Payment.objects.for_municipality(municipality).filter(request_key=request_key).first()
+    if existing is not None and existing.status == PaymentStatus.PENDING and existing.provider_ref:
+        return existing, ""
+    if existing is not None:
+        return _same_request(existing), ""
+    total = sum(line.amount_yen for line in lines)
+    with transaction.atomic():
+        payment = Payment.objects.create(
+            municipality=municipality,
+            code=_new_code(municipality),
+            channel=Channel.ONLINE,
+            method=Method.ONLINE,
+            status=PaymentStatus.PENDING,
+            total_yen=total,
+            paid_at=timezone.now(),
+            request_key=request_key,
+            payable=payable,
+            payable_ref=payable_ref,
+            provider=provider_key,
+        )
+        _write_lines(payment, lines)
+    try:
+        checkout = current_provider().create_checkout(
+            amount=total,
+            reference=payment.code,
+            description=description or "、".join(line.item.name for line in lines),
+            return_url=return_url,
+            notify_url=notify_url,
+        )
+    except ProviderError as exc:
+        Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.FAILED, failure=str(exc)[:200])
+        raise PaymentError(
+            _(
+                "決済サービスに接続できませんでした。支払は記録していません。時間をおいてもう一度お試しください。"
+            )
+        ) from exc
+    Payment.objects.filter(pk=payment.pk).update(provider_ref=checkout.provider_ref)
+    payment.provider_ref = checkout.provider_ref
+    return payment, checkout.redirect_url
+
+
+def _write_lines(payment: Payment, lines: Sequence[Line]) -> None:
+    PaymentLine.objects.bulk_create(
+        PaymentLine(
+            payment=payment,
+            item=line.item,
+            rate=line.rate,
+            name=line.item.name,
+            unit_yen=line.unit_yen,
+            quantity=line.quantity,
+            amount_yen=line.amount_yen,
+            exemption=line.exemption,
+            account_code=line.item.account_code,
+            order=n,
+        )
+        for n, line in enumerate(lines)
+    )
+
+
+def apply_provider_state(payment: Payment, state: ProviderState) -> Payment:
+    """Apply what the provider says of the payment's checkout. Only a pending payment moves (to
+    paid, or to failed when declined or canceled); any other combination — a duplicate, a
+    notification out of order, a replay — changes nothing. An amount or currency other than what
+    was asked is refused (:class:`NotificationRefused`) and changes nothing."""
+    if state.amount != payment.total_yen or state.currency != "JPY":
+        raise NotificationRefused(
+            _("決済サービスの金額（%(amount)s %(currency)s）が支払額（%(total)s円）と一致しません。")
+            % {"amount": state.amount, "currency": state.currency, "total": f"{payment.total_yen:,}"}
+        )
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.status != PaymentStatus.PENDING:
+            return locked
+        if state.status in ("paid", "refunded"):
+            _lock(locked.municipality)
+            locked.status = PaymentStatus.PAID
+            locked.business_day = business_day(locked.municipality)
+            locked.paid_at = timezone.now()
+            locked.save(update_fields=["status", "business_day", "paid_at"])
+            if locked.payable:
+                payables.get(locked.payable).paid(locked.municipality, locked.payable_ref, locked.code)
+        elif state.status in ("declined", "canceled"):
+            locked.status = PaymentStatus.FAILED
+            locked.failure = {
+                "declined": _("決済サービスで決済できませんでした。"),
+                "canceled": _("支払をやめました。"),
+            }[state.status]
+            locked.save(update_fields=["status", "failure"])
+        return locked
+
+
+def handle_notification(provider_key: str, headers: dict[str, str], body: bytes) -> str:
+    """A provider's notification: verified, matched to its payment by the provider's id, then the
+    provider is asked for the checkout's state, which is applied. Returns what was done (``applied``,
+    ``unknown``). :class:`InvalidNotification` for a bad signature, :class:`NotificationRefused`
+    for a tampered amount, :class:`ProviderError` when the provider cannot be asked (it retries)."""
+    if provider_key not in providers:
+        raise InvalidNotification("provider")
+    provider = providers.get(provider_key)()
+    note = provider.parse_notification(headers, body)
+    payment = Payment.objects.filter(provider=provider_key, provider_ref=note.provider_ref).first()
+    if payment is None:
+        return "unknown"
+    if note.amount != payment.total_yen or note.currency != "JPY":
+        raise NotificationRefused(_("通知の金額が支払額と一致しません。"))
+    apply_provider_state(payment, provider.fetch(note.provider_ref))
+    return "applied"
+
+
+def reconcile(older_than: timedelta = timedelta(minutes=2)) -> dict[str, int]:
+    """Ask the provider for every online payment still pending after ``older_than`` (a notification
+    that never came) and apply what it says; a provider that cannot answer is asked next time."""
+    counts = {"checked": 0, "paid": 0, "failed": 0, "unanswered": 0}
+    pending = Payment.objects.filter(
+        channel=Channel.ONLINE, status=PaymentStatus.PENDING, paid_at__lt=timezone.now() - older_than
+    ).exclude(provider_ref="")
+    for payment in pending.order_by("pk")[:500]:
+        counts["checked"] += 1
+        try:
+            state = providers.get(payment.provider)().fetch(payment.provider_ref)
+            after = apply_provider_state(payment, state)
+        except (ProviderError, NotificationRefused, KeyError):
+            counts["unanswered"] += 1
+            continue
+        if after.status == PaymentStatus.PAID:
+            counts["paid"] += 1
+        elif after.status == PaymentStatus.FAILED:
+            counts["failed"] += 1
+    return counts
