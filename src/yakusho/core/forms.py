@@ -336,3 +336,38 @@ class TokenForm(NormalizingMixin, forms.Form):
         if not token.isdigit() or len(token) != 6:
             raise forms.ValidationError(_("確認コードは6桁の数字で入力してください。"))
         return token
+
+
+class SpreadsheetUploadForm(forms.Form):
+    """An exported list uploaded to be imported again (the FAQ's, the fee catalogue's): a file of
+    one of ``suffixes`` (an old .xls is named as such), not empty, not larger than ``max_bytes``.
+    Subclasses give ``file`` its label and say which kinds the import reads."""
+
+    suffixes: tuple[str, ...] = (".xlsx",)
+    max_bytes = 2_000_000  # the message says 2MB
+    wrong_kind: Any = _("Excelのファイル（.xlsx）を選んでください。書き出したファイルを直して読み込めます。")
+
+    file = forms.FileField(allow_empty_file=True)
+
+    def clean_file(self) -> Any:
+        from pathlib import PurePath
+
+        upload = self.cleaned_data["file"]
+        suffix = PurePath(upload.name or "").suffix.lower()
+        if suffix == ".xls":
+            raise forms.ValidationError(
+                _(
+                    "古い形式（.xls）は読めません。"
+                    "Excelで「Excel ブック（.xlsx）」として保存し直してください。"
+                ),
+                code="kind",
+            )
+        if suffix not in self.suffixes:
+            raise forms.ValidationError(self.wrong_kind, code="kind")
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(
+                _("ファイルが大きすぎます（2MBまで）。ファイルを分けて読み込んでください。"), code="size"
+            )
+        if upload.size == 0:
+            raise forms.ValidationError(_("ファイルが空です。"), code="empty")
+        return upload

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
-from pathlib import PurePath
 from typing import Any
 
 from django import forms
@@ -21,7 +20,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from yakusho.bookings.models import Resource
-from yakusho.core.forms import WarekiDateField
+from yakusho.core.forms import SpreadsheetUploadForm, WarekiDateField
 from yakusho.core.models import Department, Municipality, SynonymGroup
 from yakusho.core.models.search import SEPARATORS
 from yakusho.core.searchwords import shipped_synonyms
@@ -486,30 +485,12 @@ class SynonymGroupForm(forms.ModelForm):
 # --- the import upload -------------------------------------------------------------------------------
 
 
-class ImportForm(forms.Form):
+class ImportForm(SpreadsheetUploadForm):
+    suffixes = (".csv", ".xlsx")
+    max_bytes = MAX_UPLOAD_BYTES
+    wrong_kind = _("拡張子が .csv か .xlsx のファイルを選んでください。")
     file = forms.FileField(
         label=_("ファイル（CSV または Excel）"),
         allow_empty_file=True,
         help_text=_("書き出したファイルと同じ列のもの（2MB・2,000行まで）。"),
     )
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        suffix = PurePath(upload.name or "").suffix.lower()
-        if suffix == ".xls":
-            raise forms.ValidationError(
-                _(
-                    "古い形式（.xls）は読めません。"
-                    "Excelで「Excel ブック（.xlsx）」として保存し直してください。"
-                ),
-                code="kind",
-            )
-        if suffix not in (".csv", ".xlsx"):
-            raise forms.ValidationError(_("拡張子が .csv か .xlsx のファイルを選んでください。"), code="kind")
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("ファイルが大きすぎます（2MBまで）。ファイルを分けて読み込んでください。"), code="size"
-            )
-        if upload.size == 0:
-            raise forms.ValidationError(_("ファイルが空です。"), code="empty")
-        return upload

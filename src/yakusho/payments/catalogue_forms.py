@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import date
-from pathlib import PurePath
 from typing import Any
 
 from django import forms
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from yakusho.core import wording
-from yakusho.core.forms import NormalizingMixin, WarekiDateField
+from yakusho.core.forms import NormalizingMixin, SpreadsheetUploadForm, WarekiDateField
 from yakusho.core.models import Department, Municipality
 from yakusho.core.normalize import normalize_number, normalize_text
 from yakusho.payments.models import FeeItem, FeeRate, Method, Unit
@@ -344,33 +343,10 @@ class RateForm(RequestKeyMixin, NormalizingMixin, forms.Form):
         )
 
 
-class ImportForm(forms.Form):
+class ImportForm(SpreadsheetUploadForm):
+    max_bytes = MAX_UPLOAD_BYTES
     file = forms.FileField(
         label=_("ファイル（Excel .xlsx）"),
         allow_empty_file=True,
         help_text=_("書き出したファイルと同じ列のもの（2MB・2,000行まで）。"),
     )
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        suffix = PurePath(upload.name or "").suffix.lower()
-        if suffix == ".xls":
-            raise forms.ValidationError(
-                _(
-                    "古い形式（.xls）は読めません。"
-                    "Excelで「Excel ブック（.xlsx）」として保存し直してください。"
-                ),
-                code="format",
-            )
-        if suffix != ".xlsx":
-            raise forms.ValidationError(
-                _("Excelのファイル（.xlsx）を選んでください。書き出したファイルを直して読み込めます。"),
-                code="format",
-            )
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("ファイルが大きすぎます（2MBまで）。ファイルを分けて読み込んでください。"), code="size"
-            )
-        if upload.size == 0:
-            raise forms.ValidationError(_("ファイルが空です。"), code="empty")
-        return upload

@@ -282,21 +282,7 @@ def take(
                 payable=payable,
                 payable_ref=payable_ref,
             )
-            PaymentLine.objects.bulk_create(
-                PaymentLine(
-                    payment=payment,
-                    item=line.item,
-                    rate=line.rate,
-                    name=line.item.name,
-                    unit_yen=line.unit_yen,
-                    quantity=line.quantity,
-                    amount_yen=line.amount_yen,
-                    exemption=line.exemption,
-                    account_code=line.item.account_code,
-                    order=n,
-                )
-                for n, line in enumerate(lines)
-            )
+            _write_lines(payment, lines)
             if not through_terminal and payable:
                 payables.get(payable).paid(municipality, payable_ref, payment.code)
     except IntegrityError:  # the same key pressed twice at once: the other press wrote it
