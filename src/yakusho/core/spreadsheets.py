@@ -23,9 +23,10 @@ from __future__ import annotations
 import io
 import numbers
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 from django.http import HttpResponse
@@ -209,3 +210,68 @@ def imported_cell(value: Any) -> Any:
     if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_PREFIXES):
         return text[1:]
     return text
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One error of an import: its row as the spreadsheet shows it (header = 1; None: the whole
+    file) and its column's Japanese name ("" when none). Shown as 「3行目「金額」：…」."""
+
+    row: int | None
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = gettext("%(row)s行目") % {"row": f"{self.row:,}"} if self.row else ""
+        if self.column:
+            where = f"{where}「{self.column}」" if where else f"「{self.column}」"
+        return f"{where}：{self.message}" if where else self.message
+
+
+class TabularInvalid(Exception):
+    """A refused import file, with every error found; nothing was saved."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
+class KeyedRow(Protocol):
+    key: str
+
+
+R = TypeVar("R", bound=KeyedRow)
+
+
+def checked_rows(
+    body: Iterable[tuple[int, list[Any]]],
+    check_row: Callable[[int, list[Any], list[RowError]], R],
+    errors: list[RowError],
+    *,
+    key_column: str,
+    columns: Sequence[str],
+) -> list[R]:
+    """Every row of an import checked (``check_row`` adds its errors), a key given twice named with
+    the row it first stood in; then :class:`TabularInvalid` with every error in row and column
+    order, or the rows."""
+    rows: list[R] = []
+    first_row: dict[str, int] = {}
+    for number, cells in body:
+        row = check_row(number, cells, errors)
+        if row.key:
+            if row.key in first_row:
+                errors.append(
+                    RowError(
+                        number,
+                        key_column,
+                        gettext("キーが%(row)s行目と重複しています（%(key)s）。")
+                        % {"row": f"{first_row[row.key]:,}", "key": row.key},
+                    )
+                )
+            first_row.setdefault(row.key, number)
+        rows.append(row)
+    if errors:
+        order = {c: i for i, c in enumerate(columns)}
+        errors.sort(key=lambda e: (e.row or 0, order.get(e.column, -1)))
+        raise TabularInvalid(errors)
+    return rows

@@ -36,8 +36,11 @@ from yakusho.bookings.models import Resource
 from yakusho.core.csvutil import csv_response
 from yakusho.core.models import Department, Municipality
 from yakusho.core.spreadsheets import (
+    RowError,
     SafeWorkbook,
+    TabularInvalid,
     UnreadableWorkbook,
+    checked_rows,
     imported_cell,
     xlsx_response,
     xlsx_rows,
@@ -109,30 +112,6 @@ LINK_SEPARATORS = re.compile(r"[,、，\s]+")
 DATE_TEXT = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
 #: how many columns of a sheet's first row are read (the 13 columns and a few unknown ones to name)
 MAX_COLUMNS = 40
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One error: its row as the spreadsheet shows it (header = 1; None: the whole file) and its
-    column's Japanese name ("" when none)."""
-
-    row: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = _("%(row)s行目") % {"row": f"{self.row:,}"} if self.row else ""
-        if self.column:
-            where = f"{where}「{self.column}」" if where else f"「{self.column}」"
-        return f"{where}：{self.message}" if where else self.message
-
-
-class TabularInvalid(Exception):
-    """A refused file, with every error found; nothing was saved."""
-
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__("\n".join(str(e) for e in errors))
-        self.errors = errors
 
 
 # --- export ------------------------------------------------------------------------------------------
@@ -497,27 +476,11 @@ def check(municipality: Municipality, name: str, raw: bytes) -> list[_Row]:
     positions, body = read_rows(name, raw)
     lookups = _Lookups.of(municipality)
     errors: list[RowError] = []
-    rows: list[_Row] = []
-    first_row: dict[str, int] = {}
-    for number, cells in body:
-        row = _check_row(number, cells, positions, lookups, errors)
-        if row.key:
-            if row.key in first_row:
-                errors.append(
-                    RowError(
-                        number,
-                        KEY,
-                        _("キーが%(row)s行目と重複しています（%(key)s）。")
-                        % {"row": f"{first_row[row.key]:,}", "key": row.key},
-                    )
-                )
-            first_row.setdefault(row.key, number)
-        rows.append(row)
-    if errors:
-        order = {c: i for i, c in enumerate(COLUMNS)}
-        errors.sort(key=lambda e: (e.row or 0, order.get(e.column, -1)))
-        raise TabularInvalid(errors)
-    return rows
+
+    def check_row(number: int, cells: list[Any], errors: list[RowError]) -> _Row:
+        return _check_row(number, cells, positions, lookups, errors)
+
+    return checked_rows(body, check_row, errors, key_column=KEY, columns=COLUMNS)
 
 
 def import_file(municipality: Municipality, name: str, raw: bytes) -> ImportResult:
