@@ -279,6 +279,10 @@ PAYMENT_PROVIDER_DEMO_URL = os.environ.get("YAKUSHO_PAYMENT_PROVIDER_DEMO_URL", 
 PAYMENT_PROVIDER_DEMO_SECRET = os.environ.get(
     "YAKUSHO_PAYMENT_PROVIDER_DEMO_SECRET", "demo-provider-secret-0123456789"
 )
+# How long a submission whose fee is paid before it counts (支払待ち) waits for its payment before it
+# is erased, and how long a booking with a fee holds its place while the resident pays.
+SUBMISSION_PAYMENT_HOURS = int(os.environ.get("YAKUSHO_SUBMISSION_PAYMENT_HOURS", "24"))
+BOOKING_PAYMENT_MINUTES = int(os.environ.get("YAKUSHO_BOOKING_PAYMENT_MINUTES", "30"))
 
 # Content-Security-Policy (django-csp): our own scripts and styles only, nothing inline.
 CONTENT_SECURITY_POLICY = {

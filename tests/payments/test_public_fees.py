@@ -145,6 +145,9 @@ def test_oe_gets_the_17_rows_of_its_plan_with_their_departments_and_marks(demo: 
     rows: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for fee in FeeItem.objects.filter(municipality=oe).select_related("department"):
         assert fee.is_demo
+        if "plan_row" not in spec[fee.key]:
+            assert fee.key == "sodai-gomi"  # the one item that is no row of the plan (paid online)
+            continue
         row = spec[fee.key]["plan_row"]
         # the mark as the plan printed it, and as the catalogue takes payments
         rows[row].add((fee.department.name if fee.department else "", "○" if fee.cashless else "×"))

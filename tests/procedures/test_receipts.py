@@ -226,7 +226,7 @@ def test_every_demo_receipt_says_what_its_procedure_says_about_paying(demo_with_
     assert online >= 3
 
 
-def test_the_sodai_gomi_receipt_sends_the_resident_to_a_shop(demo_with_plans, client) -> None:
+def test_the_sodai_gomi_receipt_says_how_its_fee_is_paid(demo_with_plans, client) -> None:
     procedure = Procedure.objects.get(municipality__slug="oe", key="sodai-gomi")
     form = current_forms([procedure])[procedure.pk]
     definition = definition_of(form)
@@ -247,5 +247,5 @@ def test_the_sodai_gomi_receipt_sends_the_resident_to_a_shop(demo_with_plans, cl
     session.save()
     html = client.get(reverse("submissions:done", args=["oe", "sodai-gomi", created.submission.code])).content
     text = html.decode()
-    assert "粗大ごみ処理券" in text and "窓口でお支払い" not in text
+    assert "オンライン決済" in text and "処理券" in text and "窓口でお支払い" not in text
     assert "粗大ごみ処理手数料（大）" in text and "1,000円" in text

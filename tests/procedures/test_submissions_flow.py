@@ -198,7 +198,7 @@ def test_group_rows_can_be_added_without_javascript(db, private_media, client: C
     client.post(apply_url(t, "sodai-gomi"), {"agree": "yes"})
     page = client.get(page_url(t, 2, "sodai-gomi"))
     assert 'name="items-0-item"' in page.content.decode()
-    common = {"_token": hidden(page, "_token"), "_version": "1"}
+    common = {"_token": hidden(page, "_token"), "_version": hidden(page, "_version")}
     more = client.post(page_url(t, 2, "sodai-gomi"), {"items-0-item": "bed", "_add_row": "items", **common})
     body = more.content.decode()
     assert 'name="items-2-item"' in body  # the typed row, the empty one, and one more

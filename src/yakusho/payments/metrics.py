@@ -12,6 +12,9 @@ self-checkout (セルフレジ) and online. A share of nothing is None, not 0.
 - ``payments.cashless_share.counter`` — the share of the counter's payments made cashless: 潟上市's
   measure (14.4 % at its 市民課 counter in July 2025).
 - ``payments.self_checkout`` — payments made at the self-checkout.
+- ``payments.self_checkout_share`` — the share of the payments taken in person (counter and
+  self-checkout) made at the self-checkout: 美郷町's 「セルフレジの利用率」 (its plan names it, with no
+  number).
 - ``payments.cashless_items`` — fee items of the catalogue that take a cashless method today:
   大江町's 「税金・手数料等に係るキャッシュレス決済対応項目数」. Items with the same 「集計上の項目」
   (``counted_as``: 大江町's table counts 「各種証明書発行手数料」 as one item) count once. The catalogue
@@ -122,3 +125,23 @@ def cashless_items(municipality: Municipality, period: Period) -> int | None:
     return len(
         {counted_as or key for key, counted_as, methods in items if any(m in CASHLESS for m in methods or ())}
     )
+
+
+@registry.provider(
+    "payments.self_checkout_share",
+    label_ja="セルフレジの利用率",
+    label_en="Share of in-person payments made at the self-checkout",
+    unit="%",
+    description="窓口とセルフレジで受けた支払のうち、セルフレジで受けたものの割合（美郷町の計画が掲げる「セルフレジの利用率向上」の計測。計画に目標値はありません）",
+    depends_on=PAYMENTS,
+)
+def self_checkout_share(municipality: Municipality, period: Period) -> Decimal | None:
+    counts = (
+        _payments(municipality, period)
+        .filter(channel__in=IN_PERSON)
+        .aggregate(n=Count("pk"), self_checkout=Count("pk", filter=Q(channel=Channel.SELF)))
+    )
+    if not counts["n"]:
+        return None
+    share = Decimal(counts["self_checkout"] * 100) / Decimal(counts["n"])
+    return share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

@@ -204,6 +204,9 @@ class Payment(TenantOwned):
     #: online: the payment provider (its registry key) and its id of the checkout
     provider = models.CharField(_("決済サービス"), max_length=40, blank=True)
     provider_ref = models.CharField(_("決済サービスの取引番号"), max_length=80, blank=True)
+    checkout_url = models.URLField(
+        _("決済ページのアドレス"), max_length=500, blank=True, help_text=_("オンライン決済で住民を送る先")
+    )
     #: the till's form key: a second press of 会計 with the same key finds this payment, not a new one
     request_key = models.CharField(_("送信キー"), max_length=64, editable=False)
     #: what the payment is for, in the paying service's words (``procedures.counter_visit``, a code)
@@ -358,3 +361,37 @@ class DailyClose(TenantOwned):
     @property
     def difference_yen(self) -> int:
         return self.counted_cash_yen - self.expected_cash_yen
+
+
+class SelfCheckoutKiosk(TenantOwned):
+    """A self-checkout (セルフレジ): a tablet beside a payment terminal, kept open in kiosk mode on
+    an address that carries an unguessable token — only its SHA-256 is stored. The resident scans
+    the QR code of their counter slip and pays by a cashless method (docs/payments.md
+    "Self-checkout"); a retired kiosk's address leads nowhere."""
+
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("団体"), on_delete=models.PROTECT, related_name="selfcheckout_kiosks"
+    )
+    #: also the payment's ``till`` (40 characters at most)
+    name = models.CharField(_("セルフレジの名前"), max_length=40, help_text=_("例：1階ロビーのセルフレジ"))
+    token_hash = models.CharField(_("画面の鍵（ハッシュ）"), max_length=64, editable=False)
+    paired_at = models.DateTimeField(_("登録日時"))
+    paired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登録した職員"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    last_seen_at = models.DateTimeField(_("最後に使われた日時"), null=True, blank=True)
+    active = models.BooleanField(_("使用中"), default=True)
+
+    class Meta:
+        verbose_name = _("セルフレジ")
+        verbose_name_plural = _("セルフレジ")
+        ordering = ("municipality", "-active", "name", "pk")
+        indexes = [models.Index(fields=["token_hash"], name="payments_kiosk_token_idx")]
+
+    def __str__(self) -> str:
+        return self.name

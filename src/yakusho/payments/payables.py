@@ -38,5 +38,10 @@ class Payable:
     def refunded(self, municipality: Municipality, ref: str, payment_code: str) -> None:
         """Told once a payment for ``ref`` is voided or refunded in full."""
 
+    def return_path(self, municipality: Municipality, ref: str) -> str:
+        """Where a resident who paid ``ref`` online goes back to from the provider's page (a path of
+        this site); empty for the payment's own result page."""
+        return ""
+
 
 payables = Registry[Payable]("payable", module="payables", key_pattern=r"^[a-z][a-z0-9_.-]{0,59}$")

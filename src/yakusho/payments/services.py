@@ -45,7 +45,7 @@ from yakusho.payments.models import (
     ReversalKind,
     ReversalStatus,
 )
-from yakusho.payments.payables import payables
+from yakusho.payments.payables import Owed, payables
 from yakusho.payments.providers import current as current_provider
 from yakusho.payments.providers import providers
 from yakusho.payments.providers.base import InvalidNotification, ProviderError, ProviderState
@@ -169,6 +169,11 @@ def owed_lines(municipality: Municipality, payable: str, ref: str, *, day: date 
     owed = payables.get(payable).owed(municipality, ref)
     if owed is None:
         raise PaymentError(_("支払の対象が見つかりません。"))
+    return price_owed(municipality, owed, day=day)
+
+
+def price_owed(municipality: Municipality, owed: Sequence[Owed], *, day: date | None = None) -> list[Line]:
+    """``owed`` priced from the municipality's catalogue on ``day`` (today)."""
     items = {
         i.key: i
         for i in FeeItem.objects.for_municipality(municipality)
@@ -641,7 +646,7 @@ def start_online(
     provider_key = settings.PAYMENT_PROVIDER
     existing = Payment.objects.for_municipality(municipality).filter(request_key=request_key).first()
     if existing is not None and existing.status == PaymentStatus.PENDING and existing.provider_ref:
-        return existing, ""
+        return existing, existing.checkout_url
     if existing is not None:
         return _same_request(existing), ""
     total = sum(line.amount_yen for line in lines)
@@ -675,8 +680,11 @@ def start_online(
                 "決済サービスに接続できませんでした。支払は記録していません。時間をおいてもう一度お試しください。"
             )
         ) from exc
-    Payment.objects.filter(pk=payment.pk).update(provider_ref=checkout.provider_ref)
+    Payment.objects.filter(pk=payment.pk).update(
+        provider_ref=checkout.provider_ref, checkout_url=checkout.redirect_url
+    )
     payment.provider_ref = checkout.provider_ref
+    payment.checkout_url = checkout.redirect_url
     return payment, checkout.redirect_url
 
 

@@ -17,10 +17,12 @@ class ProceduresConfig(AppConfig):
         from yakusho.procedures.demo import counter_visits, one_stop
         from yakusho.procedures.demo import procedures as demo
         from yakusho.procedures.models import Procedure
+        from yakusho.procedures.submissions import payment as submission_payment
 
         audit.register_models()
         autodiscover()
         payment.register()  # the till asks a counter visit what it owes (payments.payables)
+        submission_payment.register()  # a submission paid online (payments.payables)
         # the catalogue's search index reads these (catalogue.search); same dispatch uids as the FAQ's
         searchversion.watch(Procedure, Department, SynonymGroup)
         demo_loaded.connect(demo.load_demo_procedures, dispatch_uid="procedures-demo")

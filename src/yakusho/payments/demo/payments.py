@@ -5,9 +5,13 @@ From the start of the fiscal year to yesterday, on each business day (the munici
 6 to 16 certificate payments at the counter (住民票, 印鑑登録証明書, 戸籍, 税証明 — whichever of
 those the demo catalogue holds), one to three copies each, about one in eight paid by card, QR code
 or e-money (美郷町's plan reports 266 cashless payments in 令和6年度: about one a business day), and
-each past day closed with the cash counted as expected. Everything is marked as demo data and drawn
-from a generator seeded by the town and the day; a day that already has payments is left alone, so
-loading again adds nothing.
+each past day closed with the cash counted as expected. In 美郷町, whose plan brings in a
+self-checkout (セルフレジ, 施策 1-2), about half of the cashless payments are made there (channel
+セルフレジ, till 「セルフレジ」, no member of staff): the self-checkout's share of the payments in
+person (``payments.self_checkout_share``) has a figure, and the cashless count stays what it was
+(the choice is drawn apart from the day's generator, so every payment, method and total is the
+same). Everything is marked as demo data and drawn from a generator seeded by the town and the day;
+a day that already has payments is left alone, so loading again adds nothing.
 """
 
 from __future__ import annotations
@@ -38,6 +42,10 @@ DEMO_TOWNS = ("misato", "oe")
 CERTIFICATES = ("juminhyo", "inkan", "koseki", "zeishomei")
 PER_DAY = (6, 16)
 CASHLESS_SHARE = 0.125
+#: the towns whose demo has a self-checkout, and the share of their cashless payments made there
+SELF_CHECKOUT_TOWNS = ("misato",)
+SELF_CHECKOUT_SHARE = 0.5
+SELF_CHECKOUT_TILL = "セルフレジ"
 
 
 def _clerk(municipality: Municipality) -> Membership | None:
@@ -108,11 +116,12 @@ def _load_day(
         moment = datetime.combine(day, time(8, 30), tzinfo=timezone.get_current_timezone()) + timedelta(
             minutes=rng.randint(0, 8 * 60)
         )
+        at_self_checkout = _at_self_checkout(municipality, day, n, method)
         payments.append(
             Payment(
                 municipality=municipality,
                 code=shortcodes.generate(),
-                channel=Channel.COUNTER,
+                channel=Channel.SELF if at_self_checkout else Channel.COUNTER,
                 method=method,
                 status=PaymentStatus.PAID,
                 total_yen=total,
@@ -120,8 +129,8 @@ def _load_day(
                 change_yen=(tendered - total) if tendered is not None else 0,
                 business_day=day,
                 paid_at=moment,
-                staff=clerk.user,
-                till="1番窓口",
+                staff=None if at_self_checkout else clerk.user,
+                till=SELF_CHECKOUT_TILL if at_self_checkout else "1番窓口",
                 terminal="demo" if method != Method.CASH else "",
                 terminal_ref=f"DEMO-{rng.getrandbits(48):012X}" if method != Method.CASH else "",
                 request_key=f"demo-{day.isoformat()}-{n}",
@@ -145,6 +154,15 @@ def _load_day(
         closed_at=datetime.combine(day, time(17, 30), tzinfo=timezone.get_current_timezone()),
     )
     return len(payments)
+
+
+def _at_self_checkout(municipality: Municipality, day: date, n: int, method: str) -> bool:
+    """Whether the day's ``n``-th payment was made at the self-checkout: a cashless one, in a town
+    with one, drawn from a generator of its own (the day's draws stay as they were)."""
+    if method not in CASHLESS or municipality.slug not in SELF_CHECKOUT_TOWNS:
+        return False
+    rng = random.Random(f"payments-demo-self:{municipality.slug}:{day.isoformat()}:{n}")  # noqa: S311 - demo
+    return rng.random() < SELF_CHECKOUT_SHARE
 
 
 def load_demo_payments(today: date | None = None) -> int:

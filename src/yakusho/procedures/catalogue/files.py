@@ -221,6 +221,7 @@ def _values(entry: ProcedureEntry, checked: _Checked, order: int) -> dict[str, A
         "priority": checked.priorities.get(entry.priority) if entry.priority else None,
         "published": entry.published,
         "issues_certificate": entry.issues_certificate,
+        "payment_timing": entry.payment_timing,
         "paper_at_counter": entry.paper_at_counter,
         "order": order,
         "note": entry.note,

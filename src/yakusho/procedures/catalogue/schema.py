@@ -68,6 +68,11 @@ class ProcedureEntry(Strict):
         False,
         description="証明書の交付: copies issued at the counter are counted (counter_certificates)",
     )
+    payment_timing: Literal["before", "later"] = Field(
+        "before",
+        description="a fee paid online (the form's fee items take オンライン決済): before it counts as"
+        " submitted, or later from the status page",
+    )
     paper_at_counter: bool = Field(
         False, description="still needs a signed paper form at the counter: the counter prints it filled in"
     )

@@ -12,6 +12,12 @@ When a visit finishes, staff print one A4 page (or more) for the resident to tak
     2. …
     手続の状況を知りたいとき (how to ask about the status; see below)
 
+When the visit owes fees, is not paid yet and the municipality has a self-checkout in use, the
+page also carries a box 「セルフレジでお支払いいただけます」 with a QR code (drawn as vector
+squares, from segno's matrix) of the payload ``YAKUSHO-PAY:<団体コード>:<受付番号>``
+(:func:`yakusho.payments.selfcheckout.payload`), the total, and the 受付番号 in text for typing by
+hand (docs/payments.md "Self-checkout").
+
 A counter submission's 照会キー (the secret the online status page asks for) is made at the
 finish and never handed out on paper: only a submission whose form had an e-mail address gets it,
 in its 「受付のお知らせ」 mail with a link to the status page. The footer says exactly that, so the
@@ -25,16 +31,20 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import segno
 from django.utils import timezone, translation
+from reportlab.graphics.shapes import Drawing, Rect
+from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Spacer, Table
+from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from yakusho.core.contacts import Contact, department_contact
 from yakusho.core.jcal import format_date, format_datetime
 from yakusho.core.models import Municipality
 from yakusho.core.pdf import BODY, SMALL, TITLE, WIDTHS, a4_document, grid_style, para
+from yakusho.payments.selfcheckout import SlipPayment, slip_payment
 from yakusho.procedures.catalogue.services import definition_of
 from yakusho.procedures.counter.prefill import consent_keys
 from yakusho.procedures.counter.services import items_of
@@ -50,6 +60,10 @@ HEADING = ParagraphStyle("receipt-heading", parent=BODY, fontSize=12, leading=17
 NOTE = ParagraphStyle("receipt-note", parent=BODY, leftIndent=9.5, firstLineIndent=-9.5)
 #: what the engine's summary says of a field left empty (the 控え leaves such rows out)
 UNANSWERED = "（未入力）"
+#: the self-checkout box's heading and the QR code's printed size (a hand-held scanner reads it)
+SELF_CHECKOUT_LINE = "セルフレジでお支払いいただけます（QRコードをかざしてください）"
+QR_SIZE = 32 * mm
+PAYLOAD_TEXT = ParagraphStyle("receipt-payload", parent=SMALL, fontSize=6, leading=8, textColor=colors.grey)
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,57 @@ def _status_note(entries: Sequence[ReceiptEntry]) -> list[Flowable]:
     ]
 
 
+def qr_drawing(text: str, size: float = QR_SIZE) -> Drawing:
+    """``text`` as a QR code (error correction M) of black squares, quiet zone included: one
+    rectangle per run of dark modules in a row, so the page stays vector and small."""
+    qr = segno.make(text, error="m")
+    rows = [list(row) for row in qr.matrix_iter(scale=1, border=4)]
+    module = size / len(rows)
+    drawing = Drawing(size, size)
+    for y, row in enumerate(rows):
+        x = 0
+        while x < len(row):
+            if not row[x]:
+                x += 1
+                continue
+            run = x
+            while run < len(row) and row[run]:
+                run += 1
+            top = size - (y + 1) * module
+            drawing.add(
+                Rect(x * module, top, (run - x) * module, module, fillColor=colors.black, strokeColor=None)
+            )
+            x = run
+    return drawing
+
+
+def _self_checkout(slip: SlipPayment) -> list[Flowable]:
+    """The box that sends the resident to the self-checkout: QR code, total, the code in text."""
+    words = [
+        para(SELF_CHECKOUT_LINE, HEADING),
+        Spacer(1, 2 * mm),
+        para(f"お支払いの合計 {slip.total:,}円"),
+        para(f"受付番号 {slip.display_code}（QRコードが読み取れないときは、この番号を入力してください）"),
+        para("お支払い方法：クレジットカード・QRコード決済・電子マネー"),
+        para("現金でのお支払いは窓口へ"),
+    ]
+    code = [qr_drawing(slip.payload), para(slip.payload, PAYLOAD_TEXT)]
+    style = TableStyle(
+        [
+            ("BOX", (0, 0), (-1, -1), 0.8, colors.black),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3 * mm),
+            ("TOPPADDING", (0, 0), (-1, -1), 3 * mm),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
+        ]
+    )
+    return [
+        KeepTogether(
+            [Table([[code, words]], colWidths=[QR_SIZE + 8 * mm, 174 * mm - QR_SIZE - 8 * mm], style=style)]
+        )
+    ]
+
+
 def receipt_entries(visit: CounterVisit) -> list[ReceiptEntry]:
     """The submissions of a finished visit, in the order of its items."""
     return [
@@ -171,6 +236,9 @@ def render_receipt(visit: CounterVisit, entries: Sequence[ReceiptEntry]) -> byte
         Spacer(1, 4 * mm),
         Table(head, colWidths=WIDTHS, style=grid_style()),
     ]
+    slip = slip_payment(municipality, visit.code) if not visit.payment_code else None
+    if slip is not None:
+        story += [Spacer(1, 5 * mm), *_self_checkout(slip)]
     for number, entry in enumerate(entries, start=1):
         story += [Spacer(1, 6 * mm), *_entry(municipality, number, entry)]
     story += [Spacer(1, 8 * mm), KeepTogether(_status_note(entries))]

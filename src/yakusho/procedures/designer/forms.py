@@ -21,7 +21,7 @@ from yakusho.core.models import Department, Municipality
 from yakusho.procedures import designer
 from yakusho.procedures.catalogue.life_events import life_event_choices
 from yakusho.procedures.formengine import schema
-from yakusho.procedures.models import LifeEvent, Procedure
+from yakusho.procedures.models import LifeEvent, PaymentTiming, Procedure
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 PROCEDURE_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
@@ -94,6 +94,7 @@ class ProcedureCreateForm(forms.ModelForm):
             "description",
             "processing_days",
             "retention_years",
+            "payment_timing",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
 
@@ -111,6 +112,15 @@ class ProcedureCreateForm(forms.ModelForm):
         self.fields["kana"].help_text = _("ひらがなで（例：いぬのとうろく）。検索と並び順に使います。")
         self.fields["retention_years"].help_text = _("申請を保存する年数。過ぎたものは消去されます。")
         self.fields["processing_days"].help_text = _("受付から処理までの開庁日数（空欄は未設定）。")
+        timing = self.fields["payment_timing"]
+        timing.required = False  # a form without it keeps the default (paid before it counts)
+        timing.help_text = _(
+            "フォームの手数料が手数料一覧の項目で、その項目がオンライン決済を受け付けるときだけ使います。"
+        )
+
+    def clean_payment_timing(self) -> str:
+        value: str = self.cleaned_data.get("payment_timing") or ""
+        return value or (self.instance.payment_timing if self.instance.pk else PaymentTiming.BEFORE)
 
     def clean_key(self) -> str:
         key: str = self.cleaned_data.get("key", "").strip()

@@ -66,6 +66,13 @@ LIFE_EVENT_TITLES: dict[str, Any] = {
 }
 
 
+class PaymentTiming(models.TextChoices):
+    """When a resident applying online pays a fee that the fee catalogue lets them pay online."""
+
+    BEFORE = "before", _("申請の時に支払う（支払が済むまで受け付けません）")
+    LATER = "later", _("申請の後に支払う（申請の状況ページから）")
+
+
 class PriorityProcedure(models.Model):
     """A procedure of the national list of procedures to put online first (reference data, global).
 
@@ -137,6 +144,15 @@ class Procedure(TenantOwned):
     )
     paper_at_counter = models.BooleanField(
         _("窓口で紙の様式が必要"), default=False, help_text=_("窓口で受け付けたとき記入済みの様式を印刷する")
+    )
+    payment_timing = models.CharField(
+        _("オンライン決済の時期"),
+        max_length=10,
+        choices=PaymentTiming.choices,
+        default=PaymentTiming.BEFORE,
+        help_text=_(
+            "フォームの手数料が手数料一覧の項目で、その項目がオンライン決済を受け付けるときの支払の時期"
+        ),
     )
     order = models.PositiveIntegerField(_("表示順"), default=0)
     note = models.TextField(_("備考（職員用）"), blank=True)
@@ -281,6 +297,7 @@ __all__ = [
     "ChannelStatus",
     "FormDefinition",
     "LifeEvent",
+    "PaymentTiming",
     "PriorityProcedure",
     "Procedure",
     "ProcedureChannel",

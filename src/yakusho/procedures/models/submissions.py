@@ -25,6 +25,7 @@ from yakusho.procedures.models.catalogue import FormDefinition, Procedure
 
 
 class SubmissionStatus(models.TextChoices):
+    PAYMENT = "payment", _("支払待ち")  # stored, not yet submitted: the fee is paid first
     RECEIVED = "received", _("受付")
     REVIEWING = "reviewing", _("審査中")
     CORRECTION = "correction", _("補正依頼")
@@ -37,7 +38,18 @@ class SubmissionStatus(models.TextChoices):
 CLOSED_STATUSES = frozenset(
     {SubmissionStatus.COMPLETED, SubmissionStatus.REJECTED, SubmissionStatus.WITHDRAWN}
 )
-OPEN_STATUSES = frozenset(s for s in SubmissionStatus if s not in CLOSED_STATUSES)
+#: stored but not yet submitted (a fee paid before submitting is not paid yet): in no list or figure
+NOT_SUBMITTED = frozenset({SubmissionStatus.PAYMENT})
+OPEN_STATUSES = frozenset(s for s in SubmissionStatus if s not in CLOSED_STATUSES | NOT_SUBMITTED)
+
+
+class PaymentState(models.TextChoices):
+    """The online payment of a submission's fee (none when it is not paid online)."""
+
+    NONE = "", _("なし")
+    DUE = "due", _("未払い")
+    PAID = "paid", _("支払済み")
+    REFUNDED = "refunded", _("返金済み")
 
 
 class SubmissionChannel(models.TextChoices):
@@ -75,6 +87,10 @@ class Submission(TenantOwned):
     applicant_kana = models.CharField(_("申請者名（フリガナ）"), max_length=200, blank=True)
     applicant_email = models.EmailField(_("申請者のメールアドレス"), blank=True)
     fee_yen = models.PositiveIntegerField(_("手数料（円）"), null=True, blank=True)
+    payment_state = models.CharField(
+        _("オンライン決済"), max_length=10, choices=PaymentState.choices, default="", blank=True
+    )
+    payment_code = models.CharField(_("領収番号"), max_length=20, blank=True)
     overrides = models.JSONField(
         _("窓口での例外扱い"),
         default=list,
@@ -268,6 +284,8 @@ __all__ = [
     "SUBMISSION_MODELS",
     "AttachmentSource",
     "MessageDirection",
+    "NOT_SUBMITTED",
+    "PaymentState",
     "Submission",
     "SubmissionAttachment",
     "SubmissionChannel",

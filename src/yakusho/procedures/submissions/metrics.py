@@ -17,6 +17,7 @@ from django.utils import timezone
 from yakusho.core.models import Municipality
 from yakusho.metrics.registry import Period, registry
 from yakusho.procedures.models.submissions import (
+    NOT_SUBMITTED,
     Submission,
     SubmissionChannel,
     SubmissionStatus,
@@ -28,8 +29,10 @@ DEPENDS_ON = ("procedures.Submission", "procedures.SubmissionTally")
 
 
 def _submissions(municipality: Municipality, period: Period) -> QuerySet[Submission]:
-    return Submission.objects.for_municipality(municipality).filter(
-        submitted_at__date__gte=period.start, submitted_at__date__lte=period.end
+    return (
+        Submission.objects.for_municipality(municipality)
+        .filter(submitted_at__date__gte=period.start, submitted_at__date__lte=period.end)
+        .exclude(status__in=NOT_SUBMITTED)  # a fee paid first and not yet paid: not submitted
     )
 
 

@@ -71,11 +71,13 @@ def _tally(submission: Submission) -> None:
     tally.save()
 
 
-def erase_submission(submission: Submission, reason: str = REASON) -> int:
-    """Erase one submission with its records and history; returns the number of files removed."""
+def erase_submission(submission: Submission, reason: str = REASON, *, tally: bool = True) -> int:
+    """Erase one submission with its records and history; returns the number of files removed.
+    ``tally=False`` for one that never counted as submitted (its fee was never paid)."""
     paths = []
     with transaction.atomic():
-        _tally(submission)
+        if tally:
+            _tally(submission)
         for attachment in list(submission.attachments.all()):
             paths.append(attachment.path)
             erase_with_history(attachment, reason)

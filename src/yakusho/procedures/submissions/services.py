@@ -47,6 +47,7 @@ from yakusho.procedures.models.submissions import (
     CLOSED_STATUSES,
     AttachmentSource,
     MessageDirection,
+    PaymentState,
     Submission,
     SubmissionAttachment,
     SubmissionChannel,
@@ -104,6 +105,9 @@ TRANSITIONS = Workflow(
 )
 #: what the applicant reads about each status on the status page
 STATUS_TEXT = {
+    S.PAYMENT: N_(
+        "手数料のお支払いをお待ちしています。お支払いが済んだ時点で申請を受け付けます（まだ受け付けていません）。"
+    ),
     S.RECEIVED: N_("申請を受け付けました。担当の課が内容を確認します。"),
     S.REVIEWING: N_("担当の課が審査しています。"),
     S.CORRECTION: (
@@ -273,12 +277,15 @@ def create_submission(
     fee: int | None = None,
     secret: str | None = None,
     overrides: list[dict[str, str]] | None = None,
+    payment_due: bool = False,
+    pay_first: bool = False,
 ) -> Created:
     """Store one submission with its attachments and queue its confirmation mail, in one
     transaction. A second call with the same ``idempotency_key`` (double submit, a retried
     request, two concurrent requests) returns the first submission and stores nothing.
     ``secret`` is the 照会キー to give it (``receipt_secret`` of the online draft); a new random one
-    when none is given."""
+    when none is given. ``payment_due``: its fee is paid online (``submissions.payment``);
+    ``pay_first``: paid before it counts — stored as 「支払待ち」, without a deadline, until paid."""
     municipality = procedure.municipality
     existing = (
         Submission.objects.for_municipality(municipality).filter(idempotency_key=idempotency_key).first()
@@ -288,7 +295,11 @@ def create_submission(
     secret = secret or new_secret()
     now = timezone.now()
     name, kana, email = applicant_details(definition, cleaned)
-    deadline = processing_deadline(procedure, timezone.localdate(now), BusinessCalendar(municipality))
+    deadline = (
+        None
+        if pay_first
+        else processing_deadline(procedure, timezone.localdate(now), BusinessCalendar(municipality))
+    )
     stored: list[Path] = []
     try:
         with transaction.atomic():
@@ -306,6 +317,8 @@ def create_submission(
                 applicant_kana=kana,
                 applicant_email=email,
                 fee_yen=fee,
+                status=SubmissionStatus.PAYMENT if pay_first else SubmissionStatus.RECEIVED,
+                payment_state=PaymentState.DUE if payment_due or pay_first else PaymentState.NONE,
                 overrides=overrides or [],
                 deadline=deadline,
                 submitted_at=now,
@@ -371,6 +384,8 @@ def _queue_confirmation(submission: Submission, secret: str, definition: Any) ->
         status_url=absolute(status_link(submission, secret)),
         summary=definition.summary(submission.data),
         fee=fee_summary(submission, definition),
+        payment_due=submission.payment_state == PaymentState.DUE,
+        pay_first=submission.status == SubmissionStatus.PAYMENT,
     )
     queue_mail(
         submission.municipality,

@@ -10,12 +10,14 @@ leaves it out too: ``core.accesslog``). Pages, replies and files need only the s
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -29,7 +31,17 @@ from yakusho.procedures import formrender
 from yakusho.procedures.catalogue.services import definition_of
 from yakusho.procedures.catalogue.views import not_found
 from yakusho.procedures.formengine import FORM_ERRORS, load_definition
-from yakusho.procedures.models.submissions import MessageDirection, Submission, SubmissionAttachment
+from yakusho.payments import online
+from yakusho.payments.models import PaymentStatus
+from yakusho.payments.services import PaymentError
+from yakusho.procedures.models.submissions import (
+    MessageDirection,
+    PaymentState,
+    Submission,
+    SubmissionAttachment,
+    SubmissionStatus,
+)
+from yakusho.procedures.submissions import payment as submission_payment
 from yakusho.procedures.submissions import files as submission_files
 from yakusho.procedures.submissions.fees import fee_summary
 from yakusho.procedures.submissions.services import (
@@ -97,6 +109,28 @@ REPLY_FORM = load_definition(
         ],
     }
 )
+
+
+def payment_context(submission: Submission) -> dict[str, Any]:
+    """What the receipt and status pages show of a submission's online payment: its state, the
+    latest payment (with the 領収書's address once paid), and a key for the 「支払う」 button."""
+    if not submission.payment_state:
+        return {"payment_state": ""}
+    payment = submission_payment.latest_payment(submission)
+    if payment is not None:
+        payment.municipality = submission.municipality
+    paid = payment is not None and payment.status in online.RECEIPT_STATUSES
+    return {
+        "payment_state": submission.payment_state,
+        "payment": payment,
+        "payment_pending": payment is not None and payment.status == PaymentStatus.PENDING,
+        "payment_failed": payment is not None and payment.status == PaymentStatus.FAILED,
+        "receipt_url": online.receipt_path(payment) if payment is not None and paid else "",
+        "can_pay": submission.payment_state == PaymentState.DUE and not submission.is_closed,
+        "pay_key": online.new_request_key(),
+        "pay_url": reverse("submissions:pay", args=[submission.municipality.slug, submission.code]),
+        "pay_until": submission.submitted_at + timedelta(hours=settings.SUBMISSION_PAYMENT_HOURS),
+    }
 
 
 class StatusBase(View):
@@ -189,7 +223,8 @@ class StatusView(StatusBase):
                 "errors": errors or {},
                 "error_links": formrender.error_links(errors or {}),
                 "body": body,
-                "can_reply": not submission.is_closed,
+                "can_reply": not submission.is_closed and submission.status != SubmissionStatus.PAYMENT,
+                **payment_context(submission),
             },
             status=status,
         )
@@ -245,6 +280,26 @@ class StatusView(StatusBase):
             if temp_name:
                 submission_files.remove_temp([temp_name])
         messages.success(request, _("返信を送りました。担当の課からの連絡をお待ちください。"))
+        return redirect(status_path(submission))
+
+
+@status_ratelimit
+class PayView(StatusView):
+    """「支払う」: open the online payment of the fee and go to the provider's page (the form's
+    one-time key makes a second press open no second payment)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, code: str, **kwargs: Any) -> HttpResponse:
+        submission = self.find(request, code)
+        if submission is None:
+            return self.refused(
+                request, code, _("お支払いには、受付番号と照会キーを入力して状況ページを開いてください。")
+            )
+        try:
+            return redirect(submission_payment.start(request, submission, request.POST.get("_key", "")))
+        except PaymentError as exc:
+            messages.error(request, exc.message)
         return redirect(status_path(submission))
 
 

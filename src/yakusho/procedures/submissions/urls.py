@@ -17,5 +17,6 @@ urlpatterns = [
     path(A + "done/<str:code>/", views.ApplyDoneView.as_view(), name="done"),
     path(S, status_views.LookupView.as_view(), name="lookup"),
     path(S + "<str:code>/", status_views.StatusView.as_view(), name="status"),
+    path(S + "<str:code>/pay/", status_views.PayView.as_view(), name="pay"),
     path(S + "<str:code>/files/<int:pk>/", status_views.StatusFileView.as_view(), name="status_file"),
 ]

@@ -34,7 +34,10 @@ from yakusho.procedures.catalogue.views import can_apply_online, not_found
 from yakusho.procedures.formengine import FormDefinition
 from yakusho.procedures.models import FormDefinition as FormDefinitionRow
 from yakusho.procedures.models import Procedure, ProcedureChannel
-from yakusho.procedures.models.submissions import Submission
+from yakusho.payments.models import Method
+from yakusho.payments.services import PaymentError
+from yakusho.procedures.models.submissions import Submission, SubmissionStatus
+from yakusho.procedures.submissions import payment as submission_payment
 from yakusho.procedures.submissions import files as submission_files
 from yakusho.procedures.submissions.fees import catalogue_prices, fee_summary
 from yakusho.procedures.submissions.services import (
@@ -45,7 +48,8 @@ from yakusho.procedures.submissions.services import (
     secret_matches,
     status_path,
 )
-from yakusho.procedures.submissions.status_views import grant_status_access
+from yakusho.procedures.submissions.payment import online_lines, pay_key, pays_first
+from yakusho.procedures.submissions.status_views import grant_status_access, has_status_access, payment_context
 
 SESSION_PREFIX = "apply-"
 RECEIPTS = "submission-receipts"
@@ -414,8 +418,16 @@ class ApplyCheckView(ApplyBase):
             for p, title, rows in self.definition.summary_by_page(result.cleaned)
         ]
         visible = self.visible_pages()
+        lines = online_lines(self.municipality, self.definition, result.cleaned)
         return self.context(
             sections=sections,
+            online_lines=lines,
+            other_methods=[
+                str(Method(m).label)
+                for m in Method.values
+                if m != Method.ONLINE and all(line.item.accepts(m) for line in lines)
+            ],
+            pays_first=pays_first(self.procedure, lines),
             fee=result.fee,
             fee_rows=(
                 self.definition.fee_breakdown(result.cleaned, prices=self.prices())
@@ -448,6 +460,8 @@ class ApplyCheckView(ApplyBase):
         result = self.validate_all()
         if not result.ok:
             return redirect(self.page_url(self.first_page_with_errors(result.errors)))
+        lines = online_lines(self.municipality, self.definition, result.cleaned)
+        first = pays_first(self.procedure, lines)
         created = create_submission(
             procedure=self.procedure,
             form=self.form_row,
@@ -457,11 +471,22 @@ class ApplyCheckView(ApplyBase):
             idempotency_key=online_idempotency_key(token),
             fee=result.fee,
             secret=receipt_secret(token),
+            payment_due=bool(lines),
+            pay_first=first,
         )
         temp = list(self.draft["temp"].values())
         if created.created:
             transaction.on_commit(lambda: submission_files.remove_temp(temp))
-        return self.to_receipt(created.submission, token)
+        submission = created.submission
+        if submission.status == SubmissionStatus.PAYMENT:
+            # to the provider's page at once; the receipt page offers it again should this fail
+            self.remember_receipt(submission, token)
+            submission.municipality = self.municipality
+            try:
+                return redirect(submission_payment.start(request, submission, pay_key(token)))
+            except PaymentError as exc:
+                messages.error(request, exc.message)
+        return self.to_receipt(submission, token)
 
 
 class ApplyDoneView(ApplyBase):
@@ -479,6 +504,8 @@ class ApplyDoneView(ApplyBase):
             stored = self.stored_draft()
             if stored is not None and stored.pk == submission.pk:
                 secret = self.remember_receipt(submission, self.draft["token"])
+        if submission is not None and secret is None and has_status_access(request, submission):
+            return redirect(status_path(submission))  # back from paying, having come by the status page
         if submission is None or secret is None:
             return not_found(
                 request, _("この受付番号の控えは、このブラウザでは表示できません。"), self.municipality
@@ -493,5 +520,6 @@ class ApplyDoneView(ApplyBase):
                 fee=fee_summary(
                     submission, self.definition if submission.form_id == self.form_row.pk else None
                 ),
+                **payment_context(submission),
             ),
         )
