@@ -10,12 +10,13 @@ class BookingsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
-        from yakusho.bookings import audit, signals
+        from yakusho.bookings import audit, payment, signals
         from yakusho.bookings.demo import bookings as demo
         from yakusho.core.demo import demo_loaded
         from yakusho.core.models import Closure
 
         audit.register_models()
+        payment.register()  # a booking's charge paid online (payments.payables)
         post_save.connect(signals.closure_saved, sender=Closure, dispatch_uid="bookings-closure")
         demo_loaded.connect(demo.load_demo_bookings, dispatch_uid="bookings-demo")
         from yakusho.bookings.queue import (

@@ -356,6 +356,23 @@ class Booking(TenantOwned):
     offered_at = models.DateTimeField(_("空きを案内した日時"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("取消日時"), null=True, blank=True)
     cancel_reason = models.CharField(_("取消の理由"), max_length=200, blank=True)
+    payment_state = models.CharField(
+        _("オンライン決済"),
+        max_length=10,
+        blank=True,
+        default="",
+        choices=[
+            ("", _("なし")),
+            ("due", _("未払い")),
+            ("paid", _("支払済み")),
+            ("late", _("期限後に支払（要返金）")),
+            ("refunded", _("返金済み")),
+        ],
+        help_text=_(
+            "料金をオンライン決済で払う予約：払うまで枠を仮押さえし、期限までに払わなければ取り消します"
+        ),
+    )
+    payment_code = models.CharField(_("領収番号"), max_length=20, blank=True)
     source = models.CharField(
         _("送信元（IPアドレスの要約）"),
         max_length=16,

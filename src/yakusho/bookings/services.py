@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
-from yakusho.bookings import ics
+from yakusho.bookings import ics, payment
 from yakusho.bookings.models import (
     ACTIVE,
     HOLDING,
@@ -301,8 +301,10 @@ def book(
             # the constraint booked <= capacity refuses this update if it would overbook
             Slot.objects.filter(pk=slot.pk).update(booked=F("booked") + 1)
             slot.booked += 1
-            status = BookingStatus.PENDING if email and not by_staff else BookingStatus.CONFIRMED
-            return _create(slot, contact, email, status, channel, staff, now, source=source)
+            # a charge paid online holds the place until it is paid (bookings.payment)
+            pay = not by_staff and payment.pays_online(resource)
+            status = BookingStatus.PENDING if (email or pay) and not by_staff else BookingStatus.CONFIRMED
+            return _create(slot, contact, email, status, channel, staff, now, source=source, pay=pay)
     except IntegrityError as exc:
         if "UNIQUE" in str(exc).upper() or "once_per" in str(exc):
             raise (_duplicate_email() if email else _duplicate_phone()) from None
@@ -354,6 +356,7 @@ def _create(
     now: datetime,
     *,
     source: str = "",
+    pay: bool = False,
 ) -> Booking:
     booking = Booking(
         municipality_id=slot.municipality_id,
@@ -370,10 +373,13 @@ def _create(
         created_by=staff,
         source=source if not email and staff is None else "",
     )
-    if status == BookingStatus.PENDING:
+    if pay:
+        booking.payment_state = payment.DUE
+        booking.hold_until = min(now + timedelta(minutes=settings.BOOKING_PAYMENT_MINUTES), slot.starts_at)
+    elif status == BookingStatus.PENDING:
         booking.hold_until = min(now + timedelta(hours=conf("PENDING_HOURS")), slot.starts_at)
     booking.save()
-    if email:
+    if email and not pay:  # a booking paid online is confirmed, and mailed, by its payment
         # the calendar file comes with a confirmed booking only (staff's), not with a pending one
         kind = "waiting" if status == BookingStatus.WAITING else "booked"
         _mail(booking, kind, with_ics=status == BookingStatus.CONFIRMED)

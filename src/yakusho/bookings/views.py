@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from yakusho.bookings import ics, services
+from yakusho.bookings import ics, payment, services
 from yakusho.bookings.forms import ContactForm, LookupForm
 from yakusho.bookings.models import (
     Audience,
@@ -39,6 +39,9 @@ from yakusho.core.jcal import JapaneseDateError, format_date, parse_iso_day, par
 from yakusho.core.models import Municipality
 from yakusho.core.responses import NotFound
 from yakusho.core.views.public import public_form_ratelimit
+from yakusho.payments import online
+from yakusho.payments.models import Payment, PaymentStatus
+from yakusho.payments.services import PaymentError
 
 SENT = "bookings-sent"
 
@@ -255,6 +258,15 @@ class BookView(ResourceMixin, View):
                 form.add_error(None, exc.message)
             return self.render(form, status=409 if exc.code == "full" else 400)
         request.session[SENT] = booking.code
+        if booking.payment_state == payment.DUE:  # the charge is paid online now: to the provider
+            booking.municipality = self.municipality
+            try:
+                return redirect(payment.start(request, booking, online.new_request_key()))
+            except PaymentError as exc:
+                messages.error(request, exc.message)
+            return redirect(
+                "bookings:manage", municipality=self.municipality.slug, token=services.token_for(booking)
+            )
         return redirect("bookings:sent", municipality=self.municipality.slug)
 
 
@@ -326,8 +338,11 @@ class ManageView(TokenMixin, View):
                 "token": self.kwargs["token"],
                 "can_cancel": can_cancel(booking, now),
                 "can_change": upcoming and booking.status == BookingStatus.CONFIRMED,
-                "can_confirm": upcoming and booking.status in (BookingStatus.PENDING, BookingStatus.OFFERED),
+                "can_confirm": upcoming
+                and booking.status in (BookingStatus.PENDING, BookingStatus.OFFERED)
+                and booking.payment_state != payment.DUE,
                 **_when(booking),
+                **payment_context(booking, upcoming),
             },
             status=status,
         )
@@ -336,6 +351,13 @@ class ManageView(TokenMixin, View):
         town, booking = self.booking()
         if request.POST.get("action") == "confirm":
             return self.confirm(request, town, booking)
+        if request.POST.get("action") == "pay":
+            booking.municipality = town
+            try:
+                return redirect(payment.start(request, booking, request.POST.get("_key", "")))
+            except PaymentError as exc:
+                messages.error(request, exc.message)
+                return self.page(request, town, booking, status=400)
         return self.page(request, town, booking, status=400)
 
     def confirm(self, request: HttpRequest, town: Municipality, booking: Booking) -> HttpResponse:
@@ -360,6 +382,34 @@ class ManageView(TokenMixin, View):
         else:
             messages.error(request, _("この予約は確定できませんでした。期限が過ぎたか、枠が埋まりました。"))
         return redirect("bookings:manage", municipality=town.slug, token=self.kwargs["token"])
+
+
+def payment_context(booking: Booking, upcoming: bool) -> dict[str, Any]:
+    """The booking's online payment for its page: state, the latest payment and its 領収書."""
+    if not booking.payment_state:
+        return {"payment_state": ""}
+    paid = (
+        Payment.objects.for_municipality(booking.municipality)
+        .filter(payable=payment.KEY, payable_ref=booking.code)
+        .order_by("-pk")
+        .first()
+    )
+    if paid is not None:
+        paid.municipality = booking.municipality
+    return {
+        "payment_state": booking.payment_state,
+        "payment": paid,
+        "payment_failed": paid is not None and paid.status == PaymentStatus.FAILED,
+        "payment_pending": paid is not None and paid.status == PaymentStatus.PENDING,
+        "receipt_url": online.receipt_path(paid)
+        if paid is not None and paid.status in online.RECEIPT_STATUSES
+        else "",
+        "can_pay": upcoming
+        and booking.payment_state == payment.DUE
+        and booking.status == BookingStatus.PENDING,
+        "pay_key": online.new_request_key(),
+        "charge_yen": booking.resource.charged_yen * payment.quantity(booking.resource, booking.slot),
+    }
 
 
 def can_cancel(booking: Booking, now: datetime) -> bool:

@@ -35,8 +35,10 @@ REQUEST_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 def payable_online(lines: Sequence[Line]) -> bool:
     """Every line's item takes online payment (and there is something to pay)."""
-    return bool(lines) and all(line.item.accepts(Method.ONLINE) for line in lines) and (
-        sum(line.amount_yen for line in lines) > 0
+    return (
+        bool(lines)
+        and all(line.item.accepts(Method.ONLINE) for line in lines)
+        and (sum(line.amount_yen for line in lines) > 0)
     )
 
 
@@ -78,7 +80,11 @@ def new_request_key() -> str:
 def refresh(payment: Payment) -> Payment:
     """Ask the provider for a pending online payment's state and apply it (idempotent; a provider
     that cannot answer leaves it pending, for the notification or the reconciliation)."""
-    if payment.status != PaymentStatus.PENDING or not payment.provider_ref or payment.provider not in providers:
+    if (
+        payment.status != PaymentStatus.PENDING
+        or not payment.provider_ref
+        or payment.provider not in providers
+    ):
         return payment
     try:
         state = providers.get(payment.provider)().fetch(payment.provider_ref)

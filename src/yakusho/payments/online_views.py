@@ -68,10 +68,13 @@ class ReceiptView(View):
         place = municipality_of(municipality)
         payment = Payment.objects.for_municipality(place).filter(code=code[:20]).first()
         if payment is None or not online.receipt_key_matches(payment, request.GET.get("k", "")):
-            raise NotFound(_("この領収書は表示できません。メールまたは申請の画面のリンクから開いてください。"))
+            raise NotFound(
+                _("この領収書は表示できません。メールまたは申請の画面のリンクから開いてください。")
+            )
         if payment.status not in online.RECEIPT_STATUSES:
             raise NotFound(
-                _("この支払は%(status)sのため、領収書はありません。") % {"status": payment.get_status_display()}
+                _("この支払は%(status)sのため、領収書はありません。")
+                % {"status": payment.get_status_display()}
             )
         payment.municipality = place
         response = HttpResponse(render_payment_receipt(payment), content_type="application/pdf")

@@ -15,8 +15,9 @@ When a visit finishes, staff print one A4 page (or more) for the resident to tak
 When the visit owes fees, is not paid yet and the municipality has a self-checkout in use, the
 page also carries a box 「セルフレジでお支払いいただけます」 with a QR code (drawn as vector
 squares, from segno's matrix) of the payload ``YAKUSHO-PAY:<団体コード>:<受付番号>``
-(:func:`yakusho.payments.selfcheckout.payload`), the total, and the 受付番号 in text for typing by
-hand (docs/payments.md "Self-checkout").
+(:func:`yakusho.payments.selfcheckout.payload`), the total, and the visit's code in text for typing
+by hand — as 「お支払い番号」, not to be taken for a procedure's 受付番号 (docs/payments.md
+"Self-checkout").
 
 A counter submission's 照会キー (the secret the online status page asks for) is made at the
 finish and never handed out on paper: only a submission whose form had an e-mail address gets it,
@@ -173,7 +174,7 @@ def _self_checkout(slip: SlipPayment) -> list[Flowable]:
         para(SELF_CHECKOUT_LINE, HEADING),
         Spacer(1, 2 * mm),
         para(f"お支払いの合計 {slip.total:,}円"),
-        para(f"受付番号 {slip.display_code}（QRコードが読み取れないときは、この番号を入力してください）"),
+        para(f"お支払い番号 {slip.display_code}（QRコードが読み取れないときは、セルフレジでこの番号を入力してください）"),
         para("お支払い方法：クレジットカード・QRコード決済・電子マネー"),
         para("現金でのお支払いは窓口へ"),
     ]
@@ -189,7 +190,7 @@ def _self_checkout(slip: SlipPayment) -> list[Flowable]:
     )
     return [
         KeepTogether(
-            [Table([[code, words]], colWidths=[QR_SIZE + 8 * mm, 174 * mm - QR_SIZE - 8 * mm], style=style)]
+            [Table([[code, words]], colWidths=[QR_SIZE + 12 * mm, 174 * mm - QR_SIZE - 12 * mm], style=style)]
         )
     ]
 

@@ -15,7 +15,6 @@ import hashlib
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,8 +23,8 @@ from django.utils.translation import gettext as _
 
 from yakusho.core import shortcodes
 from yakusho.core.calendar import BusinessCalendar
-from yakusho.core.outbox import queue_mail
 from yakusho.core.models import Municipality
+from yakusho.core.outbox import queue_mail
 from yakusho.core.services import absolute
 from yakusho.payments import online
 from yakusho.payments.models import Payment, PaymentStatus

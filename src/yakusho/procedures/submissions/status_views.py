@@ -27,13 +27,13 @@ from yakusho.core import uploads
 from yakusho.core.models import Municipality
 from yakusho.core.responses import NotFound
 from yakusho.core.views.public import public_form_ratelimit
+from yakusho.payments import online
+from yakusho.payments.models import PaymentStatus
+from yakusho.payments.services import PaymentError
 from yakusho.procedures import formrender
 from yakusho.procedures.catalogue.services import definition_of
 from yakusho.procedures.catalogue.views import not_found
 from yakusho.procedures.formengine import FORM_ERRORS, load_definition
-from yakusho.payments import online
-from yakusho.payments.models import PaymentStatus
-from yakusho.payments.services import PaymentError
 from yakusho.procedures.models.submissions import (
     MessageDirection,
     PaymentState,
@@ -41,8 +41,8 @@ from yakusho.procedures.models.submissions import (
     SubmissionAttachment,
     SubmissionStatus,
 )
-from yakusho.procedures.submissions import payment as submission_payment
 from yakusho.procedures.submissions import files as submission_files
+from yakusho.procedures.submissions import payment as submission_payment
 from yakusho.procedures.submissions.fees import fee_summary
 from yakusho.procedures.submissions.services import (
     SubmissionError,

@@ -28,18 +28,19 @@ from django.views import View
 
 from yakusho.core.models import Municipality
 from yakusho.core.views.public import public_form_ratelimit
+from yakusho.payments.models import Method
+from yakusho.payments.services import PaymentError
 from yakusho.procedures import formrender
 from yakusho.procedures.catalogue.services import current_forms, definition_of
 from yakusho.procedures.catalogue.views import can_apply_online, not_found
 from yakusho.procedures.formengine import FormDefinition
 from yakusho.procedures.models import FormDefinition as FormDefinitionRow
 from yakusho.procedures.models import Procedure, ProcedureChannel
-from yakusho.payments.models import Method
-from yakusho.payments.services import PaymentError
 from yakusho.procedures.models.submissions import Submission, SubmissionStatus
-from yakusho.procedures.submissions import payment as submission_payment
 from yakusho.procedures.submissions import files as submission_files
+from yakusho.procedures.submissions import payment as submission_payment
 from yakusho.procedures.submissions.fees import catalogue_prices, fee_summary
+from yakusho.procedures.submissions.payment import online_lines, pay_key, pays_first
 from yakusho.procedures.submissions.services import (
     create_submission,
     format_secret,
@@ -48,8 +49,11 @@ from yakusho.procedures.submissions.services import (
     secret_matches,
     status_path,
 )
-from yakusho.procedures.submissions.payment import online_lines, pay_key, pays_first
-from yakusho.procedures.submissions.status_views import grant_status_access, has_status_access, payment_context
+from yakusho.procedures.submissions.status_views import (
+    grant_status_access,
+    has_status_access,
+    payment_context,
+)
 
 SESSION_PREFIX = "apply-"
 RECEIPTS = "submission-receipts"
