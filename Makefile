@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python bench/bookings.py
 	$(BIN)/python bench/submissions.py
 	$(BIN)/python bench/payments_close.py
+	$(BIN)/python bench/online_payments.py
 
 .PHONY: bench run test install system-deps browser-deps assets lint typecheck migrations-check \
         test-sqlite test-postgres smoke smoke-venvs test-pythons messages messages-check openapi plan-schema clean

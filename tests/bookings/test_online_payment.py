@@ -26,7 +26,12 @@ from yakusho.payments.providers.demo_service import DemoProviderServer, start
 
 pytestmark = pytest.mark.django_db
 SECRET = "test-provider-secret-0123456789"
-GOOD = {"name": "役所 花子", "kana": "やくしょ はなこ", "email": "hanako@example.jp", "phone": "090-1234-5678"}
+GOOD = {
+    "name": "役所 花子",
+    "kana": "やくしょ はなこ",
+    "email": "hanako@example.jp",
+    "phone": "090-1234-5678",
+}
 
 
 @pytest.fixture
@@ -45,7 +50,9 @@ def room() -> Any:
         municipality=resource.municipality, key="washitsu", name="公民館 和室使用料", kind=FeeKind.CHARGE,
         methods=["cash", "card", "online"],
     )  # fmt: skip
-    FeeRate.objects.create(item=item, valid_from=date(2020, 4, 1), unit=Unit.HOUR, amount_yen=300, max_quantity=8)
+    FeeRate.objects.create(
+        item=item, valid_from=date(2020, 4, 1), unit=Unit.HOUR, amount_yen=300, max_quantity=8
+    )
     resource.fee_item = item
     resource.save()
     day = next_weekday(timezone.localdate())
@@ -93,6 +100,7 @@ def test_an_abandoned_payment_gives_the_place_back_when_the_hold_ends_and_a_late
     # pays again, but only after the hold has ended (the page was left open)
     again = client.post(manage_path, {"action": "pay", "_key": hidden_in(manage, "_key")})
     assert again.status_code == 302 and again["Location"].startswith(provider.url)
+    assert booking.hold_until is not None
     assert services.expire_holds(booking.hold_until + timedelta(seconds=1)) == 1
     booking.refresh_from_db()
     assert booking.status == BookingStatus.EXPIRED and Slot.objects.get(pk=room["slot"].pk).booked == 0

@@ -58,7 +58,9 @@ def town(db: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
         municipality=town, key=KEY, name="粗大ごみ処理手数料", kind=FeeKind.FEE, department=general,
         account_code="13-02-02", methods=["cash", "ticket", "online"],
     )  # fmt: skip
-    FeeRate.objects.create(item=item, valid_from=date(2020, 4, 1), unit=Unit.ITEM, amount_yen=500, max_quantity=20)
+    FeeRate.objects.create(
+        item=item, valid_from=date(2020, 4, 1), unit=Unit.ITEM, amount_yen=500, max_quantity=20
+    )
     admin = MembershipFactory(municipality=town, role=Role.ADMIN)
     return {"town": town, "procedure": procedure, "item": item, "admin": admin}
 
@@ -76,7 +78,8 @@ def apply(client: Client, town: Municipality, *, email: str = "taro@example.jp")
         "collection_date": (timezone.localdate() + timedelta(days=10)).strftime("%Y-%m-%d"),
         "place_note": "", "agree": "on",
     }  # fmt: skip
-    assert client.post(reverse("procedures:apply", args=[town.slug, KEY]), {"agree": "yes"}).status_code == 302
+    agreed = client.post(reverse("procedures:apply", args=[town.slug, KEY]), {"agree": "yes"})
+    assert agreed.status_code == 302
     first = client.get(reverse("submissions:page", args=[town.slug, KEY, 1]))
     common = {"_token": hidden(first, "_token"), "_version": hidden(first, "_version")}
     for index in range(len(definition.pages)):
@@ -90,7 +93,7 @@ def apply(client: Client, town: Municipality, *, email: str = "taro@example.jp")
 def at_provider(server: DemoProviderServer, url: str, action: str = "pay") -> str:
     """The resident on the provider's hosted page: pays (or cancels); the path Yakusho is sent back to."""
     assert url.startswith(server.url + "/pay/")
-    page = urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url).read().decode()  # noqa: S310
+    page = urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url).read().decode()
     assert "お支払い" in page or "支払" in page
     data = urllib.parse.urlencode({"action": action, "card_number": "4242424242424242"}).encode()
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())
@@ -286,3 +289,38 @@ def test_hostile_return_addresses_are_not_found(town: dict[str, Any], client: Cl
 
 def test_mail_outbox_is_not_sent_in_process(town: dict[str, Any]) -> None:
     assert mail.outbox == []  # mails are queued in the outbox table (sent by the mail worker)
+
+
+def test_staff_see_the_payment_in_the_inbox_and_refund_it_with_a_reason(
+    town: dict[str, Any], provider: DemoProviderServer, client: Client
+) -> None:
+    from tests.helpers import login_verified
+
+    t = town["town"]
+    common = apply(client, t)
+    sent = client.post(reverse("submissions:check", args=[t.slug, KEY]), common)
+    unpaid = Submission.objects.get()
+    staff = Client()
+    login_verified(staff, town["admin"].user)
+    listing = staff.get(reverse("inbox:list", args=[t.slug])).content.decode()
+    assert unpaid.display_code not in listing  # not submitted yet: not in the inbox
+    waiting = staff.get(reverse("inbox:list", args=[t.slug]) + "?status=payment").content.decode()
+    assert unpaid.display_code in waiting
+    client.get(at_provider(provider, sent["Location"]))
+    listing = staff.get(reverse("inbox:list", args=[t.slug])).content.decode()
+    assert unpaid.display_code in listing and "支払済み" in listing
+    detail_url = reverse("inbox:detail", args=[t.slug, unpaid.pk])
+    detail = staff.get(detail_url).content.decode()
+    payment = Payment.objects.get(status=PaymentStatus.PAID)
+    assert payment.code in detail and "返金する" in detail
+    refund_url = reverse("inbox:action", args=[t.slug, unpaid.pk, "refund"])
+    key = hidden_in(detail, "_key")
+    refused = staff.post(refund_url, {"amount": "500", "reason": "", "_key": key}, follow=True)
+    assert "理由を入力してください" in refused.content.decode()
+    done = staff.post(refund_url, {"amount": "５００円", "reason": "1点を取りやめ", "_key": key}, follow=True)
+    assert "500円を返金しました" in done.content.decode()
+    assert provider.checkouts[payment.provider_ref]["refunded_amount"] == 500
+    again = staff.post(refund_url, {"amount": "500", "reason": "1点を取りやめ", "_key": key}, follow=True)
+    assert again.status_code == 200 and payment.reversals.count() == 1  # the same press: once
+    unpaid.refresh_from_db()
+    assert unpaid.payment_state == PaymentState.PAID  # a part refunded: still paid

@@ -6,12 +6,12 @@ from django.urls import path
 
 from yakusho.payments import notify_views, online_views, public_views
 
+P = "m/<slug:municipality>/payments/"
+
 app_name = "payments"
 urlpatterns = [
     path("m/<slug:municipality>/fees/", public_views.FeesView.as_view(), name="fees"),
     path("payments/notify/<slug:provider>/", notify_views.NotificationView.as_view(), name="notify"),
-    path("m/<slug:municipality>/payments/return/<str:key>/", online_views.ReturnView.as_view(), name="return"),
-    path(
-        "m/<slug:municipality>/payments/receipt/<str:code>/", online_views.ReceiptView.as_view(), name="receipt"
-    ),
+    path(P + "return/<str:key>/", online_views.ReturnView.as_view(), name="return"),
+    path(P + "receipt/<str:code>/", online_views.ReceiptView.as_view(), name="receipt"),
 ]

@@ -280,11 +280,11 @@ for _model, _exclude in (
 
 __all__ = [
     "CLOSED_STATUSES",
+    "NOT_SUBMITTED",
     "OPEN_STATUSES",
     "SUBMISSION_MODELS",
     "AttachmentSource",
     "MessageDirection",
-    "NOT_SUBMITTED",
     "PaymentState",
     "Submission",
     "SubmissionAttachment",

@@ -9,6 +9,7 @@ download of its file and an export are logged as reads in the audit trail.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,9 +29,12 @@ from yakusho.core import shortcodes
 from yakusho.core.mixins import MunicipalityStaffMixin
 from yakusho.core.models import Membership, User
 from yakusho.core.permissions import Perm
+from yakusho.payments.models import PaymentStatus, ReversalKind, ReversalStatus
+from yakusho.payments.services import PaymentError, parse_yen, refunded_yen, request_reversal
 from yakusho.procedures.catalogue.services import definition_of
 from yakusho.procedures.models import Procedure
 from yakusho.procedures.models.submissions import (
+    NOT_SUBMITTED,
     OPEN_STATUSES,
     MessageDirection,
     Submission,
@@ -39,6 +43,7 @@ from yakusho.procedures.models.submissions import (
 )
 from yakusho.procedures.submissions import files as submission_files
 from yakusho.procedures.submissions import inbox_exports
+from yakusho.procedures.submissions import payment as submission_payment
 from yakusho.procedures.submissions.services import (
     MESSAGE_REQUIRED,
     TRANSITIONS,
@@ -79,6 +84,8 @@ def filtered(
         queryset = queryset.filter(status__in=OPEN_STATUSES)
     elif chosen["status"] in SubmissionStatus.values:
         queryset = queryset.filter(status=chosen["status"])
+    else:  # not yet submitted (a fee paid first, not paid yet): only when asked for
+        queryset = queryset.exclude(status__in=NOT_SUBMITTED)
     if chosen["procedure"].isdigit():
         queryset = queryset.filter(procedure_id=int(chosen["procedure"]))
     if chosen["overdue"] == "1":
@@ -170,8 +177,24 @@ class InboxDetailView(InboxMixin, LogAccessMixin, DetailView):
             can_handle=handle,
             staff=staff,
             directions=MessageDirection,
+            **_payment_context(submission, handle),
         )
         return context
+
+
+def _payment_context(submission: Submission, handle: bool) -> dict[str, Any]:
+    payment = submission_payment.latest_payment(submission) if submission.payment_state else None
+    if payment is None:
+        return {"payment": None}
+    left = payment.total_yen - refunded_yen(payment)
+    pending = payment.reversals.filter(status=ReversalStatus.PENDING).first()
+    return {
+        "payment": payment,
+        "payment_left": left,
+        "payment_reversals": list(payment.reversals.order_by("requested_at", "pk")),
+        "can_refund": handle and payment.status == PaymentStatus.PAID and left > 0 and pending is None,
+        "refund_key": secrets.token_hex(16),
+    }
 
 
 class InboxActionView(InboxMixin, View):
@@ -201,6 +224,10 @@ class InboxActionView(InboxMixin, View):
                     raise PermissionDenied
                 add_note(submission, request.POST.get("body", ""), author=user)
                 messages.success(request, _("内部メモを追加しました。"))
+            elif action == "refund":
+                if not can_handle(self.membership, submission.procedure):
+                    raise PermissionDenied
+                self.refund(request, submission, user)
             elif action == "assign":
                 raw = request.POST.get("user", "")
                 assignee = None
@@ -215,6 +242,36 @@ class InboxActionView(InboxMixin, View):
         except SubmissionError as exc:
             messages.error(request, str(exc))
         return redirect("inbox:detail", self.municipality.slug, submission.pk)
+
+    @staticmethod
+    def refund(request: HttpRequest, submission: Submission, user: User) -> None:
+        """Refund the fee paid online, with a reason (through the provider; above the approval
+        limit it waits for an administrator, docs/payments.md "Voids and refunds")."""
+        payment = submission_payment.latest_payment(submission)
+        if payment is None or payment.status != PaymentStatus.PAID:
+            messages.error(request, _("この申請には返金できる支払がありません。"))
+            return
+        try:
+            amount = parse_yen(request.POST.get("amount", ""), _("返金額"), "amount")
+            reversal = request_reversal(
+                payment,
+                kind=ReversalKind.REFUND,
+                amount=amount,
+                reason=request.POST.get("reason", ""),
+                staff=user,
+                request_key=request.POST.get("_key", "")[:64] or secrets.token_hex(16),
+            )
+        except PaymentError as exc:
+            messages.error(request, exc.message)
+            return
+        if reversal.status == ReversalStatus.DONE:
+            messages.success(request, _("%(yen)s円を返金しました。") % {"yen": f"{amount:,}"})
+        else:
+            messages.success(
+                request,
+                _("%(yen)s円の返金を申請しました。管理者の承認のあと、返金されます。")
+                % {"yen": f"{amount:,}"},
+            )
 
     @staticmethod
     def send_message(request: HttpRequest, submission: Submission, user: User) -> None:
