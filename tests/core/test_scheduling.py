@@ -24,6 +24,8 @@ def test_every_scheduled_job_is_a_command_that_records_its_runs() -> None:
         "send-reminders",
         "apply-retention",
         "discard-counter-visits",
+        "expire-unpaid-submissions",
+        "reconcile-payments",
         "generate-booking-slots",
         "expire-booking-holds",
         "send-booking-reminders",

@@ -8,11 +8,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from io import StringIO
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -260,6 +262,9 @@ def test_an_unpaid_application_is_erased_after_its_time_and_leaves_no_figure(
     assert submission_payment.expire_unpaid(later) == 1
     assert not Submission.objects.exists() and not SubmissionTally.objects.exists()
     assert submission_payment.expire_unpaid(later) == 0
+    out = StringIO()
+    call_command("expire_unpaid_submissions", stdout=out)  # the scheduled command: nothing left
+    assert out.getvalue().strip() == "erased 0 unpaid submission(s)"
 
 
 def test_a_refund_through_the_provider_shows_on_the_status_page(

@@ -16,3 +16,9 @@ schedule.register(
     late_after=timedelta(hours=3),
     description="終わらなかった窓口受付を打ち切り、古い受付の個人情報を消去する",
 )
+schedule.register(
+    "expire-unpaid-submissions",
+    on_calendar="*-*-* *:35:00",
+    late_after=timedelta(hours=3),
+    description="支払待ちのまま期限を過ぎた申請（手数料を先に払う手続）を消去する",
+)

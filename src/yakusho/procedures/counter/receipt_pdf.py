@@ -174,7 +174,8 @@ def _self_checkout(slip: SlipPayment) -> list[Flowable]:
         para(SELF_CHECKOUT_LINE, HEADING),
         Spacer(1, 2 * mm),
         para(f"お支払いの合計 {slip.total:,}円"),
-        para(f"お支払い番号 {slip.display_code}（QRコードが読み取れないときは、セルフレジでこの番号を入力してください）"),
+        para(f"お支払い番号 {slip.display_code}"),
+        para("（QRコードが読み取れないときは、セルフレジでこの番号を入力してください）"),
         para("お支払い方法：クレジットカード・QRコード決済・電子マネー"),
         para("現金でのお支払いは窓口へ"),
     ]
