@@ -247,6 +247,10 @@ def samples() -> dict[str, str]:
         "pk:faq_staff:synonym": _pk(SynonymGroup, municipality=oe),
         "code:payments_staff:payment": payment_code,
         "code:payments_staff:receipt": payment_code,
+        "code:payments:receipt": payment_code,
+        "key:payments:return": (
+            Payment.objects.filter(municipality=oe).values_list("request_key", flat=True).first() or "x"
+        ),
         "pk:payments_staff:fee": _pk(FeeItem, municipality=oe),
         "pk:payments_staff:rate": _pk(FeeItem, municipality=oe),
     }
