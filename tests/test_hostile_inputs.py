@@ -149,6 +149,7 @@ def samples() -> dict[str, str]:
     from yakusho.faq.models import Query as FaqQuery
     from yakusho.faq.models import Question as FaqQuestion
     from yakusho.faq.models import SharedEntry as FaqShared
+    from yakusho.payments import selfcheckout
     from yakusho.payments.models import FeeItem, Payment
     from yakusho.plans.models import (
         ExternalEvaluation,
@@ -182,6 +183,9 @@ def samples() -> dict[str, str]:
     events = ProcedureLifeEvent.objects.filter(procedure__municipality=oe).values_list("event", flat=True)
     tickets = QueueTicket.objects.filter(municipality=oe).order_by("pk")
     payment_code = Payment.objects.filter(municipality=oe).values_list("code", flat=True).first() or "x"
+    admin = Membership.objects.filter(municipality=oe, role="admin").select_related("user").first()
+    assert admin is not None
+    kiosk, kiosk_token = selfcheckout.register(oe, admin.user, "hostile")
     return {
         "municipality": "oe",
         "slug": "oe",
@@ -248,6 +252,14 @@ def samples() -> dict[str, str]:
         "code:payments_staff:payment": payment_code,
         "code:payments_staff:receipt": payment_code,
         "code:payments:receipt": payment_code,
+        "token:selfcheckout:start": kiosk_token,
+        "token:selfcheckout:visit": kiosk_token,
+        "token:selfcheckout:done": kiosk_token,
+        "token:selfcheckout:receipt": kiosk_token,
+        "code:selfcheckout:visit": visit.code if visit else "x",
+        "code:selfcheckout:done": payment_code,
+        "code:selfcheckout:receipt": payment_code,
+        "pk:payments_staff:selfcheckout": str(kiosk.pk),
         "key:payments:return": (
             Payment.objects.filter(municipality=oe).values_list("request_key", flat=True).first() or "x"
         ),

@@ -1,7 +1,8 @@
 """Paying online in a real browser at phone width (issue 25's "done when"): a resident of 大江町
 applies for 粗大ごみ, sees the amount and how it is paid before sending, pays on the real local demo
 provider's page, comes back to the receipt page with the 領収書, and the status page shows it paid;
-the provider's signed notification reaches the running server too, and changes nothing. Axe-clean on Yakusho's pages."""
+the provider's signed notification reaches the running server too, and changes nothing. Axe-clean
+on Yakusho's pages."""
 
 from __future__ import annotations
 

@@ -3,7 +3,8 @@
 into the autofocused field and Enter, as a hand-held scanner does — paid by card from the keyboard
 while 「端末でお支払いください」 shows, the 領収書 opens as a PDF, and the screen returns to the start
 by itself. Every screen axe-clean, without sideways scrolling and with nothing to leave the kiosk
-through, at 1280×800 landscape and 800×1280 portrait."""
+through, at 1280×800 landscape and 800×1280 portrait. And the staff page that registers and retires a
+kiosk, axe-clean at 360 and 1280 px."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from playwright.sync_api import Page, ViewportSize, expect
 from pypdf import PdfReader
 
 from tests.browser.conftest import ContextFactory
-from tests.browser.test_accessibility import axe_violations
+from tests.browser.test_accessibility import WIDTHS, axe_violations
+from tests.browser.test_accessibility_staff_forms import Checker
+from tests.browser.test_staff_login import log_in
 from yakusho.core.models import Municipality, Role
 from yakusho.payments import selfcheckout, services
 from yakusho.payments.demo.catalogue import load_catalogues
@@ -108,7 +111,9 @@ def test_a_resident_scans_the_slip_pays_by_card_and_the_kiosk_starts_again(
     visit = visit_owing(oe)
     total = sum(line.amount_yen for line in services.owed_lines(oe, selfcheckout.VISIT_PAYABLE, visit.code))
     assert total > 0
-    kiosk, token = selfcheckout.register(oe, oe.memberships.first().user, "1階ロビーのセルフレジ")  # type: ignore[union-attr]
+    admin = oe.memberships.filter(role=Role.ADMIN).first()
+    assert admin is not None, "the demo has an administrator in 大江町"
+    kiosk, token = selfcheckout.register(oe, admin.user, "1階ロビーのセルフレジ")
     settings.DEMO_TERMINAL_DELAY = 1  # the terminal takes a moment, as a real one does
     monkeypatch.setattr(selfcheckout, "DONE_SECONDS", 4)  # the done screen's wait, shortened
     kiosk_path = reverse("selfcheckout:start", args=[token])
@@ -116,7 +121,7 @@ def test_a_resident_scans_the_slip_pays_by_card_and_the_kiosk_starts_again(
 
     page.goto(site + kiosk_path)
     expect(page.get_by_role("heading", level=1)).to_have_text("控えのQRコードをかざしてください")
-    scan_field = page.get_by_label("受付番号", exact=False)
+    scan_field = page.get_by_label("お支払い番号", exact=False)
     expect(scan_field).to_be_focused()  # the scanner types straight into it
     expect(page.get_by_text("現金でのお支払いは窓口へ")).to_be_visible()
     check_screen(page, kiosk_path, "start")
@@ -124,7 +129,7 @@ def test_a_resident_scans_the_slip_pays_by_card_and_the_kiosk_starts_again(
     # a misread first: said in words, the field focused again for the next try
     page.keyboard.type("YAKUSHO-PAY:<script>")
     page.keyboard.press("Enter")
-    expect(page.get_by_role("alert")).to_contain_text("受付番号を読み取れませんでした")
+    expect(page.get_by_role("alert")).to_contain_text("お支払い番号を読み取れませんでした")
     expect(scan_field).to_be_focused()
     check_screen(page, kiosk_path, "start, misread")
 
@@ -178,3 +183,36 @@ def test_a_resident_scans_the_slip_pays_by_card_and_the_kiosk_starts_again(
     expect(page.get_by_text(payment.display_code)).to_be_visible()
     check_screen(page, kiosk_path, "already paid")
     assert Payment.objects.filter(municipality=oe, payable_ref=visit.code).count() == 1
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_a_counter_clerk_registers_and_retires_a_kiosk(
+    site: str, new_context: ContextFactory, width: str
+) -> None:
+    """The staff page: axe-clean at 360 and 1280 px; an empty name said at once, the address shown
+    once with its QR code, and 「使用をやめる」 closes it."""
+    page = new_context(viewport=WIDTHS[width], bypass_csp=True).new_page()
+    log_in(page, site, "counter@example.jp")
+    pages = Checker(page, width)
+    url = site + reverse("payments_staff:selfcheckout", args=["oe"])
+    pages.open(url, "the kiosks, none yet")
+    expect(page.get_by_role("heading", level=1)).to_have_text("セルフレジ")
+    pages.submit("登録する", "a kiosk without a name")
+    expect(page.locator(".error-summary")).to_contain_text("セルフレジの名前を入力してください")
+    page.get_by_label("セルフレジの名前").fill("1階ロビー")
+    with page.expect_navigation():
+        page.get_by_role("button", name="登録する", exact=True).click()
+    address = page.locator(".counter-confirm-url code").inner_text()
+    assert "/self-checkout/" in address
+    expect(page.locator(".counter-qr svg")).to_be_visible()
+    pages.check("the kiosk registered, its address shown once")
+    kiosk = page.context.new_page()
+    kiosk.goto(address)
+    expect(kiosk.get_by_role("heading", level=1)).to_have_text("控えのQRコードをかざしてください")
+    with page.expect_navigation():
+        page.get_by_role("button", name="「1階ロビー」の使用をやめる").click()
+    expect(page.get_by_role("row", name="1階ロビー")).to_contain_text("使用終了")
+    pages.check("the kiosk retired")
+    assert kiosk.goto(address).status == 404  # type: ignore[union-attr]
+    expect(kiosk.get_by_role("heading", level=1)).to_have_text("このセルフレジは使えません")
+    pages.assert_clean(4)

@@ -918,6 +918,9 @@ PAYMENTS_TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("payments_staff:rate_create", "get"): ADMIN,
     ("payments_staff:fees_export", "get"): ALL,
     ("payments_staff:fees_import", "get"): ADMIN,
+    ("payments_staff:selfcheckout", "get"): TILL_STAFF,
+    ("payments_staff:selfcheckout", "post"): TILL_STAFF,
+    ("payments_staff:selfcheckout_retire", "post"): TILL_STAFF,
 }
 
 
@@ -933,10 +936,11 @@ def test_payments_table_covers_every_payment_staff_view() -> None:
 @pytest.mark.parametrize(("name", "method"), sorted(PAYMENTS_TABLE))
 def test_payments_role_table(world, client: Client, name: str, method: str, role: str) -> None:
     from tests.payments.conftest import make_catalogue
-    from yakusho.payments import services
+    from yakusho.payments import selfcheckout, services
     from yakusho.payments.models import DailyClose, Payment, Reversal
 
     town, _consortium, users, _objects = world
+    kiosk, _token = selfcheckout.register(town, users["admin"], "ロビー")
     items = make_catalogue(town)
     payment = services.take(
         town, [services.quote(items["kaikan"], 9)], method="cash", tendered=9000, request_key="paid"
@@ -955,6 +959,7 @@ def test_payments_role_table(world, client: Client, name: str, method: str, role
         "payments_staff:day_export": [today.isoformat()],
         "payments_staff:fee_edit": [items["juminhyo"].pk],
         "payments_staff:rate_create": [items["juminhyo"].pk],
+        "payments_staff:selfcheckout_retire": [kiosk.pk],
     }
     login_as(client, users, role)
     response = getattr(client, method)(reverse(name, args=[town.slug, *extra.get(name, [])]))

@@ -467,7 +467,7 @@ def test_another_towns_slip_an_unknown_code_and_a_visit_owing_nothing(
         client.get(visit_page(token, "<script>")),
         client.get(visit_page(token, "x" * 300)),
     ]:
-        assert response.status_code == 404 and "この受付番号は見つかりません" in text(response)
+        assert response.status_code == 404 and "このお支払い番号は見つかりません" in text(response)
     posted = client.post(
         visit_page(token, theirs.code), {"request_key": "sc1-" + "a" * 20, "method": Method.CARD}
     )
@@ -618,3 +618,38 @@ def test_the_demo_has_self_checkout_payments_in_misato_only(db: None) -> None:
     period = Period(date(2026, 4, 1), date(2026, 6, 14))
     share = registry.measure("payments.self_checkout_share", towns["misato"], period).value
     assert share is not None and Decimal(0) < share < Decimal(20)
+
+
+def test_a_visit_being_paid_or_that_the_catalogue_cannot_price_goes_to_the_counter(
+    town: Municipality,
+) -> None:
+    visit = visit_owing(town, copies=1)
+    kiosk, token = kiosk_of(town)
+    lines = services.owed_lines(town, "procedures.counter_visit", visit.code)
+    at_terminal = Payment.objects.create(
+        municipality=town,
+        code=shortcodes.generate(),
+        channel=Channel.COUNTER,
+        method=Method.CARD,
+        status=PaymentStatus.PENDING,
+        total_yen=300,
+        paid_at=timezone.now(),
+        request_key="at-the-till",
+        payable="procedures.counter_visit",
+        payable_ref=visit.code,
+    )
+    assert lines and at_terminal.status == PaymentStatus.PENDING
+    page = Client().get(visit_page(token, visit.code))
+    assert (
+        page.status_code == 200 and "お支払いは処理中です" in text(page) and "request_key" not in text(page)
+    )
+    with pytest.raises(selfcheckout.SelfCheckoutError, match="処理中"):
+        selfcheckout.pay(kiosk, visit.code, Method.CARD, selfcheckout.new_request_key(kiosk))
+    at_terminal.delete()
+    item(town, "juminhyo").rates.all().delete()
+    page = Client().get(visit_page(token, visit.code))
+    shown = text(page)
+    assert (
+        page.status_code == 200 and "窓口でお支払いください" in shown and "料金が登録されていません" in shown
+    )
+    assert Payment.objects.filter(municipality=town).count() == 0

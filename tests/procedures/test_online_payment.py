@@ -8,8 +8,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from io import StringIO
 from datetime import date, timedelta
+from io import StringIO
 from typing import Any
 
 import pytest

@@ -40,7 +40,7 @@ from yakusho.core.models import Municipality
 from yakusho.core.responses import NotFound
 from yakusho.core.views.public import public_form_ratelimit
 from yakusho.payments import online
-from yakusho.payments.models import Payment, PaymentStatus
+from yakusho.payments.models import RECEIPT_STATUSES, Payment, PaymentStatus
 from yakusho.payments.services import PaymentError
 
 SENT = "bookings-sent"
@@ -402,7 +402,7 @@ def payment_context(booking: Booking, upcoming: bool) -> dict[str, Any]:
         "payment_failed": paid is not None and paid.status == PaymentStatus.FAILED,
         "payment_pending": paid is not None and paid.status == PaymentStatus.PENDING,
         "receipt_url": online.receipt_path(paid)
-        if paid is not None and paid.status in online.RECEIPT_STATUSES
+        if paid is not None and paid.status in RECEIPT_STATUSES
         else "",
         "can_pay": upcoming
         and booking.payment_state == payment.DUE

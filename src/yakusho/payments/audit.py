@@ -9,9 +9,13 @@ from django.apps import apps
 
 from yakusho.core.audit import NOT_AUDITED
 
+EXCLUDE = {"payments.SelfCheckoutKiosk": ["token_hash", "last_seen_at"]}
+
 
 def register_models() -> None:
     for model in apps.get_app_config("payments").get_models():
         if model._meta.label in NOT_AUDITED or auditlog.contains(model):
             continue
-        auditlog.register(model)
+        # a kiosk's token is a credential (its hash alone is kept) and its last contact is noise
+        exclude = EXCLUDE.get(model._meta.label, [])
+        auditlog.register(model, exclude_fields=exclude)

@@ -172,6 +172,10 @@ class PaymentStatus(models.TextChoices):
     REFUNDED = "refunded", _("返金済み")
 
 
+#: the states of a payment that has a 領収書 (a voided or refunded one says so on it)
+RECEIPT_STATUSES = (PaymentStatus.PAID, PaymentStatus.VOIDED, PaymentStatus.REFUNDED)
+
+
 class Payment(TenantOwned):
     """One payment taken (会計): its lines, method, and for cash what was tendered and given back."""
 

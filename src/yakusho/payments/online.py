@@ -27,8 +27,6 @@ from yakusho.payments.providers import providers
 from yakusho.payments.providers.base import ProviderError
 from yakusho.payments.services import Line, NotificationRefused
 
-#: payment states whose receipt a resident can open (a refunded one says so on the receipt)
-RECEIPT_STATUSES = (PaymentStatus.PAID, PaymentStatus.VOIDED, PaymentStatus.REFUNDED)
 #: what a request key of an online payment looks like (it is part of the return address)
 REQUEST_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 

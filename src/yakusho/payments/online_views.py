@@ -13,7 +13,7 @@ from django.views import View
 from yakusho.core.models import Municipality
 from yakusho.core.responses import NotFound
 from yakusho.payments import online
-from yakusho.payments.models import Payment, PaymentStatus
+from yakusho.payments.models import RECEIPT_STATUSES, Payment, PaymentStatus
 from yakusho.payments.payables import payables
 from yakusho.payments.receipt_pdf import render_payment_receipt
 
@@ -52,7 +52,7 @@ class ReturnView(View):
             {
                 "municipality": place,
                 "payment": payment,
-                "paid": payment.status in online.RECEIPT_STATUSES,
+                "paid": payment.status in RECEIPT_STATUSES,
                 "pending": payment.status == PaymentStatus.PENDING,
                 "receipt_url": online.receipt_path(payment),
             },
@@ -71,7 +71,7 @@ class ReceiptView(View):
             raise NotFound(
                 _("この領収書は表示できません。メールまたは申請の画面のリンクから開いてください。")
             )
-        if payment.status not in online.RECEIPT_STATUSES:
+        if payment.status not in RECEIPT_STATUSES:
             raise NotFound(
                 _("この支払は%(status)sのため、領収書はありません。")
                 % {"status": payment.get_status_display()}

@@ -8,11 +8,13 @@ kiosk's address leads nowhere. The slip's QR code holds a short payload (:func:`
 
     YAKUSHO-PAY:<全国地方公共団体コード>:<受付番号>      e.g. YAKUSHO-PAY:054348:ACEFHJKM
 
-and :func:`parse_scan` reads it, or the bare 受付番号 typed by hand (full-width, any case, with or
-without the hyphen). What the visit owes comes from the ``procedures.counter_visit`` payable, priced
-by the catalogue as the till prices it; the payment is taken by :func:`yakusho.payments.services.take`
-with ``channel=SELF`` and the kiosk's name as its till, so a double press pays once (the form's
-``request_key``), a decline or time-out counts nothing, and the visit is told it is paid.
+and :func:`parse_scan` reads it, or the bare code typed by hand (full-width, any case, with or
+without the hyphen) — the visit's 受付番号, printed on the slip as 「お支払い番号」 so that it is not
+taken for a procedure's own 受付番号. What the visit owes comes from the
+``procedures.counter_visit`` payable, priced by the catalogue as the till prices it; the payment is
+taken by :func:`yakusho.payments.services.take` with ``channel=SELF`` and the kiosk's name as its
+till, so a double press pays once (the form's ``request_key``), a decline or time-out counts
+nothing, and the visit is told it is paid.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from yakusho.core.validators import normalize_text
 from yakusho.payments import services, terminals
 from yakusho.payments.models import (
     CASHLESS,
+    RECEIPT_STATUSES,
     Channel,
     Method,
     Payment,
@@ -55,8 +58,6 @@ RECEIPT_MINUTES = 10
 DONE_SECONDS = 30
 #: a screen left alone (the lines, a failure) returns to the start after this many seconds
 IDLE_SECONDS = 90
-#: the statuses a 領収書 is printed for
-RECEIPT_STATUSES = (PaymentStatus.PAID, PaymentStatus.VOIDED, PaymentStatus.REFUNDED)
 
 # YAKUSHO-PAY, then ':' (or what a scanner set up for another keyboard layout types for it:
 # '+' or '*'), an optional six-digit municipality code and the same separator, then the code
@@ -169,7 +170,7 @@ def parse_scan(text: str) -> Scan:
     a person types the code (全角, lower case, hyphens and spaces are all right)."""
     raw = text or ""
     if not raw.strip():
-        return Scan(error=_("控えのQRコードをかざすか、受付番号を入力してください。"))
+        return Scan(error=_("控えのQRコードをかざすか、お支払い番号を入力してください。"))
     if len(raw) > SCAN_MAX:
         return Scan(error=_("読み取った内容が長すぎます。控えのQRコードをもう一度かざしてください。"))
     value = normalize_text(raw).upper().replace(" ", "")
@@ -184,7 +185,7 @@ def parse_scan(text: str) -> Scan:
         return Scan(
             municipality_code=town,
             error=_(
-                "受付番号を読み取れませんでした。控えのQRコードをもう一度かざすか、受付番号を確かめてください。"
+                "お支払い番号を読み取れませんでした。控えのQRコードをもう一度かざすか、番号を確かめてください。"
             ),
         )
     return Scan(code=code, municipality_code=town)

@@ -177,7 +177,7 @@ class VisitView(KioskMixin):
             "start.html",
             status=404,
             form=ScanForm(),
-            error=_("この受付番号は見つかりません。番号を確かめるか、窓口でお尋ねください。"),
+            error=_("このお支払い番号は見つかりません。番号を確かめるか、窓口でお尋ねください。"),
         )
 
     def answer(self, found: Lookup, message: str = "", status: int = 200) -> HttpResponse:

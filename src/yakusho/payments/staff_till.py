@@ -30,6 +30,7 @@ from yakusho.core.permissions import Perm
 from yakusho.core.responses import NotFound
 from yakusho.payments import services
 from yakusho.payments.models import (
+    RECEIPT_STATUSES,
     Method,
     Payment,
     PaymentStatus,
@@ -50,7 +51,6 @@ from yakusho.payments.till_forms import (
 
 PAGE_SIZE = 50
 #: the statuses a receipt is printed for (a voided one says 取消済み)
-RECEIPT_STATUSES = (PaymentStatus.PAID, PaymentStatus.VOIDED, PaymentStatus.REFUNDED)
 
 
 def see_other(url: str) -> HttpResponseRedirect:

@@ -28,7 +28,7 @@ from yakusho.core.models import Municipality
 from yakusho.core.responses import NotFound
 from yakusho.core.views.public import public_form_ratelimit
 from yakusho.payments import online
-from yakusho.payments.models import PaymentStatus
+from yakusho.payments.models import RECEIPT_STATUSES, PaymentStatus
 from yakusho.payments.services import PaymentError
 from yakusho.procedures import formrender
 from yakusho.procedures.catalogue.services import definition_of
@@ -119,7 +119,7 @@ def payment_context(submission: Submission) -> dict[str, Any]:
     payment = submission_payment.latest_payment(submission)
     if payment is not None:
         payment.municipality = submission.municipality
-    paid = payment is not None and payment.status in online.RECEIPT_STATUSES
+    paid = payment is not None and payment.status in RECEIPT_STATUSES
     return {
         "payment_state": submission.payment_state,
         "payment": payment,
