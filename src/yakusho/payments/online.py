@@ -98,7 +98,7 @@ def receipt_key(payment: Payment) -> str:
 
 
 def receipt_key_matches(payment: Payment, key: str) -> bool:
-    return hmac.compare_digest(receipt_key(payment), (key or "")[:64])
+    return hmac.compare_digest(receipt_key(payment).encode(), (key or "")[:64].encode())
 
 
 def receipt_path(payment: Payment) -> str:
