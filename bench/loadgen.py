@@ -153,6 +153,44 @@ async def read_response(reader: asyncio.StreamReader, reused: bool, keep_body: b
     return Response(status, False, len(body), headers, body if keep_body else b"")
 
 
+class KeepAlive:
+    """One keep-alive HTTP/1.1 connection to one port for a flow of requests (a resident's): a
+    request on a connection the server closed meanwhile is sent once more on a new one; a server
+    that answers and closes (HTTP/1.0) gets a new connection for the next request."""
+
+    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+    async def send(self, data: bytes) -> Response:
+        async with asyncio.timeout(REQUEST_TIMEOUT):
+            for attempt in range(2):  # one retry, only for a stale keep-alive connection
+                reused = self.writer is not None
+                if self.reader is None or self.writer is None:
+                    self.reader, self.writer = await asyncio.open_connection(
+                        self.host, self.port, limit=MAX_HEAD_BYTES
+                    )
+                self.writer.write(data)
+                await self.writer.drain()
+                try:
+                    response = await read_response(self.reader, reused, keep_body=True)
+                    break
+                except StaleConnection:
+                    self.close()
+                    if attempt:
+                        raise
+        if not response.keep_alive:
+            self.close()
+        return response
+
+
 async def exchange(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes, reused: bool
 ) -> tuple[int, bool, int]:

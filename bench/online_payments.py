@@ -71,7 +71,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from loadgen import MAX_HEAD_BYTES, REQUEST_TIMEOUT, Response, StaleConnection, read_response
+from loadgen import KeepAlive, Response
 from run import (
     HOST,
     PG_ADMIN_URL,
@@ -123,40 +123,9 @@ class FlowError(Exception):
 # --- a resident's browser ---------------------------------------------------------------------------
 
 
-class Connection:
+class Connection(KeepAlive):
     """One keep-alive HTTP/1.1 connection to one port (the provider's server answers HTTP/1.0 and
     closes: the connection is then opened again for the next request)."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
-
-    async def send(self, data: bytes) -> Response:
-        async with asyncio.timeout(REQUEST_TIMEOUT):
-            for attempt in range(2):  # one retry, only for a stale keep-alive connection
-                reused = self.writer is not None
-                if self.reader is None or self.writer is None:
-                    self.reader, self.writer = await asyncio.open_connection(
-                        HOST, self.port, limit=MAX_HEAD_BYTES
-                    )
-                self.writer.write(data)
-                await self.writer.drain()
-                try:
-                    response = await read_response(self.reader, reused, keep_body=True)
-                    break
-                except StaleConnection:
-                    self.close()
-                    if attempt:
-                        raise
-        if not response.keep_alive:
-            self.close()
-        return response
 
 
 @dataclass

@@ -58,7 +58,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from loadgen import MAX_HEAD_BYTES, REQUEST_TIMEOUT, Response, StaleConnection, read_response
+from loadgen import KeepAlive, Response
 from run import (
     HOST,
     ROOT,
@@ -130,19 +130,12 @@ class FlowError(Exception):
 # --- one resident's HTTP connection -----------------------------------------------------------
 
 
-class Connection:
+class Connection(KeepAlive):
     """One keep-alive HTTP/1.1 connection with a cookie jar (Set-Cookie: name=value only)."""
 
     def __init__(self, port: int) -> None:
-        self.port = port
+        super().__init__(port, HOST)
         self.cookies: dict[str, str] = {}
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
 
     async def request(self, method: str, path: str, body: bytes = b"", content_type: str = "") -> Response:
         lines = [
@@ -158,24 +151,7 @@ class Connection:
         if method == "POST":
             lines += [f"Content-Type: {content_type}", f"Content-Length: {len(body)}"]
         data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-        async with asyncio.timeout(REQUEST_TIMEOUT):
-            for attempt in range(2):  # one retry, only for a stale keep-alive connection
-                reused = self.writer is not None
-                if self.reader is None or self.writer is None:
-                    self.reader, self.writer = await asyncio.open_connection(
-                        HOST, self.port, limit=MAX_HEAD_BYTES
-                    )
-                self.writer.write(data)
-                await self.writer.drain()
-                try:
-                    response = await read_response(self.reader, reused, keep_body=True)
-                    break
-                except StaleConnection:
-                    self.close()
-                    if attempt:
-                        raise
-        if not response.keep_alive:
-            self.close()
+        response = await self.send(data)
         for name, value in response.headers:
             if name == "set-cookie":
                 cookie, _, _ = value.partition(";")

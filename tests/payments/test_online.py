@@ -186,3 +186,18 @@ def test_an_item_not_payable_online_is_refused(town: Municipality, provider: Dem
             notify_url=NOTIFY,
         )
     assert Method.ONLINE == "online"
+
+
+def test_a_failed_payment_is_not_tried_again_under_the_same_key(
+    online: Municipality, provider: DemoProviderServer
+) -> None:
+    provider.control(down=True)
+    with pytest.raises(PaymentError):
+        begin(online, "once")
+    provider.control(down=False)
+    with pytest.raises(PaymentError) as again:
+        begin(online, "once")
+    assert "もう一度お支払いください" in again.value.message
+    assert Payment.objects.filter(municipality=online).count() == 1
+    payment, url = begin(online, "twice")  # a new key (a reloaded page): a new try
+    assert url.startswith(provider.url) and payment.status == PaymentStatus.PENDING

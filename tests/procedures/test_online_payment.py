@@ -214,6 +214,10 @@ def test_the_provider_down_keeps_the_application_and_says_so(
     assert submission.status == SubmissionStatus.PAYMENT
     assert Payment.objects.get().status == PaymentStatus.FAILED
     provider.control(down=False)
+    # the check page's button pressed again: the same application's page, no second payment
+    pressed = client.post(reverse("submissions:check", args=[t.slug, KEY]), common, follow=True)
+    assert "お支払いをお待ちしています" in pressed.content.decode() and Payment.objects.count() == 1
+    assert Submission.objects.count() == 1
     key = hidden_in(page, "_key")
     later = client.post(reverse("submissions:pay", args=[t.slug, submission.code]), {"_key": key})
     assert later["Location"].startswith(provider.url)

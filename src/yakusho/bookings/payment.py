@@ -23,7 +23,7 @@ from yakusho.core.models import Municipality
 from yakusho.payments import online
 from yakusho.payments.models import Method, Unit
 from yakusho.payments.payables import Owed, Payable, payables
-from yakusho.payments.services import PaymentError, owed_lines
+from yakusho.payments.services import PaymentError
 
 KEY = "bookings.booking"
 DUE, PAID, LATE, REFUNDED = "due", "paid", "late", "refunded"
@@ -61,20 +61,15 @@ def start(request: HttpRequest, booking: Booking, request_key: str) -> str:
     """Open the online payment of ``booking``'s charge; the address of the provider's page."""
     if booking.payment_state != DUE or booking.status != BookingStatus.PENDING:
         raise PaymentError(_("この予約には、お支払いいただくものはありません。"))
-    lines = owed_lines(booking.municipality, KEY, booking.code)
-    _payment, url = online.start(
+    return online.start_payable(
         booking.municipality,
-        lines,
+        KEY,
+        booking.code,
         request_key=request_key,
         site=request.build_absolute_uri("/"),
         description=_("%(resource)s の予約（予約番号 %(code)s）")
         % {"resource": booking.resource.name, "code": booking.display_code},
-        payable=KEY,
-        payable_ref=booking.code,
     )
-    if not url:
-        raise PaymentError(_("このお支払いはすでに手続き済みです。画面を読み込み直してください。"))
-    return url
 
 
 class BookingPayable(Payable):

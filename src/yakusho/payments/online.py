@@ -70,6 +70,27 @@ def start(
     )
 
 
+def start_payable(
+    municipality: Municipality, payable: str, ref: str, *, request_key: str, site: str, description: str
+) -> str:
+    """Open the online payment of what ``ref`` owes (its payable's lines, priced today) and return
+    the address of the provider's page. :class:`PaymentError` when there is nothing to pay, the
+    provider cannot be reached, or this request key's payment is over (a stale page)."""
+    lines = services.owed_lines(municipality, payable, ref)
+    _payment, url = start(
+        municipality,
+        lines,
+        request_key=request_key,
+        site=site,
+        description=description,
+        payable=payable,
+        payable_ref=ref,
+    )
+    if not url:
+        raise services.PaymentError(_("このお支払いはすでに手続き済みです。画面を読み込み直してください。"))
+    return url
+
+
 def new_request_key() -> str:
     """A key for one press of 「支払う」 (a form carries it, so a second press opens no second payment)."""
     return secrets.token_urlsafe(24)

@@ -647,6 +647,10 @@ def start_online(
     existing = Payment.objects.for_municipality(municipality).filter(request_key=request_key).first()
     if existing is not None and existing.status == PaymentStatus.PENDING and existing.provider_ref:
         return existing, existing.checkout_url
+    if existing is not None and existing.status == PaymentStatus.FAILED:
+        raise PaymentError(
+            _("このお支払いは完了していません。画面を読み込み直してから、もう一度お支払いください。")
+        )
     if existing is not None:
         return _same_request(existing), ""
     total = sum(line.amount_yen for line in lines)

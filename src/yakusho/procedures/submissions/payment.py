@@ -29,7 +29,7 @@ from yakusho.core.services import absolute
 from yakusho.payments import online
 from yakusho.payments.models import Payment, PaymentStatus
 from yakusho.payments.payables import Owed, Payable, payables
-from yakusho.payments.services import Line, PaymentError, owed_lines, price_owed
+from yakusho.payments.services import Line, PaymentError, price_owed
 from yakusho.procedures.catalogue.services import definition_of, processing_deadline
 from yakusho.procedures.models import PaymentTiming, Procedure
 from yakusho.procedures.models.submissions import PaymentState, Submission, SubmissionStatus
@@ -82,20 +82,15 @@ def start(request: HttpRequest, submission: Submission, request_key: str) -> str
     :class:`PaymentError` when there is nothing to pay or the provider cannot be reached."""
     if submission.payment_state != PaymentState.DUE or submission.is_closed:
         raise PaymentError(_("この申請には、お支払いいただくものはありません。"))
-    lines = owed_lines(submission.municipality, KEY, submission.code)
-    _payment, url = online.start(
+    return online.start_payable(
         submission.municipality,
-        lines,
+        KEY,
+        submission.code,
         request_key=request_key,
         site=request.build_absolute_uri("/"),
         description=_("%(procedure)s（受付番号 %(code)s）")
         % {"procedure": submission.procedure.name, "code": submission.display_code},
-        payable=KEY,
-        payable_ref=submission.code,
     )
-    if not url:
-        raise PaymentError(_("このお支払いはすでに手続き済みです。画面を読み込み直してください。"))
-    return url
 
 
 def _submission(municipality: Municipality, ref: str) -> Submission | None:
