@@ -28,8 +28,10 @@ from yakusho.procedures.submissions.services import transition
 
 pytestmark = pytest.mark.browser
 
-#: URL names that are not pages: a file of the submission, sent to the applicant as is.
-NOT_PAGES = {"submissions:status_file"}
+#: URL names that are not pages: a file of the submission, sent to the applicant as is; the
+#: 「支払う」 button's POST, which sends the browser to the payment provider (its pages before and
+#: after are checked in tests/browser/test_online_payment.py).
+NOT_PAGES = {"submissions:status_file", "submissions:pay"}
 #: the pages this file checks, by URL name (some more than once, in other states)
 CHECKED = {
     "procedures:apply",
