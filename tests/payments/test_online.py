@@ -9,6 +9,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from django.test import Client, override_settings
@@ -201,3 +202,56 @@ def test_a_failed_payment_is_not_tried_again_under_the_same_key(
     assert Payment.objects.filter(municipality=online).count() == 1
     payment, url = begin(online, "twice")  # a new key (a reloaded page): a new try
     assert url.startswith(provider.url) and payment.status == PaymentStatus.PENDING
+
+
+@pytest.fixture
+def silent_provider() -> Iterator[str]:
+    """A provider that accepts the connection and never answers (a time-out, not a refusal)."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _addr = server.accept()
+            except OSError:
+                continue
+            held.append(conn)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_a_provider_that_times_out_counts_nothing_and_a_pending_payment_waits_for_its_answer(
+    online: Municipality, provider: DemoProviderServer, silent_provider: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from yakusho.payments import online as online_payments
+    from yakusho.payments.providers import demo
+
+    monkeypatch.setattr(demo, "TIMEOUT", 0.5)
+    with override_settings(PAYMENT_PROVIDER_DEMO_URL=silent_provider):
+        with pytest.raises(PaymentError) as timed_out:  # opening the checkout times out
+            begin(online, "slow")
+        assert "接続できませんでした" in timed_out.value.message
+    assert Payment.objects.get(request_key="slow").status == PaymentStatus.FAILED
+    payment, _url = begin(online, "later")
+    resident(provider, payment.provider_ref)
+    with override_settings(PAYMENT_PROVIDER_DEMO_URL=silent_provider):
+        # back from the provider while it does not answer: still pending, nothing applied
+        assert online_payments.refresh(payment).status == PaymentStatus.PENDING
+        assert services.reconcile(older_than=timedelta(0))["unanswered"] == 1
+    assert services.reconcile(older_than=timedelta(0))["paid"] == 1  # it answers again: paid, once
+    assert Payment.objects.filter(status=PaymentStatus.PAID).count() == 1
