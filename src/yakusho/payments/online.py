@@ -28,7 +28,7 @@ from yakusho.payments.providers.base import ProviderError
 from yakusho.payments.services import Line, NotificationRefused
 
 #: what a request key of an online payment looks like (it is part of the return address)
-REQUEST_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+REQUEST_KEY_RE = re.compile(r"\A[A-Za-z0-9_-]{16,64}\Z")
 
 
 def payable_online(lines: Sequence[Line]) -> bool:
@@ -52,7 +52,7 @@ def start(
 ) -> tuple[Payment, str]:
     """Open the payment and its checkout (``services.start_online``) and return it with the address
     of the provider's page. ``site`` is this site's address (scheme and host) the provider sends the
-    resident and its notification back to; the resident comes back to :func:`return_url` of the
+    resident and its notification back to; the resident comes back to ``payments:return`` of the
     request key (the payment's code is made only once it is stored). The same ``request_key`` gives
     the same payment and page back."""
     if not REQUEST_KEY_RE.match(request_key or ""):
