@@ -29,6 +29,10 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 # pytest-xdist processes per run (docs/testing.md): on 2 cores, 3 were no faster than 2 (SQLite
 # 164 s against 153 s, PostgreSQL 552 s against 558 s), so one per core.
 TEST_WORKERS ?= 2
+# worksteal: a worker that runs out takes tests queued for the other. With plain `load`, tests
+# were handed out in advance and the browser tests (last, being transactional) piled up on one
+# worker: in one PostgreSQL run one worker stopped at 398 s while the other went on to 999 s.
+XDIST := -n $(TEST_WORKERS) --dist worksteal
 TOKENS := src/yakusho/static/vendor/design-tokens/tokens.css
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -159,16 +163,16 @@ migrations-check: install
 test-sqlite: install
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then
 	  echo "== pytest on SQLite (browser, PDF, Excel and database-independent tests run in the PostgreSQL run) =="
-	  $(BIN)/pytest -n $(TEST_WORKERS) --junitxml=var/junit-sqlite.xml -m "not browser and not pdf and not excel and not postgres and not once"
+	  $(BIN)/pytest $(XDIST) --junitxml=var/junit-sqlite.xml -m "not browser and not pdf and not excel and not postgres and not once"
 	else
 	  echo "== pytest on SQLite (no PostgreSQL: the database-independent tests run here) =="
-	  $(BIN)/pytest -n $(TEST_WORKERS) -m "not browser and not pdf and not excel and not postgres"
+	  $(BIN)/pytest $(XDIST) -m "not browser and not pdf and not excel and not postgres"
 	fi
 
 test-postgres: install browser-deps
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then
 	  echo "== pytest on PostgreSQL, with browser tests =="
-	  DATABASE_URL='$(PG_URL)' $(BIN)/pytest -n $(TEST_WORKERS) --junitxml=var/junit-postgres.xml
+	  DATABASE_URL='$(PG_URL)' $(BIN)/pytest $(XDIST) --junitxml=var/junit-postgres.xml
 	elif [ "$${CI:-}" = "true" ]; then
 	  echo "PostgreSQL at $(PG_URL) does not answer: the PostgreSQL run is mandatory in CI." >&2
 	  exit 1

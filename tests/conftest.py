@@ -52,6 +52,7 @@ def _private_media(settings, tmp_path_factory) -> None:
 DEMO_CORE = "core"
 DEMO_PLANS = "plans"
 DEMO_REVIEWS = "reviews"
+ROLES_WORLD = "roles-world"  # not the demo: the role tables' own small world (tests/core/roles_world.py)
 # The fixture a test names → the layers of demo data it stands on, bottom first. The core-only demo is
 # its own branch: the full demo is loaded fresh, not over it, so each state is exactly what one
 # command (or the command and the review loader) leaves.
@@ -59,6 +60,7 @@ DEMO_FIXTURES: dict[str, tuple[str, ...]] = {
     "demo_with_reviews": (DEMO_PLANS, DEMO_REVIEWS),
     "demo_with_plans": (DEMO_PLANS,),
     "demo": (DEMO_CORE,),
+    "role_world": (ROLES_WORLD,),
 }
 
 
@@ -69,6 +71,10 @@ def load_demo_layer(layer: str) -> None:
         call_command("demo", quiet_logins=True, core_only=True, verbosity=0)
     elif layer == DEMO_PLANS:
         call_command("demo", quiet_logins=True, verbosity=0)
+    elif layer == ROLES_WORLD:
+        from tests.core import roles_world
+
+        roles_world.build()
     else:
         from yakusho.plans.demo.reviews import load_demo_reviews
 
@@ -265,6 +271,15 @@ def demo_with_plans(request: pytest.FixtureRequest, db: None) -> None:
 def demo_with_reviews(request: pytest.FixtureRequest, demo_with_plans: None) -> None:
     """The demo data with the plans and the demo's yearly reviews (as `make run` loads them)."""
     _provide(request, DEMO_FIXTURES["demo_with_reviews"])
+
+
+@pytest.fixture
+def role_world(db: None) -> Any:
+    """The role tables' world (``tests/core/roles_world.py``), kept below the test like the demo:
+    ``(town, consortium, users by role, objects by name)``."""
+    from tests.core import roles_world
+
+    return roles_world.load()
 
 
 # --- small plans and staff of one role ---------------------------------------------------------

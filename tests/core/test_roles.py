@@ -10,9 +10,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFactory, UserFactory
+from tests.core.roles_world import MUNI_ROLES
+from tests.factories import MembershipFactory, MunicipalityFactory, UserFactory
 from tests.helpers import login_verified
-from yakusho.core.models import Closure, Consortium, ConsortiumMembership, Invitation, Role
+from yakusho.core.models import Role
 from yakusho.core.urls import staff_patterns
 from yakusho.metrics import urls as metrics_urls
 from yakusho.plans.models import Node, NodeReview, Plan, PlanEdition, ReviewEvidence
@@ -21,7 +22,6 @@ from yakusho.plans.review.services import open_cycle
 from yakusho.procedures.catalogue import staff_urls as procedure_staff_urls
 from yakusho.procedures.models import Procedure
 
-MUNI_ROLES = ("admin", "secretariat", "department", "counter", "hq")
 ALL = frozenset(MUNI_ROLES)
 ADMIN = frozenset({"admin"})
 AUDIT = frozenset({"admin", "hq"})
@@ -293,29 +293,9 @@ def test_metrics_role_table(world, client: Client, name: str, role: str) -> None
 
 
 @pytest.fixture
-def world(db):
-    town = MunicipalityFactory(slug="here")
-    elsewhere = MunicipalityFactory(slug="elsewhere")
-    department = DepartmentFactory(municipality=town)
-    users = {}
-    for role in MUNI_ROLES:
-        membership = MembershipFactory(municipality=town, role=role)
-        if role == Role.DEPARTMENT:
-            membership.departments.set([department])
-        users[role] = membership.user
-    users["other"] = MembershipFactory(municipality=elsewhere, role=Role.ADMIN).user
-    consortium = Consortium.objects.create(slug="pref", name="試験県", kind="prefecture")
-    consortium.members.set([town])
-    users["consortium"] = UserFactory()
-    ConsortiumMembership.objects.create(user=users["consortium"], consortium=consortium)
-    target = MembershipFactory(municipality=town, role=Role.COUNTER)
-    objects = {
-        "department": department,
-        "membership": target,
-        "invitation": Invitation.objects.create(municipality=town, email="new@example.jp", role=Role.COUNTER),
-        "closure": Closure.objects.create(municipality=town, date=timezone.localdate(), reason="臨時"),
-    }
-    return town, consortium, users, objects
+def world(role_world):
+    """The world every role table stands on (``tests/core/roles_world.py``, built once per process)."""
+    return role_world
 
 
 @pytest.mark.parametrize("role", ROLES)
