@@ -20,6 +20,10 @@ hypothesis_settings.load_profile("ci" if os.environ.get("CI") == "true" else "de
 SEED = int(os.environ.get("YAKUSHO_TEST_SEED", "20261123"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    demo_snapshot.use_delete_flush()
+
+
 @pytest.fixture(autouse=True)
 def _seeded_factories() -> None:
     factory.random.reseed_random(SEED)
