@@ -2,8 +2,10 @@
 
 A transactional test (a live server for the browser, threads) commits, so it cannot stand on the kept
 demo of ``tests/conftest.py``; pytest-django empties every table after it. Loading the full demo
-again costs five to eight seconds a test. Instead, the first such test of a process loads it and
-copies every table out with PostgreSQL's ``COPY … TO STDOUT``; the next ones put the same rows back
+again costs five to eight seconds a test. Instead every table is copied out with PostgreSQL's
+``COPY … TO STDOUT`` once per process and demo state — when the kept demo has just loaded that state
+in its open transaction (``keep``), or else by the first such test that loads it — and the
+transactional tests put the same rows back
 with ``COPY … FROM STDIN`` (well under a second) and set the sequences past them, so each test gets
 exactly the data the loaders made, ids included.
 
@@ -128,6 +130,14 @@ def use_delete_flush() -> None:
 
     sql_flush.deletes = True  # type: ignore[attr-defined]
     DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign, assignment]
+
+
+def keep(key: tuple[str, ...]) -> None:
+    """Copy the demo state ``key`` out now, if it is not yet: called by the kept demo of
+    ``tests/conftest.py`` right after it loaded a layer in its open transaction, which the copy sees.
+    The transactional tests run after the others, so they find it instead of loading the demo again."""
+    if connection.vendor == "postgresql" and key not in _snapshots:
+        _snapshots[key] = _take()
 
 
 def provide(key: tuple[str, ...], load: Callable[[], None]) -> None:
