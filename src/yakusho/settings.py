@@ -76,7 +76,8 @@ MIDDLEWARE = [
     "yakusho.core.suspension.SuspensionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    # auditlog's middleware, with the user looked up only when an audited change is written
+    "yakusho.core.middleware.AuditActorMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from auditlog.models import LogEntry
+from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
-from django.test import Client
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFactory
 from tests.helpers import login_verified
 from yakusho.core import audit
+from yakusho.core.middleware import AuditActorMiddleware
 from yakusho.core.models import Department, Invitation, Role
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +122,43 @@ def test_purge_expired_erases_only_past_retention() -> None:
     assert not Invitation.objects.filter(pk=old.pk).exists()
     assert Invitation.objects.filter(pk=recent.pk).exists()
     assert "old@example.jp" not in str(list(LogEntry.objects.values_list("changes", flat=True)))
+
+
+def test_a_public_page_does_not_look_up_the_visitors_session_for_the_audit_log(client: Client, db) -> None:
+    """The audit log's actor is resolved only when an entry is written: a resident's page opened
+    with a session cookie reads no session (it did on every request)."""
+    town = MunicipalityFactory(slug="koko")
+    client.cookies["sessionid"] = "x" * 32
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("public:privacy", args=[town.slug]))
+    assert response.status_code == 200
+    assert [q["sql"] for q in queries.captured_queries if "django_session" in q["sql"]] == []
+
+
+@pytest.mark.django_db
+def test_the_actor_is_the_signed_in_user_resolved_when_an_entry_is_written() -> None:
+    staff = MembershipFactory(role=Role.ADMIN)
+    resolved: list[str] = []
+
+    def request_by(who: Any, name: str | None) -> None:
+        def view(request: HttpRequest) -> HttpResponse:
+            if name:
+                DepartmentFactory(municipality=staff.municipality, name=name)
+            return HttpResponse()
+
+        def look_up() -> Any:
+            resolved.append(name or "")
+            return who
+
+        request = RequestFactory().get("/")
+        request.user = SimpleLazyObject(look_up)  # type: ignore[assignment]  # as AuthenticationMiddleware sets it
+        AuditActorMiddleware(view)(request)
+
+    request_by(staff.user, None)
+    assert resolved == []  # nothing audited was written: the user was never looked up
+    request_by(staff.user, "職員の課")
+    request_by(AnonymousUser(), "住民の課")
+    for name, actor in (("職員の課", staff.user), ("住民の課", None)):
+        entry = LogEntry.objects.get_for_object(Department.objects.get(name=name)).get()
+        assert entry.action == LogEntry.Action.CREATE and entry.actor == actor
+    assert resolved == ["職員の課", "住民の課"]

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from auditlog.middleware import AuditlogMiddleware
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
@@ -92,3 +93,19 @@ class InputGuardMiddleware:
         if any(isinstance(v, int) and not -MAX_ID <= v <= MAX_ID for v in (*args, *kwargs.values())):
             return not_found(request, _("この番号のページはありません。"))
         return None
+
+
+class AuditActorMiddleware(AuditlogMiddleware):
+    """django-auditlog's middleware, handing over the actor without looking the user up.
+
+    The original decides on every request whether ``request.user`` is a signed-in user, which reads
+    the session: one query on every page a visitor with a session cookie opens (the chat's turn,
+    every public page), whether anything audited changes or not. Here the lazy user goes into the
+    audit context as it is: auditlog's receiver asks ``isinstance(actor, User)`` only when it writes
+    an entry, which resolves it then. A visitor who is not signed in is still no actor, and a
+    signed-in member of staff still is (tests/core/test_audit.py).
+    """
+
+    @staticmethod
+    def _get_actor(request: HttpRequest) -> Any:
+        return getattr(request, "user", None)
