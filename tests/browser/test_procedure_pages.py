@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.browser.test_accessibility import ContextFactory, assert_fits, axe_violations, open_checked
 from yakusho.procedures.models import Procedure
@@ -60,6 +61,7 @@ def test_hiragana_search_on_a_phone(site_with_plans: str, phone_page) -> None:
     assert button.evaluate(LABEL_LINES) == 1
     phone_page.fill("#home-q", "じゅうみんひょう")
     button.click()
-    assert phone_page.locator(".procedure-title a").all_inner_texts() == ["住民票の写しの交付"]
+    # to_have_text waits for the results page (all_inner_texts would read whatever is there yet)
+    expect(phone_page.locator(".procedure-title a")).to_have_text(["住民票の写しの交付"])
     assert phone_page.locator("#id_q").input_value() == "じゅうみんひょう"
     assert phone_page.locator(".search-row button").evaluate(LABEL_LINES) == 1

@@ -48,3 +48,12 @@ def test_unique_per_municipality(monkeypatch) -> None:
     # The same code is free in another municipality.
     sequence = iter([taken])
     assert shortcodes.unique_code(Department, MunicipalityFactory(), field="name") == taken
+
+
+def test_fresh_skips_the_codes_already_taken(monkeypatch) -> None:
+    taken, other = shortcodes.generate(), shortcodes.generate()
+    sequence = iter([taken, taken, other])
+    monkeypatch.setattr(shortcodes, "generate", lambda: next(sequence))
+    used = {taken}
+    assert shortcodes.fresh(used) == other
+    assert used == {taken, other}

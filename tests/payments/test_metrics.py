@@ -146,3 +146,30 @@ def test_a_resource_naming_a_catalogue_item_shows_its_rate_and_methods(town: Mun
     FeeRate.objects.create(item=kaikan, valid_from=timezone.localdate(), amount_yen=1200, unit="hour")
     room.refresh_from_db()
     assert room.fee_text() == "1時間あたり 1,200円"  # a new rate from today: shown at once
+
+
+def test_demo_payments_draw_past_codes_already_taken(db: None, monkeypatch) -> None:
+    """The loader makes thousands of codes a year: one drawn twice (or one a payment of the town
+    already has) is drawn again, never a duplicate key error that stops the demo."""
+    from tests.factories import MembershipFactory, MunicipalityFactory
+    from tests.payments.conftest import make_catalogue
+    from yakusho.core import shortcodes
+
+    misato = MunicipalityFactory(slug="misato", name="美郷町")
+    make_catalogue(misato)
+    MembershipFactory(municipality=misato, role=Role.COUNTER)
+    today = date(2026, 4, 10)
+    load_demo_payments(today)
+    Payment.objects.filter(municipality=misato, business_day=date(2026, 4, 9)).delete()
+    DailyClose.objects.filter(municipality=misato, business_day=date(2026, 4, 9)).delete()
+    kept = sorted(Payment.objects.filter(municipality=misato).values_list("code", flat=True))
+    real = shortcodes.generate
+    drawn = iter([kept[0], kept[0], kept[1]])  # an old code, twice, then another old one
+
+    def generate() -> str:
+        return next(drawn, None) or real()
+
+    monkeypatch.setattr(shortcodes, "generate", generate)
+    added = load_demo_payments(today)
+    codes = list(Payment.objects.filter(municipality=misato).values_list("code", flat=True))
+    assert added > 0 and len(codes) == len(set(codes)) == len(kept) + added

@@ -110,10 +110,7 @@ def _history(service: QueueService, spec: dict[str, Any]) -> int:
             ):
                 called = issued + timedelta(minutes=wait)
                 finished = called + timedelta(minutes=serve)
-                code = shortcodes.generate()
-                while code in used:
-                    code = shortcodes.generate()
-                used.add(code)
+                code = shortcodes.fresh(used)
                 tickets.append(
                     QueueTicket(
                         municipality_id=service.municipality_id,

@@ -67,6 +67,7 @@ def _load_town(municipality: Municipality, today: date) -> int:
         .values_list("business_day", flat=True)
         .distinct()
     )
+    codes = set(Payment.objects.for_municipality(municipality).values_list("code", flat=True))
     calendar = BusinessCalendar(municipality, years=range(start.year, today.year + 1))
     added = 0
     day = start
@@ -75,14 +76,22 @@ def _load_town(municipality: Municipality, today: date) -> int:
             day += timedelta(days=1)
             continue
         rng = random.Random(f"payments-demo:{municipality.slug}:{day.isoformat()}")  # noqa: S311 - demo
-        added += _load_day(municipality, day, items, clerk, rng)
+        added += _load_day(municipality, day, items, clerk, rng, codes)
         day += timedelta(days=1)
     return added
 
 
 def _load_day(
-    municipality: Municipality, day: date, items: list[FeeItem], clerk: Membership, rng: random.Random
+    municipality: Municipality,
+    day: date,
+    items: list[FeeItem],
+    clerk: Membership,
+    rng: random.Random,
+    codes: set[str],
 ) -> int:
+    """The day's payments and its close; ``codes`` holds every payment code of the town, the new
+    ones added (thousands of codes in a year: drawn blindly, two would meet about once in 200
+    loads)."""
     payments: list[Payment] = []
     lines: list[list[PaymentLine]] = []
     for n in range(rng.randint(*PER_DAY)):
@@ -120,7 +129,7 @@ def _load_day(
         payments.append(
             Payment(
                 municipality=municipality,
-                code=shortcodes.generate(),
+                code=shortcodes.fresh(codes),
                 channel=Channel.SELF if at_self_checkout else Channel.COUNTER,
                 method=method,
                 status=PaymentStatus.PAID,

@@ -163,7 +163,7 @@ def load_town(municipality: Municipality, town: Town, today: date) -> Result:
         if day in done:
             continue
         for plan in plan_day(town, day, opens, closes, set(forms)):
-            code = _code(visit_codes)
+            code = shortcodes.fresh(visit_codes)
             finished = not plan.abandoned
             visit = CounterVisit(
                 municipality=municipality,
@@ -221,7 +221,7 @@ def load_town(municipality: Municipality, town: Town, today: date) -> Result:
                     form_version=form.row.version,
                     data=cleaned,
                     channel=SubmissionChannel.COUNTER,
-                    code=_code(submission_codes),
+                    code=shortcodes.fresh(submission_codes),
                     secret_hash=hash_secret(new_secret()),
                     idempotency_key=f"counter:{visit.code}:{item.pk}",
                     applicant_name=name,
@@ -242,14 +242,6 @@ def load_town(municipality: Municipality, town: Town, today: date) -> Result:
     result.visits = len(planned)
     result.submissions = len(submissions)
     return result
-
-
-def _code(used: set[str]) -> str:
-    code = shortcodes.generate()
-    while code in used:
-        code = shortcodes.generate()
-    used.add(code)
-    return code
 
 
 def _demo_staff(municipality: Municipality) -> User | None:
