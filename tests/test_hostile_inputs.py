@@ -251,6 +251,7 @@ def samples() -> dict[str, str]:
         "pk:faq_staff:synonym": _pk(SynonymGroup, municipality=oe),
         "code:payments_staff:payment": payment_code,
         "code:payments_staff:receipt": payment_code,
+        "code:payments_staff:payment_settle": payment_code,
         "code:payments:receipt": payment_code,
         "token:selfcheckout:start": kiosk_token,
         "token:selfcheckout:visit": kiosk_token,

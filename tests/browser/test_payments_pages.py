@@ -6,17 +6,21 @@ takes a cash payment at phone width (お預かり typed in full-width digits, th
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ContextFactory
 from tests.browser.test_accessibility import WIDTHS
 from tests.browser.test_accessibility_staff_forms import Checker, admin_page
 from tests.browser.test_staff_login import log_in
+from yakusho.core import shortcodes
+from yakusho.core.models import Municipality
 from yakusho.payments import services
-from yakusho.payments.models import DailyClose, FeeItem, Payment
+from yakusho.payments.models import Channel, DailyClose, FeeItem, Method, Payment, PaymentStatus
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +34,22 @@ def counter_page(new_context: ContextFactory, site: str, width: str) -> Page:
     log_in(page, site, COUNTER)
     assert page.url.endswith(reverse("staff:home")), page.url
     return page
+
+
+def stuck_payment() -> Payment:
+    """A card payment whose terminal never answered (the server stopped), twenty minutes ago."""
+    town = Municipality.objects.get(slug=TOWN)
+    return Payment.objects.create(
+        municipality=town,
+        code=shortcodes.unique_code(Payment, town),
+        channel=Channel.COUNTER,
+        method=Method.CARD,
+        status=PaymentStatus.PENDING,
+        total_yen=300,
+        paid_at=timezone.now() - timedelta(minutes=20),
+        till="1番窓口",
+        request_key="browser-stuck",
+    )
 
 
 def payment_count() -> int:
@@ -65,11 +85,13 @@ def test_public_and_staff_payment_pages_are_axe_clean(
     demo_payment = Payment.objects.filter(municipality__slug=TOWN).first()
     assert demo_payment is not None
     item = FeeItem.objects.get(municipality__slug=TOWN, key="juminhyo")
+    stuck = stuck_payment()
     before = payment_count()
 
     page = counter_page(new_context, site_with_plans, width)
     pages = Checker(page, width)
     pages.open(site_with_plans + reverse("payments_staff:payments", args=[TOWN]), "payments of today")
+    expect(page.locator("#stuck-heading")).to_have_text("決済端末の応答がないまま止まった会計（1件）")
     pages.open(site_with_plans + reverse("payments_staff:till", args=[TOWN]), "till, empty")
     expect(page.get_by_role("heading", level=1)).to_have_text("会計")
     page.get_by_label("現金", exact=True).check()
@@ -92,14 +114,26 @@ def test_public_and_staff_payment_pages_are_axe_clean(
         site_with_plans + reverse("payments_staff:payment", args=[TOWN, demo_payment.code]), "a demo payment"
     )
     expect(page.get_by_role("heading", level=1)).to_contain_text(demo_payment.display_code)
+    pages.open(
+        site_with_plans + reverse("payments_staff:payment", args=[TOWN, stuck.code]),
+        "a payment the terminal never answered",
+    )
+    pages.submit("結果を記録する", "the terminal's record, nothing chosen")
+    expect(page.locator(".error-summary")).to_contain_text("決済されていたかどうかを選んでください。")
+    page.get_by_label("決済されていない（不成立にする）").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="結果を記録する").click()
+    expect(page.locator("dl.summary")).to_contain_text("不成立")
+    stuck.refresh_from_db()
+    assert stuck.status == PaymentStatus.FAILED
 
     admin = admin_page(new_context, site_with_plans, width)
     admin_pages = Checker(admin, width)
     admin_pages.open(site_with_plans + reverse("payments_staff:fees", args=[TOWN]), "fee catalogue")
     admin_pages.open(site_with_plans + reverse("payments_staff:fee_edit", args=[TOWN, item.pk]), "a fee item")
     expect(admin.get_by_role("heading", level=1)).to_contain_text("住民票の写し交付手数料")
-    # every page's failures in one report, the counter clerk's (7 pages) and the administrator's (2)
-    assert (pages.checked, admin_pages.checked) == (7, 2)
+    # every page's failures in one report, the counter clerk's (9 pages) and the administrator's (2)
+    assert (pages.checked, admin_pages.checked) == (9, 2)
     failures = pages.failures + admin_pages.failures
     assert failures == [], f"at {width}px:\n" + "\n".join(failures)
 

@@ -885,6 +885,7 @@ PAYMENTS_TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("payments_staff:till", "post"): TILL_STAFF,
     ("payments_staff:payment", "get"): ALL,
     ("payments_staff:payment", "post"): TILL_STAFF,
+    ("payments_staff:payment_settle", "post"): TILL_STAFF,  # those who close the day
     ("payments_staff:receipt", "get"): ALL,
     ("payments_staff:reversal_decide", "post"): ADMIN,
     ("payments_staff:days", "get"): ALL,
@@ -933,6 +934,7 @@ def test_payments_role_table(world, client: Client, name: str, method: str, role
     extra: dict[str, list[object]] = {
         "payments_staff:payment": [payment.code],
         "payments_staff:receipt": [payment.code],
+        "payments_staff:payment_settle": [payment.code],
         "payments_staff:reversal_decide": [reversal.pk],
         "payments_staff:day": [today.isoformat()],
         "payments_staff:day_pdf": [today.isoformat()],

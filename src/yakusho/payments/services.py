@@ -553,6 +553,79 @@ def day_summary(municipality: Municipality, day: date) -> DaySummary:
     return summary
 
 
+# Payments the terminal never answered ----------------------------------------------------------
+
+#: as long as ``Payment.terminal_ref``
+MAX_TERMINAL_REF = 80
+#: how many stuck payments a page lists (oldest first; there should never be more than a few)
+STUCK_LISTED = 50
+
+
+def stuck_at_terminal(municipality: Municipality) -> Any:
+    """The municipality's payments at the till or the self-checkout still pending after
+    ``TERMINAL_WAIT``: the server stopped while the terminal was asked, so nobody knows here
+    whether the resident was charged (online payments have ``reconcile`` instead). Oldest first."""
+    return (
+        Payment.objects.for_municipality(municipality)
+        .filter(
+            status=PaymentStatus.PENDING,
+            channel__in=(Channel.COUNTER, Channel.SELF),
+            paid_at__lt=timezone.now() - TERMINAL_WAIT,
+        )
+        .select_related("staff")
+        .order_by("paid_at", "pk")
+    )
+
+
+def settle_from_terminal(payment: Payment, *, charged: bool, terminal_ref: str, staff: User) -> Payment:
+    """Record what the terminal's own journal says of a payment stuck at it: ``charged`` (with the
+    journal's transaction number) makes it paid, counted on the business day it is recorded (today,
+    or the next open day once today is closed: a closed day never changes) and its payable told;
+    not charged makes it failed. Only a stuck payment moves, once; ``staff`` is its audit actor."""
+    terminal_ref = (terminal_ref or "").strip()
+    if charged and not terminal_ref:
+        raise PaymentError(
+            _("決済端末の記録（利用明細・ジャーナル）にある取引番号を入力してください。"), "terminal_ref"
+        )
+    if len(terminal_ref) > MAX_TERMINAL_REF:
+        raise PaymentError(
+            _("取引番号は%(limit)s文字以内で入力してください（いま%(length)s文字）。")
+            % {"limit": MAX_TERMINAL_REF, "length": len(terminal_ref)},
+            "terminal_ref",
+        )
+    municipality = payment.municipality
+    with transaction.atomic():
+        _lock(municipality)
+        locked = stuck_at_terminal(municipality).select_for_update(of=("self",)).filter(pk=payment.pk).first()
+        if locked is None:
+            current = Payment.objects.get(pk=payment.pk)
+            if current.status == PaymentStatus.PENDING:
+                raise PaymentError(
+                    _("この会計はまだ決済端末の処理中です。端末の表示が終わるまでお待ちください。")
+                )
+            raise PaymentError(
+                _("この会計は既に「%(status)s」です。結果は変えられません。")
+                % {"status": current.get_status_display()}
+            )
+        if charged:
+            locked.status = PaymentStatus.PAID
+            locked.business_day = business_day(municipality)
+            locked.terminal = locked.terminal or settings.PAYMENT_TERMINAL
+            locked.terminal_ref = terminal_ref
+            locked.failure = ""
+            locked.save(update_fields=["status", "business_day", "terminal", "terminal_ref", "failure"])
+            if locked.payable:
+                payables.get(locked.payable).paid(municipality, locked.payable_ref, locked.code)
+        else:
+            locked.status = PaymentStatus.FAILED
+            locked.failure = str(
+                _("決済端末の応答がなく、端末の記録で決済されていないことを%(name)sが確かめました。")
+                % {"name": staff}
+            )[:200]
+            locked.save(update_fields=["status", "failure"])
+    return locked
+
+
 def close_day(
     municipality: Municipality, day: date, *, counted_cash: int, reason: str, staff: User
 ) -> DailyClose:

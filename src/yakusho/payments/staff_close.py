@@ -217,6 +217,9 @@ class DayView(CloseMixin, TemplateView):
             items=figures.get("by_item") or [],
             reversals=reversals,
             may_close=may_close and day <= today,
+            stuck=list(services.stuck_at_terminal(self.municipality)[: services.STUCK_LISTED])
+            if may_close
+            else [],
             too_early=may_close and day > today,
             may_export=self.can(Perm.CLOSE_DAY),
             form=kwargs.get("form") or (CloseForm() if may_close and day <= today else None),

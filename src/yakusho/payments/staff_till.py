@@ -45,6 +45,8 @@ from yakusho.payments.till_forms import (
     MAX_ROWS,
     VISIT_PAYABLE,
     ReversalForm,
+    SettleForm,
+    TerminalOutcome,
     TillForm,
     new_request_key,
 )
@@ -299,8 +301,58 @@ class PaymentView(PaymentStaffMixin, TemplateView):
             pending_reversal=pending_reversal,
             reversal_form=context.get("reversal_form") or ReversalForm(initial={"kind": ReversalKind.VOID}),
             is_cash=payment.method == Method.CASH,
+            stuck=services.stuck_at_terminal(self.municipality).filter(pk=payment.pk).exists(),
+            may_settle=self.can(Perm.CLOSE_DAY),
+            settle_form=context.get("settle_form") or SettleForm(),
         )
         return context
+
+
+class SettleView(PaymentView):
+    """Record what the terminal's journal says of a payment it never answered (``Perm.CLOSE_DAY``:
+    whoever answers for the day's money)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not self.can(Perm.CLOSE_DAY):
+            raise PermissionDenied(
+                _("決済端末の記録で会計を確かめられるのは、日計を締める職員と管理者です。")
+            )
+        payment = self.payment_of(kwargs["code"])
+        form = SettleForm(request.POST)
+        if form.is_valid():
+            charged = form.cleaned_data["outcome"] == TerminalOutcome.CHARGED
+            try:
+                settled = services.settle_from_terminal(
+                    payment,
+                    charged=charged,
+                    terminal_ref=form.cleaned_data["terminal_ref"],
+                    staff=self.staff_user(),
+                )
+            except PaymentError as exc:
+                again = Payment.objects.get(pk=payment.pk)
+                if again.status == (PaymentStatus.PAID if charged else PaymentStatus.FAILED) and (
+                    not charged or again.terminal_ref == form.cleaned_data["terminal_ref"]
+                ):  # a second press of the same answer: it is recorded
+                    return see_other(self.payment_url(payment))
+                if exc.field not in form.fields:  # the payment's state, not the answer: no form to mend
+                    context = self.get_context_data(payment=self.payment_of(kwargs["code"]))
+                    context["settle_errors"] = [exc.message]
+                    return self.render_to_response(context, status=400)
+                form.add_error(exc.field, exc.message)
+            else:
+                if charged:
+                    messages.success(
+                        request,
+                        _("成立として%(day)sに計上しました。")
+                        % {"day": f"{settled.business_day:%Y年%m月%d日}"},
+                    )
+                else:
+                    messages.success(request, _("不成立にしました。この会計は集計に入りません。"))
+                return see_other(self.payment_url(payment))
+        context = self.get_context_data(payment=self.payment_of(kwargs["code"]), settle_form=form)
+        return self.render_to_response(context, status=400)
 
 
 class ReceiptPdfView(PaymentStaffMixin, View):
@@ -412,5 +464,6 @@ class PaymentListView(PaymentStaffMixin, TemplateView):
             ],
             pending=[(r, may_decide and r.requested_by_id != user.pk) for r in pending],
             closed=services.is_closed(self.municipality, day),
+            stuck=list(services.stuck_at_terminal(self.municipality)[: services.STUCK_LISTED]),
         )
         return context

@@ -354,3 +354,54 @@ class ReversalForm(NormalizingMixin, forms.Form):
             except PaymentError as exc:
                 self.add_error("amount", exc.message)
         return cleaned
+
+
+class TerminalOutcome:
+    CHARGED = "charged"
+    NOT_CHARGED = "not_charged"
+
+
+class SettleForm(NormalizingMixin, forms.Form):
+    """What the terminal's journal says of a payment it never answered: charged (with its
+    transaction number) or not (docs/payments.md, "A payment the terminal never answered")."""
+
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("決済端末の記録"),
+        choices=[
+            (TerminalOutcome.CHARGED, gettext_lazy("決済されている（成立として計上する）")),
+            (TerminalOutcome.NOT_CHARGED, gettext_lazy("決済されていない（不成立にする）")),
+        ],
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy(
+            "決済端末の利用明細（ジャーナル）で、この会計の時刻と金額の取引を探して選んでください。"
+        ),
+        error_messages={
+            "required": gettext_lazy("決済されていたかどうかを選んでください。"),
+            "invalid_choice": gettext_lazy("決済されていたかどうかを選んでください。"),
+        },
+    )
+    terminal_ref = forms.CharField(
+        label=gettext_lazy("端末の取引番号"),
+        required=False,
+        max_length=services.MAX_TERMINAL_REF,
+        help_text=gettext_lazy("決済されていたときに、利用明細の取引番号（伝票番号）を入力します。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={
+            "max_length": gettext_lazy(
+                "取引番号は%(limit_value)s文字以内で入力してください（いま%(show_value)s文字）。"
+            )
+        },
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        cleaned["terminal_ref"] = str(cleaned.get("terminal_ref") or "").strip()
+        missing = not cleaned["terminal_ref"] and "terminal_ref" not in self.errors
+        if cleaned.get("outcome") == TerminalOutcome.CHARGED and missing:
+            self.add_error(
+                "terminal_ref",
+                _(
+                    "決済されていたときは、決済端末の記録（利用明細・ジャーナル）にある取引番号を入力してください。"
+                ),
+            )
+        return cleaned

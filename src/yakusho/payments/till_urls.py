@@ -33,4 +33,5 @@ urlpatterns = [
     path(M + "reversals/<int:pk>/", staff_till.ReversalDecideView.as_view(), name="reversal_decide"),
     path(M + "<payment_code:code>/", staff_till.PaymentView.as_view(), name="payment"),
     path(M + "<payment_code:code>/receipt.pdf", staff_till.ReceiptPdfView.as_view(), name="receipt"),
+    path(M + "<payment_code:code>/terminal/", staff_till.SettleView.as_view(), name="payment_settle"),
 ]
