@@ -14,6 +14,10 @@ class CoreConfig(AppConfig):
         from yakusho.core.ui import panels
 
         audit.register_models()
+        # An id beyond 64 bits in an `in` or through a foreign key finds nothing (SQLite would raise).
+        from yakusho.core import lookups
+
+        lookups.register()
         # Apps contribute staff-home panels and public links from their own `panels.py`, the
         # files a first run imports from their `setup_files.py`, and their scheduled commands from
         # their `schedule.py`.
