@@ -17,6 +17,7 @@ from django.utils import timezone
 from tests.payments.conftest import item, signed_in
 from tests.payments.test_till import VisitOwes
 from yakusho.core import shortcodes
+from yakusho.core.jcal import format_date
 from yakusho.core.models import Municipality, Role
 from yakusho.payments import services
 from yakusho.payments.models import Channel, DailyClose, Method, Payment, PaymentStatus
@@ -110,7 +111,8 @@ def test_charged_on_the_journal_is_paid_today_and_its_visit_told(
     entry = LogEntry.objects.get_for_object(payment).filter(changes__icontains="T-0042").get()
     assert entry.actor == clerk
     shown = text(client.get(response["Location"]))
-    assert "成立として" in shown and "T-0042" in shown and "結果を記録する" not in shown
+    assert f"成立として{format_date(services.today())}に計上しました。" in shown
+    assert "T-0042" in shown and "結果を記録する" not in shown
 
 
 def test_charged_after_today_is_closed_counts_on_the_next_day(

@@ -23,7 +23,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from yakusho.core import shortcodes
-from yakusho.core.jcal import JapaneseDateError, parse_iso_day
+from yakusho.core.jcal import JapaneseDateError, format_date, parse_iso_day
 from yakusho.core.mixins import MunicipalityStaffMixin
 from yakusho.core.models import User
 from yakusho.core.permissions import Perm
@@ -346,7 +346,7 @@ class SettleView(PaymentView):
                     messages.success(
                         request,
                         _("成立として%(day)sに計上しました。")
-                        % {"day": f"{settled.business_day:%Y年%m月%d日}"},
+                        % {"day": format_date(settled.business_day) if settled.business_day else ""},
                     )
                 else:
                     messages.success(request, _("不成立にしました。この会計は集計に入りません。"))
