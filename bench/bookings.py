@@ -58,7 +58,7 @@ def setup_django(var: Path, url: str | None) -> None:
     env.update(YAKUSHO_VAR_DIR=str(var), DJANGO_SETTINGS_MODULE="yakusho.settings_test")
     if url:
         env["DATABASE_URL"] = url
-    for args in (["migrate", "-v0"], ["demo", "--quiet-logins", "--core-only"]):
+    for args in (["migrate", "-v0"], ["createcachetable"], ["demo", "--quiet-logins", "--core-only"]):
         subprocess.run([YAKUSHO, *args], env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
     os.environ.update(env)
     import django

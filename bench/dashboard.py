@@ -393,6 +393,7 @@ def main() -> int:
 
         started = time.perf_counter()
         call_command("migrate", verbosity=0)
+        call_command("createcachetable", verbosity=0)
         migrated = time.perf_counter()
         with transaction.atomic():  # one commit: much faster on SQLite
             data = generate(options.members, options.nodes, options.kpis_per_node, options.seed)

@@ -65,6 +65,7 @@ def main() -> int:
         use_pg = fresh_database(var)
         env = environment(var, use_pg)
         run(["migrate", "-v0"], env)
+        run(["createcachetable"], env)
         run(["demo", "--quiet-logins", "--core-only"], env)
         path = var / f"synthetic.{fmt}"
         run(

@@ -97,7 +97,7 @@ def environment(database_url: str | None) -> dict[str, str]:
 
 
 def prepare(env: dict[str, str]) -> None:
-    for args in (["migrate", "-v0"], ["demo", "--quiet-logins"]):
+    for args in (["migrate", "-v0"], ["createcachetable"], ["demo", "--quiet-logins"]):
         subprocess.run([YAKUSHO, *args], env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import factory.random
@@ -68,21 +69,49 @@ DEMO_FIXTURES: dict[str, tuple[str, ...]] = {
 }
 
 
-def load_demo_layer(layer: str) -> None:
+def _load_core() -> None:
     from django.core.management import call_command
 
-    if layer == DEMO_CORE:
-        call_command("demo", quiet_logins=True, core_only=True, verbosity=0)
-    elif layer == DEMO_PLANS:
-        call_command("demo", quiet_logins=True, verbosity=0)
-    elif layer == ROLES_WORLD:
-        from tests.core import roles_world
+    call_command("demo", quiet_logins=True, core_only=True, verbosity=0)
 
-        roles_world.build()
-    else:
-        from yakusho.plans.demo.reviews import load_demo_reviews
 
-        load_demo_reviews()
+def _load_plans() -> None:
+    from django.core.management import call_command
+
+    call_command("demo", quiet_logins=True, verbosity=0)
+
+
+def _load_reviews() -> None:
+    from yakusho.plans.demo.reviews import load_demo_reviews
+
+    load_demo_reviews()
+
+
+def _load_roles_world() -> None:
+    from tests.core import roles_world
+
+    roles_world.build()
+
+
+@dataclass(frozen=True)
+class Layer:
+    """How a kept layer is loaded, and whether the transactional tests get its rows copied back
+    (the demo's states; the role tables' world is read by no transactional test)."""
+
+    load: Callable[[], None]
+    copied_out: bool
+
+
+LAYERS: dict[str, Layer] = {
+    DEMO_CORE: Layer(_load_core, copied_out=True),
+    DEMO_PLANS: Layer(_load_plans, copied_out=True),
+    DEMO_REVIEWS: Layer(_load_reviews, copied_out=True),
+    ROLES_WORLD: Layer(_load_roles_world, copied_out=False),
+}
+
+
+def load_demo_layer(layer: str) -> None:
+    LAYERS[layer].load()
 
 
 def is_transactional(item: pytest.Item) -> bool:
@@ -143,7 +172,7 @@ class KeptDemo:
             except BaseException:
                 self.rollback_to(len(self.layers) - 1)
                 raise
-            if layer != ROLES_WORLD:
+            if LAYERS[layer].copied_out:
                 # the transactional tests, which run after these, get the same rows copied back
                 # instead of loading the demo once more (tests/demo_snapshot.py)
                 demo_snapshot.keep(self.kept)

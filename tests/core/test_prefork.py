@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import mmap
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,8 @@ def test_prepare_loads_templates_urls_and_freezes_what_it_loaded(monkeypatch: py
         assert loaded["url_patterns"] > 50
         assert loaded["yakusho.faq.search.warm_indexes"] == 0  # no municipality has an FAQ here
         assert closed == [True]  # no worker inherits the connection the FAQ's indexes used
+        if Path("/proc/self/maps").exists():  # the analyser's dictionary, mapped read-only
+            assert loaded["released_mapped_bytes"] > 50 * 2**20
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
@@ -48,3 +51,28 @@ def test_prepare_loads_templates_urls_and_freezes_what_it_loaded(monkeypatch: py
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="glibc's mallopt: Linux only")
 def test_malloc_arenas_are_capped_on_linux() -> None:
     assert prefork.limit_malloc_arenas() is True
+
+
+def _resident_kb(path: Path) -> int:
+    """How much of ``path``'s mappings this process has resident (kB, from /proc/self/smaps)."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if "-" in fields[0] and len(fields) >= 5:
+            inside = len(fields) >= 6 and fields[-1] == str(path)
+        elif inside and fields[0] == "Rss:":
+            total += int(fields[1])
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="madvise and smaps: Linux only")
+def test_read_only_mapped_files_are_let_go_and_still_read(tmp_path: Path) -> None:
+    data = bytes(range(256)) * 4096 * 8  # 8 MB
+    path = tmp_path / "dictionary.dic"
+    path.write_bytes(data)
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        assert mapped[:] == data  # every page read: resident in this process
+        assert _resident_kb(path) >= 8 * 1024 - 64
+        assert prefork.release_mapped_files() >= len(data)
+        assert _resident_kb(path) < 1024  # no longer held by this process
+        assert mapped[:] == data  # read again from the page cache, unchanged

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FieldError
 from django.db import models
 from django.db.models.fields.related import ForeignObject
 from django.db.models.fields.related_lookups import RelatedExact, RelatedIn
@@ -26,7 +26,10 @@ from django.db.models.lookups import In
 def _integer_range(field: Any, connection: Any) -> tuple[int | None, int | None] | None:
     """The range of ``field``'s column (a foreign key's target column), or None if not an integer."""
     while isinstance(field, ForeignObject):
-        field = getattr(field, "target_field", None)
+        try:
+            field = field.target_field
+        except (FieldError, AttributeError):  # a relation over several columns: not one integer
+            return None
     if not isinstance(field, models.IntegerField):
         return None
     try:
