@@ -204,6 +204,6 @@ def test_online_payments_are_left_to_the_provider(
     assert list(services.stuck_at_terminal(town)) == []
     client, _ = signed_in(Client(), town)
     response = client.post(settle_url(town, payment), {"outcome": "not_charged"})
-    assert response.status_code == 400
+    assert response.status_code == 400 and "決済サービスから届きます" in text(response)
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PENDING

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
@@ -561,7 +561,7 @@ MAX_TERMINAL_REF = 80
 STUCK_LISTED = 50
 
 
-def stuck_at_terminal(municipality: Municipality) -> Any:
+def stuck_at_terminal(municipality: Municipality) -> QuerySet[Payment]:
     """The municipality's payments at the till or the self-checkout still pending after
     ``TERMINAL_WAIT``: the server stopped while the terminal was asked, so nobody knows here
     whether the resident was charged (online payments have ``reconcile`` instead). Oldest first."""
@@ -599,6 +599,10 @@ def settle_from_terminal(payment: Payment, *, charged: bool, terminal_ref: str, 
         locked = stuck_at_terminal(municipality).select_for_update(of=("self",)).filter(pk=payment.pk).first()
         if locked is None:
             current = Payment.objects.get(pk=payment.pk)
+            if current.channel == Channel.ONLINE:
+                raise PaymentError(
+                    _("オンライン決済の結果は決済サービスから届きます。ここでは記録できません。")
+                )
             if current.status == PaymentStatus.PENDING:
                 raise PaymentError(
                     _("この会計はまだ決済端末の処理中です。端末の表示が終わるまでお待ちください。")
