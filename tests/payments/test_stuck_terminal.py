@@ -77,6 +77,7 @@ def test_a_payment_the_terminal_never_answered_counts_nowhere_and_is_listed(
     old = stuck_payment(town, monkeypatch)
     Payment.objects.filter(pk=young.pk).update(status=PaymentStatus.FAILED)  # decided, not listed
     assert list(services.stuck_at_terminal(town)) == [old]
+    assert services.is_stuck(old) and not services.is_stuck(young)  # the page's test, without a query
     assert old.business_day is None and services.day_summary(town, services.today()).count == 0
 
     client, _ = signed_in(Client(), town)

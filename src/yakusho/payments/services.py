@@ -577,6 +577,15 @@ def stuck_at_terminal(municipality: Municipality) -> QuerySet[Payment]:
     )
 
 
+def is_stuck(payment: Payment) -> bool:
+    """Whether ``payment`` is one :func:`stuck_at_terminal` lists, from its own fields (no query)."""
+    return (
+        payment.status == PaymentStatus.PENDING
+        and payment.channel in (Channel.COUNTER, Channel.SELF)
+        and payment.paid_at < timezone.now() - TERMINAL_WAIT
+    )
+
+
 def settle_from_terminal(payment: Payment, *, charged: bool, terminal_ref: str, staff: User) -> Payment:
     """Record what the terminal's own journal says of a payment stuck at it: ``charged`` (with the
     journal's transaction number) makes it paid, counted on the business day it is recorded (today,

@@ -301,7 +301,7 @@ class PaymentView(PaymentStaffMixin, TemplateView):
             pending_reversal=pending_reversal,
             reversal_form=context.get("reversal_form") or ReversalForm(initial={"kind": ReversalKind.VOID}),
             is_cash=payment.method == Method.CASH,
-            stuck=services.stuck_at_terminal(self.municipality).filter(pk=payment.pk).exists(),
+            stuck=services.is_stuck(payment),
             may_settle=self.can(Perm.CLOSE_DAY),
             settle_form=context.get("settle_form") or SettleForm(),
         )
@@ -331,13 +331,13 @@ class SettleView(PaymentView):
                     staff=self.staff_user(),
                 )
             except PaymentError as exc:
-                again = Payment.objects.get(pk=payment.pk)
-                if again.status == (PaymentStatus.PAID if charged else PaymentStatus.FAILED) and (
-                    not charged or again.terminal_ref == form.cleaned_data["terminal_ref"]
+                payment.refresh_from_db()  # as the service found it
+                if payment.status == (PaymentStatus.PAID if charged else PaymentStatus.FAILED) and (
+                    not charged or payment.terminal_ref == form.cleaned_data["terminal_ref"]
                 ):  # a second press of the same answer: it is recorded
                     return see_other(self.payment_url(payment))
                 if exc.field not in form.fields:  # the payment's state, not the answer: no form to mend
-                    context = self.get_context_data(payment=self.payment_of(kwargs["code"]))
+                    context = self.get_context_data(payment=payment)
                     context["settle_errors"] = [exc.message]
                     return self.render_to_response(context, status=400)
                 form.add_error(exc.field, exc.message)
@@ -351,7 +351,7 @@ class SettleView(PaymentView):
                 else:
                     messages.success(request, _("不成立にしました。この会計は集計に入りません。"))
                 return see_other(self.payment_url(payment))
-        context = self.get_context_data(payment=self.payment_of(kwargs["code"]), settle_form=form)
+        context = self.get_context_data(payment=payment, settle_form=form)
         return self.render_to_response(context, status=400)
 
 
