@@ -5,7 +5,8 @@ The walk finds its URLs in the resolver and its query parameters in the views' o
 the forms they bind to ``request.GET``), so a new page is walked without touching this file. Each
 request stands on real demo data where the pattern names a real object (see ``SAMPLES``); a pattern
 this file does not know is walked with placeholder values, still with every hostile value.
-Runs once, in the PostgreSQL run (NUL bytes and out-of-range numbers fail differently there).
+Runs once, in the PostgreSQL run (NUL bytes and out-of-range numbers fail differently there), cut
+into ``SHARDS`` tests that the test processes share.
 """
 
 from __future__ import annotations
@@ -312,13 +313,24 @@ def _staff_client(consortium_slug: str) -> Client:
 
 
 SKIP_POST = {"staff:logout", "accounts:logout"}
+#: the walk is cut into this many tests (every SHARDS-th URL pattern each), so that the test
+#: processes share it instead of one of them walking every pattern at the end of the run
+SHARDS = 4
 
 
-def test_no_input_gives_a_server_error(demo_with_reviews: None) -> None:
+def test_the_walk_reaches_every_kind_of_page() -> None:
+    walked = routes()
+    assert len(walked) > 150
+    assert sum(len(query_params(route)) for route in walked) > 20
+    assert any(route.staff for route in walked) and any(not route.staff for route in walked)
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_no_input_gives_a_server_error(demo_with_reviews: None, shard: int) -> None:
     values = samples()
     staff = _staff_client(values["consortium"])
     public = Client()
-    walked = routes()
+    walked = routes()[shard::SHARDS]
     failures: list[str] = []
     requests = 0
     params_walked = 0
@@ -361,10 +373,10 @@ def test_no_input_gives_a_server_error(demo_with_reviews: None) -> None:
 
     elapsed = time.monotonic() - started
     print(
-        f"\nhostile inputs: {len(walked)} URL patterns, {params_walked} query parameters, "
-        f"{requests} requests in {elapsed:.0f} s"
+        f"\nhostile inputs, part {shard + 1} of {SHARDS}: {len(walked)} URL patterns, "
+        f"{params_walked} query parameters, {requests} requests in {elapsed:.0f} s"
     )
     for failure in failures:
         print(failure)
-    assert len(walked) > 150 and params_walked > 20
+    assert walked and requests > len(walked)
     assert failures == []

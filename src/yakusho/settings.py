@@ -222,6 +222,16 @@ CACHES = {
         "TIMEOUT": 600,
         "OPTIONS": {"MAX_ENTRIES": 1000},
     },
+    # Pages one process built, left for the others (core.pagecache): a process that misses a page
+    # takes it from here instead of building it too, so one process in the server builds a large
+    # page after a change instead of every worker (the CPU, and the memory a build leaves behind).
+    # Its own table, so that its entries never cull the data versions of the default cache.
+    "built-pages": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "yakusho_built_pages",
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
 }
 # Several servers: YAKUSHO_REDIS_URL (redis://127.0.0.1:6379/0) puts the default cache, the rendered
 # pages and the rate-limit counters in Redis (Django's own backend), under YAKUSHO_CACHE_KEY_PREFIX.
@@ -232,6 +242,7 @@ if YAKUSHO_REDIS_URL:
         "LOCATION": YAKUSHO_REDIS_URL,
         "KEY_PREFIX": os.environ.get("YAKUSHO_CACHE_KEY_PREFIX", "yakusho"),
     }
+    # the rendered pages are shared there already: no "built-pages"
     CACHES = {
         "default": _redis,
         "ratelimit": {**_redis, "KEY_PREFIX": f"{_redis['KEY_PREFIX']}:ratelimit"},

@@ -13,3 +13,7 @@ YAKUSHO_DEMO_REVIEWS = False  # tests that want them use the demo_with_reviews f
 # A test process's list of suspended municipalities stays valid for the whole test (the tests
 # suspend through core.suspension.suspend, which refreshes it): query counts do not depend on timing.
 YAKUSHO_SUSPENSION_CHECK_SECONDS = 3600
+# Rendered pages stay per process in tests, as each test clears them (tests/conftest.py): a page
+# left in the database table by a committed test would outlive it. The tests of the shared table
+# (tests/core/test_pagecache.py) turn it on.
+CACHES = {alias: config for alias, config in CACHES.items() if alias != "built-pages"}  # noqa: F405

@@ -290,9 +290,178 @@ def test_readers_missing_at_once_wait_for_one_build() -> None:
     assert len(calls) == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_process_builds_one_page_at_a_time() -> None:
+    """Different pages missing at once in one process are built one after another (each build's
+    temporaries would otherwise all be held at once); each is still built once and stored."""
+    import threading
+    import time
+
+    started = threading.Barrier(4)
+    guard = threading.Lock()
+    running: list[int] = []
+    overlap: list[int] = []
+
+    def slow(request: HttpRequest) -> HttpResponse:
+        with guard:
+            running.append(1)
+            overlap.append(len(running))
+        time.sleep(0.1)
+        with guard:
+            running.pop()
+        return HttpResponse(f"page {request.path}")
+
+    view = cache_public_page(slow)
+    data_versions(None)
+    bodies: dict[str, bytes] = {}
+
+    def read(n: int) -> None:
+        started.wait()
+        bodies[str(n)] = view(_request(url=f"/probe/one-at-a-time/{n}/")).content
+
+    threads = [threading.Thread(target=read, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert bodies == {str(n): f"page /probe/one-at-a-time/{n}/".encode() for n in range(4)}
+    assert overlap == [1, 1, 1, 1]
+    assert view(_request(url="/probe/one-at-a-time/2/")).content == b"page /probe/one-at-a-time/2/"
+    assert len(overlap) == 4  # the fifth read was served from the cache
+
+
 @pytest.mark.django_db
 def test_a_page_that_cannot_be_stored_is_built_for_each_reader() -> None:
     view, calls = _counting(lambda r: HttpResponse("yours", headers={"Cache-Control": "private"}))
     view(_request(url="/probe/private/"))
     view(_request(url="/probe/private/"))
     assert len(calls) == 2
+
+
+# --- pages one process leaves for the others (the built-pages table) ------------------------------
+
+
+@pytest.fixture
+def built_pages(settings: Any) -> Any:
+    """The server's settings: processes share what they built through the ``built-pages`` table
+    (the test settings leave it out, see settings_test)."""
+    from django.conf import settings as django_settings
+    from django.core.cache import caches
+    from django.core.management import call_command
+
+    from yakusho import settings as server_settings
+
+    settings.CACHES = {**django_settings.CACHES, "built-pages": server_settings.CACHES["built-pages"]}
+    call_command("createcachetable", "yakusho_built_pages", verbosity=0)
+    data_versions(None)
+    shared = caches["built-pages"]
+    yield shared
+    shared.clear()
+
+
+def _another_process() -> None:
+    """What a request in another worker sees: none of this process's kept pages."""
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+
+
+@pytest.mark.django_db
+def test_another_process_takes_the_page_instead_of_building_it(built_pages: Any) -> None:
+    view, calls = _counting(lambda r: HttpResponse("built once in the server"))
+    assert view(_request(url="/probe/shared/")).content == b"built once in the server"
+    _another_process()
+    assert view(_request(url="/probe/shared/")).content == b"built once in the server"
+    _another_process()
+    assert view(_request(url="/probe/shared/")).content == b"built once in the server"
+    assert len(calls) == 1
+    assert view(_request(url="/probe/shared/other/")).content == b"built once in the server"
+    assert len(calls) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_waits_for_the_page_another_is_building(built_pages: Any) -> None:
+    import threading
+    import time
+
+    from django.db import connections
+
+    from yakusho.core import pagecache
+
+    view, calls = _counting(lambda r: HttpResponse("built here"))
+    key = pagecache.page_key(_request(url="/probe/claimed/"), None)
+    assert built_pages.add(pagecache._CLAIM + key, 1, 30)  # another process is building the page
+
+    def other_process_finishes() -> None:
+        time.sleep(0.3)
+        built_pages.set(key, HttpResponse("built by the other process"), 60)
+        built_pages.delete(pagecache._CLAIM + key)
+        connections.close_all()
+
+    other = threading.Thread(target=other_process_finishes)
+    other.start()
+    started = time.monotonic()
+    body = view(_request(url="/probe/claimed/")).content
+    other.join()
+    assert body == b"built by the other process"
+    assert calls == []
+    assert time.monotonic() - started >= 0.3
+    _another_process()
+    assert view(_request(url="/probe/claimed/")).content == b"built by the other process"
+
+
+@pytest.mark.django_db
+def test_a_claim_that_is_never_fulfilled_is_waited_out(
+    built_pages: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from yakusho.core import pagecache
+
+    monkeypatch.setattr(pagecache, "WAIT_SECONDS", 0.2)
+    view, calls = _counting(lambda r: HttpResponse("built after waiting"))
+    key = pagecache.page_key(_request(url="/probe/stuck/"), None)
+    built_pages.add(pagecache._CLAIM + key, 1, 30)  # a process that died while building
+    assert view(_request(url="/probe/stuck/")).content == b"built after waiting"
+    assert len(calls) == 1
+    assert built_pages.get(key) is not None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("outcome", ["not storable", "error"])
+def test_the_claim_is_let_go_whatever_the_build_gives(built_pages: Any, outcome: str) -> None:
+    from yakusho.core import pagecache
+
+    def build(request: HttpRequest) -> HttpResponse:
+        if outcome == "error":
+            raise ValueError("the view failed")
+        return HttpResponse("yours", headers={"Cache-Control": "private"})
+
+    view = cache_public_page(build)
+    key = pagecache.page_key(_request(url="/probe/let-go/"), None)
+    if outcome == "error":
+        with pytest.raises(ValueError, match="the view failed"):
+            view(_request(url="/probe/let-go/"))
+    else:
+        assert view(_request(url="/probe/let-go/")).content == b"yours"
+    assert built_pages.get(pagecache._CLAIM + key) is None
+    assert built_pages.get(key) is None
+
+
+@pytest.mark.django_db
+def test_a_costly_value_is_built_by_one_process(built_pages: Any) -> None:
+    """``built_once``: what one process built (a plan's progress counts), the next process takes
+    from the table; a new data version builds it again."""
+    from yakusho.core.pagecache import built_once
+
+    built: list[int] = []
+
+    def judge() -> dict[str, int]:
+        built.append(1)
+        return {"achieved": len(built)}
+
+    generation, version = data_versions("oe")
+    key = f"probe:counts:{generation}:{version}"
+    assert built_once(key, judge) == {"achieved": 1}
+    _another_process()
+    assert built_once(key, judge) == {"achieved": 1}
+    assert built == [1]
+    assert built_once(key + ":changed", judge) == {"achieved": 2}

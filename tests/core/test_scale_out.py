@@ -82,3 +82,26 @@ def test_lockout_counts_failures_on_both_processes(two_servers: list[str]) -> No
     assert status == 429 and "15分間停止" in page
     status, _, _ = browser.login(b, user.email, "correct-horse-battery")
     assert status == 429
+
+
+def test_a_page_built_by_one_process_is_taken_by_the_other(two_servers: list[str]) -> None:
+    """The public home built by one server is left in the built-pages table; the other server
+    serves it from there rather than building it (here: the stored copy is replaced by a marked
+    one, and that is what the second server answers)."""
+    from django.core.cache.backends.db import DatabaseCache
+    from django.db import connection
+    from django.http import HttpResponse
+
+    a, b = two_servers
+    status, _, first = Browser().get(a + "/")
+    assert status == 200 and "<html" in first
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM yakusho_built_pages")
+        keys = [row[0] for row in cursor.fetchall()]
+    pages = [k for k in keys if ":yakusho:page:" in k and "claim:" not in k]
+    assert len(pages) == 1 and not [k for k in keys if "claim:" in k]
+    table = DatabaseCache("yakusho_built_pages", {})
+    key = pages[0].split(":", 2)[2]  # without the key prefix and version the cache adds
+    table.set(key, HttpResponse("taken from the table, not built again"), 60)
+    status, _, second = Browser().get(b + "/")
+    assert status == 200 and second == "taken from the table, not built again"

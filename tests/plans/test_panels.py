@@ -53,3 +53,40 @@ def test_metric_figure_beside_actuals(demo_with_plans, client: Client) -> None:
     staff = Membership.objects.filter(municipality__slug="oe", is_active=True).count()
     assert f"計測値：{staff}人（計測値・" in page  # with its source and "as of" beside it
     assert "時点の集計・年度途中の値" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_judge_a_plan_once_for_its_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Four threads of one process asking for the same plan's counts at once: one judges the plan
+    (a 5,000-KPI plan's judging is what makes a process grow), the others get its counts."""
+    import threading
+    import time
+
+    from yakusho.plans import panels
+    from yakusho.plans.achievement import Status
+
+    judged: list[int] = []
+
+    def slow_statuses(edition_id: int) -> dict[int, Status]:
+        judged.append(edition_id)
+        time.sleep(0.1)
+        return {1: Status.ACHIEVED, 2: Status.ACHIEVED, 3: Status.NO_DATA}
+
+    monkeypatch.setattr(panels, "statuses", slow_statuses)
+    panels.data_versions("threads-town")  # the versions exist, as after any first request
+    started = threading.Barrier(4)
+    results: list[dict[str, int]] = []
+
+    def ask() -> None:
+        started.wait()
+        results.append(panels.status_counts(987654, "threads-town"))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert judged == [987654]
+    assert len(results) == 4
+    assert all(r == results[0] for r in results)
+    assert results[0][Status.ACHIEVED.value] == 2 and results[0][Status.NO_DATA.value] == 1

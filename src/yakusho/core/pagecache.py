@@ -16,12 +16,20 @@ placed in one municipality replaces the *generation* token, which is part of eve
 
 Only a GET or HEAD answered 200 is stored, and only when building it set no cookie, used no CSRF
 token, changed no session and showed no message: such a page is the visitor's own.
+
+Pages are kept per process (``pages``), and one process leaves what it built for the others in the
+``built-pages`` cache (a database table): a process that misses a page takes it from there, and
+while one process builds a page (it claims the key there) the others wait for it. So after a change
+one process in the server builds each page, not every worker, and a worker that never built the
+2,000-node plan's pages does not carry the memory their building leaves behind. Within a process,
+one thread builds at a time (:func:`one_build_at_a_time`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+import time
 import uuid
 import weakref
 from collections import deque
@@ -124,6 +132,21 @@ _locks_guard = threading.Lock()
 _not_stored: dict[str, None] = {}
 _NOT_STORED_MAX = 1000
 _locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
+_one_build = threading.RLock()
+
+
+@contextmanager
+def one_build_at_a_time() -> Iterator[None]:
+    """Hold this process's lock for building something large to keep (a page to store, a plan's
+    summary): the process's threads build one at a time.
+
+    Building such a thing is Python work under the interpreter's lock, so threads building at once
+    gain little time; but each holds its own temporaries (the rows and objects of a 5,000-KPI plan),
+    and the allocator keeps the peak of them all. Measured on the 2,000-node plan: its four pages
+    built by four threads at once left a process 69 MB larger, one after another 21 MB
+    (docs/operations.md, "Sizing"). Re-entrant: a build may call another."""
+    with _one_build:
+        yield
 
 
 @contextmanager
@@ -169,9 +192,88 @@ def cache_public_page(
             cached = cache.get(key)
             if cached is not None:
                 return cached
-            return _build(request, key, view, *args, **kwargs)
+            cached, claimed = _built_elsewhere(key)
+            if cached is not None:
+                cache.set(key, cached, PAGE_SECONDS)
+                return cached
+            try:
+                with one_build_at_a_time():
+                    return _build(request, key, view, *args, **kwargs)
+            finally:
+                if claimed:
+                    _shared().delete(_CLAIM + key)
 
     return wrapped
+
+
+# --- pages built by another process -------------------------------------------------------------
+
+#: the cache where processes leave the pages they built for each other (settings: a table of its
+#: own); absent where the pages cache is itself shared (Redis) — then nothing more is needed
+SHARED = "built-pages"
+#: how long a process waits for the page another process said it is building before building it
+#: itself (the 2,000-node plan's overview takes about 0.6 s)
+WAIT_SECONDS = 5.0
+_POLL_SECONDS = 0.05
+#: how long a claim stands if its process died while building
+_CLAIM_SECONDS = 30
+_CLAIM = "claim:"
+
+
+def _shared() -> Any:
+    return caches[SHARED] if SHARED in settings.CACHES else None
+
+
+def _built_elsewhere(key: str) -> tuple[Any, bool]:
+    """The page under ``key`` as another process built it (waiting for it while another process
+    holds the claim to build it), or None: this process builds it; and whether this process now
+    holds the claim (which it deletes when done)."""
+    shared = _shared()
+    if shared is None:
+        return None, False
+    page = shared.get(key)
+    if page is not None:
+        return page, False
+    if shared.add(_CLAIM + key, 1, _CLAIM_SECONDS):
+        return None, True
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(_POLL_SECONDS)
+        found = shared.get_many([key, _CLAIM + key])
+        if key in found:
+            return found[key], False
+        if _CLAIM + key not in found:  # given up: its page could not be stored, or it failed
+            break
+    return None, False
+
+
+def built_once(key: str, build: Callable[[], Any], seconds: int = PAGE_SECONDS) -> Any:
+    """What ``build()`` returns, kept under ``key`` in this process and built by one process of the
+    server: one thread at a time, and a process that misses takes it from the ``built-pages`` table
+    when another process built it (or waits while another builds it). For something costly that
+    many pages show, like a plan's progress counts; ``key`` must carry the data's version, as page
+    keys do. ``build`` must not return None."""
+    local = caches["pages"]
+    value = local.get(key)
+    if value is not None:
+        return value
+    with _building(key):
+        value = local.get(key)
+        if value is not None:
+            return value
+        value, claimed = _built_elsewhere(key)
+        if value is None:
+            try:
+                with one_build_at_a_time():
+                    value = build()
+                shared = _shared()
+                if shared is not None:
+                    shared.set(key, value, seconds)
+            finally:
+                if claimed:
+                    _shared().delete(_CLAIM + key)
+        local.set(key, value, seconds)
+    return value
 
 
 def _build(
@@ -185,6 +287,9 @@ def _build(
     patch_cache_control(response, no_cache=True)
     if storable(request, response):
         caches["pages"].set(key, response, PAGE_SECONDS)
+        shared = _shared()
+        if shared is not None:
+            shared.set(key, response, PAGE_SECONDS)
         _not_stored.pop(key, None)
     else:
         with _locks_guard:

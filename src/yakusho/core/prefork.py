@@ -31,10 +31,13 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import translation
 
 #: glibc's mallopt(M_ARENA_MAX, …): each thread of a gthread worker would otherwise get an allocation
-#: arena of its own that keeps its high-water mark; two per process is the usual setting for
-#: threaded Python and Ruby servers.
+#: arena of its own that keeps its high-water mark. One: the request threads then allocate from the
+#: main arena, whose free space the worker inherited from the master, instead of growing a second
+#: one; and since they run Python under the interpreter's lock, they seldom wait for the arena's.
+#: Measured with 5 workers and the 2,000-node plan's pages warmed: 342 MB with two arenas, 280 with
+#: one (docs/operations.md, "Sizing").
 _M_ARENA_MAX = -8
-ARENAS = 2
+ARENAS = 1
 
 
 def template_names() -> list[str]:

@@ -4,13 +4,12 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from django.core.cache import caches
 from django.db.models import Case, Count, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yakusho.core.models import Membership, Role
-from yakusho.core.pagecache import PAGE_SECONDS, data_versions
+from yakusho.core.pagecache import built_once, data_versions
 from yakusho.core.ui import consortium_sections, panels, public_links
 from yakusho.plans.achievement import Status, statuses
 from yakusho.plans.compare import compare, member_plans
@@ -62,18 +61,18 @@ def plan_summary(membership: Membership) -> dict[str, Any] | None:
 def status_counts(edition_id: int, slug: str) -> dict[str, int]:
     """How many of an edition's KPIs stand at each progress word: judging every KPI of a large plan
     takes a few hundred ms, so the counts are kept under the municipality's data version and the
-    date (core.pagecache), which any change to its plans or figures replaces."""
+    date, which any change to its plans or figures replaces, and judged by one process of the
+    server (core.pagecache.built_once)."""
     generation, version = data_versions(slug)
     key = (
         f"yakusho:plans:status-counts:{edition_id}:{timezone.localdate().isoformat()}:{generation}:{version}"
     )
-    cache = caches["pages"]
-    counts = cache.get(key)
-    if counts is None:
+
+    def judge() -> dict[str, int]:
         judged = Counter(statuses(edition_id).values())
-        counts = {s.value: judged[s] for s in Status}
-        cache.set(key, counts, PAGE_SECONDS)
-    return dict(counts)
+        return {s.value: judged[s] for s in Status}
+
+    return dict(built_once(key, judge))
 
 
 #: how many of a department's reviews the panel lists (the rest: a count and the cycle's page)
