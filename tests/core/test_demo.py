@@ -40,12 +40,23 @@ def test_one_user_per_role(demo) -> None:
     assert department_user is not None and department_user.departments.count() == 1
 
 
-def test_demo_is_idempotent_and_prints_logins(demo) -> None:
-    counts = (Municipality.objects.count(), Department.objects.count(), Membership.objects.count())
+def test_the_demo_command_prints_logins_is_idempotent_and_loads_reviews_when_told(db) -> None:
+    """The whole ``yakusho demo`` as ``make run`` runs it, twice (each load takes seconds, so one
+    test does both): the logins printed, nothing doubled, the yearly reviews only when asked."""
+    from django.test import override_settings
+
+    from yakusho.plans.demo.reviews import fixture_files
+    from yakusho.plans.models import ReviewCycle
+
     out = io.StringIO()
     call_command("demo", stdout=out)
-    assert (Municipality.objects.count(), Department.objects.count(), Membership.objects.count()) == counts
     assert "admin@example.jp" in out.getvalue() and "yakusho-demo-2026" in out.getvalue()
+    assert not ReviewCycle.objects.exists()  # the test settings turn them off
+    counts = (Municipality.objects.count(), Department.objects.count(), Membership.objects.count())
+    with override_settings(YAKUSHO_DEMO_REVIEWS=True):
+        call_command("demo", quiet_logins=True, verbosity=0)
+    assert (Municipality.objects.count(), Department.objects.count(), Membership.objects.count()) == counts
+    assert ReviewCycle.objects.filter(demo=True).count() == len(fixture_files())
 
 
 def test_nothing_reads_the_shared_folder() -> None:

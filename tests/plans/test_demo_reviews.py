@@ -68,14 +68,3 @@ def test_demo_cycles_say_so_on_the_staff_pages(demo_with_reviews, client: Client
     login_verified(client, User.objects.get(email="dx@example.jp"))
     page = client.get(f"/staff/m/oe/reviews/{cycle.pk}/").content.decode()
     assert "デモ用に作成したもので、団体が公表したものではありません" in page
-
-
-def test_the_demo_command_loads_them_unless_told_not_to(db) -> None:
-    from django.core.management import call_command
-    from django.test import override_settings
-
-    call_command("demo", quiet_logins=True, verbosity=0)
-    assert not ReviewCycle.objects.exists()  # the test settings turn them off
-    with override_settings(YAKUSHO_DEMO_REVIEWS=True):
-        call_command("demo", quiet_logins=True, verbosity=0)
-    assert ReviewCycle.objects.filter(demo=True).count() == len(fixture_files())
