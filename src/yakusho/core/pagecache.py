@@ -180,28 +180,24 @@ def cache_public_page(
         slug = kwargs.get("municipality")
         extra = vary(request, *args, **kwargs) if vary is not None else ""
         key = page_key(request, slug if isinstance(slug, str) else None, extra)
-        cache = caches["pages"]
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
+
+        def build() -> HttpResponseBase:
+            return _render(view, request, *args, **kwargs)
+
+        def keep(response: HttpResponseBase) -> bool:
+            return _judged_storable(request, key, response)
+
         if key in _not_stored:  # this visitor's page was their own last time: nothing to wait for
-            return _build(request, key, view, *args, **kwargs)
-        with _building(key):
-            # another thread of this process may have built it meanwhile (right after a change,
-            # every reader misses at once: one builds, the others wait for its page)
-            cached = cache.get(key)
+            cached = caches["pages"].get(key)
             if cached is not None:
                 return cached
-            cached, claimed = _built_elsewhere(key)
-            if cached is not None:
-                cache.set(key, cached, PAGE_SECONDS)
-                return cached
-            try:
-                with one_build_at_a_time():
-                    return _build(request, key, view, *args, **kwargs)
-            finally:
-                if claimed:
-                    _shared().delete(_CLAIM + key)
+            response = build()
+            if keep(response):
+                _keep(key, response, PAGE_SECONDS, _shared())
+            return response
+        # right after a change every reader misses at once: one builds, the others take its page
+        page: HttpResponseBase = _once(key, build, keep=keep)
+        return page
 
     return wrapped
 
@@ -224,11 +220,10 @@ def _shared() -> Any:
     return caches[SHARED] if SHARED in settings.CACHES else None
 
 
-def _built_elsewhere(key: str) -> tuple[Any, bool]:
-    """The page under ``key`` as another process built it (waiting for it while another process
-    holds the claim to build it), or None: this process builds it; and whether this process now
-    holds the claim (which it deletes when done)."""
-    shared = _shared()
+def _built_elsewhere(shared: Any, key: str) -> tuple[Any, bool]:
+    """What is under ``key`` in the ``shared`` cache as another process built it (waiting for it
+    while another process holds the claim to build it), or None: this process builds it; and
+    whether this process now holds the claim (which it deletes when done)."""
     if shared is None:
         return None, False
     page = shared.get(key)
@@ -253,6 +248,21 @@ def built_once(key: str, build: Callable[[], Any], seconds: int = PAGE_SECONDS) 
     when another process built it (or waits while another builds it). For something costly that
     many pages show, like a plan's progress counts; ``key`` must carry the data's version, as page
     keys do. ``build`` must not return None."""
+    return _once(key, build, seconds=seconds)
+
+
+def _once(
+    key: str,
+    build: Callable[[], Any],
+    *,
+    keep: Callable[[Any], bool] = lambda value: True,
+    seconds: int = PAGE_SECONDS,
+) -> Any:
+    """The one way things are built here (pages and :func:`built_once`): what this process keeps
+    under ``key``; else, under the key's lock, what another thread or process built meanwhile;
+    else ``build()`` under :func:`one_build_at_a_time`, kept here and left for the other processes
+    when ``keep(value)`` says it may be. The claim taken in the shared table is released whatever
+    happens, so a process waiting for it stops waiting."""
     local = caches["pages"]
     value = local.get(key)
     if value is not None:
@@ -261,23 +271,30 @@ def built_once(key: str, build: Callable[[], Any], seconds: int = PAGE_SECONDS) 
         value = local.get(key)
         if value is not None:
             return value
-        value, claimed = _built_elsewhere(key)
-        if value is None:
-            try:
-                with one_build_at_a_time():
-                    value = build()
-                shared = _shared()
-                if shared is not None:
-                    shared.set(key, value, seconds)
-            finally:
-                if claimed:
-                    _shared().delete(_CLAIM + key)
-        local.set(key, value, seconds)
+        shared = _shared()
+        value, claimed = _built_elsewhere(shared, key)
+        if value is not None:
+            local.set(key, value, seconds)
+            return value
+        try:
+            with one_build_at_a_time():
+                value = build()
+            if keep(value):
+                _keep(key, value, seconds, shared)
+        finally:
+            if claimed:
+                shared.delete(_CLAIM + key)
     return value
 
 
-def _build(
-    request: HttpRequest, key: str, view: Callable[..., HttpResponseBase], *args: Any, **kwargs: Any
+def _keep(key: str, value: Any, seconds: int, shared: Any) -> None:
+    caches["pages"].set(key, value, seconds)
+    if shared is not None:
+        shared.set(key, value, seconds)
+
+
+def _render(
+    view: Callable[..., HttpResponseBase], request: HttpRequest, *args: Any, **kwargs: Any
 ) -> HttpResponseBase:
     response = view(request, *args, **kwargs)
     render = getattr(response, "render", None)
@@ -285,18 +302,20 @@ def _build(
         response = render()
     # browsers ask again each time: a change must show on the next request
     patch_cache_control(response, no_cache=True)
-    if storable(request, response):
-        caches["pages"].set(key, response, PAGE_SECONDS)
-        shared = _shared()
-        if shared is not None:
-            shared.set(key, response, PAGE_SECONDS)
-        _not_stored.pop(key, None)
-    else:
-        with _locks_guard:
-            _not_stored[key] = None
-            while len(_not_stored) > _NOT_STORED_MAX:
-                del _not_stored[next(iter(_not_stored))]
     return response
+
+
+def _judged_storable(request: HttpRequest, key: str, response: HttpResponseBase) -> bool:
+    """:func:`storable`, remembered: a key whose page could not be stored is built at once next
+    time, without waiting on the key's lock or another process's claim."""
+    if storable(request, response):
+        _not_stored.pop(key, None)
+        return True
+    with _locks_guard:
+        _not_stored[key] = None
+        while len(_not_stored) > _NOT_STORED_MAX:
+            del _not_stored[next(iter(_not_stored))]
+    return False
 
 
 # --- data versions ------------------------------------------------------------------------------
