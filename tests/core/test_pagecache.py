@@ -331,6 +331,27 @@ def test_a_process_builds_one_page_at_a_time() -> None:
 
 
 @pytest.mark.django_db
+def test_the_heap_is_trimmed_once_after_the_outermost_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that calls another (a page showing a plan's counts) trims the heap once, at the end."""
+    from yakusho.core import pagecache, prefork
+
+    trims: list[int] = []
+    monkeypatch.setattr(prefork, "trim_heap", lambda: trims.append(pagecache._build_depth) or True)
+    data_versions(None)
+
+    def page(request: HttpRequest) -> HttpResponse:
+        counts = pagecache.built_once("probe:trim:counts", lambda: {"achieved": 3})
+        assert trims == []  # not inside the page's build
+        return HttpResponse(f"achieved {counts['achieved']}")
+
+    view = cache_public_page(page)
+    assert view(_request(url="/probe/trim/")).content == b"achieved 3"
+    assert trims == [0]
+    assert view(_request(url="/probe/trim/")).content == b"achieved 3"  # kept: nothing built
+    assert trims == [0]
+
+
+@pytest.mark.django_db
 def test_a_page_that_cannot_be_stored_is_built_for_each_reader() -> None:
     view, calls = _counting(lambda r: HttpResponse("yours", headers={"Cache-Control": "private"}))
     view(_request(url="/probe/private/"))

@@ -47,6 +47,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 
+from yakusho.core import prefork
 from yakusho.core.oncommit import forget, once_on_commit
 
 #: how long a rendered page is kept; it is never stale (its key carries the data version), so this
@@ -133,6 +134,10 @@ _not_stored: dict[str, None] = {}
 _NOT_STORED_MAX = 1000
 _locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
 _one_build = threading.RLock()
+#: how many builds the thread holding ``_one_build`` is inside (only that thread changes it)
+_build_depth = 0
+#: give the heap's free pages back after each outermost build (:func:`one_build_at_a_time`)
+TRIM_AFTER_BUILD = True
 
 
 @contextmanager
@@ -144,9 +149,17 @@ def one_build_at_a_time() -> Iterator[None]:
     gain little time; but each holds its own temporaries (the rows and objects of a 5,000-KPI plan),
     and the allocator keeps the peak of them all. Measured on the 2,000-node plan: its four pages
     built by four threads at once left a process 69 MB larger, one after another 21 MB
-    (docs/operations.md, "Sizing"). Re-entrant: a build may call another."""
+    (docs/operations.md, "Sizing"). Re-entrant: a build may call another. When the outermost
+    build ends, the heap's free pages go back to the system (:func:`prefork.trim_heap`)."""
+    global _build_depth
     with _one_build:
-        yield
+        _build_depth += 1
+        try:
+            yield
+        finally:
+            _build_depth -= 1
+            if _build_depth == 0 and TRIM_AFTER_BUILD:
+                prefork.trim_heap()
 
 
 @contextmanager

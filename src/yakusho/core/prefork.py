@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import gc
 from pathlib import Path
 
@@ -92,13 +93,37 @@ def load_urls() -> int:
 
 def limit_malloc_arenas(arenas: int = ARENAS) -> bool:
     """Cap glibc's allocation arenas (a no-op elsewhere); whether the cap was set."""
+    libc = _libc()
+    try:
+        return libc is not None and bool(libc.mallopt(_M_ARENA_MAX, arenas))
+    except AttributeError:  # not glibc
+        return False
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    """The C library (found once: ``find_library`` runs ``ldconfig``), or None where there is none."""
     name = ctypes.util.find_library("c")
     if not name:
-        return False
+        return None
     try:
-        libc = ctypes.CDLL(name)
-        return bool(libc.mallopt(_M_ARENA_MAX, arenas))
-    except (OSError, AttributeError):
+        return ctypes.CDLL(name, use_errno=True)
+    except OSError:
+        return None
+
+
+def trim_heap() -> bool:
+    """Give the free pages of glibc's heap back to the system (``malloc_trim(0)``; a no-op
+    elsewhere); whether any were given back.
+
+    Called after building something large (:func:`yakusho.core.pagecache.one_build_at_a_time`): the
+    temporaries of a 5,000-KPI plan's page are freed when the page is built, but the heap keeps
+    their pages, so the worker's memory stays at its peak until something reuses them. A few
+    milliseconds, once per page per data version."""
+    libc = _libc()
+    try:
+        return libc is not None and bool(libc.malloc_trim(0))
+    except AttributeError:  # not glibc
         return False
 
 
@@ -121,11 +146,10 @@ def release_mapped_files(maps: Path = Path("/proc/self/maps")) -> int:
     a read-only shared file mapping loses nothing: the file's pages stay in the kernel's page cache,
     and a process that reads one again (a worker analysing a question) maps it from there. Only
     ``r--s`` mappings are touched, which nothing can have written to."""
-    name = ctypes.util.find_library("c")
-    if not name:
+    libc = _libc()
+    if libc is None:
         return 0
     try:
-        libc = ctypes.CDLL(name, use_errno=True)
         lines = maps.read_text().splitlines()
     except OSError:
         return 0
