@@ -336,7 +336,12 @@ def test_the_heap_is_trimmed_once_after_the_outermost_build(monkeypatch: pytest.
     from yakusho.core import pagecache, prefork
 
     trims: list[int] = []
-    monkeypatch.setattr(prefork, "trim_heap", lambda: trims.append(pagecache._build_depth) or True)
+
+    def trim() -> bool:
+        trims.append(pagecache._build_depth)
+        return True
+
+    monkeypatch.setattr(prefork, "trim_heap", trim)
     data_versions(None)
 
     def page(request: HttpRequest) -> HttpResponse:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 from auditlog.models import LogEntry
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import MembershipFactory, MunicipalityFactory
@@ -229,6 +231,29 @@ def test_viewing_personal_data_is_logged_as_a_read(town, client: Client) -> None
     assert reads.count() == 1 and reads.get().actor == user
     client.get(reverse("inbox:export", args=[t.slug, "csv"]))
     assert reads.count() == 2
+
+
+def test_an_export_logs_each_row_read_as_the_detail_page_does_in_one_insert(town, client: Client) -> None:
+    """The export's read entries (written together, core.audit.log_reads) are the entries a read
+    of the detail page writes: same object, text, tenant tag, actor and address."""
+    t = town["town"]
+    submissions = [make_submission(town["dog"]).submission for _ in range(3)]
+    user = town["staff"]["counter"].user
+    login_verified(client, user)
+    client.get(detail_url(t, submissions[0]), REMOTE_ADDR="192.0.2.7")
+    single = LogEntry.objects.get(action=LogEntry.Action.ACCESS)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("inbox:export", args=[t.slug, "csv"]), REMOTE_ADDR="192.0.2.7")
+    assert response.status_code == 200
+    inserts = [q["sql"] for q in queries if q["sql"].startswith('INSERT INTO "auditlog_logentry"')]
+    assert len(inserts) == 1
+    reads = LogEntry.objects.filter(action=LogEntry.Action.ACCESS).exclude(pk=single.pk).order_by("object_id")
+    assert [r.object_id for r in reads] == [s.pk for s in submissions]
+    fields = ("content_type_id", "object_repr", "additional_data", "actor_id", "actor_email", "remote_addr")
+    first = reads[0]
+    assert [getattr(first, f) for f in fields] == [getattr(single, f) for f in fields]
+    assert first.actor == user and first.remote_addr == "192.0.2.7" and first.changes is None
+    assert [r.object_repr for r in reads] == [str(s) for s in submissions]
 
 
 def test_another_municipalitys_staff_get_404(town, client: Client) -> None:

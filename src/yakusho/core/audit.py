@@ -16,13 +16,16 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from auditlog.context import disable_auditlog
+from auditlog.cid import get_cid
+from auditlog.context import auditlog_disabled, disable_auditlog
 from auditlog.models import DEFAULT_OBJECT_REPR, LogEntry
 from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.db import models, transaction
+from django.db.models.signals import pre_save
 from django.utils import timezone
+from django.utils.encoding import smart_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -79,6 +82,42 @@ def history(instance: models.Model) -> models.QuerySet[LogEntry]:
 def _tenant_tag(instance: models.Model) -> dict[str, Any] | None:
     get = getattr(instance, "get_additional_data", None)
     return get() if callable(get) else None
+
+
+def log_reads(instances: Iterable[models.Model]) -> int:
+    """Log that the current user read each of ``instances`` (an export's rows): the entries
+    auditlog's ``accessed`` signal writes one at a time — same object, text, tenant tag, actor,
+    address and correlation id — written in one insert. An export of 500 submissions took 1.2 s
+    of its 2 s in 500 separate inserts. How many entries were written (none while auditlog is
+    disabled, or for a model it does not audit)."""
+    rows = [i for i in instances if i.pk is not None and auditlog.contains(type(i))]
+    if not rows or auditlog_disabled.get():
+        return 0
+    cid = get_cid()
+    content_types = ContentType.objects.get_for_models(*{type(i) for i in rows})
+    entries = []
+    for instance in rows:
+        pk = instance.pk
+        try:
+            text = smart_str(instance)
+        except ObjectDoesNotExist:
+            text = DEFAULT_OBJECT_REPR
+        entry = LogEntry(
+            content_type=content_types[type(instance)],
+            object_pk=str(pk),
+            object_id=pk if isinstance(pk, int) else None,
+            object_repr=text,
+            serialized_data=LogEntry.objects._get_serialized_data_or_none(instance),
+            action=LogEntry.Action.ACCESS,
+            changes=None,
+            additional_data=_tenant_tag(instance),
+            cid=cid,
+        )
+        # what a save would send: auditlog's request context sets the actor and address here
+        pre_save.send(sender=LogEntry, instance=entry, raw=False, using="default", update_fields=None)
+        entries.append(entry)
+    LogEntry.objects.bulk_create(entries)
+    return len(entries)
 
 
 def erase_with_history(instance: models.Model, reason: str, actor: Any = None) -> LogEntry:

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView
 
-from yakusho.core import shortcodes
+from yakusho.core import audit, shortcodes
 from yakusho.core.mixins import MunicipalityStaffMixin
 from yakusho.core.models import Membership, User
 from yakusho.core.permissions import Perm
@@ -137,8 +137,7 @@ class InboxExportView(InboxMixin, View):
     def get(self, request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
         queryset, _chosen = filtered(self.get_queryset(), request.GET, self.municipality)
         submissions = list(queryset.select_related("form").order_by("submitted_at", "pk"))
-        for submission in submissions:
-            accessed.send(Submission, instance=submission)
+        audit.log_reads(submissions)
         if fmt == "csv":
             return inbox_exports.csv_export(self.municipality, submissions)
         if fmt == "xlsx":
