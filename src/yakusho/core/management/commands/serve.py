@@ -13,7 +13,14 @@ from django.core.management.base import BaseCommand
 
 
 def default_workers() -> int:
-    return min(2 * multiprocessing.cpu_count() + 1, 9)
+    """Worker processes by default: one per core and two more, at most 9.
+
+    Each worker runs four threads, and a process runs Python on one core at a time (the
+    interpreter's lock), so one per core keeps every core busy, and the two more cover the time a
+    worker's threads all wait on the database. ``2 × cores + 1``, gunicorn's rule for one-thread
+    workers, gave five on two cores: no more requests per second than four (measured with
+    ``make bench``), and each worker holds 30–60 MB of its own (docs/operations.md, "Sizing")."""
+    return min(multiprocessing.cpu_count() + 2, 9)
 
 
 class Command(BaseCommand):
